@@ -1,0 +1,65 @@
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { AuthApiModule } from './auth/auth-api.module';
+import { AuthModule } from './auth/auth.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { JobsApiModule } from './queue/jobs-api.module';
+import { QueueWorkersModule } from './queue/queue-workers.module';
+import { QueueModule } from './queue/queue.module';
+import { RedisModule } from './redis/redis.module';
+
+export interface AppRoles {
+  /** HTTP API: REST, GraphQL, docs, health. */
+  api: boolean;
+  /** Queue processors (and, later, the live exchange stream). */
+  worker: boolean;
+}
+
+/** One codebase, roles chosen at start: the api, the worker, or both in one process. */
+@Module({})
+export class AppModule {
+  static forRoot(params: { config: AppConfig; rootLogger: Logger; roles: AppRoles }): DynamicModule {
+    const { config, rootLogger, roles } = params;
+    const name = [roles.api && 'api', roles.worker && 'worker'].filter(Boolean).join('+') || 'cli';
+    const imports: ModuleMetadata['imports'] = [
+      ConfigModule.forRoot(config),
+      LoggingModule.forRoot(rootLogger),
+      DatabaseModule.forRoot(config, `crypto-freq-trade:${name}`),
+      RedisModule,
+      QueueModule,
+      AuthModule,
+    ];
+    if (roles.api) {
+      imports.push(
+        GraphQLModule.forRoot<MercuriusDriverConfig>({
+          driver: MercuriusDriver,
+          autoSchemaFile: true,
+          sortSchema: true,
+          graphiql: !config.isProduction,
+          path: '/graphql',
+          context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
+        }),
+        AuthApiModule,
+        HealthModule,
+        JobsApiModule,
+      );
+    }
+    if (roles.worker) {
+      imports.push(QueueWorkersModule);
+    }
+    return {
+      module: AppModule,
+      imports,
+      providers: roles.api ? [{ provide: APP_FILTER, useClass: AllExceptionsFilter }] : [],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppConfig } from '../config/app-config';
+import { Access, type AccessLevel } from './access.decorator';
+import { AuthException } from './auth.exception';
+import { requestOf } from './current-principal.decorator';
+
+const FAILURE_MESSAGES = {
+  missing: 'Missing API key: send it as `x-api-key: <key>` or `Authorization: Bearer <key>`',
+  unknown: 'Unknown API key',
+  revoked: 'This API key has been revoked',
+} as const;
+
+/**
+ * Checks every REST route and GraphQL field against its `@Access` level. The key itself was
+ * already resolved by the authentication hook (before rate limiting), so this only decides.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly config: AppConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const level: AccessLevel =
+      this.reflector.getAllAndOverride(Access, [context.getHandler(), context.getClass()]) ??
+      'client';
+    if (level === 'public') {
+      return true;
+    }
+    const request = requestOf(context);
+    if (level === 'public-read' && this.config.get('PUBLIC_READ')) {
+      return true;
+    }
+    const principal = request.principal;
+    if (!principal) {
+      throw new AuthException('UNAUTHENTICATED', FAILURE_MESSAGES[request.authFailure ?? 'missing']);
+    }
+    if (level === 'admin' && principal.role !== 'admin') {
+      throw new AuthException(
+        'FORBIDDEN',
+        `This operation needs an admin key; key ${principal.prefix}… has role ${principal.role}`,
+      );
+    }
+    return true;
+  }
+}

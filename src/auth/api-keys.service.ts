@@ -1,0 +1,218 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { RedisService } from '../redis/redis.service';
+import { ApiKeyEntity, type ApiKeyRole } from './api-key.entity';
+import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
+import { ApiKeysException } from './auth.exception';
+import { ApiKeyDto, type CreatedApiKeyDto } from './dto/api-key.dto';
+import type { AuthFailure, Principal } from './principal';
+
+const CHANGES_CHANNEL = 'api-keys.changed';
+const POSITIVE_TTL_MS = 60_000;
+const NEGATIVE_TTL_MS = 10_000;
+const USAGE_FLUSH_INTERVAL_MS = 5_000;
+const MAX_CACHE_ENTRIES = 50_000;
+
+type Resolution = { principal: Principal } | { failure: Exclude<AuthFailure, 'missing'> };
+
+interface CacheEntry {
+  resolution: Resolution;
+  expiresAt: number;
+}
+
+/**
+ * API keys: creation (secret shown once, SHA-256 stored), listing, revocation, and the lookup
+ * every request makes. Lookups are cached in memory so an authenticated request does not query
+ * PostgreSQL; a change to a key is announced on Redis and every replica drops its cached copy at
+ * once. Last-used times are collected in memory and written in one statement every few seconds.
+ */
+@Injectable()
+export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly usage = new Map<string, Date>();
+  private usageTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly repository: Repository<ApiKeyEntity>,
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.redis.subscribe(
+      CHANGES_CHANNEL,
+      (keyHash) => this.cache.delete(keyHash),
+      () => this.cache.clear(),
+    );
+    this.usageTimer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_INTERVAL_MS);
+    this.usageTimer.unref();
+    const bootstrapKey = this.config.get('ADMIN_API_KEY');
+    if (bootstrapKey) {
+      await this.ensureBootstrapKey(bootstrapKey);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.usageTimer);
+    await this.flushUsage();
+  }
+
+  async create(params: { name: string; role: ApiKeyRole }): Promise<CreatedApiKeyDto> {
+    const existing = await this.repository
+      .createQueryBuilder('key')
+      .where('key.name = :name AND key.revoked_at IS NULL', { name: params.name })
+      .getOne();
+    if (existing) {
+      throw new ApiKeysException(
+        'CONFLICT',
+        `An active API key named "${params.name}" already exists (id ${existing.id}); revoke it or choose another name`,
+        [{ field: 'name', problem: 'is already used by an active key' }],
+      );
+    }
+    const key = generateApiKey();
+    const apiKey = await this.repository.save(
+      this.repository.create({
+        name: params.name,
+        role: params.role,
+        keyHash: hashApiKey(key),
+        prefix: visiblePrefix(key),
+        lastUsedAt: null,
+        revokedAt: null,
+      }),
+    );
+    await this.announceChange(apiKey.keyHash);
+    this.logger.log(`Created ${apiKey.role} API key ${apiKey.prefix}… named "${apiKey.name}"`);
+    return { apiKey: ApiKeyDto.from(apiKey), key };
+  }
+
+  async list(filter: { role?: ApiKeyRole; includeRevoked?: 'true' | 'false' } = {}): Promise<ApiKeyDto[]> {
+    const apiKeys = await this.repository.find({
+      where: {
+        ...(filter.role ? { role: filter.role } : {}),
+        ...(filter.includeRevoked === 'false' ? { revokedAt: IsNull() } : {}),
+      },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return apiKeys.map(ApiKeyDto.from);
+  }
+
+  async get(id: string): Promise<ApiKeyDto> {
+    return ApiKeyDto.from(await this.findOrFail(id));
+  }
+
+  private async findOrFail(id: string): Promise<ApiKeyEntity> {
+    const apiKey = await this.repository.findOneBy({ id });
+    if (!apiKey) {
+      throw new ApiKeysException('NOT_FOUND', `No API key with id ${id}`);
+    }
+    return apiKey;
+  }
+
+  /** Revokes a key; revoking a revoked key changes nothing (a retried DELETE is harmless). */
+  async revoke(id: string): Promise<ApiKeyDto> {
+    const apiKey = await this.findOrFail(id);
+    if (!apiKey.revokedAt) {
+      await this.repository
+        .createQueryBuilder()
+        .update(ApiKeyEntity)
+        .set({ revokedAt: () => 'now()' })
+        .where('id = :id AND revoked_at IS NULL', { id })
+        .execute();
+      this.logger.log(`Revoked API key ${apiKey.prefix}… named "${apiKey.name}"`);
+    }
+    this.cache.delete(apiKey.keyHash);
+    await this.announceChange(apiKey.keyHash);
+    return this.get(id);
+  }
+
+  /** Who a presented key belongs to, from the cache when possible. */
+  async resolve(key: string): Promise<Resolution> {
+    const keyHash = hashApiKey(key);
+    const now = Date.now();
+    const cached = this.cache.get(keyHash);
+    let resolution: Resolution;
+    if (cached && cached.expiresAt > now) {
+      resolution = cached.resolution;
+    } else {
+      resolution = await this.lookup(keyHash);
+      if (this.cache.size >= MAX_CACHE_ENTRIES) {
+        this.cache.clear();
+      }
+      this.cache.set(keyHash, {
+        resolution,
+        expiresAt: now + ('principal' in resolution ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS),
+      });
+    }
+    if ('principal' in resolution) {
+      this.usage.set(resolution.principal.apiKeyId, new Date(now));
+    }
+    return resolution;
+  }
+
+  private async lookup(keyHash: string): Promise<Resolution> {
+    const apiKey = await this.repository.findOneBy({ keyHash });
+    if (!apiKey) {
+      return { failure: 'unknown' };
+    }
+    if (apiKey.revokedAt) {
+      return { failure: 'revoked' };
+    }
+    return {
+      principal: { apiKeyId: apiKey.id, name: apiKey.name, role: apiKey.role, prefix: apiKey.prefix },
+    };
+  }
+
+  /** Makes sure ADMIN_API_KEY exists as an admin key. A revoked one stays revoked. */
+  async ensureBootstrapKey(key: string): Promise<void> {
+    const keyHash = hashApiKey(key);
+    await this.repository
+      .createQueryBuilder()
+      .insert()
+      .into(ApiKeyEntity)
+      .values({ name: 'bootstrap-admin', role: 'admin', keyHash, prefix: visiblePrefix(key) })
+      .orIgnore()
+      .execute();
+    const apiKey = await this.repository.findOneByOrFail({ keyHash });
+    if (apiKey.revokedAt) {
+      this.logger.warn(
+        `ADMIN_API_KEY (${apiKey.prefix}…) was revoked on ${apiKey.revokedAt.toISOString()} and stays revoked; set a new one`,
+      );
+      return;
+    }
+    if (apiKey.role !== 'admin') {
+      await this.repository.update({ id: apiKey.id }, { role: 'admin' });
+      await this.announceChange(keyHash);
+    }
+  }
+
+  async flushUsage(): Promise<void> {
+    if (!this.usage.size) {
+      return;
+    }
+    const ids = [...this.usage.keys()];
+    const times = ids.map((id) => (this.usage.get(id) as Date).toISOString());
+    this.usage.clear();
+    try {
+      await this.repository.query(
+        `UPDATE api_keys AS k SET last_used_at = GREATEST(COALESCE(k.last_used_at, u.used_at), u.used_at)
+           FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
+          WHERE k.id = u.id`,
+        [ids, times],
+      );
+    } catch (error) {
+      this.logger.warn(`Could not record API key usage: ${(error as Error).message}`);
+    }
+  }
+
+  private async announceChange(keyHash: string): Promise<void> {
+    await this.redis.publish(CHANGES_CHANNEL, keyHash);
+  }
+}

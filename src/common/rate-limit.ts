@@ -1,0 +1,43 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/app-config';
+import type { RedisService } from '../redis/redis.service';
+import { AppException } from './app.exception';
+
+export class RateLimitException extends AppException {}
+
+const UNLIMITED_PATHS = ['/health', '/metrics'];
+
+/**
+ * Fixed-window rate limits counted in Redis, so they hold across replicas: per API key for
+ * authenticated calls, per client IP otherwise. Over the limit: 429 with Retry-After.
+ */
+export async function registerRateLimit(
+  fastify: FastifyInstance,
+  params: { config: AppConfig; redis: RedisService },
+): Promise<void> {
+  const { config, redis } = params;
+  const keyedMax = config.get('RATE_LIMIT_MAX');
+  const anonymousMax = config.get('RATE_LIMIT_ANONYMOUS_MAX');
+  const windowMs = config.get('RATE_LIMIT_WINDOW_MS');
+  await fastify.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    redis: redis.client,
+    nameSpace: `${config.redisKey('ratelimit')}:`,
+    timeWindow: windowMs,
+    skipOnError: false,
+    allowList: (request: FastifyRequest) =>
+      UNLIMITED_PATHS.some((path) => request.url === path || request.url.startsWith(`${path}/`)),
+    keyGenerator: (request: FastifyRequest) =>
+      request.principal ? `key:${request.principal.apiKeyId}` : `ip:${request.ip}`,
+    max: (request: FastifyRequest) => (request.principal ? keyedMax : anonymousMax),
+    errorResponseBuilder: (request, context) =>
+      new RateLimitException(
+        'RATE_LIMITED',
+        `Rate limit of ${context.max} requests per ${Math.round(windowMs / 1000)} s exceeded for this ${
+          request.principal ? 'API key' : 'address'
+        }; retry in ${context.after}`,
+      ),
+  });
+}

@@ -1,0 +1,136 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AppModule, type AppRoles } from './app.module';
+import { ApiKeysService } from './auth/api-keys.service';
+import { registerAuthentication } from './auth/authentication.hook';
+import { AuthException } from './auth/auth.exception';
+import { mapError } from './common/error-response';
+import { registerRateLimit } from './common/rate-limit';
+import { requestIdFor } from './common/request-id';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/app-config';
+import { MetricsService } from './health/metrics.service';
+import { QueueService } from './queue/queue.service';
+import { RedisService } from './redis/redis.service';
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('crypto-freq-trade')
+    .setDescription(
+      'Crypto prediction API: candles, indicators, sentiment, LSTM predictions and buy/sell/hold signals. ' +
+        'Every error has the shape { statusCode, error, code, message, details?, requestId }.',
+    )
+    .setVersion('0.1.0')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'bearer')
+    .addSecurityRequirements('api-key')
+    .addSecurityRequirements('bearer')
+    .build();
+  return SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+}
+
+/**
+ * The HTTP API on Fastify: request ids, authentication, Redis-backed rate limits, one log line
+ * and one latency observation per request, Swagger at /docs and Bull Board at /admin/queues.
+ */
+export async function createHttpApp(params: {
+  config: AppConfig;
+  rootLogger: Logger;
+  roles: AppRoles;
+}): Promise<NestFastifyApplication> {
+  const { config, rootLogger } = params;
+  const adapter = new FastifyAdapter({
+    loggerInstance: rootLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdFor,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.get('TRUST_PROXY'),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 500 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ ...params, roles: { ...params.roles, api: true } }),
+    adapter,
+    { bufferLogs: true, abortOnError: false },
+  );
+  app.useLogger(app.get(PinoNestLogger));
+  app.flushLogs();
+  app.useGlobalPipes(createValidationPipe());
+
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  registerAuthentication(fastify, app.get(ApiKeysService));
+  await registerRateLimit(fastify, { config, redis: app.get(RedisService) });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const durationMs = reply.elapsedTime;
+    metrics.observeHttp({ method: request.method, route, statusCode: reply.statusCode, seconds: durationMs / 1000 });
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        route,
+        statusCode: reply.statusCode,
+        durationMs: Math.round(durationMs * 100) / 100,
+        apiKey: request.principal?.prefix,
+      },
+      `${request.method} ${request.url} ${reply.statusCode} in ${durationMs.toFixed(1)} ms`,
+    );
+    done();
+  });
+
+  // Errors raised by Fastify itself or by the hooks above (bad JSON, body too large, 429, 503)
+  // never reach Nest's filters: answer them in the same shape.
+  fastify.setErrorHandler((error, request, reply) => {
+    const { body, unexpected } = mapError(error, request.id);
+    if (unexpected) {
+      request.log.error({ err: error }, `Request ${request.id} failed with an unexpected error`);
+    }
+    void reply.status(body.statusCode).send(body);
+  });
+  await registerBullBoard(fastify, app.get(QueueService));
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.init();
+  return app;
+}
+
+/** Bull Board for admins. Browsers may send the admin key as the Basic-auth password. */
+async function registerBullBoard(fastify: FastifyInstance, queues: QueueService): Promise<void> {
+  const serverAdapter = new BullBoardFastifyAdapter();
+  serverAdapter.setBasePath('/admin/queues');
+  createBullBoard({
+    queues: queues.all().map((queue) => new BullMQAdapter(queue)),
+    serverAdapter,
+  });
+  await fastify.register(async (scope) => {
+    scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const principal = request.principal;
+      if (principal?.role === 'admin') {
+        return;
+      }
+      const error = principal
+        ? new AuthException('FORBIDDEN', `Bull Board needs an admin key; key ${principal.prefix}… has role ${principal.role}`)
+        : new AuthException('UNAUTHENTICATED', 'Bull Board needs an admin key (as x-api-key, Bearer, or the Basic-auth password)');
+      const { body } = mapError(error, request.id);
+      if (!principal) {
+        void reply.header('www-authenticate', 'Basic realm="crypto-freq-trade queues"');
+      }
+      await reply.status(body.statusCode).send(body);
+    });
+    await scope.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
+  });
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { exitOnSignals } from './common/shutdown';
+import { loadConfigOrExit } from './config/load-config';
+import { createHttpApp } from './http-app';
+import { createRootLogger } from './logging/root-logger';
+
+/**
+ * The HTTP API (REST, GraphQL, docs, health). With `--with-worker` the same process also runs the
+ * queue processors: `npm start` on one machine.
+ */
+async function bootstrap(): Promise<void> {
+  const config = loadConfigOrExit();
+  const withWorker = process.argv.includes('--with-worker');
+  const rootLogger = createRootLogger(config, withWorker ? 'api+worker' : 'api');
+  try {
+    const app = await createHttpApp({ config, rootLogger, roles: { api: true, worker: withWorker } });
+    exitOnSignals(app, rootLogger, config.get('SHUTDOWN_TIMEOUT_MS'));
+    await app.listen({ port: config.get('PORT'), host: config.get('HOST') });
+    rootLogger.info(`API listening on http://${config.get('HOST')}:${config.get('PORT')} (docs at /docs)`);
+  } catch (error) {
+    rootLogger.fatal({ err: error }, `Start-up failed: ${(error as Error).message}`);
+    rootLogger.flush();
+    process.exit(1);
+  }
+}
+
+void bootstrap();

@@ -1,0 +1,71 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue, type JobsOptions } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { redisOptions } from '../redis/redis.service';
+import {
+  JOBS,
+  QUEUES,
+  QueueName,
+  jobIdFor,
+  type JobName,
+  type JobPayload,
+} from './queue.catalogue';
+
+export interface EnqueueParams<N extends JobName> {
+  name: N;
+  payload: JobPayload<N>;
+  /** A deterministic key makes the job idempotent; without one the job gets a fresh id. */
+  key?: string;
+  options?: Omit<JobsOptions, 'jobId'>;
+}
+
+/** The queues of the catalogue, for adding jobs and reading them back (api and worker alike). */
+@Injectable()
+export class QueueService implements OnApplicationShutdown {
+  private readonly queues: Map<QueueName, Queue>;
+
+  constructor(private readonly config: AppConfig) {
+    this.queues = new Map(
+      (Object.keys(QUEUES) as QueueName[]).map((name) => [
+        name,
+        new Queue(name, {
+          connection: redisOptions(config, `${config.get('REDIS_PREFIX')}:queue:${name}`),
+          prefix: this.prefix,
+        }),
+      ]),
+    );
+  }
+
+  /** BullMQ key prefix: every key of this deployment (or test run) lives under it. */
+  get prefix(): string {
+    return this.config.redisKey('bull');
+  }
+
+  queue(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) {
+      throw new Error(`Queue ${name} is not in the catalogue`);
+    }
+    return queue;
+  }
+
+  all(): Queue[] {
+    return [...this.queues.values()];
+  }
+
+  async enqueue<N extends JobName>(params: EnqueueParams<N>): Promise<string> {
+    const definition = JOBS[params.name];
+    const jobId = jobIdFor(params.name, params.key ?? randomUUID());
+    const job = await this.queue(definition.queue).add(params.name, params.payload, {
+      ...definition.options,
+      ...params.options,
+      jobId,
+    });
+    return job.id ?? jobId;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.all().map((queue) => queue.close()));
+  }
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Every test run gets its own PostgreSQL database and Redis key prefix, named after a run id that
+ * global setup puts in the environment, so runs never see each other's data.
+ */
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdefghij';
+
+export function runId(): string {
+  const id = process.env.CFT_TEST_RUN_ID;
+  if (!id) {
+    throw new Error('CFT_TEST_RUN_ID is not set: run the tests through jest (global setup sets it)');
+  }
+  return id;
+}
+
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function databaseUrl(database = `cft_test_${runId()}`): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A fresh name for a scratch database or key prefix inside this run. */
+export function scratchName(label: string): string {
+  return `cft_test_${runId()}_${label}_${randomBytes(3).toString('hex')}`;
+}
+
+export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl(),
+    REDIS_URL,
+    REDIS_PREFIX: `cft_test_${runId()}`,
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...overrides,
+  };
+}
