@@ -102,6 +102,9 @@ export async function createHttpApp(params: {
     }
     void reply.status(body.statusCode).send(body);
   });
+  // Nest sets its own Fastify error handler after the routes exist, where Fastify no longer
+  // applies it to them (and warns about the override); the handler above is the one in force.
+  adapter.setErrorHandler = () => fastify as never;
   await registerBullBoard(fastify, app.get(QueueService));
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();

@@ -6,7 +6,7 @@ import { API_KEY_ROLES, type ApiKeyEntity, type ApiKeyRole } from '../api-key.en
 export const ApiKeyRoleEnum = { admin: 'admin', client: 'client' } as const;
 registerEnumType(ApiKeyRoleEnum, { name: 'ApiKeyRole', description: 'admin: everything; client: reads' });
 
-@InputType()
+@InputType('CreateApiKeyInput')
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'What the key is for, unique among active keys', example: 'trading-bot', maxLength: 100 })
   @Field()
@@ -94,7 +94,7 @@ export class MeDto {
   prefix!: string;
 }
 
-@InputType()
+@InputType('ApiKeyFilter')
 export class ListApiKeysQueryDto {
   @ApiPropertyOptional({ enum: API_KEY_ROLES, description: 'Only keys of this role' })
   @Field(() => ApiKeyRoleEnum, { nullable: true })

@@ -77,7 +77,7 @@ export class EnqueuedJobDto {
   jobId!: string;
 }
 
-@InputType()
+@InputType('CleanQueuesInput')
 export class CleanQueuesDto {
   @ApiPropertyOptional({ description: 'Remove finished jobs older than this (ms)', default: 86_400_000, minimum: 0 })
   @Field(() => Int, { nullable: true })
