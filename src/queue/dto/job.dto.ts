@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { GraphQLJSON } from 'graphql-scalars';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -80,7 +80,7 @@ export class EnqueuedJobDto {
 @InputType('CleanQueuesInput')
 export class CleanQueuesDto {
   @ApiPropertyOptional({ description: 'Remove finished jobs older than this (ms)', default: 86_400_000, minimum: 0 })
-  @Field(() => Int, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Milliseconds (a whole number)' })
   @IsOptional()
   @IsInt()
   @Min(0)
