@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AuthApiModule } from './auth/auth-api.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { LifecycleModule } from './common/lifecycle.service';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -32,6 +33,7 @@ export class AppModule {
     const name = [roles.api && 'api', roles.worker && 'worker'].filter(Boolean).join('+') || 'cli';
     const imports: ModuleMetadata['imports'] = [
       ConfigModule.forRoot(config),
+      LifecycleModule,
       LoggingModule.forRoot(rootLogger),
       DatabaseModule.forRoot(config, `crypto-freq-trade:${name}`),
       RedisModule,

@@ -12,6 +12,7 @@ import { ApiKeysService } from './auth/api-keys.service';
 import { registerAuthentication } from './auth/authentication.hook';
 import { AuthException } from './auth/auth.exception';
 import { mapError } from './common/error-response';
+import { LifecycleService } from './common/lifecycle.service';
 import { registerRateLimit } from './common/rate-limit';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
@@ -69,8 +70,12 @@ export async function createHttpApp(params: {
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const metrics = app.get(MetricsService);
+  const lifecycle = app.get(LifecycleService);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    if (lifecycle.draining) {
+      void reply.header('connection', 'close');
+    }
     done();
   });
   registerAuthentication(fastify, app.get(ApiKeysService));

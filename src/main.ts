@@ -14,7 +14,10 @@ async function bootstrap(): Promise<void> {
   const rootLogger = createRootLogger(config, withWorker ? 'api+worker' : 'api');
   try {
     const app = await createHttpApp({ config, rootLogger, roles: { api: true, worker: withWorker } });
-    exitOnSignals(app, rootLogger, config.get('SHUTDOWN_TIMEOUT_MS'));
+    exitOnSignals(app, rootLogger, {
+      timeoutMs: config.get('SHUTDOWN_TIMEOUT_MS'),
+      drainMs: config.get('SHUTDOWN_DRAIN_MS'),
+    });
     await app.listen({ port: config.get('PORT'), host: config.get('HOST') });
     rootLogger.info(`API listening on http://${config.get('HOST')}:${config.get('PORT')} (docs at /docs)`);
   } catch (error) {

@@ -17,7 +17,10 @@ async function bootstrap(): Promise<void> {
     );
     app.useLogger(app.get(PinoNestLogger));
     app.flushLogs();
-    exitOnSignals(app, rootLogger, config.get('SHUTDOWN_TIMEOUT_MS'));
+    exitOnSignals(app, rootLogger, {
+      timeoutMs: config.get('SHUTDOWN_TIMEOUT_MS'),
+      drainMs: 0,
+    });
     await app.init();
   } catch (error) {
     rootLogger.fatal({ err: error }, `Worker start-up failed: ${(error as Error).message}`);

@@ -77,7 +77,7 @@ export function mapError(exception: unknown, requestId?: string): MappedError {
   if (exception instanceof AppException) {
     return {
       body: withStatus(exception.status, exception.code, exception.message, exception.details),
-      unexpected: exception.status >= 500,
+      unexpected: exception.code === 'INTERNAL',
     };
   }
   if (exception instanceof HttpException) {

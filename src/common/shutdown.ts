@@ -1,11 +1,19 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { LifecycleService } from './lifecycle.service';
 import type { Logger } from 'pino';
 
 /**
- * On SIGTERM or SIGINT: stop accepting, let in-flight requests and running jobs finish, close
- * connections, exit 0. A second signal, or SHUTDOWN_TIMEOUT_MS passing, forces exit 1.
+ * On SIGTERM or SIGINT: drain for `drainMs` (readiness 503, keep-alive connections closed after
+ * their response, requests that already arrived still served), then stop accepting, let in-flight
+ * requests and running jobs finish, close connections, exit 0. A second signal, or the timeout
+ * passing, forces exit 1.
  */
-export function exitOnSignals(app: INestApplicationContext, logger: Logger, timeoutMs: number): void {
+export function exitOnSignals(
+  app: INestApplicationContext,
+  logger: Logger,
+  params: { timeoutMs: number; drainMs: number },
+): void {
+  const { timeoutMs, drainMs } = params;
   let closing = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) {
@@ -19,8 +27,9 @@ export function exitOnSignals(app: INestApplicationContext, logger: Logger, time
       process.exit(1);
     }, timeoutMs + 5_000);
     timer.unref();
-    app
-      .close()
+    app.get(LifecycleService).draining = true;
+    new Promise((resolve) => setTimeout(resolve, drainMs))
+      .then(() => app.close())
       .then(() => {
         logger.info('Shut down cleanly');
         logger.flush();

@@ -69,6 +69,12 @@ export const configSchema = z.object({
   RATE_LIMIT_WINDOW_MS: positiveInt(86_400_000).default(60_000),
   RATE_LIMIT_MAX: positiveInt(10_000_000).default(1200),
   RATE_LIMIT_ANONYMOUS_MAX: positiveInt(10_000_000).default(60),
+  SHUTDOWN_DRAIN_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be at least 0' })
+    .max(120_000, { error: 'must be at most 120000' })
+    .default(1000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),
 });
 

@@ -3,6 +3,7 @@ import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } fr
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
+import { LifecycleService } from '../common/lifecycle.service';
 import { RedisService } from '../redis/redis.service';
 
 const CHECK_TIMEOUT_MS = 1500;
@@ -31,9 +32,13 @@ export class HealthService {
     private readonly typeOrm: TypeOrmHealthIndicator,
     private readonly redis: RedisService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lifecycle: LifecycleService,
   ) {}
 
   async readiness(): Promise<ReadinessReport> {
+    if (this.lifecycle.draining) {
+      throw new HealthException('SERVICE_UNAVAILABLE', 'Not ready: shutting down');
+    }
     const result = await this.health
       .check([
         () => this.typeOrm.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
+import { DiscoveryModule } from '@nestjs/core';
+import { AppConfig } from '../src/config/app-config';
+import { ConfigModule } from '../src/config/config.module';
+import { QueueModule } from '../src/queue/queue.module';
+import { QueueWorkersService } from '../src/queue/queue-workers.service';
+import { QueueService } from '../src/queue/queue.service';
+import { eventually } from './support/test-app';
+import { testEnv } from './support/test-env';
+
+const DIST = join(__dirname, '..', 'dist', 'src');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(script: string, env: NodeJS.ProcessEnv, args: string[] = []): Running {
+  if (!existsSync(join(DIST, script))) {
+    throw new Error(`dist/src/${script} is missing: run \`npm run build\` first (npm test does)`);
+  }
+  const child = spawn(process.execPath, [join(DIST, script), ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('configuration errors', () => {
+  it('stop the process with one message listing every bad key', async () => {
+    const proc = run('main.js', {
+      ...testEnv(),
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://nope',
+      ADMIN_API_KEY: 'short',
+      LOG_LEVEL: 'loud',
+      PUBLIC_READ: 'perhaps',
+    });
+    const { code } = await proc.exited;
+    expect(code).toBe(78);
+    const output = proc.output();
+    expect(output).toContain('Invalid configuration (5 problems)');
+    expect(output).toContain('PORT: must be a number');
+    expect(output).toContain('DATABASE_URL: must be a URL starting with postgres:// or postgresql://');
+    expect(output).toContain('ADMIN_API_KEY: must be at least 24 characters');
+    expect(output).toContain('LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent');
+    expect(output).toContain('PUBLIC_READ: must be one of true, false, 1, 0, yes, no');
+  });
+});
+
+describe('the api process', () => {
+  it('is ready within 30 s, finishes in-flight requests on SIGTERM and exits 0', async () => {
+    const port = await freePort();
+    const startedAt = Date.now();
+    const proc = run('main.js', { ...testEnv({ PORT: String(port), LOG_LEVEL: 'info' }) }, ['--with-worker']);
+    try {
+      await eventually(
+        async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 200, what: 'the api to be ready' },
+      );
+      expect(Date.now() - startedAt).toBeLessThan(30_000);
+
+      // A burst in flight when SIGTERM arrives: every request that got in gets its answer.
+      const inFlight = Array.from({ length: 60 }, () =>
+        fetch(`http://127.0.0.1:${port}/health`).then(
+          (response) => response.status,
+          (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      proc.child.kill('SIGTERM');
+      // While draining, the process still answers but reports itself not ready.
+      await eventually(
+        async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 503 ? true : undefined),
+        { timeoutMs: 900, intervalMs: 20, what: 'readiness to report draining' },
+      );
+      const outcomes = await Promise.all(inFlight);
+      const { code } = await proc.exited;
+      expect(code).toBe(0);
+      // Every request that reached the process before SIGTERM was answered; none was cut.
+      expect(outcomes).toEqual(outcomes.map(() => 200));
+      expect(proc.output()).toContain('Shut down cleanly');
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the worker process', () => {
+  it('starts, connects to Redis, and shuts down cleanly on SIGTERM', async () => {
+    const proc = run('worker.js', testEnv({ LOG_LEVEL: 'info' }));
+    try {
+      await eventually(async () => (proc.output().includes('Worker started') ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: 'the worker to start',
+      });
+      expect(proc.output()).toMatch(/Worker started: 1 queue\(s\), 1 job processor\(s\), 1 schedule\(s\)/);
+      proc.child.kill('SIGTERM');
+      const { code } = await proc.exited;
+      expect(code).toBe(0);
+      expect(proc.output()).toContain('Worker stopped');
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start when a job of the catalogue has no processor', async () => {
+    const config = AppConfig.fromEnv(testEnv());
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), QueueModule, DiscoveryModule],
+      providers: [QueueWorkersService],
+    }).compile();
+    try {
+      await expect(moduleRef.init()).rejects.toThrow('Jobs without a processor: clean-queues');
+    } finally {
+      // close() re-raises the failed start; release the queue connections it opened directly.
+      await moduleRef.close().catch(() => moduleRef.get(QueueService).onApplicationShutdown());
+    }
+  });
+});
