@@ -4,7 +4,7 @@ import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule, type AppRoles } from './app.module';
@@ -50,8 +50,9 @@ export async function createHttpApp(params: {
 }): Promise<NestFastifyApplication> {
   const { config, rootLogger } = params;
   const adapter = new FastifyAdapter({
-    loggerInstance: rootLogger,
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // No Fastify logger: it would build a child logger for every request. The one request line
+    // is written below from the root logger, with the request id as a field.
+    logger: false,
     genReqId: requestIdFor,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.get('TRUST_PROXY'),
@@ -78,14 +79,15 @@ export async function createHttpApp(params: {
     }
     done();
   });
-  registerAuthentication(fastify, app.get(ApiKeysService));
+  registerAuthentication(fastify, app.get(ApiKeysService), rootLogger);
   await registerRateLimit(fastify, { config, redis: app.get(RedisService) });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const durationMs = reply.elapsedTime;
     metrics.observeHttp({ method: request.method, route, statusCode: reply.statusCode, seconds: durationMs / 1000 });
-    request.log.info(
+    rootLogger.info(
       {
+        requestId: request.id,
         method: request.method,
         url: request.url,
         route,
@@ -103,7 +105,7 @@ export async function createHttpApp(params: {
   fastify.setErrorHandler((error, request, reply) => {
     const { body, unexpected } = mapError(error, request.id);
     if (unexpected) {
-      request.log.error({ err: error }, `Request ${request.id} failed with an unexpected error`);
+      rootLogger.error({ err: error, requestId: request.id }, `Request ${request.id} failed with an unexpected error`);
     }
     void reply.status(body.statusCode).send(body);
   });

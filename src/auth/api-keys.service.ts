@@ -20,7 +20,7 @@ const NEGATIVE_TTL_MS = 10_000;
 const USAGE_FLUSH_INTERVAL_MS = 5_000;
 const MAX_CACHE_ENTRIES = 50_000;
 
-type Resolution = { principal: Principal } | { failure: Exclude<AuthFailure, 'missing'> };
+export type Resolution = { principal: Principal } | { failure: Exclude<AuthFailure, 'missing'> };
 
 interface CacheEntry {
   resolution: Resolution;
@@ -37,7 +37,8 @@ interface CacheEntry {
 export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new Map<string, CacheEntry>();
-  private readonly usage = new Map<string, Date>();
+  /** API key id -> when it was last used (epoch ms), written to PostgreSQL in batches. */
+  private readonly usage = new Map<string, number>();
   private usageTimer?: NodeJS.Timeout;
 
   constructor(
@@ -133,28 +134,45 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     return this.get(id);
   }
 
-  /** Who a presented key belongs to, from the cache when possible. */
-  async resolve(key: string): Promise<Resolution> {
+  /**
+   * Who a presented key belongs to, from the in-memory cache without any I/O; undefined when the
+   * cache does not know (then call `resolve`).
+   */
+  resolveCached(key: string): Resolution | undefined {
     const keyHash = hashApiKey(key);
-    const now = Date.now();
     const cached = this.cache.get(keyHash);
-    let resolution: Resolution;
-    if (cached && cached.expiresAt > now) {
-      resolution = cached.resolution;
-    } else {
-      resolution = await this.lookup(keyHash);
-      if (this.cache.size >= MAX_CACHE_ENTRIES) {
-        this.cache.clear();
-      }
-      this.cache.set(keyHash, {
-        resolution,
-        expiresAt: now + ('principal' in resolution ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS),
-      });
+    const now = Date.now();
+    if (!cached || cached.expiresAt <= now) {
+      return undefined;
     }
-    if ('principal' in resolution) {
-      this.usage.set(resolution.principal.apiKeyId, new Date(now));
+    this.recordUse(cached.resolution, now);
+    return cached.resolution;
+  }
+
+  /** Who a presented key belongs to: the cache, else PostgreSQL (and the answer is cached). */
+  async resolve(key: string): Promise<Resolution> {
+    const cached = this.resolveCached(key);
+    if (cached) {
+      return cached;
     }
+    const keyHash = hashApiKey(key);
+    const resolution = await this.lookup(keyHash);
+    const now = Date.now();
+    if (this.cache.size >= MAX_CACHE_ENTRIES) {
+      this.cache.clear();
+    }
+    this.cache.set(keyHash, {
+      resolution,
+      expiresAt: now + ('principal' in resolution ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS),
+    });
+    this.recordUse(resolution, now);
     return resolution;
+  }
+
+  private recordUse(resolution: Resolution, now: number): void {
+    if ('principal' in resolution) {
+      this.usage.set(resolution.principal.apiKeyId, now);
+    }
   }
 
   private async lookup(keyHash: string): Promise<Resolution> {
@@ -198,7 +216,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     const ids = [...this.usage.keys()];
-    const times = ids.map((id) => (this.usage.get(id) as Date).toISOString());
+    const times = ids.map((id) => new Date(this.usage.get(id) as number).toISOString());
     this.usage.clear();
     try {
       await this.repository.query(

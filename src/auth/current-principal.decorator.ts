@@ -2,7 +2,6 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { FastifyRequest } from 'fastify';
 import { AuthException } from './auth.exception';
-import type { Principal } from './principal';
 
 export function requestOf(context: ExecutionContext): FastifyRequest {
   if (context.getType<'http' | 'graphql'>() === 'graphql') {

@@ -9,6 +9,7 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'pr
 export class MetricsService {
   readonly registry = new Registry();
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly httpDurationChildren = new Map<string, { observe(value: number): void }>();
   private readonly httpErrors: Counter<'route' | 'status_code'>;
 
   constructor(queues: QueueService) {
@@ -49,11 +50,16 @@ export class MetricsService {
   }
 
   observeHttp(params: { method: string; route: string; statusCode: number; seconds: number }): void {
+    // One labelled child per method, route and status, reused: prom-client would otherwise hash
+    // the label set on every observation.
+    const key = `${params.method} ${params.route} ${params.statusCode}`;
+    let child = this.httpDurationChildren.get(key);
+    if (!child) {
+      child = this.httpDuration.labels(params.method, params.route, String(params.statusCode));
+      this.httpDurationChildren.set(key, child);
+    }
+    child.observe(params.seconds);
     const statusCode = String(params.statusCode);
-    this.httpDuration.observe(
-      { method: params.method, route: params.route, status_code: statusCode },
-      params.seconds,
-    );
     if (params.statusCode >= 500) {
       this.httpErrors.inc({ route: params.route, status_code: statusCode });
     }

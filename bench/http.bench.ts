@@ -1,0 +1,136 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+/**
+ * `npm run bench:http`: GET /me through the full stack (API key auth, Redis rate limit, request
+ * log line, metrics) against bare Fastify answering the same JSON, measured in the same run with
+ * the same autocannon settings. Each server runs in its own process; autocannon in this one.
+ *
+ * Options (environment): BENCH_DURATION_S (default 6), BENCH_CONNECTIONS (default 50),
+ * BENCH_ROUNDS (default 3),
+ * DATABASE_URL / REDIS_URL like the service.
+ */
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP_S = 3;
+const ADMIN_KEY = `bench-${randomBytes(16).toString('hex')}`;
+const RUN = `cft_bench_${Date.now().toString(36)}`;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts a server in its own process (its log lines go to /dev/null) and waits until it answers. */
+async function startServer(script: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'],
+  });
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new Error(`${script} exited with ${exited}`);
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.status < 500) {
+        return { child, port };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${script} did not answer within 60 s`);
+}
+
+async function measure(label: string, port: number, headers: Record<string, string>): Promise<autocannon.Result> {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/me`, connections: CONNECTIONS, duration: DURATION_S, headers });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  process.stdout.write(
+    `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   non-2xx/errors ${non2xx}\n`,
+  );
+  if (non2xx > 0) {
+    throw new Error(`${label}: ${non2xx} responses were not 2xx; the comparison would be meaningless`);
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  databaseUrl.pathname = `/${RUN}`;
+  const servers: ChildProcess[] = [];
+  try {
+    const full = await startServer('src/main.js', {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_PREFIX: RUN,
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: 'false',
+      RATE_LIMIT_MAX: '10000000',
+    });
+    servers.push(full.child);
+    const bare = await startServer('bench/bare-fastify.js', {});
+    servers.push(bare.child);
+    const nest = await startServer('bench/nest-minimal.js', {});
+    servers.push(nest.child);
+    const contenders: { label: string; port: number; headers: Record<string, string> }[] = [
+      { label: 'bare Fastify', port: bare.port, headers: {} },
+      { label: 'minimal NestJS on Fastify', port: nest.port, headers: {} },
+      { label: 'full stack', port: full.port, headers: { 'x-api-key': ADMIN_KEY } },
+    ];
+    // Warm-up: JIT, caches, connection pools.
+    for (const { port, headers } of contenders) {
+      await autocannon({ url: `http://127.0.0.1:${port}/me`, connections: CONNECTIONS, duration: WARMUP_S, headers });
+    }
+
+    process.stdout.write(
+      `GET /me, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each (after a 2 s warm-up)\n`,
+    );
+    // Alternate the contenders, so a noisy neighbour on the machine hurts all of them alike; each
+    // one's figure is its median over the rounds.
+    const samples = new Map<string, number[]>(contenders.map(({ label }) => [label, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const { label, port, headers } of contenders) {
+        samples.get(label)?.push((await measure(`round ${round}: ${label}`, port, headers)).requests.average);
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const [bareRate, nestRate, fullRate] = contenders.map(({ label }) => median(samples.get(label) ?? []));
+    process.stdout.write(
+      `median req/s: bare Fastify ${bareRate.toFixed(0)}, minimal NestJS ${nestRate.toFixed(0)}, ` +
+        `full stack (auth, Redis rate limit, log line, metrics) ${fullRate.toFixed(0)}\n` +
+        `minimal NestJS / bare Fastify: ${((nestRate / bareRate) * 100).toFixed(1)}% (what the framework costs)\n` +
+        `full stack / bare Fastify: ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%)\n`,
+    );
+  } finally {
+    for (const child of servers) {
+      child.kill('SIGTERM');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const admin = new Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${RUN}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

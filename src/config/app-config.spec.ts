@@ -1,0 +1,38 @@
+import { AppConfig, ConfigError } from './app-config';
+
+describe('AppConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = AppConfig.fromEnv({});
+    expect(config.get('PORT')).toBe(3000);
+    expect(config.get('DATABASE_URL')).toBe('postgres://postgres@127.0.0.1:5432/crypto_freq_trade');
+    expect(config.get('REDIS_URL')).toBe('redis://127.0.0.1:6379');
+    expect(config.get('PUBLIC_READ')).toBe(false);
+    expect(config.get('ADMIN_API_KEY')).toBeUndefined();
+    expect(config.redisKey('bull')).toBe('cft:bull');
+  });
+
+  it('converts values and treats empty variables as unset', () => {
+    const config = AppConfig.fromEnv({ PORT: '8080', PUBLIC_READ: 'yes', MIGRATIONS_RUN: '0', LOG_LEVEL: '' });
+    expect(config.get('PORT')).toBe(8080);
+    expect(config.get('PUBLIC_READ')).toBe(true);
+    expect(config.get('MIGRATIONS_RUN')).toBe(false);
+    expect(config.get('LOG_LEVEL')).toBe('info');
+  });
+
+  it('reports every bad key at once, with why', () => {
+    let error: unknown;
+    try {
+      AppConfig.fromEnv({ PORT: '70000', REDIS_URL: 'http://x', RATE_LIMIT_MAX: '0', REDIS_PREFIX: 'has space' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      { key: 'PORT', problem: 'must be between 0 and 65535' },
+      { key: 'REDIS_URL', problem: 'must be a URL starting with redis:// or rediss://' },
+      { key: 'REDIS_PREFIX', problem: 'must be 1-40 letters, digits, "_" or "-"' },
+      { key: 'RATE_LIMIT_MAX', problem: 'must be at least 1' },
+    ]);
+    expect((error as Error).message).toMatch(/^Invalid configuration \(4 problems\):\n {2}- PORT: /);
+  });
+});
