@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { exitOnSignals } from './common/shutdown';
 import { loadConfigOrExit } from './config/load-config';
 import { createHttpApp } from './http-app';
-import { createRootLogger } from './logging/root-logger';
+import { createRootLogger, flushLogs } from './logging/root-logger';
 
 /**
  * The HTTP API (REST, GraphQL, docs, health). With `--with-worker` the same process also runs the
@@ -22,7 +22,7 @@ async function bootstrap(): Promise<void> {
     rootLogger.info(`API listening on http://${config.get('HOST')}:${config.get('PORT')} (docs at /docs)`);
   } catch (error) {
     rootLogger.fatal({ err: error }, `Start-up failed: ${(error as Error).message}`);
-    rootLogger.flush();
+    flushLogs();
     process.exit(1);
   }
 }

@@ -4,7 +4,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { exitOnSignals } from './common/shutdown';
 import { loadConfigOrExit } from './config/load-config';
-import { createRootLogger } from './logging/root-logger';
+import { createRootLogger, flushLogs } from './logging/root-logger';
 
 /** Queue processors (and, with market data, the live exchange stream). Run as many as needed. */
 async function bootstrap(): Promise<void> {
@@ -24,7 +24,7 @@ async function bootstrap(): Promise<void> {
     await app.init();
   } catch (error) {
     rootLogger.fatal({ err: error }, `Worker start-up failed: ${(error as Error).message}`);
-    rootLogger.flush();
+    flushLogs();
     process.exit(1);
   }
 }

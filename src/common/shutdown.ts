@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { flushLogs } from '../logging/root-logger';
 import { LifecycleService } from './lifecycle.service';
 import type { Logger } from 'pino';
 
@@ -24,6 +25,7 @@ export function exitOnSignals(
     logger.info(`Received ${signal}; shutting down gracefully`);
     const timer = setTimeout(() => {
       logger.error(`Shutdown took longer than ${timeoutMs} ms; exiting`);
+      flushLogs();
       process.exit(1);
     }, timeoutMs + 5_000);
     timer.unref();
@@ -32,11 +34,12 @@ export function exitOnSignals(
       .then(() => app.close())
       .then(() => {
         logger.info('Shut down cleanly');
-        logger.flush();
+        flushLogs();
         process.exit(0);
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'Shutdown failed');
+        flushLogs();
         process.exit(1);
       });
   };

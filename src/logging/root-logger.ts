@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app-config';
 
 /**
@@ -8,7 +8,13 @@ import type { AppConfig } from '../config/app-config';
 export function createRootLogger(config: AppConfig, role: string): Logger {
   const pretty =
     config.get('LOG_PRETTY') ?? (config.get('NODE_ENV') === 'development' && process.stdout.isTTY);
-  return pino({
+  // JSON lines go through a buffered asynchronous stdout writer (one write per 4 KiB, not per
+  // line); `flushLogs()` empties it before the process exits.
+  const destination = pretty ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  if (destination) {
+    destinations.add(destination);
+  }
+  const options: LoggerOptions = {
     level: config.get('LOG_LEVEL'),
     base: { role, pid: process.pid },
     redact: {
@@ -23,5 +29,19 @@ export function createRootLogger(config: AppConfig, role: string): Logger {
           },
         }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+const destinations = new Set<ReturnType<typeof pino.destination>>();
+
+/** Writes out buffered log lines; call before `process.exit`. */
+export function flushLogs(): void {
+  for (const destination of destinations) {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing buffered, or stdout already gone.
+    }
+  }
 }
