@@ -8,11 +8,18 @@ import type { AppConfig } from '../config/app-config';
 export function createRootLogger(config: AppConfig, role: string): Logger {
   const pretty =
     config.get('LOG_PRETTY') ?? (config.get('NODE_ENV') === 'development' && process.stdout.isTTY);
-  // JSON lines go through a buffered asynchronous stdout writer (one write per 4 KiB, not per
-  // line); `flushLogs()` empties it before the process exits.
+  // JSON lines go through a buffered asynchronous stdout writer (one write per 4 KiB under load,
+  // not one per line), emptied at least every 200 ms and by `flushLogs()` before the process exits.
   const destination = pretty ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
   if (destination) {
     destinations.add(destination);
+    setInterval(() => {
+      try {
+        destination.flush();
+      } catch {
+        // Not open yet, or nothing to write.
+      }
+    }, 200).unref();
   }
   const options: LoggerOptions = {
     level: config.get('LOG_LEVEL'),
