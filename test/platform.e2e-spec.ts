@@ -248,6 +248,27 @@ describe('readiness', () => {
         migrations: { status: 'up' },
       });
 
+      // Warm the key cache, then take PostgreSQL away: an authenticated request needs no query.
+      expect((await request(t.url).get('/me').set('x-api-key', t.adminKey)).status).toBe(200);
+      await pgProxy.stop();
+      const pgDown = await request(t.url).get('/health/ready');
+      expect(pgDown.status).toBe(503);
+      expect(pgDown.body.message).toMatch(/database/);
+      const cachedKey = await request(t.url).get('/me').set('x-api-key', t.adminKey);
+      expect(cachedKey.status).toBe(200);
+      expect(cachedKey.body.role).toBe('admin');
+      // An unknown key cannot be checked without PostgreSQL: 503, not 500, and not a wrong 401.
+      const uncached = await request(t.url).get('/me').set('x-api-key', 'cft_never-seen-before-key');
+      expect(uncached.status).toBe(503);
+      expect(uncached.body.code).toBe('SERVICE_UNAVAILABLE');
+
+      await pgProxy.start(pgPort);
+      await eventually(async () => ((await request(t.url).get('/health/ready')).status === 200 ? true : undefined), {
+        timeoutMs: 15_000,
+        intervalMs: 250,
+        what: 'PostgreSQL to be back',
+      });
+
       await redisProxy.stop();
       const redisDown = await request(t.url).get('/health/ready');
       expect(redisDown.status).toBe(503);
@@ -255,14 +276,10 @@ describe('readiness', () => {
       expect(redisDown.body.message).toMatch(/^Not ready: redis \(/);
       expect(redisDown.body.message).not.toMatch(/database/);
       expect((await request(t.url).get('/health')).status).toBe(200);
+      // Rate limits fail open without Redis: the API keeps serving.
+      expect((await request(t.url).get('/me').set('x-api-key', t.adminKey)).status).toBe(200);
 
       await redisProxy.start(redisPort);
-      await pgProxy.stop();
-      const pgDown = await request(t.url).get('/health/ready');
-      expect(pgDown.status).toBe(503);
-      expect(pgDown.body.message).toMatch(/database/);
-
-      await pgProxy.start(pgPort);
       await eventually(async () => ((await request(t.url).get('/health/ready')).status === 200 ? true : undefined), {
         timeoutMs: 15_000,
         intervalMs: 250,

@@ -139,3 +139,37 @@ describe('the worker process', () => {
     }
   });
 });
+
+describe('the cli', () => {
+  async function cli(...args: string[]): Promise<{ code: number | null; output: string }> {
+    const proc = run('cli.js', testEnv(), args);
+    const { code } = await proc.exited;
+    return { code, output: proc.output() };
+  }
+
+  it('creates, lists and revokes API keys', async () => {
+    const created = await cli('api-key', 'create', '--name', 'from-cli', '--role', 'client');
+    expect(created.code).toBe(0);
+    const key = /Key \(shown once, store it now\): (cft_\S+)/.exec(created.output)?.[1];
+    const id = /\(id ([0-9a-f-]{36})\)/.exec(created.output)?.[1];
+    expect(key).toBeDefined();
+    expect(id).toBeDefined();
+
+    const listed = await cli('api-key', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.output).toContain('from-cli');
+    expect(listed.output).toContain(key?.slice(0, 12));
+    expect(listed.output).not.toContain(key);
+
+    const revoked = await cli('api-key', 'revoke', id ?? '');
+    expect(revoked.code).toBe(0);
+    expect(revoked.output).toMatch(/Revoked key "from-cli"/);
+
+    const badRole = await cli('api-key', 'create', '--name', 'x', '--role', 'root');
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.output).toContain('must be one of admin, client');
+    const unknownId = await cli('api-key', 'revoke', '00000000-0000-4000-8000-000000000000');
+    expect(unknownId.code).toBe(1);
+    expect(unknownId.output).toContain('No API key with id 00000000-0000-4000-8000-000000000000');
+  });
+});

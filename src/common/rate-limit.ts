@@ -10,7 +10,9 @@ const UNLIMITED_PATHS = ['/health', '/metrics'];
 
 /**
  * Fixed-window rate limits counted in Redis, so they hold across replicas: per API key for
- * authenticated calls, per client IP otherwise. Over the limit: 429 with Retry-After.
+ * authenticated calls, per client IP otherwise. Over the limit: 429 with Retry-After. When Redis
+ * does not answer within a second, requests are served uncounted (fail open) and /health/ready
+ * reports Redis as down.
  */
 export async function registerRateLimit(
   fastify: FastifyInstance,
@@ -26,7 +28,8 @@ export async function registerRateLimit(
     redis: redis.client,
     nameSpace: `${config.redisKey('ratelimit')}:`,
     timeWindow: windowMs,
-    skipOnError: false,
+    // Redis down: serve without counting rather than fail every request (readiness reports it).
+    skipOnError: true,
     allowList: (request: FastifyRequest) =>
       UNLIMITED_PATHS.some((path) => request.url === path || request.url.startsWith(`${path}/`)),
     keyGenerator: (request: FastifyRequest) =>

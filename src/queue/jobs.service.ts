@@ -6,6 +6,10 @@ import { QueueService } from './queue.service';
 
 export class JobsException extends AppException {}
 
+function isFinished(state: JobState): boolean {
+  return state === 'completed' || state === 'failed';
+}
+
 const JOB_ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /** Reads any job of the catalogue by id, and starts the admin-triggered ones. */
@@ -20,11 +24,18 @@ export class JobsService {
       ]);
     }
     const name = jobNameOfId(id);
-    const job = name ? await this.queues.queue(JOBS[name].queue).getJob(id) : undefined;
-    if (!name || !job) {
+    const queue = name ? this.queues.queue(JOBS[name].queue) : undefined;
+    let job = queue ? await queue.getJob(id) : undefined;
+    if (!queue || !job) {
       throw new JobsException('NOT_FOUND', `No job with id ${id}`);
     }
-    const state = (await job.getState()) as JobState;
+    // The job's fields and its state are two reads; a job that finishes between them would show
+    // a finished state with unfinished fields. Read again until the two agree.
+    let state = (await job.getState()) as JobState;
+    for (let attempt = 0; attempt < 3 && isFinished(state) !== Boolean(job.finishedOn); attempt++) {
+      job = (await queue.getJob(id)) ?? job;
+      state = (await job.getState()) as JobState;
+    }
     return Object.assign(new JobDto(), {
       id,
       name: job.name,

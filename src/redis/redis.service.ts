@@ -36,6 +36,8 @@ export class RedisService implements OnApplicationShutdown {
       ...redisOptions(config, `${config.get('REDIS_PREFIX')}:commands`),
       enableAutoPipelining: true,
       maxRetriesPerRequest: 2,
+      // A request path waits at most this long on Redis (rate limits fail open after it).
+      commandTimeout: 1000,
     });
     this.client.on('error', (error: Error) =>
       this.logger.warn(`Redis command connection error: ${error.message}`),
