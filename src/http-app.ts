@@ -115,6 +115,11 @@ export async function createHttpApp(params: {
   await registerBullBoard(fastify, app.get(QueueService));
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
+  if (!(await app.get(ApiKeysService).hasActiveAdmin())) {
+    rootLogger.warn(
+      'No admin API key exists yet: create one with `npm run cli -- api-key create --name me --role admin`, or set ADMIN_API_KEY',
+    );
+  }
   return app;
 }
 

@@ -94,6 +94,11 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     return { apiKey: ApiKeyDto.from(apiKey), key };
   }
 
+  /** Whether any admin key can be used (for a start-up hint when there is none). */
+  async hasActiveAdmin(): Promise<boolean> {
+    return this.repository.exists({ where: { role: 'admin', revokedAt: IsNull() } });
+  }
+
   async list(filter: { role?: ApiKeyRole; includeRevoked?: 'true' | 'false' } = {}): Promise<ApiKeyDto[]> {
     const apiKeys = await this.repository.find({
       where: {

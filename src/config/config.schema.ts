@@ -10,12 +10,14 @@ const booleanFromEnv = z
   })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const positiveInt = (max: number) =>
+const wholeNumber = (min: number, max: number, range = false) =>
   z.coerce
     .number({ error: 'must be a number' })
     .int({ error: 'must be a whole number' })
-    .min(1, { error: 'must be at least 1' })
-    .max(max, { error: `must be at most ${max}` });
+    .min(min, { error: range ? `must be between ${min} and ${max}` : `must be at least ${min}` })
+    .max(max, { error: range ? `must be between ${min} and ${max}` : `must be at most ${max}` });
+
+const positiveInt = (max: number) => wholeNumber(1, max);
 
 const urlWithProtocols = (protocols: string[]) =>
   z.string().refine(
@@ -35,12 +37,7 @@ export const configSchema = z.object({
       error: 'must be one of development, production, test',
     })
     .default('development'),
-  PORT: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be between 0 and 65535' })
-    .max(65535, { error: 'must be between 0 and 65535' })
-    .default(3000),
+  PORT: wholeNumber(0, 65535, true).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).default(
     'postgres://postgres@127.0.0.1:5432/crypto_freq_trade',
@@ -69,12 +66,7 @@ export const configSchema = z.object({
   RATE_LIMIT_WINDOW_MS: positiveInt(86_400_000).default(60_000),
   RATE_LIMIT_MAX: positiveInt(10_000_000).default(1200),
   RATE_LIMIT_ANONYMOUS_MAX: positiveInt(10_000_000).default(60),
-  SHUTDOWN_DRAIN_MS: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be at least 0' })
-    .max(120_000, { error: 'must be at most 120000' })
-    .default(1000),
+  SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),
 });
 
