@@ -13,6 +13,8 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { MarketDataApiModule } from './market-data/market-data-api.module';
+import { MarketDataModule } from './market-data/market-data.module';
 import { JobsApiModule } from './queue/jobs-api.module';
 import { QueueWorkersModule } from './queue/queue-workers.module';
 import { QueueModule } from './queue/queue.module';
@@ -39,6 +41,7 @@ export class AppModule {
       RedisModule,
       QueueModule,
       AuthModule,
+      MarketDataModule,
     ];
     if (roles.api) {
       imports.push(
@@ -53,6 +56,7 @@ export class AppModule {
         AuthApiModule,
         HealthModule,
         JobsApiModule,
+        MarketDataApiModule,
       );
     }
     if (roles.worker) {

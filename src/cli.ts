@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from './
 import { generateMigration } from './database/migration-generator';
 import { buildOpenApiDocument, createHttpApp } from './http-app';
 import { createRootLogger } from './logging/root-logger';
+import { KlinesImportService } from './market-data/import/klines-import.service';
 
 const REPOSITORY_ROOT = join(__dirname, '..', '..');
 
@@ -29,17 +32,21 @@ async function withDataSource<T>(config: AppConfig, work: (dataSource: DataSourc
   }
 }
 
-async function withApiKeys<T>(config: AppConfig, work: (apiKeys: ApiKeysService) => Promise<T>): Promise<T> {
+async function withApp<T>(config: AppConfig, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const rootLogger = createRootLogger(config, 'cli');
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot({ config, rootLogger, roles: { api: false, worker: false } }),
     { logger: ['error', 'warn'] },
   );
   try {
-    return await work(app.get(ApiKeysService));
+    return await work(app);
   } finally {
     await app.close();
   }
+}
+
+function withApiKeys<T>(config: AppConfig, work: (apiKeys: ApiKeysService) => Promise<T>): Promise<T> {
+  return withApp(config, (app) => work(app.get(ApiKeysService)));
 }
 
 /** Writes openapi.yaml and schema.gql from the code (the committed copies are checked by a test). */
@@ -106,6 +113,34 @@ async function main(argv: string[]): Promise<void> {
     .action(async (id: string) => {
       const key = await withApiKeys(config, (service) => service.revoke(id));
       process.stdout.write(`Revoked key "${key.name}" (${key.prefix}…) at ${key.revokedAt?.toISOString()}\n`);
+    });
+
+  program
+    .command('import-klines <paths...>')
+    .description('Import kline files: Binance dumps (data.binance.vision, .csv or .zip) or CSVs with an open_time_ms header')
+    .requiredOption('--symbol <symbol>', 'base asset (BTC), or the pair (BTCUSDT, BTC-USDT)')
+    .requiredOption('--interval <interval>', 'candle interval of the files (1m, 1h, ...)')
+    .action(async (paths: string[], options: { symbol: string; interval: string }) => {
+      const bar = process.stderr.isTTY
+        ? new SingleBar({ format: 'files {value}/{total} |{bar}| {rows} rows read', hideCursor: true }, Presets.shades_classic)
+        : undefined;
+      bar?.start(paths.length, 0, { rows: 0 });
+      const summary = await withApp(config, (app) =>
+        app.get(KlinesImportService).import({
+          symbol: options.symbol,
+          interval: options.interval,
+          paths,
+          onProgress: ({ filesDone, rowsRead }) => bar?.update(filesDone, { rows: rowsRead }),
+        }),
+      ).finally(() => bar?.stop());
+      const { market } = summary;
+      process.stdout.write(
+        `${market.exchange} ${market.symbol} ${market.interval}: ${summary.rowsRead} rows read from ${summary.files} file(s)\n` +
+          `  inserted ${summary.inserted}, updated ${summary.updated}, already present ${summary.alreadyPresent}, rejected ${summary.rejected}\n` +
+          Object.entries(summary.rejectedByReason)
+            .map(([reason, { count, examples }]) => `  rejected ${count}: ${reason} (e.g. ${examples.join(', ')})\n`)
+            .join(''),
+      );
     });
 
   program

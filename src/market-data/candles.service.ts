@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { ValidationException } from '../common/app.exception';
+import type { CandlesQueryDto } from './dto/candles.dto';
+import { CandlePageDto, MarketDto } from './dto/candles.dto';
+import { CandlesRepository } from './candles.repository';
+import { MarketCatalogue, intervalMs } from './market';
+
+const DEFAULT_LIMIT = 500;
+const MAX_TIME_MS = Date.UTC(2200, 0, 1);
+
+/** Reads `2021-01-01`, `2021-01-01T10:00:00Z` or `1609459200000`; anything else is a 400 naming the field. */
+export function parseTime(value: string, field: string): number {
+  const ms = /^\d{1,16}$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TIME_MS) {
+    throw new ValidationException([{ field, problem: 'must be an ISO-8601 time or epoch milliseconds between 1970 and 2200' }]);
+  }
+  return ms;
+}
+
+function encodeCursor(openTimeMs: number): string {
+  return Buffer.from(`t:${openTimeMs}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^t:(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    throw new ValidationException([{ field: 'cursor', problem: 'is not a cursor this API returned' }]);
+  }
+  return Number(match[1]);
+}
+
+/** Candle history and market summaries, shared by REST and GraphQL. */
+@Injectable()
+export class CandlesService {
+  constructor(
+    private readonly candles: CandlesRepository,
+    private readonly catalogue: MarketCatalogue,
+  ) {}
+
+  async getCandles(symbolInput: string, query: CandlesQueryDto): Promise<CandlePageDto> {
+    const symbol = this.catalogue.resolveSymbol(symbolInput);
+    const interval = this.catalogue.resolveInterval(query.interval);
+    let from = query.from === undefined ? 0 : parseTime(query.from, 'from');
+    const to = query.to === undefined ? MAX_TIME_MS : parseTime(query.to, 'to');
+    if (from > to) {
+      throw new ValidationException([{ field: 'from', problem: 'must not be after to' }]);
+    }
+    if (query.cursor !== undefined) {
+      from = Math.max(from, decodeCursor(query.cursor));
+    }
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const pair = this.catalogue.pair(symbol);
+    const rows = await this.candles.find({
+      exchange: this.catalogue.exchange,
+      symbol: pair,
+      interval,
+      from,
+      to,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      symbol,
+      pair,
+      interval,
+      candles: page.map((candle) => ({
+        openTime: new Date(candle.openTime),
+        open: candle.open,
+        high: candle.high,
+        low: candle.low,
+        close: candle.close,
+        volume: candle.volume,
+        quoteVolume: candle.quoteVolume,
+        tradeCount: candle.tradeCount,
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.openTime + 1) : null,
+    };
+  }
+
+  async getMarkets(): Promise<MarketDto[]> {
+    const summaries = await this.candles.summaries(this.catalogue.exchange);
+    return this.catalogue.bases.flatMap((symbol) =>
+      this.catalogue.intervals.map((interval) => {
+        const pair = this.catalogue.pair(symbol);
+        const summary = summaries.find((s) => s.symbol === pair && s.interval === interval);
+        const expected = summary ? (summary.last - summary.first) / intervalMs(interval) + 1 : 0;
+        return {
+          symbol,
+          pair,
+          interval,
+          exchange: this.catalogue.exchange,
+          firstOpenTime: summary ? new Date(summary.first) : null,
+          lastOpenTime: summary ? new Date(summary.last) : null,
+          count: summary?.count ?? 0,
+          missing: summary ? expected - summary.count : 0,
+        };
+      }),
+    );
+  }
+}
