@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MarketDataApiModule } from './market-data/market-data-api.module';
 import { MarketDataModule } from './market-data/market-data.module';
+import { MarketDataWorkerModule } from './market-data/market-data-worker.module';
 import { JobsApiModule } from './queue/jobs-api.module';
 import { QueueWorkersModule } from './queue/queue-workers.module';
 import { QueueModule } from './queue/queue.module';
@@ -23,7 +24,7 @@ import { RedisModule } from './redis/redis.module';
 export interface AppRoles {
   /** HTTP API: REST, GraphQL, docs, health. */
   api: boolean;
-  /** Queue processors (and, later, the live exchange stream). */
+  /** Queue processors and the live exchange stream. */
   worker: boolean;
 }
 
@@ -60,7 +61,7 @@ export class AppModule {
       );
     }
     if (roles.worker) {
-      imports.push(QueueWorkersModule);
+      imports.push(QueueWorkersModule, MarketDataWorkerModule);
     }
     return {
       module: AppModule,

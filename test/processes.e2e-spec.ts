@@ -1,3 +1,4 @@
+import { JOBS, QUEUES, SCHEDULES } from '../src/queue/queue.catalogue';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -115,7 +116,9 @@ describe('the worker process', () => {
         intervalMs: 100,
         what: 'the worker to start',
       });
-      expect(proc.output()).toMatch(/Worker started: 1 queue\(s\), 1 job processor\(s\), 1 schedule\(s\)/);
+      expect(proc.output()).toContain(
+        `Worker started: ${Object.keys(QUEUES).length} queue(s), ${Object.keys(JOBS).length} job processor(s), ${SCHEDULES.length} schedule(s)`,
+      );
       proc.child.kill('SIGTERM');
       const { code } = await proc.exited;
       expect(code).toBe(0);

@@ -101,6 +101,10 @@ export const configSchema = z.object({
       error: 'must be an ISO-8601 date (2018-01-01)',
     })
     .default('2018-01-01'),
+  GAP_CONFIRMATIONS: positiveInt(100).default(3),
+  GAP_RECHECK_MS: wholeNumber(0, 30 * 86_400_000).default(3_600_000),
+  LIVE_STREAM: booleanFromEnv.default(true),
+  STREAM_LEASE_MS: wholeNumber(1000, 60_000).default(10_000),
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),
 });

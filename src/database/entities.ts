@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { CandleEntity } from '../market-data/candle.entity';
+import { KnownGapEntity } from '../market-data/known-gap.entity';
 
 /** Every TypeORM entity, listed once: the data source and the migration checks read this. */
-export const ENTITIES = [ApiKeyEntity, CandleEntity];
+export const ENTITIES = [ApiKeyEntity, CandleEntity, KnownGapEntity];

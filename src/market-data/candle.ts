@@ -22,7 +22,11 @@ export interface MarketKey {
 /** Why a candle is not one (empty when it is fine). */
 export function candleProblem(candle: Candle, intervalMs: number): string | undefined {
   const prices = [candle.open, candle.high, candle.low, candle.close];
-  if (!Number.isFinite(candle.openTime) || !Number.isInteger(candle.openTime) || candle.openTime <= 0) {
+  if (
+    !Number.isFinite(candle.openTime) ||
+    !Number.isInteger(candle.openTime) ||
+    candle.openTime <= 0
+  ) {
     return 'open time is not a valid timestamp';
   }
   if (candle.openTime % intervalMs !== 0) {
@@ -34,7 +38,10 @@ export function candleProblem(candle: Candle, intervalMs: number): string | unde
   if (!Number.isFinite(candle.volume) || candle.volume < 0) {
     return 'volume is missing, not a number, or negative';
   }
-  if (candle.high < Math.max(candle.open, candle.close) || candle.low > Math.min(candle.open, candle.close)) {
+  if (
+    candle.high < Math.max(candle.open, candle.close) ||
+    candle.low > Math.min(candle.open, candle.close)
+  ) {
     return 'high/low do not contain open and close';
   }
   return undefined;

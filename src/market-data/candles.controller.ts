@@ -1,8 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { Access } from '../auth/access.decorator';
 import { CandlesService } from './candles.service';
-import { CandlePageDto, CandlesQueryDto, MarketDto } from './dto/candles.dto';
+import { BackfillDto, CandlePageDto, CandlesQueryDto, MarketDto } from './dto/candles.dto';
 
 @ApiTags('market data')
 @Controller()
@@ -11,7 +12,10 @@ export class CandlesController {
 
   @Get('candles/:symbol')
   @Access('public-read')
-  @ApiOperation({ summary: 'Candles of a market, ascending; page with nextCursor. Symbol: BTC, BTCUSDT or BTC-USDT' })
+  @ApiOperation({
+    summary:
+      'Candles of a market, ascending; page with nextCursor. Symbol: BTC, BTCUSDT or BTC-USDT',
+  })
   @ApiOkResponse({ type: CandlePageDto })
   list(@Param('symbol') symbol: string, @Query() query: CandlesQueryDto): Promise<CandlePageDto> {
     return this.candles.getCandles(symbol, query);
@@ -19,9 +23,24 @@ export class CandlesController {
 
   @Get('markets')
   @Access('public-read')
-  @ApiOperation({ summary: 'Every configured market and interval: first and last candle, count, missing candles' })
+  @ApiOperation({
+    summary:
+      'Every configured market and interval: first and last candle, count, missing candles, known gaps, live stream state and lag',
+  })
   @ApiOkResponse({ type: [MarketDto] })
   markets(): Promise<MarketDto[]> {
     return this.candles.getMarkets();
+  }
+
+  @Post('admin/backfill')
+  @HttpCode(202)
+  @Access('admin')
+  @ApiOperation({
+    summary:
+      'Backfill one market and range from the exchange, in the background; follow the job with GET /jobs/{jobId}',
+  })
+  @ApiAcceptedResponse({ type: EnqueuedJobDto })
+  backfill(@Body() body: BackfillDto): Promise<EnqueuedJobDto> {
+    return this.candles.requestBackfill(body);
   }
 }

@@ -122,6 +122,81 @@ export class CandlesRepository {
     }
   }
 
+  /**
+   * Writes one candle (the live path): a plain parameterised upsert, cheaper than COPY for a
+   * single row. Returns whether the row was inserted, updated or already identical.
+   */
+  async upsertOne(
+    market: MarketKey,
+    candle: Candle,
+  ): Promise<'inserted' | 'updated' | 'unchanged'> {
+    const rows: { inserted: boolean }[] = await this.dataSource.query(
+      `INSERT INTO candles (${COLUMNS.join(', ')})
+       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (exchange, symbol, interval, open_time) DO UPDATE SET
+         ${VALUE_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')}
+       WHERE (${VALUE_COLUMNS.map((column) => `candles.${column}`).join(', ')})
+         IS DISTINCT FROM (${VALUE_COLUMNS.map((column) => `excluded.${column}`).join(', ')})
+       RETURNING (xmax = 0) AS inserted`,
+      [
+        market.exchange,
+        market.symbol,
+        market.interval,
+        candle.openTime,
+        candle.open,
+        candle.high,
+        candle.low,
+        candle.close,
+        candle.volume,
+        candle.quoteVolume,
+        candle.tradeCount,
+        candle.takerBuyBaseVolume,
+        candle.takerBuyQuoteVolume,
+      ],
+    );
+    const row = rows[0];
+    return row === undefined ? 'unchanged' : row.inserted ? 'inserted' : 'updated';
+  }
+
+  /** Open time of the newest stored candle of a market, or undefined when it has none. */
+  async lastOpenTime(market: MarketKey): Promise<number | undefined> {
+    const rows: { last_ms: string | null }[] = await this.dataSource.query(
+      `SELECT (extract(epoch FROM max(open_time)) * 1000)::bigint AS last_ms
+         FROM candles WHERE exchange = $1 AND symbol = $2 AND interval = $3`,
+      [market.exchange, market.symbol, market.interval],
+    );
+    const last = rows[0]?.last_ms;
+    return last === null || last === undefined ? undefined : Number(last);
+  }
+
+  /**
+   * Holes on the interval grid between stored candles with open time in [from, to]: each is the
+   * first and last missing open time. Candles before the first or after the last stored one are
+   * not holes (backfill covers those).
+   */
+  async holes(
+    market: MarketKey & { from: number; to: number; intervalMs: number },
+  ): Promise<{ from: number; to: number }[]> {
+    const rows: { from_ms: string; to_ms: string }[] = await this.dataSource.query(
+      `SELECT (extract(epoch FROM open_time) * 1000)::bigint + $6 AS from_ms,
+              (extract(epoch FROM next_time) * 1000)::bigint - $6 AS to_ms
+         FROM (SELECT open_time, lead(open_time) OVER (ORDER BY open_time) AS next_time
+                 FROM candles
+                WHERE exchange = $1 AND symbol = $2 AND interval = $3 AND open_time >= $4 AND open_time <= $5) AS grid
+        WHERE next_time - open_time > make_interval(secs => $6 / 1000.0)
+        ORDER BY open_time`,
+      [
+        market.exchange,
+        market.symbol,
+        market.interval,
+        new Date(market.from),
+        new Date(market.to),
+        market.intervalMs,
+      ],
+    );
+    return rows.map((row) => ({ from: Number(row.from_ms), to: Number(row.to_ms) }));
+  }
+
   async find(params: MarketKey & { from: number; to: number; limit: number }): Promise<Candle[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT (extract(epoch FROM open_time) * 1000)::bigint AS open_time_ms, open, high, low, close, volume,
@@ -130,7 +205,14 @@ export class CandlesRepository {
         WHERE exchange = $1 AND symbol = $2 AND interval = $3 AND open_time >= $4 AND open_time <= $5
         ORDER BY open_time
         LIMIT $6`,
-      [params.exchange, params.symbol, params.interval, new Date(params.from), new Date(params.to), params.limit],
+      [
+        params.exchange,
+        params.symbol,
+        params.interval,
+        new Date(params.from),
+        new Date(params.to),
+        params.limit,
+      ],
     );
     return rows.map((row) => ({
       openTime: Number(row.open_time_ms),
@@ -147,16 +229,23 @@ export class CandlesRepository {
   }
 
   /** First and last open time and count of every stored market. */
-  async summaries(exchange: string): Promise<{ symbol: string; interval: string; first: number; last: number; count: number }[]> {
-    const rows: { symbol: string; interval: string; first_ms: string; last_ms: string; count: string }[] =
-      await this.dataSource.query(
-        `SELECT symbol, interval,
+  async summaries(
+    exchange: string,
+  ): Promise<{ symbol: string; interval: string; first: number; last: number; count: number }[]> {
+    const rows: {
+      symbol: string;
+      interval: string;
+      first_ms: string;
+      last_ms: string;
+      count: string;
+    }[] = await this.dataSource.query(
+      `SELECT symbol, interval,
                 (extract(epoch FROM min(open_time)) * 1000)::bigint AS first_ms,
                 (extract(epoch FROM max(open_time)) * 1000)::bigint AS last_ms,
                 count(*) AS count
            FROM candles WHERE exchange = $1 GROUP BY symbol, interval`,
-        [exchange],
-      );
+      [exchange],
+    );
     return rows.map((row) => ({
       symbol: row.symbol,
       interval: row.interval,

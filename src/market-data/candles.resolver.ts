@@ -1,7 +1,8 @@
-import { Args, Query, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { Access } from '../auth/access.decorator';
 import { CandlesService } from './candles.service';
-import { CandlePageDto, CandlesQueryDto, MarketDto } from './dto/candles.dto';
+import { BackfillDto, CandlePageDto, CandlesQueryDto, MarketDto } from './dto/candles.dto';
 
 @Resolver()
 export class CandlesResolver {
@@ -13,9 +14,19 @@ export class CandlesResolver {
     return this.service.getCandles(symbol, query);
   }
 
-  @Query(() => [MarketDto], { description: 'Every configured market and interval with its stored range' })
+  @Query(() => [MarketDto], {
+    description: 'Every configured market and interval with its stored range',
+  })
   @Access('public-read')
   markets(): Promise<MarketDto[]> {
     return this.service.getMarkets();
+  }
+
+  @Mutation(() => EnqueuedJobDto, {
+    description: 'Backfill one market and range from the exchange, in the background (admin)',
+  })
+  @Access('admin')
+  backfill(@Args('input') input: BackfillDto): Promise<EnqueuedJobDto> {
+    return this.service.requestBackfill(input);
   }
 }

@@ -1,18 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationException } from '../common/app.exception';
-import type { CandlesQueryDto } from './dto/candles.dto';
+import { JobName } from '../queue/queue.catalogue';
+import { QueueService } from '../queue/queue.service';
+import type { EnqueuedJobDto } from '../queue/dto/job.dto';
+import type { BackfillDto, CandlesQueryDto } from './dto/candles.dto';
 import { CandlePageDto, MarketDto } from './dto/candles.dto';
 import { CandlesRepository } from './candles.repository';
+import { KnownGapsRepository } from './known-gaps.repository';
 import { MarketCatalogue, intervalMs } from './market';
+import { StreamStateService } from './stream/stream-state.service';
+import { ExchangeStatusService } from './sync/exchange-status.service';
 
 const DEFAULT_LIMIT = 500;
 const MAX_TIME_MS = Date.UTC(2200, 0, 1);
 
 /** Reads `2021-01-01`, `2021-01-01T10:00:00Z` or `1609459200000`; anything else is a 400 naming the field. */
 export function parseTime(value: string, field: string): number {
-  const ms = /^\d{1,16}$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  const ms = /^\d{1,16}$/.test(value)
+    ? Number(value)
+    : /^\d{4}-\d{2}-\d{2}/.test(value)
+      ? Date.parse(value)
+      : Number.NaN;
   if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TIME_MS) {
-    throw new ValidationException([{ field, problem: 'must be an ISO-8601 time or epoch milliseconds between 1970 and 2200' }]);
+    throw new ValidationException([
+      { field, problem: 'must be an ISO-8601 time or epoch milliseconds between 1970 and 2200' },
+    ]);
   }
   return ms;
 }
@@ -24,7 +36,9 @@ function encodeCursor(openTimeMs: number): string {
 function decodeCursor(cursor: string): number {
   const match = /^t:(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) {
-    throw new ValidationException([{ field: 'cursor', problem: 'is not a cursor this API returned' }]);
+    throw new ValidationException([
+      { field: 'cursor', problem: 'is not a cursor this API returned' },
+    ]);
   }
   return Number(match[1]);
 }
@@ -35,7 +49,31 @@ export class CandlesService {
   constructor(
     private readonly candles: CandlesRepository,
     private readonly catalogue: MarketCatalogue,
+    private readonly knownGaps: KnownGapsRepository,
+    private readonly streamState: StreamStateService,
+    private readonly exchangeStatus: ExchangeStatusService,
+    private readonly queues: QueueService,
   ) {}
+
+  /** Enqueues a backfill of one market and range; the same range is never fetched twice at once. */
+  async requestBackfill(input: BackfillDto): Promise<EnqueuedJobDto> {
+    const symbol = this.catalogue.resolveSymbol(input.symbol);
+    const interval = this.catalogue.resolveInterval(input.interval);
+    const from = parseTime(input.from, 'from');
+    const to = input.to === undefined ? null : parseTime(input.to, 'to');
+    if (to !== null && from > to) {
+      throw new ValidationException([{ field: 'from', problem: 'must not be after to' }]);
+    }
+    const step = intervalMs(interval);
+    const alignedFrom = Math.floor(from / step) * step;
+    const pair = this.catalogue.pair(symbol);
+    const jobId = await this.queues.enqueue({
+      name: JobName.Backfill,
+      payload: { symbol, interval, from: alignedFrom, to, reason: 'admin' },
+      exclusiveKey: `${this.catalogue.exchange}-${pair}-${interval}-${alignedFrom}-${to ?? 'latest'}`,
+    });
+    return { jobId };
+  }
 
   async getCandles(symbolInput: string, query: CandlesQueryDto): Promise<CandlePageDto> {
     const symbol = this.catalogue.resolveSymbol(symbolInput);
@@ -79,23 +117,52 @@ export class CandlesService {
   }
 
   async getMarkets(): Promise<MarketDto[]> {
-    const summaries = await this.candles.summaries(this.catalogue.exchange);
-    return this.catalogue.bases.flatMap((symbol) =>
-      this.catalogue.intervals.map((interval) => {
-        const pair = this.catalogue.pair(symbol);
-        const summary = summaries.find((s) => s.symbol === pair && s.interval === interval);
-        const expected = summary ? (summary.last - summary.first) / intervalMs(interval) + 1 : 0;
-        return {
-          symbol,
-          pair,
-          interval,
-          exchange: this.catalogue.exchange,
-          firstOpenTime: summary ? new Date(summary.first) : null,
-          lastOpenTime: summary ? new Date(summary.last) : null,
-          count: summary?.count ?? 0,
-          missing: summary ? expected - summary.count : 0,
-        };
-      }),
+    const exchange = this.catalogue.exchange;
+    const [summaries, stream, pause] = await Promise.all([
+      this.candles.summaries(exchange),
+      this.streamState.read(),
+      this.exchangeStatus.current(),
+    ]);
+    const now = Date.now();
+    const markets = this.catalogue.bases.flatMap((symbol) =>
+      this.catalogue.intervals.map((interval) => ({ symbol, interval })),
     );
+    const gaps = await Promise.all(
+      markets.map(({ symbol, interval }) =>
+        this.knownGaps.list({ exchange, symbol: this.catalogue.pair(symbol), interval }),
+      ),
+    );
+    return markets.map(({ symbol, interval }, index) => {
+      const pair = this.catalogue.pair(symbol);
+      const step = intervalMs(interval);
+      const summary = summaries.find((s) => s.symbol === pair && s.interval === interval);
+      const expected = summary ? (summary.last - summary.first) / step + 1 : 0;
+      const lastClosed = stream.lastClosed[`${pair}:${interval}`];
+      return {
+        symbol,
+        pair,
+        interval,
+        exchange: this.catalogue.exchange,
+        firstOpenTime: summary ? new Date(summary.first) : null,
+        lastOpenTime: summary ? new Date(summary.last) : null,
+        count: summary?.count ?? 0,
+        missing: summary ? expected - summary.count : 0,
+        knownGaps: (gaps[index] ?? []).map((gap) => ({
+          from: new Date(gap.from),
+          to: new Date(gap.to),
+          candles: (gap.to - gap.from) / step + 1,
+          checks: gap.checks,
+          confirmed: gap.confirmed,
+        })),
+        live: {
+          connected: stream.connected,
+          owner: stream.owner,
+          lastClosedOpenTime: lastClosed === undefined ? null : new Date(lastClosed),
+          lagMs: summary ? Math.max(0, now - (summary.last + 2 * step)) : null,
+          exchangePausedUntil: pause && pause.until > now ? new Date(pause.until) : null,
+          exchangePauseReason: pause && pause.until > now ? pause.message : null,
+        },
+      };
+    });
   }
 }

@@ -2,20 +2,38 @@ import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { CandlesRepository } from './candles.repository';
 import { KlinesImportService } from './import/klines-import.service';
+import { KnownGapsRepository } from './known-gaps.repository';
 import { MarketCatalogue } from './market';
+import { StreamStateService } from './stream/stream-state.service';
+import { ExchangeStatusService } from './sync/exchange-status.service';
 
-/** Candles: storage, import, and (in MarketDataApiModule) the REST and GraphQL reads. */
+/** Candles: storage, import, exchange and stream status; shared by every role. */
 @Module({
   providers: [
     CandlesRepository,
+    KnownGapsRepository,
     KlinesImportService,
+    ExchangeStatusService,
+    StreamStateService,
     {
       provide: MarketCatalogue,
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
-        new MarketCatalogue(config.get('EXCHANGE'), config.get('SYMBOLS'), config.get('QUOTE'), config.get('INTERVALS')),
+        new MarketCatalogue(
+          config.get('EXCHANGE'),
+          config.get('SYMBOLS'),
+          config.get('QUOTE'),
+          config.get('INTERVALS'),
+        ),
     },
   ],
-  exports: [CandlesRepository, KlinesImportService, MarketCatalogue],
+  exports: [
+    CandlesRepository,
+    KnownGapsRepository,
+    KlinesImportService,
+    ExchangeStatusService,
+    StreamStateService,
+    MarketCatalogue,
+  ],
 })
 export class MarketDataModule {}

@@ -41,7 +41,10 @@ export class MarketCatalogue {
   /** `BTC`, `btc`, `BTCUSDT` and `BTC-USDT` all name the base asset `BTC`; unknown ones are a 404. */
   resolveSymbol(input: string): string {
     const upper = input.trim().toUpperCase().replace(/[-_/]/g, '');
-    const base = upper.endsWith(this.quote) && upper.length > this.quote.length ? upper.slice(0, -this.quote.length) : upper;
+    const base =
+      upper.endsWith(this.quote) && upper.length > this.quote.length
+        ? upper.slice(0, -this.quote.length)
+        : upper;
     if (!this.bases.includes(base)) {
       throw new MarketDataException(
         'NOT_FOUND',
@@ -57,7 +60,10 @@ export class MarketCatalogue {
     const interval = input ?? this.intervals[this.intervals.length - 1] ?? '1h';
     if (!this.intervals.includes(interval)) {
       throw new ValidationException([
-        { field, problem: `must be one of ${this.intervals.join(', ')} (got ${interval.slice(0, 20)})` },
+        {
+          field,
+          problem: `must be one of ${this.intervals.join(', ')} (got ${interval.slice(0, 20)})`,
+        },
       ]);
     }
     return interval;

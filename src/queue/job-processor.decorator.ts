@@ -6,5 +6,6 @@ import type { JobName, JobPayload, JobResult } from './queue.catalogue';
 export const ProcessesJob = DiscoveryService.createDecorator<JobName>();
 
 export interface JobProcessor<N extends JobName> {
-  process(job: Job<JobPayload<N>, JobResult<N>, N>): Promise<JobResult<N>>;
+  /** `token` is the worker's lock token, for `moveToDelayed` and friends. */
+  process(job: Job<JobPayload<N>, JobResult<N>, N>, token?: string): Promise<JobResult<N>>;
 }

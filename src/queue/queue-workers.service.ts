@@ -51,7 +51,7 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
     }
 
     for (const queueName of Object.keys(QUEUES) as QueueName[]) {
-      const worker = new Worker(queueName, (job: Job) => this.run(job), {
+      const worker = new Worker(queueName, (job: Job, token?: string) => this.run(job, token), {
         connection: redisOptions(this.config, `${this.config.get('REDIS_PREFIX')}:worker:${queueName}`),
         prefix: this.queues.prefix,
         concurrency: QUEUES[queueName].concurrency,
@@ -82,13 +82,13 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
     );
   }
 
-  private async run(job: Job): Promise<unknown> {
+  private async run(job: Job, token?: string): Promise<unknown> {
     const processor = isJobName(job.name) ? this.processors.get(job.name) : undefined;
     if (!processor) {
       throw new Error(`No processor for job ${job.id} named "${job.name}"`);
     }
     const startedAt = Date.now();
-    const result = await processor.process(job as Job<never, never, JobName>);
+    const result = await processor.process(job as Job<never, never, JobName>, token);
     this.logger.log(`Job ${job.id} (${job.name}) completed in ${Date.now() - startedAt} ms`);
     return result;
   }

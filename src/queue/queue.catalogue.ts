@@ -6,10 +6,13 @@ import type { JobsOptions } from 'bullmq';
  */
 export enum QueueName {
   Maintenance = 'maintenance',
+  MarketData = 'market-data',
 }
 
 export enum JobName {
   CleanQueues = 'clean-queues',
+  Backfill = 'backfill',
+  RepairGaps = 'repair-gaps',
 }
 
 export interface JobPayloads {
@@ -19,10 +22,51 @@ export interface JobPayloads {
     /** At most this many jobs per queue and state in one run. */
     limitPerState: number;
   };
+  [JobName.Backfill]: {
+    /** Base asset, `BTC`. */
+    symbol: string;
+    interval: string;
+    /** First open time wanted (epoch ms); moves forward as pages land, so a resumed job continues. */
+    from: number;
+    /** Last open time wanted (epoch ms); null = up to the last closed candle when the job runs. */
+    to: number | null;
+    /** Why the job exists: `start-up`, `admin`, `stream-reconnect`, ... */
+    reason: string;
+  };
+  [JobName.RepairGaps]: {
+    /** One market, or every configured market when omitted. */
+    symbol?: string;
+    interval?: string;
+    /** Re-check known gaps even when they are confirmed or not due. */
+    force?: boolean;
+  };
+}
+
+export interface BackfillResult {
+  symbol: string;
+  interval: string;
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  firstOpenTime: string | null;
+  lastOpenTime: string | null;
+  gapsRepaired: number;
+  knownGaps: number;
+}
+
+export interface RepairGapsResult {
+  markets: number;
+  holesFound: number;
+  holesSkipped: number;
+  candlesInserted: number;
+  knownGapsRecorded: number;
 }
 
 export interface JobResults {
   [JobName.CleanQueues]: { removed: Record<string, { completed: number; failed: number }> };
+  [JobName.Backfill]: BackfillResult;
+  [JobName.RepairGaps]: RepairGapsResult;
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -53,6 +97,10 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
     concurrency: 1,
     description: 'Housekeeping of the service itself',
   },
+  [QueueName.MarketData]: {
+    concurrency: 2,
+    description: 'Candle backfills and gap repair from the exchange',
+  },
 };
 
 export const JOBS: Record<JobName, JobDefinition> = {
@@ -61,20 +109,35 @@ export const JOBS: Record<JobName, JobDefinition> = {
     description: 'Removes finished jobs older than a grace period from every queue',
     options: { attempts: 3, backoff: { type: 'exponential', delay: 5_000 }, ...KEEP_FINISHED },
   },
+  [JobName.Backfill]: {
+    queue: QueueName.MarketData,
+    description: 'Pages through exchange history for one market and range, bulk-writes it, then repairs gaps',
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP_FINISHED },
+  },
+  [JobName.RepairGaps]: {
+    queue: QueueName.MarketData,
+    description: 'Finds missing candles on the interval grid and fetches exactly those ranges',
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP_FINISHED },
+  },
 };
 
 /** Repeatable jobs, upserted by every worker at start (idempotent, so many workers are safe). */
-export const SCHEDULES: {
-  id: string;
-  job: JobName.CleanQueues;
-  pattern: string;
-  payload: JobPayloads[JobName.CleanQueues];
-}[] = [
+type Schedule = {
+  [N in JobName]: { id: string; job: N; pattern: string; payload: JobPayloads[N] };
+}[JobName];
+
+export const SCHEDULES: Schedule[] = [
   {
     id: `${JobName.CleanQueues}.daily`,
     job: JobName.CleanQueues,
     pattern: '17 3 * * *',
     payload: { graceMs: 14 * DAY_MS, limitPerState: 50_000 },
+  },
+  {
+    id: `${JobName.RepairGaps}.hourly`,
+    job: JobName.RepairGaps,
+    pattern: '23 * * * *',
+    payload: {},
   },
 ];
 

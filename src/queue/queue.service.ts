@@ -17,6 +17,11 @@ export interface EnqueueParams<N extends JobName> {
   payload: JobPayload<N>;
   /** A deterministic key makes the job idempotent; without one the job gets a fresh id. */
   key?: string;
+  /**
+   * Jobs with the same key do not run twice at once: while one is waiting, delayed or running,
+   * adding another returns the existing job's id. Once it has finished, the key is free again.
+   */
+  exclusiveKey?: string;
   options?: Omit<JobsOptions, 'jobId'>;
 }
 
@@ -56,10 +61,16 @@ export class QueueService implements OnApplicationShutdown {
 
   async enqueue<N extends JobName>(params: EnqueueParams<N>): Promise<string> {
     const definition = JOBS[params.name];
-    const jobId = jobIdFor(params.name, params.key ?? randomUUID());
+    const exclusive = params.exclusiveKey === undefined ? undefined : jobIdFor(params.name, params.exclusiveKey);
+    const jobId = params.key
+      ? jobIdFor(params.name, params.key)
+      : exclusive
+        ? `${exclusive}.${randomUUID().slice(0, 8)}`
+        : jobIdFor(params.name, randomUUID());
     const job = await this.queue(definition.queue).add(params.name, params.payload, {
       ...definition.options,
       ...params.options,
+      ...(exclusive ? { deduplication: { id: exclusive } } : {}),
       jobId,
     });
     return job.id ?? jobId;

@@ -38,6 +38,10 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     LOG_LEVEL: 'silent',
     PORT: '0',
     HOST: '127.0.0.1',
+    // Nothing outside this machine is reachable: tests that want an exchange start the simulator.
+    LIVE_STREAM: 'false',
+    EXCHANGE_REST_URL: 'http://127.0.0.1:9',
+    EXCHANGE_WS_URL: 'ws://127.0.0.1:9',
     ...overrides,
   };
 }

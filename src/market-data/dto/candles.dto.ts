@@ -1,18 +1,24 @@
-import { ArgsType, Field, Float, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min, MaxLength } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, MaxLength } from 'class-validator';
 
 @ArgsType()
 export class CandlesQueryDto {
-  @ApiPropertyOptional({ description: 'Candle interval; default: the longest configured one', example: '1h' })
+  @ApiPropertyOptional({
+    description: 'Candle interval; default: the longest configured one',
+    example: '1h',
+  })
   @Field({ nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(8)
   interval?: string;
 
-  @ApiPropertyOptional({ description: 'First open time, ISO-8601 or epoch milliseconds', example: '2021-01-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'First open time, ISO-8601 or epoch milliseconds',
+    example: '2021-01-01T00:00:00Z',
+  })
   @Field({ nullable: true })
   @IsOptional()
   @IsString()
@@ -74,9 +80,89 @@ export class CandlePageDto {
   @ApiProperty({ example: '1h' }) @Field() interval!: string;
   @ApiProperty({ type: [CandleDto] }) @Field(() => [CandleDto]) candles!: CandleDto[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor for the next page; null on the last',
+  })
   @Field(() => String, { nullable: true })
   nextCursor!: string | null;
+}
+
+@ObjectType('KnownGap')
+export class KnownGapDto {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'Open time of the first missing candle',
+  })
+  @Field()
+  from!: Date;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'Open time of the last missing candle',
+  })
+  @Field()
+  to!: Date;
+
+  @ApiProperty({ description: 'Missing candles in the range' })
+  @Field(() => Int)
+  candles!: number;
+
+  @ApiProperty({ description: 'Times the exchange answered the range as empty' })
+  @Field(() => Int)
+  checks!: number;
+
+  @ApiProperty({ description: 'Confirmed often enough: routine repair no longer fetches it' })
+  @Field()
+  confirmed!: boolean;
+}
+
+@ObjectType('LiveStreamState')
+export class LiveStreamStateDto {
+  @ApiProperty({ description: 'A worker holds the exchange websocket and it is connected' })
+  @Field()
+  connected!: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'The worker that owns the stream',
+  })
+  @Field(() => String, { nullable: true })
+  owner!: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Newest candle closed on the live stream',
+  })
+  @Field(() => Date, { nullable: true })
+  lastClosedOpenTime!: Date | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Milliseconds since the newest stored candle closed',
+  })
+  @Field(() => Float, { nullable: true })
+  lagMs!: number | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The exchange banned or paused us until then',
+  })
+  @Field(() => Date, { nullable: true })
+  exchangePausedUntil!: Date | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  exchangePauseReason!: string | null;
 }
 
 @ObjectType('Market')
@@ -98,7 +184,55 @@ export class MarketDto {
   @Field(() => Float)
   count!: number;
 
-  @ApiProperty({ description: 'Candles missing between the first and the last on the interval grid' })
+  @ApiProperty({
+    description:
+      'Candles missing between the first and the last on the interval grid (known gaps included)',
+  })
   @Field(() => Float)
   missing!: number;
+
+  @ApiProperty({
+    type: [KnownGapDto],
+    description: 'Ranges the exchange answered as empty (outages)',
+  })
+  @Field(() => [KnownGapDto])
+  knownGaps!: KnownGapDto[];
+
+  @ApiProperty({ type: () => LiveStreamStateDto })
+  @Field(() => LiveStreamStateDto)
+  live!: LiveStreamStateDto;
+}
+
+@InputType('BackfillInput')
+export class BackfillDto {
+  @ApiProperty({ example: 'BTC', description: 'BTC, BTCUSDT or BTC-USDT' })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+
+  @ApiProperty({ example: '1h' })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(8)
+  interval!: string;
+
+  @ApiProperty({
+    example: '2022-01-01T00:00:00Z',
+    description: 'First open time, ISO-8601 or epoch milliseconds',
+  })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  from!: string;
+
+  @ApiPropertyOptional({ description: 'Last open time; default: up to the last closed candle' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  to?: string;
 }

@@ -52,7 +52,12 @@ export function parseKlineLine(text: string, line: number): KlineRow | undefined
     takerBuyBaseVolume: cells.length === 12 ? toOptional(cells[9]) : null,
     takerBuyQuoteVolume: cells.length === 12 ? toOptional(cells[10]) : null,
   };
-  const optional = [candle.quoteVolume, candle.tradeCount, candle.takerBuyBaseVolume, candle.takerBuyQuoteVolume];
+  const optional = [
+    candle.quoteVolume,
+    candle.tradeCount,
+    candle.takerBuyBaseVolume,
+    candle.takerBuyQuoteVolume,
+  ];
   if (optional.some((value) => value !== null && (!Number.isFinite(value) || value < 0))) {
     return { line, problem: 'a quote volume, trade count or taker volume is not a number >= 0' };
   }

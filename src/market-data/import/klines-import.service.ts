@@ -40,7 +40,11 @@ export class KlinesImportService {
     const catalogue = this.catalogue;
     const base = catalogue.resolveSymbol(params.symbol);
     const interval = catalogue.resolveInterval(params.interval);
-    const market: MarketKey = { exchange: catalogue.exchange, symbol: catalogue.pair(base), interval };
+    const market: MarketKey = {
+      exchange: catalogue.exchange,
+      symbol: catalogue.pair(base),
+      interval,
+    };
     const stepMs = intervalMs(interval);
     for (const path of params.paths) {
       await stat(path).catch(() => {

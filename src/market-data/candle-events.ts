@@ -1,0 +1,19 @@
+import type { Candle } from './candle';
+
+/** Redis pub/sub channel names of the live path. */
+export const CANDLE_CLOSED = 'candle.closed';
+
+/** Published once a closed candle is committed to `candles`. */
+export interface CandleClosedEvent {
+  exchange: string;
+  /** Base asset, `BTC`. */
+  symbol: string;
+  /** Exchange pair, `BTCUSDT`. */
+  pair: string;
+  interval: string;
+  candle: Candle;
+  /** When the exchange sent the closing kline (epoch ms). */
+  eventTime: number;
+  /** When the row was committed (epoch ms). */
+  committedAt: number;
+}

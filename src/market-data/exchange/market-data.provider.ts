@@ -1,0 +1,80 @@
+import type { Candle } from '../candle';
+
+/** A market as the exchange names it: pair `BTCUSDT` and interval `1h`. */
+export interface ExchangeMarket {
+  symbol: string;
+  interval: string;
+}
+
+export interface FetchCandlesParams extends ExchangeMarket {
+  /** First open time wanted (inclusive, epoch ms). */
+  from: number;
+  /** Last open time wanted (inclusive, epoch ms). */
+  to: number;
+}
+
+/** One kline update from the live stream; `closed` only once the candle is final. */
+export interface KlineUpdate extends ExchangeMarket {
+  candle: Candle;
+  closed: boolean;
+  /** When the exchange produced the event (epoch ms). */
+  eventTime: number;
+}
+
+export interface LiveStreamHandlers {
+  onKline(update: KlineUpdate): void;
+  /** The stream is (re)connected and subscribed; `reconnect` is false the first time. */
+  onConnected(info: { reconnect: boolean }): void;
+  onDisconnected(info: { reason: string; retryInMs: number }): void;
+}
+
+export interface LiveStream {
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * The exchange as the rest of the service sees it: closed-candle history in pages and one live
+ * kline stream for many markets. Implementations are picked by config (`EXCHANGE`).
+ */
+export interface MarketDataProvider {
+  getName(): string;
+  /** Most candles one history request returns. */
+  readonly maxCandlesPerRequest: number;
+  /**
+   * Closed candles with open time in [from, to], ascending, at most `maxCandlesPerRequest` of
+   * them. Fewer than asked means the exchange has no more in that range.
+   */
+  fetchCandles(params: FetchCandlesParams): Promise<Candle[]>;
+  streamKlines(markets: readonly ExchangeMarket[], handlers: LiveStreamHandlers): LiveStream;
+  close(): Promise<void>;
+}
+
+export const MARKET_DATA_PROVIDER = Symbol('MarketDataProvider');
+
+/**
+ * The exchange asked us to wait (429) or banned this IP for a while (418). Callers stop sending
+ * requests until `retryAt`.
+ */
+export class ExchangeThrottledError extends Error {
+  constructor(
+    readonly status: 429 | 418,
+    readonly retryAt: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExchangeThrottledError';
+  }
+
+  get banned(): boolean {
+    return this.status === 418;
+  }
+}
+
+/** A request the exchange refused for a reason a retry will not fix (unknown symbol, bad interval). */
+export class ExchangeRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExchangeRequestError';
+  }
+}

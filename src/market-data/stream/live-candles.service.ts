@@ -1,0 +1,253 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { AppConfig } from '../../config/app-config';
+import { QueueService } from '../../queue/queue.service';
+import { JobName } from '../../queue/queue.catalogue';
+import { RedisService } from '../../redis/redis.service';
+import { candleProblem } from '../candle';
+import { CANDLE_CLOSED, type CandleClosedEvent } from '../candle-events';
+import { CandlesRepository } from '../candles.repository';
+import {
+  MARKET_DATA_PROVIDER,
+  type KlineUpdate,
+  type LiveStream,
+  type MarketDataProvider,
+} from '../exchange/market-data.provider';
+import { MarketCatalogue, intervalMs } from '../market';
+import { CandleSyncService } from '../sync/candle-sync.service';
+import { StreamStateService } from './stream-state.service';
+
+/** Renews the lease only if this process still holds it. */
+const RENEW_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export interface LiveCandleTiming {
+  /** Kline received -> row committed -> event published, in ms. */
+  receivedToPublishedMs: number;
+}
+
+/**
+ * The live path's entry: in worker processes, competes for the stream-owner lease in Redis; the
+ * owner holds one websocket for every configured market, writes each closed candle and publishes
+ * `candle.closed`. Every (re)connect catches up on what was missed through backfill and gap
+ * repair jobs. When the owner dies its lease runs out and a survivor takes over.
+ */
+@Injectable()
+export class LiveCandlesService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LiveCandlesService.name);
+  readonly ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private stream?: LiveStream;
+  private leaseTimer?: NodeJS.Timeout;
+  private owning = false;
+  private stopping = false;
+  private readonly pairs: Map<string, string>;
+  /** Optional observer of per-candle latency (benchmarks, metrics). */
+  onCommitted?: (timing: LiveCandleTiming) => void;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly redis: RedisService,
+    private readonly candles: CandlesRepository,
+    private readonly catalogue: MarketCatalogue,
+    private readonly sync: CandleSyncService,
+    private readonly queues: QueueService,
+    private readonly state: StreamStateService,
+    @Inject(MARKET_DATA_PROVIDER) private readonly provider: MarketDataProvider,
+  ) {
+    this.pairs = new Map(catalogue.bases.map((base) => [catalogue.pair(base), base]));
+  }
+
+  get isOwner(): boolean {
+    return this.owning;
+  }
+
+  private get lockKey(): string {
+    return this.config.redisKey('market-data', 'stream-owner');
+  }
+
+  private get leaseMs(): number {
+    return this.config.get('STREAM_LEASE_MS');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.get('LIVE_STREAM')) {
+      this.logger.log(
+        'LIVE_STREAM is off: this worker neither catches up at start nor competes for the exchange stream',
+      );
+      return;
+    }
+    await this.enqueueCatchUp('start-up');
+    await this.tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.leaseTimer);
+    await this.stopStream('shutting down');
+  }
+
+  /** Acquire or renew the lease, then schedule the next attempt. */
+  private async tick(): Promise<void> {
+    try {
+      if (this.owning) {
+        const renewed = (await this.redis.client.eval(
+          RENEW_SCRIPT,
+          1,
+          this.lockKey,
+          this.ownerId,
+          this.leaseMs,
+        )) as number;
+        if (renewed !== 1) {
+          this.logger.warn('Lost the stream-owner lease; stopping the stream');
+          await this.stopStream('lease lost');
+        } else {
+          await this.state.refresh(this.leaseMs * 3);
+        }
+      } else {
+        const acquired = await this.redis.client.set(
+          this.lockKey,
+          this.ownerId,
+          'PX',
+          this.leaseMs,
+          'NX',
+        );
+        if (acquired === 'OK') {
+          this.startStream();
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`Stream lease check failed: ${(error as Error).message}`);
+    } finally {
+      if (!this.stopping) {
+        // Owners renew three times per lease; standbys try five times, so a takeover takes at most ~1.2 leases.
+        this.leaseTimer = setTimeout(
+          () => void this.tick(),
+          this.owning ? this.leaseMs / 3 : this.leaseMs / 5,
+        );
+        this.leaseTimer.unref();
+      }
+    }
+  }
+
+  private startStream(): void {
+    this.owning = true;
+    const markets = this.catalogue.bases.flatMap((base) =>
+      this.catalogue.intervals.map((interval) => ({ symbol: this.catalogue.pair(base), interval })),
+    );
+    this.logger.log(
+      `This worker (${this.ownerId}) now owns the exchange stream for ${markets.length} market(s)`,
+    );
+    this.stream = this.provider.streamKlines(markets, {
+      onKline: (update) => {
+        if (update.closed) {
+          void this.commitClosed(update);
+        }
+      },
+      onConnected: ({ reconnect }) => {
+        void this.state
+          .setConnection({ owner: this.ownerId, connected: true, ttlMs: this.leaseMs * 3 })
+          .catch(() => undefined);
+        void this.enqueueCatchUp(reconnect ? 'stream-reconnect' : 'stream-connect');
+      },
+      onDisconnected: () => {
+        void this.state
+          .setConnection({ owner: this.ownerId, connected: false, ttlMs: this.leaseMs * 3 })
+          .catch(() => undefined);
+      },
+    });
+  }
+
+  private async stopStream(reason: string): Promise<void> {
+    if (!this.owning) {
+      return;
+    }
+    this.owning = false;
+    const stream = this.stream;
+    this.stream = undefined;
+    await stream?.close();
+    await this.state.clear(this.ownerId).catch(() => undefined);
+    await this.redis.client
+      .eval(RELEASE_SCRIPT, 1, this.lockKey, this.ownerId)
+      .catch(() => undefined);
+    this.logger.log(`Stream stopped (${reason})`);
+  }
+
+  /** Writes a closed candle and publishes it. Intermediate klines never get here. */
+  private async commitClosed(update: KlineUpdate): Promise<void> {
+    const receivedAt = performance.now();
+    const base = this.pairs.get(update.symbol);
+    if (!base || !this.catalogue.intervals.includes(update.interval)) {
+      return;
+    }
+    const problem = candleProblem(update.candle, intervalMs(update.interval));
+    if (problem) {
+      this.logger.warn(
+        `Ignored a closed ${update.symbol} ${update.interval} kline from the exchange: ${problem}`,
+      );
+      return;
+    }
+    const market = {
+      exchange: this.catalogue.exchange,
+      symbol: update.symbol,
+      interval: update.interval,
+    };
+    try {
+      await this.candles.upsertOne(market, update.candle);
+      const event: CandleClosedEvent = {
+        exchange: market.exchange,
+        symbol: base,
+        pair: update.symbol,
+        interval: update.interval,
+        candle: update.candle,
+        eventTime: update.eventTime,
+        committedAt: Date.now(),
+      };
+      await this.redis.publish(CANDLE_CLOSED, JSON.stringify(event));
+      this.onCommitted?.({ receivedToPublishedMs: performance.now() - receivedAt });
+      void this.state
+        .recordClosed(update.symbol, update.interval, update.candle.openTime)
+        .catch(() => undefined);
+    } catch (error) {
+      // The row is not lost for good: the gap repair after the next reconnect or on schedule fetches it.
+      this.logger.error(
+        `Could not store the closed ${update.symbol} ${update.interval} candle of ${new Date(update.candle.openTime).toISOString()}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * Enqueues, for every market, a backfill from its newest stored candle (or BACKFILL_FROM) and a
+   * gap repair. Both are exclusive per market, so many workers and reconnects do not pile up.
+   */
+  private async enqueueCatchUp(reason: string): Promise<void> {
+    try {
+      for (const base of this.catalogue.bases) {
+        for (const interval of this.catalogue.intervals) {
+          const from = await this.sync.resumePoint(base, interval);
+          const pair = this.catalogue.pair(base);
+          await this.queues.enqueue({
+            name: JobName.Backfill,
+            payload: { symbol: base, interval, from, to: null, reason },
+            exclusiveKey: `${this.catalogue.exchange}-${pair}-${interval}-latest`,
+          });
+          await this.queues.enqueue({
+            name: JobName.RepairGaps,
+            payload: { symbol: base, interval },
+            exclusiveKey: `${this.catalogue.exchange}-${pair}-${interval}`,
+          });
+        }
+      }
+    } catch (error) {
+      this.logger.error(
+        `Could not enqueue the catch-up backfills (${reason}): ${(error as Error).message}`,
+      );
+    }
+  }
+}
