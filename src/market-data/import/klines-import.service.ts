@@ -70,12 +70,19 @@ export class KlinesImportService {
       }
     };
     let batch: Candle[] = [];
+    // One batch is written while the next one is parsed: the database and the parser overlap.
+    let writing: Promise<void> = Promise.resolve();
     const flush = async () => {
-      const result = await this.candles.upsert(market, batch);
-      summary.inserted += result.inserted;
-      summary.updated += result.updated;
-      summary.alreadyPresent += result.unchanged;
+      const rows = batch;
       batch = [];
+      await writing;
+      writing = this.candles.upsert(market, rows).then((result) => {
+        summary.inserted += result.inserted;
+        summary.updated += result.updated;
+        summary.alreadyPresent += result.unchanged;
+      });
+      // Surface a failed write at the next await, not as an unhandled rejection meanwhile.
+      writing.catch(() => undefined);
     };
     for (const [index, path] of params.paths.entries()) {
       for await (const row of readKlineFile(path)) {
@@ -98,6 +105,7 @@ export class KlinesImportService {
       params.onProgress?.({ filesDone: index + 1, rowsRead: summary.rowsRead });
     }
     await flush();
+    await writing;
     this.logger.log(
       `Imported ${summary.rowsRead} rows of ${market.symbol} ${market.interval} from ${summary.files} file(s): ` +
         `${summary.inserted} inserted, ${summary.updated} updated, ${summary.alreadyPresent} already present, ${summary.rejected} rejected`,
