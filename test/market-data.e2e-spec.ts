@@ -14,9 +14,16 @@ const DAYS = {
   '2021-04-04': { first: 1617494400000, last: 1617580740000, sumOfCloses: 83093244.57 },
 };
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli.js'), ...args], { env });
+    const child = spawn(
+      process.execPath,
+      [join(__dirname, '..', 'dist', 'src', 'cli.js'), ...args],
+      { env },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -41,11 +48,19 @@ describe('market data: import and the candles API', () => {
     const candles: { openTime: string; close: number }[] = [];
     let cursor: string | null = null;
     do {
-      const query: Record<string, string | number> = { interval: '1m', from: first, to: first + DAY_MS - 1, limit: 1000 };
+      const query: Record<string, string | number> = {
+        interval: '1m',
+        from: first,
+        to: first + DAY_MS - 1,
+        limit: 1000,
+      };
       if (cursor) {
         query.cursor = cursor;
       }
-      const page = await request(t.url).get('/candles/BTC').query(query).set('x-api-key', t.adminKey);
+      const page = await request(t.url)
+        .get('/candles/BTC')
+        .query(query)
+        .set('x-api-key', t.adminKey);
       expect(page.status).toBe(200);
       candles.push(...page.body.candles);
       cursor = page.body.nextCursor;
@@ -57,7 +72,10 @@ describe('market data: import and the candles API', () => {
     expect(candles).toHaveLength(1440);
     expect(Date.parse(candles[0]!.openTime)).toBe(DAYS[day].first);
     expect(Date.parse(candles[candles.length - 1]!.openTime)).toBe(DAYS[day].last);
-    expect(candles.reduce((sum, candle) => sum + candle.close, 0)).toBeCloseTo(DAYS[day].sumOfCloses, 4);
+    expect(candles.reduce((sum, candle) => sum + candle.close, 0)).toBeCloseTo(
+      DAYS[day].sumOfCloses,
+      4,
+    );
   }
 
   it('imports a Binance dump in milliseconds, one in microseconds and a zipped one, exactly', async () => {
@@ -71,13 +89,30 @@ describe('market data: import and the candles API', () => {
         join(FIXTURES, 'BTCUSDT-1m-2021-04-04.zip'),
       ],
     });
-    expect(summary).toMatchObject({ files: 3, rowsRead: 4320, inserted: 4320, updated: 0, alreadyPresent: 0, rejected: 0 });
+    expect(summary).toMatchObject({
+      files: 3,
+      rowsRead: 4320,
+      inserted: 4320,
+      updated: 0,
+      alreadyPresent: 0,
+      rejected: 0,
+    });
     expectDay(await candlesOfDay('2021-04-02'), '2021-04-02');
     expectDay(await candlesOfDay('2021-04-03'), '2021-04-03');
     expectDay(await candlesOfDay('2021-04-04'), '2021-04-04');
 
-    const again = await importer.import({ symbol: 'BTCUSDT', interval: '1m', paths: [join(FIXTURES, 'BTCUSDT-1m-2021-04-04.zip')] });
-    expect(again).toMatchObject({ rowsRead: 1440, inserted: 0, updated: 0, alreadyPresent: 1440, rejected: 0 });
+    const again = await importer.import({
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      paths: [join(FIXTURES, 'BTCUSDT-1m-2021-04-04.zip')],
+    });
+    expect(again).toMatchObject({
+      rowsRead: 1440,
+      inserted: 0,
+      updated: 0,
+      alreadyPresent: 1440,
+      rejected: 0,
+    });
   });
 
   it('keeps the twelve Binance columns', async () => {
@@ -99,7 +134,14 @@ describe('market data: import and the candles API', () => {
 
   it('imports through the CLI with a summary that names every rejected reason', async () => {
     const result = await runCli(
-      ['import-klines', '--symbol', 'BTC', '--interval', '1m', join(FIXTURES, 'BTCUSDT-1m-2021-04-05-with-bad-rows.csv')],
+      [
+        'import-klines',
+        '--symbol',
+        'BTC',
+        '--interval',
+        '1m',
+        join(FIXTURES, 'BTCUSDT-1m-2021-04-05-with-bad-rows.csv'),
+      ],
       testEnv({ DATABASE_URL: databaseUrl(database), INTERVALS: '1m,1h' }),
     );
     expect(result.stderr).toBe('');
@@ -119,14 +161,18 @@ describe('market data: import and the candles API', () => {
       .query({ interval: '1m', from: '2021-04-05T00:00:00Z', to: '2021-04-05T23:59:00Z' })
       .set('x-api-key', t.adminKey);
     expect(stored.body.candles).toHaveLength(10);
-    expect(stored.body.candles.reduce((sum: number, candle: { close: number }) => sum + candle.close, 0)).toBeCloseTo(582495.63, 6);
+    expect(
+      stored.body.candles.reduce((sum: number, candle: { close: number }) => sum + candle.close, 0),
+    ).toBeCloseTo(582495.63, 6);
   });
 
   it('lists every configured market with its range and missing candles', async () => {
     const markets = await request(t.url).get('/markets').set('x-api-key', t.adminKey);
     expect(markets.status).toBe(200);
     expect(markets.body).toHaveLength(8);
-    const btc = markets.body.find((m: { symbol: string; interval: string }) => m.symbol === 'BTC' && m.interval === '1m');
+    const btc = markets.body.find(
+      (m: { symbol: string; interval: string }) => m.symbol === 'BTC' && m.interval === '1m',
+    );
     expect(btc).toMatchObject({
       pair: 'BTCUSDT',
       exchange: 'binanceus',
@@ -137,7 +183,9 @@ describe('market data: import and the candles API', () => {
       knownGaps: [],
       live: { connected: false, owner: null },
     });
-    const eth = markets.body.find((m: { symbol: string; interval: string }) => m.symbol === 'ETH' && m.interval === '1h');
+    const eth = markets.body.find(
+      (m: { symbol: string; interval: string }) => m.symbol === 'ETH' && m.interval === '1h',
+    );
     expect(eth).toMatchObject({ count: 0, firstOpenTime: null, lastOpenTime: null });
   });
 
@@ -154,7 +202,9 @@ describe('market data: import and the candles API', () => {
     it('answers 400 listing the valid intervals for a bad one', async () => {
       const response = await get('/candles/BTC', { interval: '7m' });
       expect(response.status).toBe(400);
-      expect(response.body.details).toEqual([{ field: 'interval', problem: 'must be one of 1m, 1h (got 7m)' }]);
+      expect(response.body.details).toEqual([
+        { field: 'interval', problem: 'must be one of 1m, 1h (got 7m)' },
+      ]);
     });
 
     it.each([
@@ -162,22 +212,34 @@ describe('market data: import and the candles API', () => {
       [{ limit: 0 }, 'limit', 'must not be less than 1'],
       [{ limit: 1001 }, 'limit', 'must not be greater than 1000'],
       [{ limit: 'ten' }, 'limit', 'must be an integer number'],
-      [{ from: 'yesterday' }, 'from', 'must be an ISO-8601 time or epoch milliseconds between 1970 and 2200'],
+      [
+        { from: 'yesterday' },
+        'from',
+        'must be an ISO-8601 time or epoch milliseconds between 1970 and 2200',
+      ],
       [{ cursor: 'bm9wZQ' }, 'cursor', 'is not a cursor this API returned'],
     ])('answers 400 to %j naming %s', async (query, field, problem) => {
       const response = await get('/candles/BTC', query);
       expect(response.status).toBe(400);
-      expect(response.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      expect(response.body.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field })]),
+      );
       expect(JSON.stringify(response.body.details)).toContain(problem);
     });
 
     it('validates admin backfill requests', async () => {
-      const post = (body: object) => request(t.url).post('/admin/backfill').set('x-api-key', t.adminKey).send(body);
+      const post = (body: object) =>
+        request(t.url).post('/admin/backfill').set('x-api-key', t.adminKey).send(body);
       expect((await post({ symbol: 'DOGE', interval: '1h', from: '2021-01-01' })).status).toBe(404);
       const badInterval = await post({ symbol: 'BTC', interval: '2h', from: '2021-01-01' });
       expect(badInterval.status).toBe(400);
       expect(badInterval.body.details[0].field).toBe('interval');
-      const reversed = await post({ symbol: 'BTC', interval: '1h', from: '2021-02-01', to: '2021-01-01' });
+      const reversed = await post({
+        symbol: 'BTC',
+        interval: '1h',
+        from: '2021-02-01',
+        to: '2021-01-01',
+      });
       expect(reversed.status).toBe(400);
       expect(reversed.body.details[0]).toEqual({ field: 'from', problem: 'must not be after to' });
       const missing = await post({ symbol: 'BTC', interval: '1h' });

@@ -191,8 +191,8 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
 
   private async createExchange(): Promise<Exchange> {
     // ccxt takes most of a second to load: only processes that talk to the exchange pay for it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ccxt = require('ccxt') as CcxtModule;
+    // A native dynamic import (swc keeps it) loads ccxt's ES module build, whose dependencies are ESM-only.
+    const ccxt = (await import('ccxt')) as CcxtModule;
     const ExchangeClass = (ccxt.pro as unknown as Record<string, new (config: object) => Exchange>)[
       this.options.exchangeId
     ];
