@@ -11,7 +11,13 @@ import { from as copyFrom } from 'pg-copy-streams';
 import pino from 'pino';
 import { AppModule } from '../src/app.module';
 import { AppConfig } from '../src/config/app-config';
+import Redis from 'ioredis';
+import type { Candle } from '../src/market-data/candle';
+import { CANDLE_CLOSED } from '../src/market-data/candle-events';
 import { KlinesImportService } from '../src/market-data/import/klines-import.service';
+import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
+import { CandleSyncService } from '../src/market-data/sync/candle-sync.service';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 
 /**
  * `npm run bench:ingest`: candle ingestion, each figure next to a reference measured in the same run.
@@ -20,14 +26,22 @@ import { KlinesImportService } from '../src/market-data/import/klines-import.ser
  *    validate, COPY into staging, INSERT ... ON CONFLICT) against a raw COPY of the same file into
  *    a scratch table with no checks (target: at least 50% of raw COPY).
  *
- * Still to come (they need the exchange simulator): backfill over HTTP in candles/s, and the
- * live path's closed-kline-to-published latency.
+ * 2. Backfill of BENCH_BACKFILL_CANDLES 1m candles from the exchange simulator over HTTP through the
+ *    real provider (ccxt, Binance klines, 1000 a page) and bulk writes, against plain `fetch` of the
+ *    same pages with JSON parsing and nothing else (target: at least 20,000 candles/s).
+ * 3. Live path: a closed kline sent on the simulator's websocket -> candle row committed -> the
+ *    `candle.closed` event received by a Redis subscriber, p50 / p99 over BENCH_LIVE_CANDLES, against
+ *    a bare Redis PUBLISH -> subscriber round trip (target: p99 under 20 ms).
  *
- * Environment: BENCH_IMPORT_ROWS (default 1,000,000),
+ * Environment: BENCH_IMPORT_ROWS (default 1,000,000), BENCH_BACKFILL_CANDLES (500,000),
+ * BENCH_LIVE_CANDLES (1000), BENCH_ONLY (import | backfill | live),
  * DATABASE_URL / REDIS_URL like the service (a scratch database and key prefix are used).
  */
 const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
+const BACKFILL_CANDLES = Number(process.env.BENCH_BACKFILL_CANDLES ?? 500_000);
+const LIVE_CANDLES = Number(process.env.BENCH_LIVE_CANDLES ?? 1000);
 const RUN = `cft_bench_${Date.now().toString(36)}`;
+const MINUTE_MS = 60_000;
 
 /** A deterministic random walk written as a Binance 1m dump (12 columns, no header). */
 async function writeDump(path: string, rows: number): Promise<void> {
@@ -145,21 +159,253 @@ async function importBench(config: AppConfig): Promise<void> {
   }
 }
 
+function rate(count: number, ms: number): string {
+  return `${Math.round(count / (ms / 1000)).toLocaleString('en')} candles/s (${(ms / 1000).toFixed(1)} s)`;
+}
+
+async function backfillBench(): Promise<void> {
+  const origin = Date.UTC(2021, 0, 1);
+  const simulator = await ExchangeSimulator.start({
+    speed: 0,
+    startTime: origin + (BACKFILL_CANDLES + 1) * MINUTE_MS,
+    markets: [
+      {
+        symbol: 'BTCUSDT',
+        baseAsset: 'BTC',
+        quoteAsset: 'USDT',
+        intervals: ['1m'],
+        source: { kind: 'generated', origin, seed: 'bench' },
+      },
+    ],
+  });
+  const to = origin + (BACKFILL_CANDLES - 1) * MINUTE_MS;
+  try {
+    console.log(
+      `\n2. Backfill of ${BACKFILL_CANDLES.toLocaleString('en')} 1m candles from the simulator over HTTP`,
+    );
+    // Reference first: it also makes the simulator generate (and keep) every candle.
+    const plainStarted = performance.now();
+    let plainCount = 0;
+    for (let from = origin; from <= to;) {
+      const response = await fetch(
+        `${simulator.restUrl}/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${from}&endTime=${to}&limit=1000`,
+      );
+      const rows = (await response.json()) as [number][];
+      plainCount += rows.length;
+      from = rows[rows.length - 1]![0] + MINUTE_MS;
+    }
+    const plainMs = performance.now() - plainStarted;
+    const config = configFor({
+      DATABASE_URL: scratchUrl(`${RUN}_backfill`),
+      SYMBOLS: 'BTC',
+      INTERVALS: '1m',
+      EXCHANGE: 'binance',
+      EXCHANGE_REST_URL: simulator.restUrl,
+      EXCHANGE_WS_URL: simulator.wsUrl,
+    });
+    const { serviceMs, inserted } = await withContext(
+      config,
+      async (app) => {
+        const started = performance.now();
+        const outcome = await app
+          .get(CandleSyncService)
+          .backfill({ symbol: 'BTC', interval: '1m', from: origin, to });
+        return { serviceMs: performance.now() - started, inserted: outcome.inserted };
+      },
+      true,
+    );
+    if (inserted !== BACKFILL_CANDLES || plainCount !== BACKFILL_CANDLES) {
+      throw new Error(
+        `backfill stored ${inserted} and plain fetch read ${plainCount} of ${BACKFILL_CANDLES} candles`,
+      );
+    }
+    console.log(`   plain fetch + JSON.parse of the same pages: ${rate(plainCount, plainMs)}`);
+    console.log(
+      `   backfill (ccxt provider, validation, bulk upsert, gap check): ${rate(inserted, serviceMs)}`,
+    );
+    console.log(
+      `   ratio: ${((plainMs / serviceMs) * 100).toFixed(0)}% of plain fetch; target >= 20,000 candles/s: ${
+        inserted / (serviceMs / 1000) >= 20_000 ? 'met' : 'NOT met'
+      }`,
+    );
+    await dropDatabase(config);
+  } finally {
+    await simulator.close();
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function describeLatencies(samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return `p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${percentile(sorted, 99).toFixed(2)} ms, max ${sorted[sorted.length - 1]!.toFixed(2)} ms`;
+}
+
+/** Sends `count` messages one at a time and waits for each to arrive; returns the latencies. */
+async function roundTrips(params: {
+  count: number;
+  subscriber: Redis;
+  send: (index: number) => Promise<void>;
+  matches: (message: string, index: number) => boolean;
+}): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < params.count; i++) {
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`message ${i} did not arrive within 5 s`)),
+        5000,
+      );
+      const listener = (_channel: string, message: string) => {
+        if (params.matches(message, i)) {
+          clearTimeout(timer);
+          params.subscriber.off('message', listener);
+          resolve();
+        }
+      };
+      params.subscriber.on('message', listener);
+    });
+    const started = performance.now();
+    await params.send(i);
+    await arrived;
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}
+
+async function liveBench(): Promise<void> {
+  const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const simulator = await ExchangeSimulator.start({
+    speed: 0,
+    markets: [
+      {
+        symbol: 'BTCUSDT',
+        baseAsset: 'BTC',
+        quoteAsset: 'USDT',
+        intervals: ['1m'],
+        source: { kind: 'generated', origin: now - 86_400_000, seed: 'live' },
+      },
+    ],
+  });
+  const prefix = `${RUN}_live`;
+  const subscriber = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const publisher = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    console.log(
+      `\n3. Live path over ${LIVE_CANDLES} closed klines (websocket -> row committed -> event received)`,
+    );
+    const referenceChannel = `${prefix}:reference`;
+    await subscriber.subscribe(referenceChannel);
+    const reference = await roundTrips({
+      count: LIVE_CANDLES,
+      subscriber,
+      send: async (i) => {
+        await publisher.publish(referenceChannel, String(i));
+      },
+      matches: (message, i) => message === String(i),
+    });
+    await subscriber.unsubscribe(referenceChannel);
+
+    const config = configFor({
+      DATABASE_URL: scratchUrl(prefix),
+      REDIS_PREFIX: prefix,
+      SYMBOLS: 'BTC',
+      INTERVALS: '1m',
+      EXCHANGE: 'binance',
+      EXCHANGE_REST_URL: simulator.restUrl,
+      EXCHANGE_WS_URL: simulator.wsUrl,
+      BACKFILL_FROM: new Date(now - 86_400_000).toISOString(),
+      LIVE_STREAM: 'true',
+    });
+    await subscriber.subscribe(`${prefix}:events:${CANDLE_CLOSED}`);
+    const latencies = await withContext(
+      config,
+      async (app) => {
+        const live = app.get(LiveCandlesService);
+        for (let waited = 0; !(live.isOwner && simulator.openConnections === 1); waited += 50) {
+          if (waited > 15_000) {
+            throw new Error('the live stream did not connect within 15 s');
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const candleAt = (i: number): Candle => {
+          const close = 30_000 + (i % 100);
+          return {
+            openTime: now + (i + 1) * MINUTE_MS,
+            open: 30_000,
+            high: close + 5,
+            low: 29_990,
+            close,
+            volume: 12.5,
+            quoteVolume: 375_000,
+            tradeCount: 420,
+            takerBuyBaseVolume: 6,
+            takerBuyQuoteVolume: 180_000,
+          };
+        };
+        return roundTrips({
+          count: LIVE_CANDLES,
+          subscriber,
+          send: (i) => simulator.emit('BTCUSDT', '1m', candleAt(i), true),
+          matches: (message, i) => message.includes(`"openTime":${candleAt(i).openTime}`),
+        });
+      },
+      true,
+    );
+    console.log(`   bare Redis PUBLISH -> subscriber: ${describeLatencies(reference)}`);
+    console.log(
+      `   closed kline -> committed -> candle.closed received: ${describeLatencies(latencies)}`,
+    );
+    const p99 = percentile(
+      [...latencies].sort((a, b) => a - b),
+      99,
+    );
+    console.log(`   target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'}`);
+    await dropDatabase(config);
+  } finally {
+    subscriber.disconnect();
+    publisher.disconnect();
+    await simulator.close();
+  }
+}
+
+function scratchUrl(name: string): string {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropDatabase(config: AppConfig): Promise<void> {
+  await dropScratch(config);
+}
+
 async function dropScratch(config: AppConfig): Promise<void> {
   const admin = new URL(config.get('DATABASE_URL'));
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${RUN}" WITH (FORCE)`);
+  await client.query(
+    `DROP DATABASE IF EXISTS "${new URL(config.get('DATABASE_URL')).pathname.slice(1)}" WITH (FORCE)`,
+  );
   await client.end();
 }
 
 async function main(): Promise<void> {
-  const config = configFor();
-  try {
-    await importBench(config);
-  } finally {
-    await dropScratch(config);
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'import') {
+    const config = configFor();
+    try {
+      await importBench(config);
+    } finally {
+      await dropScratch(config);
+    }
+  }
+  if (!only || only === 'backfill') {
+    await backfillBench();
+  }
+  if (!only || only === 'live') {
+    await liveBench();
   }
 }
 

@@ -14,17 +14,30 @@ import { API_KEY_ROLES, type ApiKeyRole } from './auth/api-key.entity';
 import { ApiKeysService } from './auth/api-keys.service';
 import type { AppConfig } from './config/app-config';
 import { loadConfigOrExit } from './config/load-config';
-import { dataSourceOptions, ensureDatabaseExists, runMigrationsLocked } from './database/data-source';
+import {
+  dataSourceOptions,
+  ensureDatabaseExists,
+  runMigrationsLocked,
+} from './database/data-source';
 import { generateMigration } from './database/migration-generator';
 import { buildOpenApiDocument, createHttpApp } from './http-app';
 import { createRootLogger } from './logging/root-logger';
+import { CandlesService } from './market-data/candles.service';
 import { KlinesImportService } from './market-data/import/klines-import.service';
+import { JobsService } from './queue/jobs.service';
+import { ExchangeSimulator } from './simulator/exchange-simulator';
+import { simulatedMarkets } from './simulator/simulated-markets';
 
 const REPOSITORY_ROOT = join(__dirname, '..', '..');
 
-async function withDataSource<T>(config: AppConfig, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+async function withDataSource<T>(
+  config: AppConfig,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
   await ensureDatabaseExists(config.get('DATABASE_URL'));
-  const dataSource = await new DataSource(dataSourceOptions(config, 'crypto-freq-trade:cli')).initialize();
+  const dataSource = await new DataSource(
+    dataSourceOptions(config, 'crypto-freq-trade:cli'),
+  ).initialize();
   try {
     return await work(dataSource);
   } finally {
@@ -32,7 +45,10 @@ async function withDataSource<T>(config: AppConfig, work: (dataSource: DataSourc
   }
 }
 
-async function withApp<T>(config: AppConfig, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+async function withApp<T>(
+  config: AppConfig,
+  work: (app: INestApplicationContext) => Promise<T>,
+): Promise<T> {
   const rootLogger = createRootLogger(config, 'cli');
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot({ config, rootLogger, roles: { api: false, worker: false } }),
@@ -45,12 +61,17 @@ async function withApp<T>(config: AppConfig, work: (app: INestApplicationContext
   }
 }
 
-function withApiKeys<T>(config: AppConfig, work: (apiKeys: ApiKeysService) => Promise<T>): Promise<T> {
+function withApiKeys<T>(
+  config: AppConfig,
+  work: (apiKeys: ApiKeysService) => Promise<T>,
+): Promise<T> {
   return withApp(config, (app) => work(app.get(ApiKeysService)));
 }
 
 /** Writes openapi.yaml and schema.gql from the code (the committed copies are checked by a test). */
-export async function renderContracts(config: AppConfig): Promise<{ openapi: string; schema: string }> {
+export async function renderContracts(
+  config: AppConfig,
+): Promise<{ openapi: string; schema: string }> {
   const rootLogger = createRootLogger(config, 'cli');
   rootLogger.level = 'warn';
   const app = await createHttpApp({ config, rootLogger, roles: { api: true, worker: false } });
@@ -63,6 +84,31 @@ export async function renderContracts(config: AppConfig): Promise<{ openapi: str
   }
 }
 
+/** Polls a job until it completes or fails, with a progress bar on a terminal. */
+async function followJob(jobs: JobsService, jobId: string) {
+  const bar = process.stderr.isTTY
+    ? new SingleBar(
+        { format: '{bar} {percentage}% {state}', hideCursor: true },
+        Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(100, 0, { state: 'waiting' });
+  try {
+    for (;;) {
+      const job = await jobs.get(jobId);
+      const progress = job.progress as { percent?: number } | number | null;
+      const percent = typeof progress === 'number' ? progress : (progress?.percent ?? 0);
+      bar?.update(Math.round(percent), { state: job.state });
+      if (job.state === 'completed' || job.state === 'failed') {
+        return job;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    bar?.stop();
+  }
+}
+
 function parseRole(value: string): ApiKeyRole {
   if (!(API_KEY_ROLES as readonly string[]).includes(value)) {
     throw new InvalidArgumentError(`must be one of ${API_KEY_ROLES.join(', ')}`);
@@ -72,7 +118,9 @@ function parseRole(value: string): ApiKeyRole {
 
 async function main(argv: string[]): Promise<void> {
   const config = loadConfigOrExit();
-  const program = new Command('cli').description('crypto-freq-trade admin commands').showHelpAfterError();
+  const program = new Command('cli')
+    .description('crypto-freq-trade admin commands')
+    .showHelpAfterError();
 
   const apiKey = program.command('api-key').description('Manage API keys');
   apiKey
@@ -104,7 +152,9 @@ async function main(argv: string[]): Promise<void> {
       if (rows.length) {
         console.table(rows);
       } else {
-        process.stdout.write('No API keys yet. Create one with: npm run cli -- api-key create --name NAME --role admin\n');
+        process.stdout.write(
+          'No API keys yet. Create one with: npm run cli -- api-key create --name NAME --role admin\n',
+        );
       }
     });
   apiKey
@@ -112,17 +162,24 @@ async function main(argv: string[]): Promise<void> {
     .description('Revoke a key; every replica stops accepting it within a second')
     .action(async (id: string) => {
       const key = await withApiKeys(config, (service) => service.revoke(id));
-      process.stdout.write(`Revoked key "${key.name}" (${key.prefix}…) at ${key.revokedAt?.toISOString()}\n`);
+      process.stdout.write(
+        `Revoked key "${key.name}" (${key.prefix}…) at ${key.revokedAt?.toISOString()}\n`,
+      );
     });
 
   program
     .command('import-klines <paths...>')
-    .description('Import kline files: Binance dumps (data.binance.vision, .csv or .zip) or CSVs with an open_time_ms header')
+    .description(
+      'Import kline files: Binance dumps (data.binance.vision, .csv or .zip) or CSVs with an open_time_ms header',
+    )
     .requiredOption('--symbol <symbol>', 'base asset (BTC), or the pair (BTCUSDT, BTC-USDT)')
     .requiredOption('--interval <interval>', 'candle interval of the files (1m, 1h, ...)')
     .action(async (paths: string[], options: { symbol: string; interval: string }) => {
       const bar = process.stderr.isTTY
-        ? new SingleBar({ format: 'files {value}/{total} |{bar}| {rows} rows read', hideCursor: true }, Presets.shades_classic)
+        ? new SingleBar(
+            { format: 'files {value}/{total} |{bar}| {rows} rows read', hideCursor: true },
+            Presets.shades_classic,
+          )
         : undefined;
       bar?.start(paths.length, 0, { rows: 0 });
       const summary = await withApp(config, (app) =>
@@ -138,9 +195,97 @@ async function main(argv: string[]): Promise<void> {
         `${market.exchange} ${market.symbol} ${market.interval}: ${summary.rowsRead} rows read from ${summary.files} file(s)\n` +
           `  inserted ${summary.inserted}, updated ${summary.updated}, already present ${summary.alreadyPresent}, rejected ${summary.rejected}\n` +
           Object.entries(summary.rejectedByReason)
-            .map(([reason, { count, examples }]) => `  rejected ${count}: ${reason} (e.g. ${examples.join(', ')})\n`)
+            .map(
+              ([reason, { count, examples }]) =>
+                `  rejected ${count}: ${reason} (e.g. ${examples.join(', ')})\n`,
+            )
             .join(''),
       );
+    });
+
+  program
+    .command('backfill')
+    .description('Queue a backfill job (a worker runs it) and follow its progress')
+    .requiredOption('--symbol <symbol>', 'base asset (BTC) or pair')
+    .requiredOption('--interval <interval>', 'candle interval (1m, 1h, ...)')
+    .requiredOption('--from <time>', 'ISO-8601 time or epoch ms')
+    .option('--to <time>', 'ISO-8601 time or epoch ms (default: up to the latest closed candle)')
+    .option('--no-wait', 'print the job id and return')
+    .action(
+      async (options: {
+        symbol: string;
+        interval: string;
+        from: string;
+        to?: string;
+        wait: boolean;
+      }) => {
+        await withApp(config, async (app) => {
+          const { jobId } = await app.get(CandlesService).requestBackfill(options);
+          process.stdout.write(`Queued backfill job ${jobId}\n`);
+          if (options.wait) {
+            const job = await followJob(app.get(JobsService), jobId);
+            process.stdout.write(
+              `Job ${jobId} ${job.state}: ${JSON.stringify(job.result ?? job.error ?? null)}\n`,
+            );
+            if (job.state === 'failed') {
+              process.exitCode = 1;
+            }
+          }
+        });
+      },
+    );
+
+  program
+    .command('simulate-exchange')
+    .description(
+      'Run a simulated Binance (REST + kline websocket) with generated or replayed candles',
+    )
+    .option('--port <port>', 'port to listen on', '9400')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--symbols <list>', 'base assets', 'BTC,ETH,SOL,ADA')
+    .option('--quote <asset>', 'quote asset', 'USDT')
+    .option('--intervals <list>', 'intervals', '1m,1h')
+    .option('--history-days <days>', 'days of generated history before now', '30')
+    .option('--seed <seed>', 'seed of the generated candles', 'demo')
+    .option('--speed <factor>', 'simulated ms per real ms for the live stream', '1')
+    .option('--start <time>', 'simulated time at start (ISO-8601; default now)')
+    .option(
+      '--replay <spec...>',
+      'PAIR:INTERVAL:CSV_PATH to replay a file (open_time_ms,open,high,low,close,volume)',
+    )
+    .option('--weight-limit <weight>', 'request weight per minute before 429 / 418', '6000')
+    .action(async (options: Record<string, string | string[] | undefined>) => {
+      const list = (value: unknown) =>
+        String(value)
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
+      const startTime = options.start ? Date.parse(String(options.start)) : Date.now();
+      const origin = startTime - Number(options.historyDays) * 86_400_000;
+      const simulator = await ExchangeSimulator.start({
+        port: Number(options.port),
+        host: String(options.host),
+        speed: Number(options.speed),
+        startTime,
+        weightLimitPerMinute: Number(options.weightLimit),
+        markets: simulatedMarkets({
+          bases: list(options.symbols).map((base) => base.toUpperCase()),
+          quote: String(options.quote).toUpperCase(),
+          intervals: list(options.intervals),
+          origin,
+          seed: String(options.seed),
+          replays: (options.replay as string[] | undefined) ?? [],
+        }),
+      });
+      process.stdout.write(
+        `Simulated exchange listening: REST ${simulator.restUrl}, websocket ${simulator.wsUrl}\n` +
+          `Point the service at it: EXCHANGE=binance EXCHANGE_REST_URL=${simulator.restUrl} EXCHANGE_WS_URL=${simulator.wsUrl}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await simulator.close();
     });
 
   program
@@ -148,24 +293,36 @@ async function main(argv: string[]): Promise<void> {
     .description('Apply pending migrations')
     .action(async () => {
       const applied = await withDataSource(config, runMigrationsLocked);
-      process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'No pending migrations\n');
+      process.stdout.write(
+        applied.length ? `Applied: ${applied.join(', ')}\n` : 'No pending migrations\n',
+      );
     });
   program
     .command('migration:revert')
     .description('Revert the last applied migration')
     .action(async () => {
-      await withDataSource(config, (dataSource) => dataSource.undoLastMigration({ transaction: 'each' }));
+      await withDataSource(config, (dataSource) =>
+        dataSource.undoLastMigration({ transaction: 'each' }),
+      );
       process.stdout.write('Reverted the last migration\n');
     });
   program
     .command('migration:generate <name>')
-    .description('Write a migration for the difference between the entities and the migrated database')
+    .description(
+      'Write a migration for the difference between the entities and the migrated database',
+    )
     .action(async (name: string) => {
       const path = await withDataSource(config, async (dataSource) => {
         await runMigrationsLocked(dataSource);
-        return generateMigration({ dataSource, name, directory: join(REPOSITORY_ROOT, 'migrations') });
+        return generateMigration({
+          dataSource,
+          name,
+          directory: join(REPOSITORY_ROOT, 'migrations'),
+        });
       });
-      process.stdout.write(path ? `Wrote ${path}\n` : 'Entities and migrations agree: nothing to generate\n');
+      process.stdout.write(
+        path ? `Wrote ${path}\n` : 'Entities and migrations agree: nothing to generate\n',
+      );
     });
   program
     .command('openapi')

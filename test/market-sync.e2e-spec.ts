@@ -4,7 +4,8 @@ import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { CandleSyncService } from '../src/market-data/sync/candle-sync.service';
-import { FakeBinance, readCandleCsv } from './fakes/fake-binance';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 
@@ -31,11 +32,11 @@ async function waitForJob(t: TestApp, jobId: string, state = 'completed', timeou
 }
 
 describe('market data from the exchange: backfill, throttling, gap repair', () => {
-  let fake: FakeBinance;
+  let fake: ExchangeSimulator;
   let t: TestApp;
 
   beforeAll(async () => {
-    fake = await FakeBinance.start();
+    fake = await ExchangeSimulator.start();
     for (const pair of ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'ADAUSDT']) {
       fake.load(pair, '1h', FIXTURE);
     }
@@ -155,7 +156,7 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
 });
 
 describe('the live stream', () => {
-  let fake: FakeBinance;
+  let fake: ExchangeSimulator;
   const apps: TestApp[] = [];
   const prefix = scratchName('live');
   const database = databaseUrl(scratchName('live'));
@@ -200,7 +201,7 @@ describe('the live stream', () => {
   }
 
   beforeAll(async () => {
-    fake = await FakeBinance.start();
+    fake = await ExchangeSimulator.start({ speed: 0 });
     // History up to four minutes ago; the last three closed minutes are withheld for now.
     fake.load(
       'BTCUSDT',
@@ -223,7 +224,7 @@ describe('the live stream', () => {
   });
 
   it('has exactly one owner, catches up at start, and stores only closed klines', async () => {
-    await eventually(async () => (fake.connections === 1 ? true : undefined), {
+    await eventually(async () => (fake.openConnections === 1 ? true : undefined), {
       timeoutMs: 10_000,
       what: 'one stream connection',
     });
@@ -260,7 +261,8 @@ describe('the live stream', () => {
     fake.append('BTCUSDT', '1m', candleAt(now - MINUTE_MS, 161));
     fake.dropConnections();
     await eventually(
-      async () => (fake.connectionsOpened > opened && fake.connections === 1 ? true : undefined),
+      async () =>
+        fake.connectionsOpened > opened && fake.openConnections === 1 ? true : undefined,
       {
         timeoutMs: 10_000,
         what: 'the reconnect',
@@ -282,7 +284,9 @@ describe('the live stream', () => {
     const diedAt = Date.now();
     await eventually(
       async () =>
-        survivor.app.get(LiveCandlesService).isOwner && fake.connections === 1 ? true : undefined,
+        survivor.app.get(LiveCandlesService).isOwner && fake.openConnections === 1
+          ? true
+          : undefined,
       {
         timeoutMs: 15_000,
         what: 'the survivor to take over',

@@ -11,7 +11,7 @@ import { QueueModule } from '../src/queue/queue.module';
 import { QueueWorkersService } from '../src/queue/queue-workers.service';
 import { QueueService } from '../src/queue/queue.service';
 import { eventually } from './support/test-app';
-import { testEnv } from './support/test-env';
+import { databaseUrl, scratchName, testEnv } from './support/test-env';
 
 const DIST = join(__dirname, '..', 'dist', 'src');
 
@@ -61,9 +61,13 @@ describe('configuration errors', () => {
     const output = proc.output();
     expect(output).toContain('Invalid configuration (5 problems)');
     expect(output).toContain('PORT: must be a number');
-    expect(output).toContain('DATABASE_URL: must be a URL starting with postgres:// or postgresql://');
+    expect(output).toContain(
+      'DATABASE_URL: must be a URL starting with postgres:// or postgresql://',
+    );
     expect(output).toContain('ADMIN_API_KEY: must be at least 24 characters');
-    expect(output).toContain('LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent');
+    expect(output).toContain(
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+    );
     expect(output).toContain('PUBLIC_READ: must be one of true, false, 1, 0, yes, no');
   });
 });
@@ -72,10 +76,13 @@ describe('the api process', () => {
   it('is ready within 30 s, finishes in-flight requests on SIGTERM and exits 0', async () => {
     const port = await freePort();
     const startedAt = Date.now();
-    const proc = run('main.js', { ...testEnv({ PORT: String(port), LOG_LEVEL: 'info' }) }, ['--with-worker']);
+    const proc = run('main.js', { ...testEnv({ PORT: String(port), LOG_LEVEL: 'info' }) }, [
+      '--with-worker',
+    ]);
     try {
       await eventually(
-        async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined),
+        async () =>
+          (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined,
         { timeoutMs: 30_000, intervalMs: 200, what: 'the api to be ready' },
       );
       expect(Date.now() - startedAt).toBeLessThan(30_000);
@@ -91,7 +98,8 @@ describe('the api process', () => {
       proc.child.kill('SIGTERM');
       // While draining, the process still answers but reports itself not ready.
       await eventually(
-        async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 503 ? true : undefined),
+        async () =>
+          (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 503 ? true : undefined,
         { timeoutMs: 900, intervalMs: 20, what: 'readiness to report draining' },
       );
       const outcomes = await Promise.all(inFlight);
@@ -175,4 +183,72 @@ describe('the cli', () => {
     expect(unknownId.code).toBe(1);
     expect(unknownId.output).toContain('No API key with id 00000000-0000-4000-8000-000000000000');
   });
+});
+
+describe('the offline demo (npm run demo)', () => {
+  it('serves candles of all four symbols within a minute, then new closed candles arrive live', async () => {
+    const port = await freePort();
+    const env = Object.fromEntries(
+      Object.entries(
+        testEnv({
+          PORT: String(port),
+          SIMULATOR_PORT: String(await freePort()),
+          DATABASE_URL: databaseUrl(scratchName('demo')),
+          REDIS_PREFIX: scratchName('demo'),
+          DEMO_HISTORY_DAYS: '3',
+          ADMIN_API_KEY: undefined,
+          LIVE_STREAM: undefined,
+          EXCHANGE_REST_URL: undefined,
+          EXCHANGE_WS_URL: undefined,
+        }),
+      ).filter(([, value]) => value !== undefined),
+    );
+    const proc = run('demo.js', env);
+    const base = `http://127.0.0.1:${port}`;
+    const startedAt = Date.now();
+    try {
+      const latest = async (symbol: string) => {
+        const response = await fetch(
+          `${base}/candles/${symbol}?interval=1m&from=${Date.now() - 3_600_000}`,
+        );
+        if (response.status !== 200) {
+          return undefined;
+        }
+        const page = (await response.json()) as { candles: { openTime: string }[] };
+        return page.candles.length
+          ? Date.parse(page.candles[page.candles.length - 1]!.openTime)
+          : undefined;
+      };
+      const lastOpenTimes = await eventually(
+        async () => {
+          const times = await Promise.all(
+            ['BTC', 'ETH', 'SOL', 'ADA'].map((symbol) => latest(symbol).catch(() => undefined)),
+          );
+          return times.every((time) => time !== undefined && time >= Date.now() - 3 * 60_000)
+            ? (times as number[])
+            : undefined;
+        },
+        {
+          timeoutMs: 60_000,
+          what: `candles of all four symbols (output: ${proc.output().slice(-2000)})`,
+        },
+      );
+      expect(Date.now() - startedAt).toBeLessThan(60_000);
+      // A 1m candle closes at the latest a minute later and comes in over the simulator's websocket.
+      await eventually(
+        async () => (((await latest('BTC')) ?? 0) > lastOpenTimes[0]! ? true : undefined),
+        {
+          timeoutMs: 75_000,
+          what: 'a new live candle',
+        },
+      );
+      const markets = (await (await fetch(`${base}/markets`)).json()) as {
+        live: { connected: boolean };
+      }[];
+      expect(markets.every((market) => market.live.connected)).toBe(true);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    }
+  }, 180_000);
 });

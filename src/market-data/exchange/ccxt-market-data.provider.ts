@@ -210,6 +210,20 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
         api: overrideOrigins(exchange.urls.api, this.options.restUrl) as typeof exchange.urls.api,
       };
     }
+    if (this.options.wsUrl && !this.binance) {
+      const api = exchange.urls.api as Record<string, unknown>;
+      exchange.urls = {
+        ...exchange.urls,
+        api: {
+          ...api,
+          ws: overrideOrigins(api.ws, this.options.wsUrl),
+        } as typeof exchange.urls.api,
+      };
+      if (this.options.wsUrl.startsWith('ws:')) {
+        // ccxt refuses plain ws:// (a local simulator, a proxy) until its agent is loaded.
+        await exchange.loadHttpProxyAgent();
+      }
+    }
     const onRestResponse = exchange.onRestResponse.bind(exchange);
     exchange.onRestResponse = (status, statusText, url, method, headers, body, ...rest) => {
       this.observeResponse(status, headers as Record<string, unknown>);
@@ -287,12 +301,16 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
   }
 }
 
-/** Points every API URL on the exchange's public REST host at `restUrl`, keeping the paths. */
-export function overrideOrigins(api: unknown, restUrl: string): unknown {
-  const origin = new URL(restUrl);
+/**
+ * Points every API URL of the exchange with `baseUrl`'s kind (http(s) for REST, ws(s) for
+ * websockets) at `baseUrl`'s origin, keeping the paths.
+ */
+export function overrideOrigins(api: unknown, baseUrl: string): unknown {
+  const origin = new URL(baseUrl);
   const prefix = origin.pathname.replace(/\/$/, '');
+  const sameKind = origin.protocol.startsWith('ws') ? /^wss?:\/\// : /^https?:\/\//;
   const rewrite = (value: unknown): unknown => {
-    if (typeof value === 'string' && /^https?:\/\//.test(value)) {
+    if (typeof value === 'string' && sameKind.test(value)) {
       const url = new URL(value);
       return `${origin.origin}${prefix}${url.pathname}`;
     }

@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { bootstrap } from './main';
+import { ExchangeSimulator } from './simulator/exchange-simulator';
+import { simulatedMarkets } from './simulator/simulated-markets';
+
+const DAY_MS = 86_400_000;
+
+/** Environment the demo sets unless the user already did. */
+function setDefault(name: string, value: string): string {
+  process.env[name] ??= value;
+  return process.env[name];
+}
+
+/**
+ * The offline demo: a simulated Binance (seeded candles with volatility clustering, live klines in
+ * real time) on a local port, and the full service (api + worker) pointed at it through
+ * `EXCHANGE_REST_URL` / `EXCHANGE_WS_URL`. Every real code path runs: REST backfill, gap repair, the
+ * websocket stream, the candle API. Data goes to its own database so it never mixes with real data.
+ */
+async function demo(): Promise<void> {
+  const historyDays = Number(process.env.DEMO_HISTORY_DAYS ?? 30);
+  const port = Number(process.env.SIMULATOR_PORT ?? 9400);
+  const origin = Math.floor((Date.now() - historyDays * DAY_MS) / DAY_MS) * DAY_MS;
+  const bases = setDefault('SYMBOLS', 'BTC,ETH,SOL,ADA')
+    .split(',')
+    .map((base) => base.trim().toUpperCase());
+  const quote = setDefault('QUOTE', 'USDT');
+  const intervals = setDefault('INTERVALS', '1m,1h')
+    .split(',')
+    .map((interval) => interval.trim());
+  const simulator = await ExchangeSimulator.start({
+    port,
+    markets: simulatedMarkets({
+      bases,
+      quote,
+      intervals,
+      origin,
+      seed: process.env.DEMO_SEED ?? 'demo',
+    }),
+    speed: 1,
+  });
+  setDefault('EXCHANGE', 'binance');
+  setDefault('EXCHANGE_REST_URL', simulator.restUrl);
+  setDefault('EXCHANGE_WS_URL', simulator.wsUrl);
+  setDefault('BACKFILL_FROM', new Date(origin).toISOString());
+  setDefault('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/crypto_freq_trade_demo');
+  setDefault('REDIS_PREFIX', 'cft-demo');
+  setDefault('PUBLIC_READ', 'true');
+  setDefault('LOG_LEVEL', 'info');
+  process.stdout.write(
+    `Simulated exchange on ${simulator.restUrl} (${bases.join(', ')} / ${quote}, ${intervals.join(', ')}, ` +
+      `${historyDays} days of history). Try: curl 'http://127.0.0.1:${process.env.PORT ?? 3000}/candles/BTC?interval=1m&limit=5'\n`,
+  );
+  await bootstrap({ withWorker: true });
+}
+
+void demo();
