@@ -39,6 +39,16 @@ export function candleProblem(candle: Candle, intervalMs: number): string | unde
     return 'volume is missing, not a number, or negative';
   }
   if (
+    candle.tradeCount !== null &&
+    !(
+      Number.isInteger(candle.tradeCount) &&
+      candle.tradeCount >= 0 &&
+      candle.tradeCount <= 2_147_483_647
+    )
+  ) {
+    return 'trade count is not a whole number from 0 to 2147483647';
+  }
+  if (
     candle.high < Math.max(candle.open, candle.close) ||
     candle.low > Math.min(candle.open, candle.close)
   ) {

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { Candle, MarketKey } from './candle';
+import { encodeCandlesBinary } from './candle-copy.encoder';
 
 export interface UpsertResult {
   inserted: number;
@@ -29,10 +30,6 @@ const COLUMNS = [
   'taker_buy_quote_volume',
 ] as const;
 const VALUE_COLUMNS = COLUMNS.slice(4);
-
-function copyValue(value: number | null): string {
-  return value === null ? '\\N' : String(value);
-}
 
 /** Candle SQL: bulk upsert through COPY into a staging table, and the reads the API makes. */
 @Injectable()
@@ -97,51 +94,18 @@ export class CandlesRepository {
     }
   }
 
-  /** Streams candles into `table` with COPY, in 64 KB chunks of tab-separated text. */
+  /** Streams candles into `table` with a binary COPY. */
   private async copyInto(
     client: PoolClient,
     table: string,
     market: MarketKey,
     unique: Map<number, Candle>,
   ): Promise<void> {
-    const prefix = `${market.exchange}\t${market.symbol}\t${market.interval}\t`;
-    const lines = function* () {
-      let chunk = '';
-      for (const candle of unique.values()) {
-        chunk +=
-          prefix +
-          new Date(candle.openTime).toISOString() +
-          '\t' +
-          candle.open +
-          '\t' +
-          candle.high +
-          '\t' +
-          candle.low +
-          '\t' +
-          candle.close +
-          '\t' +
-          candle.volume +
-          '\t' +
-          copyValue(candle.quoteVolume) +
-          '\t' +
-          copyValue(candle.tradeCount) +
-          '\t' +
-          copyValue(candle.takerBuyBaseVolume) +
-          '\t' +
-          copyValue(candle.takerBuyQuoteVolume) +
-          '\n';
-        if (chunk.length > 65_536) {
-          yield chunk;
-          chunk = '';
-        }
-      }
-      if (chunk) {
-        yield chunk;
-      }
-    };
     await pipeline(
-      Readable.from(lines()),
-      client.query(copyFrom(`COPY ${table} (${COLUMNS.join(', ')}) FROM STDIN`)),
+      Readable.from(encodeCandlesBinary(market, unique.values())),
+      client.query(
+        copyFrom(`COPY ${table} (${COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT binary)`),
+      ),
     );
   }
 

@@ -85,18 +85,20 @@ export class KlinesImportService {
       writing.catch(() => undefined);
     };
     for (const [index, path] of params.paths.entries()) {
-      for await (const row of readKlineFile(path)) {
-        summary.rowsRead++;
-        if ('problem' in row) {
-          reject(row.problem, `${path}:${row.line}`);
-          continue;
+      for await (const rows of readKlineFile(path)) {
+        for (const row of rows) {
+          summary.rowsRead++;
+          if ('problem' in row) {
+            reject(row.problem, `${path}:${row.line}`);
+            continue;
+          }
+          const problem = candleProblem(row.candle, stepMs);
+          if (problem) {
+            reject(problem, `${path}:${row.line}`);
+            continue;
+          }
+          batch.push(row.candle);
         }
-        const problem = candleProblem(row.candle, stepMs);
-        if (problem) {
-          reject(problem, `${path}:${row.line}`);
-          continue;
-        }
-        batch.push(row.candle);
         if (batch.length >= BATCH_SIZE) {
           await flush();
           params.onProgress?.({ filesDone: index, rowsRead: summary.rowsRead });
