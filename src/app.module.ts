@@ -20,6 +20,9 @@ import { JobsApiModule } from './queue/jobs-api.module';
 import { QueueWorkersModule } from './queue/queue-workers.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
+import { SentimentApiModule } from './sentiment/sentiment-api.module';
+import { SentimentModule } from './sentiment/sentiment.module';
+import { SentimentWorkerModule } from './sentiment/sentiment-worker.module';
 
 export interface AppRoles {
   /** HTTP API: REST, GraphQL, docs, health. */
@@ -31,7 +34,11 @@ export interface AppRoles {
 /** One codebase, roles chosen at start: the api, the worker, or both in one process. */
 @Module({})
 export class AppModule {
-  static forRoot(params: { config: AppConfig; rootLogger: Logger; roles: AppRoles }): DynamicModule {
+  static forRoot(params: {
+    config: AppConfig;
+    rootLogger: Logger;
+    roles: AppRoles;
+  }): DynamicModule {
     const { config, rootLogger, roles } = params;
     const name = [roles.api && 'api', roles.worker && 'worker'].filter(Boolean).join('+') || 'cli';
     const imports: ModuleMetadata['imports'] = [
@@ -43,6 +50,7 @@ export class AppModule {
       QueueModule,
       AuthModule,
       MarketDataModule,
+      SentimentModule,
     ];
     if (roles.api) {
       imports.push(
@@ -58,10 +66,11 @@ export class AppModule {
         HealthModule,
         JobsApiModule,
         MarketDataApiModule,
+        SentimentApiModule,
       );
     }
     if (roles.worker) {
-      imports.push(QueueWorkersModule, MarketDataWorkerModule);
+      imports.push(QueueWorkersModule, MarketDataWorkerModule, SentimentWorkerModule);
     }
     return {
       module: AppModule,

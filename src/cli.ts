@@ -25,6 +25,7 @@ import { createRootLogger } from './logging/root-logger';
 import { CandlesService } from './market-data/candles.service';
 import { KlinesImportService } from './market-data/import/klines-import.service';
 import { JobsService } from './queue/jobs.service';
+import { FearGreedImportService } from './sentiment/import/fear-greed-import.service';
 import { ExchangeSimulator } from './simulator/exchange-simulator';
 import { simulatedMarkets } from './simulator/simulated-markets';
 
@@ -201,6 +202,21 @@ async function main(argv: string[]): Promise<void> {
             )
             .join(''),
       );
+    });
+
+  program
+    .command('import-fear-greed <path>')
+    .description('Import Crypto Fear & Greed history from a date,value,classification CSV')
+    .action(async (path: string) => {
+      const summary = await withApp(config, (app) => app.get(FearGreedImportService).import(path));
+      process.stdout.write(
+        `Fear & Greed: ${summary.rowsRead} rows read; inserted ${summary.inserted}, updated ${summary.updated}, ` +
+          `already present ${summary.alreadyPresent}, rejected ${summary.rejected.length}\n` +
+          summary.rejected.map((row) => `  line ${row.line}: ${row.reason}\n`).join(''),
+      );
+      if (summary.rejected.length) {
+        process.exitCode = 2;
+      }
     });
 
   program

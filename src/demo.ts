@@ -46,6 +46,8 @@ async function demo(): Promise<void> {
   setDefault('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/crypto_freq_trade_demo');
   setDefault('REDIS_PREFIX', 'cft-demo');
   setDefault('PUBLIC_READ', 'true');
+  // Offline: no sentiment API is reachable (LunarCrush is off anyway without a key).
+  setDefault('FEAR_GREED_API_URL', 'off');
   setDefault('LOG_LEVEL', 'info');
   process.stdout.write(
     `Simulated exchange on ${simulator.restUrl} (${bases.join(', ')} / ${quote}, ${intervals.join(', ')}, ` +

@@ -31,12 +31,30 @@ const urlWithProtocols = (protocols: string[]) =>
     { error: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
-const SUPPORTED_INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d'] as const;
+const SUPPORTED_INTERVALS = [
+  '1m',
+  '3m',
+  '5m',
+  '15m',
+  '30m',
+  '1h',
+  '2h',
+  '4h',
+  '6h',
+  '8h',
+  '12h',
+  '1d',
+] as const;
 
 const commaList = <T extends string>(item: z.ZodType<T, string>, what: string) =>
   z
     .string()
-    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(item).min(1, { error: `must list at least one ${what}` }))
     .transform((items) => [...new Set(items)]);
 
@@ -78,7 +96,11 @@ export const configSchema = z.object({
   RATE_LIMIT_MAX: positiveInt(10_000_000).default(1200),
   RATE_LIMIT_ANONYMOUS_MAX: positiveInt(10_000_000).default(60),
   SYMBOLS: commaList(
-    z.string().regex(/^[A-Z0-9]{2,10}$/, { error: 'each symbol must be 2-10 capital letters or digits (BTC)' }),
+    z
+      .string()
+      .regex(/^[A-Z0-9]{2,10}$/, {
+        error: 'each symbol must be 2-10 capital letters or digits (BTC)',
+      }),
     'symbol',
   ).default(['BTC', 'ETH', 'SOL', 'ADA']),
   QUOTE: z
@@ -86,25 +108,44 @@ export const configSchema = z.object({
     .regex(/^[A-Z0-9]{2,10}$/, { error: 'must be 2-10 capital letters or digits (USDT)' })
     .default('USDT'),
   INTERVALS: commaList(
-    z.enum(SUPPORTED_INTERVALS, { error: `each interval must be one of ${SUPPORTED_INTERVALS.join(', ')}` }),
+    z.enum(SUPPORTED_INTERVALS, {
+      error: `each interval must be one of ${SUPPORTED_INTERVALS.join(', ')}`,
+    }),
     'interval',
   ).default(['1m', '1h']),
   EXCHANGE: z
     .string()
-    .regex(/^[a-z0-9]{2,30}$/, { error: 'must be a ccxt exchange id (binanceus, binance, kraken, ...)' })
+    .regex(/^[a-z0-9]{2,30}$/, {
+      error: 'must be a ccxt exchange id (binanceus, binance, kraken, ...)',
+    })
     .default('binanceus'),
   EXCHANGE_REST_URL: urlWithProtocols(['http:', 'https:']).optional(),
   EXCHANGE_WS_URL: urlWithProtocols(['ws:', 'wss:']).optional(),
   BACKFILL_FROM: z
     .string()
-    .refine((value) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(value) && !Number.isNaN(Date.parse(value)), {
-      error: 'must be an ISO-8601 date (2018-01-01)',
-    })
+    .refine(
+      (value) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(value) && !Number.isNaN(Date.parse(value)),
+      {
+        error: 'must be an ISO-8601 date (2018-01-01)',
+      },
+    )
     .default('2018-01-01'),
   GAP_CONFIRMATIONS: positiveInt(100).default(3),
   GAP_RECHECK_MS: wholeNumber(0, 30 * 86_400_000).default(3_600_000),
   LIVE_STREAM: booleanFromEnv.default(true),
   STREAM_LEASE_MS: wholeNumber(1000, 60_000).default(10_000),
+  LUNARCRUSH_API_KEY: z
+    .string()
+    .min(8, { error: 'must be at least 8 characters (the API v4 bearer key)' })
+    .optional(),
+  LUNARCRUSH_API_URL: urlWithProtocols(['http:', 'https:']).default('https://lunarcrush.com'),
+  LUNARCRUSH_REQUESTS_PER_MINUTE: positiveInt(600).default(10),
+  FEAR_GREED_API_URL: z
+    .union([z.literal('off'), urlWithProtocols(['http:', 'https:'])], {
+      error: 'must be an http(s) URL, or off to disable the source',
+    })
+    .default('https://api.alternative.me'),
+  SENTIMENT_BACKFILL_DAYS: positiveInt(5000).default(365),
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),
 });

@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { CandleEntity } from '../market-data/candle.entity';
 import { KnownGapEntity } from '../market-data/known-gap.entity';
+import { SentimentPointEntity } from '../sentiment/sentiment-point.entity';
 
 /** Every TypeORM entity, listed once: the data source and the migration checks read this. */
-export const ENTITIES = [ApiKeyEntity, CandleEntity, KnownGapEntity];
+export const ENTITIES = [ApiKeyEntity, CandleEntity, KnownGapEntity, SentimentPointEntity];

@@ -2,7 +2,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { Access } from '../auth/access.decorator';
 import { CandlesService } from './candles.service';
-import { BackfillDto, CandlePageDto, CandlesQueryDto, MarketDto } from './dto/candles.dto';
+import { BackfillDto, CandlePageDto, CandlesArgs, MarketDto } from './dto/candles.dto';
 
 @Resolver()
 export class CandlesResolver {
@@ -10,7 +10,8 @@ export class CandlesResolver {
 
   @Query(() => CandlePageDto, { description: 'Candles of a market, ascending, paged by cursor' })
   @Access('public-read')
-  candles(@Args('symbol') symbol: string, @Args() query: CandlesQueryDto): Promise<CandlePageDto> {
+  candles(@Args() args: CandlesArgs): Promise<CandlePageDto> {
+    const { symbol, ...query } = args;
     return this.service.getCandles(symbol, query);
   }
 

@@ -7,12 +7,14 @@ import type { JobsOptions } from 'bullmq';
 export enum QueueName {
   Maintenance = 'maintenance',
   MarketData = 'market-data',
+  Sentiment = 'sentiment',
 }
 
 export enum JobName {
   CleanQueues = 'clean-queues',
   Backfill = 'backfill',
   RepairGaps = 'repair-gaps',
+  SentimentPoll = 'sentiment-poll',
 }
 
 export interface JobPayloads {
@@ -40,6 +42,10 @@ export interface JobPayloads {
     /** Re-check known gaps even when they are confirmed or not due. */
     force?: boolean;
   };
+  [JobName.SentimentPoll]: {
+    /** `lunarcrush` or `fear-greed`. */
+    source: 'lunarcrush' | 'fear-greed';
+  };
 }
 
 export interface BackfillResult {
@@ -63,10 +69,25 @@ export interface RepairGapsResult {
   knownGapsRecorded: number;
 }
 
+export interface SentimentPollResult {
+  source: string;
+  /** Why nothing was fetched (source disabled by config or by a refused key). */
+  skipped: string | null;
+  series: {
+    symbol: string;
+    from: string | null;
+    to: string | null;
+    fetched: number;
+    inserted: number;
+    updated: number;
+  }[];
+}
+
 export interface JobResults {
   [JobName.CleanQueues]: { removed: Record<string, { completed: number; failed: number }> };
   [JobName.Backfill]: BackfillResult;
   [JobName.RepairGaps]: RepairGapsResult;
+  [JobName.SentimentPoll]: SentimentPollResult;
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -88,8 +109,8 @@ const DAY_MS = 86_400_000;
 
 /** Finished jobs stay visible through GET /jobs/:id for a while, then Redis forgets them. */
 const KEEP_FINISHED: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
-  removeOnComplete: { age: 7 * DAY_MS / 1000, count: 10_000 },
-  removeOnFail: { age: 30 * DAY_MS / 1000, count: 10_000 },
+  removeOnComplete: { age: (7 * DAY_MS) / 1000, count: 10_000 },
+  removeOnFail: { age: (30 * DAY_MS) / 1000, count: 10_000 },
 };
 
 export const QUEUES: Record<QueueName, QueueDefinition> = {
@@ -101,6 +122,10 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
     concurrency: 2,
     description: 'Candle backfills and gap repair from the exchange',
   },
+  [QueueName.Sentiment]: {
+    concurrency: 1,
+    description: 'Social sentiment polling and history backfill (strict source rate limits)',
+  },
 };
 
 export const JOBS: Record<JobName, JobDefinition> = {
@@ -111,13 +136,19 @@ export const JOBS: Record<JobName, JobDefinition> = {
   },
   [JobName.Backfill]: {
     queue: QueueName.MarketData,
-    description: 'Pages through exchange history for one market and range, bulk-writes it, then repairs gaps',
+    description:
+      'Pages through exchange history for one market and range, bulk-writes it, then repairs gaps',
     options: { attempts: 8, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP_FINISHED },
   },
   [JobName.RepairGaps]: {
     queue: QueueName.MarketData,
     description: 'Finds missing candles on the interval grid and fetches exactly those ranges',
     options: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP_FINISHED },
+  },
+  [JobName.SentimentPoll]: {
+    queue: QueueName.Sentiment,
+    description: 'Fetches a sentiment source from its last stored point (or its history) up to now',
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 30_000 }, ...KEEP_FINISHED },
   },
 };
 
@@ -138,6 +169,18 @@ export const SCHEDULES: Schedule[] = [
     job: JobName.RepairGaps,
     pattern: '23 * * * *',
     payload: {},
+  },
+  {
+    id: `${JobName.SentimentPoll}.lunarcrush-hourly`,
+    job: JobName.SentimentPoll,
+    pattern: '5 * * * *',
+    payload: { source: 'lunarcrush' },
+  },
+  {
+    id: `${JobName.SentimentPoll}.fear-greed-hourly`,
+    job: JobName.SentimentPoll,
+    pattern: '11 * * * *',
+    payload: { source: 'fear-greed' },
   },
 ];
 

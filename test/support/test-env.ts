@@ -42,6 +42,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     LIVE_STREAM: 'false',
     EXCHANGE_REST_URL: 'http://127.0.0.1:9',
     EXCHANGE_WS_URL: 'ws://127.0.0.1:9',
+    FEAR_GREED_API_URL: 'off',
     ...overrides,
   };
 }

@@ -49,6 +49,16 @@ export class CandlesQueryDto {
   cursor?: string;
 }
 
+/** GraphQL arguments of `candles`: the query plus the symbol (a path parameter in REST). */
+@ArgsType()
+export class CandlesArgs extends CandlesQueryDto {
+  @Field({ description: 'BTC, BTCUSDT or BTC-USDT' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+}
+
 @ObjectType('Candle')
 export class CandleDto {
   @ApiProperty({ type: String, format: 'date-time' })

@@ -66,7 +66,7 @@ describe('FearGreedSource against the fake alternative.me API', () => {
     const { fearGreed } = source({ apiUrl: '' });
     expect(fearGreed.isEnabled()).toEqual({
       enabled: false,
-      reason: 'Fear & Greed is disabled: FEAR_GREED_API_URL is configured empty',
+      reason: 'Fear & Greed is disabled: FEAR_GREED_API_URL is off',
     });
     await expect(
       fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),

@@ -100,7 +100,7 @@ export class FearGreedSource implements SentimentSource {
     if (this.options.apiUrl !== undefined && this.options.apiUrl.trim() === '') {
       return {
         enabled: false,
-        reason: 'Fear & Greed is disabled: FEAR_GREED_API_URL is configured empty',
+        reason: 'Fear & Greed is disabled: FEAR_GREED_API_URL is off',
       };
     }
     return { enabled: true };

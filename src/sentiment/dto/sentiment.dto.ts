@@ -1,0 +1,211 @@
+import { ArgsType, Field, Float, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+export const SENTIMENT_SOURCES = ['lunarcrush', 'fear-greed'] as const;
+
+@ArgsType()
+export class SentimentQueryDto {
+  @ApiPropertyOptional({
+    enum: SENTIMENT_SOURCES,
+    description: 'One source; default: every source with data for the symbol',
+  })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsIn(SENTIMENT_SOURCES, { message: `source must be one of ${SENTIMENT_SOURCES.join(', ')}` })
+  source?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'First bucket time, ISO-8601 or epoch ms; default: the newest `limit` points up to `to`',
+  })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Last bucket time, ISO-8601 or epoch ms; default: now' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  to?: string;
+
+  @ApiPropertyOptional({
+    description: 'Points per series',
+    default: 500,
+    minimum: 1,
+    maximum: 5000,
+  })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  limit?: number;
+}
+
+/** GraphQL arguments of `sentiment`: the query plus the symbol (a path parameter in REST). */
+@ArgsType()
+export class SentimentArgs extends SentimentQueryDto {
+  @Field({ description: 'BTC (or BTCUSDT), or MARKET for market-wide series' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+}
+
+@ObjectType('SentimentPoint')
+export class SentimentPointDto {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'Start of the bucket (hour or UTC day)',
+  })
+  @Field()
+  time!: Date;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'When the value became known: the earliest time a model may use it',
+  })
+  @Field()
+  availableAt!: Date;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: '0-100: share of positive posts (LunarCrush) or the index (Fear & Greed)',
+  })
+  @Field(() => Float, { nullable: true })
+  sentiment!: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  galaxyScore!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  altRank!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  interactions!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  socialDominance!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  contributorsActive!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  postsActive!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  spam!: number | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Fear & Greed label' })
+  @Field(() => String, { nullable: true })
+  classification!: string | null;
+}
+
+@ObjectType('SentimentSeries')
+export class SentimentSeriesDto {
+  @ApiProperty({ enum: SENTIMENT_SOURCES }) @Field() source!: string;
+
+  @ApiProperty({ description: 'BTC, or MARKET for market-wide series such as Fear & Greed' })
+  @Field()
+  symbol!: string;
+
+  @ApiProperty({ type: [SentimentPointDto] })
+  @Field(() => [SentimentPointDto])
+  points!: SentimentPointDto[];
+}
+
+@ObjectType('Sentiment')
+export class SentimentDto {
+  @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
+
+  @ApiProperty({ type: [SentimentSeriesDto] })
+  @Field(() => [SentimentSeriesDto])
+  series!: SentimentSeriesDto[];
+}
+
+@ObjectType('LatestSentiment')
+export class LatestSentimentDto {
+  @ApiProperty({ enum: SENTIMENT_SOURCES }) @Field() source!: string;
+  @ApiProperty() @Field() symbol!: string;
+
+  @ApiPropertyOptional({ type: SentimentPointDto, nullable: true })
+  @Field(() => SentimentPointDto, { nullable: true })
+  point!: SentimentPointDto | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Milliseconds since the point became known',
+  })
+  @Field(() => Float, { nullable: true })
+  ageMs!: number | null;
+}
+
+@ObjectType('SentimentSeriesSummary')
+export class SentimentSeriesSummaryDto {
+  @ApiProperty() @Field() symbol!: string;
+  @ApiProperty() @Field(() => Int) count!: number;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() first!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() last!: Date;
+}
+
+@ObjectType('SentimentSource')
+export class SentimentSourceDto {
+  @ApiProperty({ enum: SENTIMENT_SOURCES }) @Field() name!: string;
+
+  @ApiProperty({ enum: ['coin', 'market'] }) @Field() scope!: string;
+
+  @ApiProperty({ description: 'Bucket length in milliseconds' })
+  @Field(() => Float)
+  granularityMs!: number;
+
+  @ApiProperty() @Field() enabled!: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Why it is disabled (config, or a refused key)',
+  })
+  @Field(() => String, { nullable: true })
+  disabledReason!: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The source asked us to wait until then (429)',
+  })
+  @Field(() => Date, { nullable: true })
+  pausedUntil!: Date | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  lastPolledAt!: Date | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  lastError!: string | null;
+
+  @ApiProperty({ type: [SentimentSeriesSummaryDto] })
+  @Field(() => [SentimentSeriesSummaryDto])
+  series!: SentimentSeriesSummaryDto[];
+}
