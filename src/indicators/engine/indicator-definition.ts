@@ -1,0 +1,202 @@
+import type { Candle } from '../../market-data/candle';
+
+export type IndicatorCategory = 'trend' | 'momentum' | 'volatility' | 'volume' | 'pattern';
+
+/**
+ * How far back a value looks, which tells the API how much history to load before a range:
+ * - `window`: only the last N candles (the warm-up); any start gives the same values.
+ * - `recursive`: seeded at the series start and smoothed since (EMA, Wilder); early values depend
+ *   on where the series starts and converge after a few periods.
+ * - `cumulative`: a running total since the series start (OBV); only changes are comparable.
+ * - `session`: reset at each session start (VWAP); the first, partial session depends on the start.
+ */
+export type IndicatorMemory = 'window' | 'recursive' | 'cumulative' | 'session';
+
+export interface IndicatorParamDefinition {
+  name: string;
+  description: string;
+  type: 'integer' | 'real';
+  default: number;
+  min: number;
+  max: number;
+  /** True when `min` itself is refused (a positive real: min 0, exclusive). */
+  minExclusive?: boolean;
+}
+
+export interface IndicatorOutputDefinition {
+  name: string;
+  description: string;
+}
+
+/** One candle's values of one indicator by output name: null while warming up or undefined (0/0). */
+export type IndicatorValues = Record<string, number | null>;
+
+/** One indicator over a candle series: one array per output, each as long as the candles. */
+export type IndicatorColumns = Record<string, (number | null)[]>;
+
+/** The running state of one indicator for one market, fed one closed candle at a time. */
+export interface IndicatorState {
+  next(candle: Candle): IndicatorValues;
+}
+
+/** Candles split into columns, shared by every indicator of a bulk computation. */
+export interface CandleSeries {
+  readonly candles: readonly Candle[];
+  readonly openTime: number[];
+  readonly open: number[];
+  readonly high: number[];
+  readonly low: number[];
+  readonly close: number[];
+  readonly volume: number[];
+}
+
+export interface IndicatorDefinition {
+  /** Lowercase key used in specs: `rsi` in `rsi:14`. */
+  name: string;
+  title: string;
+  category: IndicatorCategory;
+  memory: IndicatorMemory;
+  /** Positional parameters, in spec order. */
+  params: readonly IndicatorParamDefinition[];
+  outputs: readonly IndicatorOutputDefinition[];
+  /** The warm-up in words, e.g. `period - 1`. */
+  warmupRule: string;
+  /** Leading null candles of each output for these parameters. */
+  warmup(params: readonly number[]): Record<string, number>;
+  /** A problem that involves several parameters (MACD fast < slow), if any. */
+  checkParams?(params: readonly number[]): string | undefined;
+  computeBulk(series: CandleSeries, params: readonly number[]): IndicatorColumns;
+  createState(params: readonly number[]): IndicatorState;
+  /** Library behaviour this entry works around or keeps, in one or two sentences. */
+  notes?: string;
+}
+
+export const VALUE_OUTPUT: readonly IndicatorOutputDefinition[] = [
+  { name: 'value', description: 'the indicator value' },
+];
+
+type CandleColumn = 'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume';
+
+/**
+ * The candles with each column built on first use and kept: an indicator of the close alone does
+ * not pay for the other five.
+ */
+export function toCandleSeries(candles: readonly Candle[]): CandleSeries {
+  const built = new Map<CandleColumn, number[]>();
+  const column = (name: CandleColumn): number[] => {
+    let values = built.get(name);
+    if (values === undefined) {
+      values = [];
+      for (const candle of candles) {
+        values.push(candle[name]);
+      }
+      built.set(name, values);
+    }
+    return values;
+  };
+  return {
+    candles,
+    get openTime() {
+      return column('openTime');
+    },
+    get open() {
+      return column('open');
+    },
+    get high() {
+      return column('high');
+    },
+    get low() {
+      return column('low');
+    },
+    get close() {
+      return column('close');
+    },
+    get volume() {
+      return column('volume');
+    },
+  };
+}
+
+/** A number when it is one; null for undefined, NaN and ±Infinity (0/0 on flat windows). */
+export function finiteOrNull(value: number | null | undefined): number | null {
+  return value !== undefined && value !== null && Number.isFinite(value) ? value : null;
+}
+
+/** The identity, passed as `format` so a global `setConfig('precision')` never rounds our values. */
+export const unformatted = (value: number): number => value;
+
+/**
+ * Places a technicalindicators result, which leaves out the warm-up candles, at the candles it
+ * belongs to. `offset` is the index of the first candle with a result; the library must have
+ * returned exactly one result per candle from there, or the alignment rule no longer holds and we
+ * refuse to guess.
+ */
+export function alignLibraryResult<T>(input: {
+  /** The library class, for the error message. */
+  library: string;
+  candleCount: number;
+  offset: number;
+  results: readonly T[];
+  /** How to read each output from one result. */
+  outputs: Record<string, (result: T) => number | undefined>;
+}): IndicatorColumns {
+  const { library, candleCount, offset, results, outputs } = input;
+  const expected = Math.max(0, candleCount - offset);
+  if (results.length !== expected) {
+    throw new Error(
+      `technicalindicators ${library} returned ${results.length} values for ${candleCount} candles, expected ${expected} (first at candle ${offset})`,
+    );
+  }
+  const columns: IndicatorColumns = {};
+  for (const [output, pick] of Object.entries(outputs)) {
+    const column = new Array<number | null>(candleCount).fill(null);
+    for (let index = 0; index < results.length; index++) {
+      column[offset + index] = finiteOrNull(pick(results[index]));
+    }
+    columns[output] = column;
+  }
+  return columns;
+}
+
+/** Bulk values of a hand-written indicator: its incremental state run over the series. */
+export function runState(
+  state: IndicatorState,
+  series: CandleSeries,
+  outputs: readonly IndicatorOutputDefinition[] = VALUE_OUTPUT,
+): IndicatorColumns {
+  const length = series.candles.length;
+  const columns: IndicatorColumns = {};
+  for (const output of outputs) {
+    columns[output.name] = new Array<number | null>(length);
+  }
+  for (let index = 0; index < length; index++) {
+    const values = state.next(series.candles[index]);
+    for (const output of outputs) {
+      columns[output.name][index] = values[output.name];
+    }
+  }
+  return columns;
+}
+
+/** Every output warms up over the same number of candles. */
+export function sameWarmup(
+  outputs: readonly IndicatorOutputDefinition[],
+  candles: number,
+): Record<string, number> {
+  return Object.fromEntries(outputs.map((output) => [output.name, candles]));
+}
+
+/** A whole number of candles (or values), 2..1000 unless `min` says otherwise. */
+export function periodParam(
+  defaultValue: number,
+  options: { name?: string; description?: string; min?: number } = {},
+): IndicatorParamDefinition {
+  return {
+    name: options.name ?? 'period',
+    description: options.description ?? 'candles in the window',
+    type: 'integer',
+    default: defaultValue,
+    min: options.min ?? 2,
+    max: 1000,
+  };
+}
