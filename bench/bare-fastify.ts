@@ -4,7 +4,12 @@ import Fastify from 'fastify';
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 0);
   const app = Fastify({ logger: false });
-  const body = { apiKeyId: '00000000-0000-4000-8000-000000000000', name: 'bench', role: 'admin', prefix: 'bench-key-01' };
+  const body = {
+    apiKeyId: '00000000-0000-4000-8000-000000000000',
+    name: 'bench',
+    role: 'admin',
+    prefix: 'bench-key-01',
+  };
   app.get('/me', async () => body);
   app.get('/health', async () => ({ status: 'ok' }));
   await app.listen({ port, host: '127.0.0.1' });

@@ -1,10 +1,8 @@
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { Client } from 'pg';
+import { startServer } from './bench-server';
 
 /**
  * `npm run bench:http`: GET /me through the full stack (API key auth, Redis rate limit, request
@@ -22,55 +20,33 @@ const WARMUP_S = 3;
 const ADMIN_KEY = `bench-${randomBytes(16).toString('hex')}`;
 const RUN = `cft_bench_${Date.now().toString(36)}`;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Starts a server in its own process (its log lines go to /dev/null) and waits until it answers. */
-async function startServer(script: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'],
+async function measure(
+  label: string,
+  port: number,
+  headers: Record<string, string>,
+): Promise<autocannon.Result> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/me`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers,
   });
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new Error(`${script} exited with ${exited}`);
-    }
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      if (response.status < 500) {
-        return { child, port };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${script} did not answer within 60 s`);
-}
-
-async function measure(label: string, port: number, headers: Record<string, string>): Promise<autocannon.Result> {
-  const result = await autocannon({ url: `http://127.0.0.1:${port}/me`, connections: CONNECTIONS, duration: DURATION_S, headers });
   const non2xx = result.non2xx + result.errors + result.timeouts;
   process.stdout.write(
     `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   non-2xx/errors ${non2xx}\n`,
   );
   if (non2xx > 0) {
-    throw new Error(`${label}: ${non2xx} responses were not 2xx; the comparison would be meaningless`);
+    throw new Error(
+      `${label}: ${non2xx} responses were not 2xx; the comparison would be meaningless`,
+    );
   }
   return result;
 }
 
 async function main(): Promise<void> {
-  const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const databaseUrl = new URL(
+    process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  );
   databaseUrl.pathname = `/${RUN}`;
   const servers: ChildProcess[] = [];
   try {
@@ -96,7 +72,12 @@ async function main(): Promise<void> {
     ];
     // Warm-up: JIT, caches, connection pools.
     for (const { port, headers } of contenders) {
-      await autocannon({ url: `http://127.0.0.1:${port}/me`, connections: CONNECTIONS, duration: WARMUP_S, headers });
+      await autocannon({
+        url: `http://127.0.0.1:${port}/me`,
+        connections: CONNECTIONS,
+        duration: WARMUP_S,
+        headers,
+      });
     }
 
     process.stdout.write(
@@ -107,11 +88,16 @@ async function main(): Promise<void> {
     const samples = new Map<string, number[]>(contenders.map(({ label }) => [label, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       for (const { label, port, headers } of contenders) {
-        samples.get(label)?.push((await measure(`round ${round}: ${label}`, port, headers)).requests.average);
+        samples
+          .get(label)
+          ?.push((await measure(`round ${round}: ${label}`, port, headers)).requests.average);
       }
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-    const [bareRate, nestRate, fullRate] = contenders.map(({ label }) => median(samples.get(label) ?? []));
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const [bareRate, nestRate, fullRate] = contenders.map(({ label }) =>
+      median(samples.get(label) ?? []),
+    );
     process.stdout.write(
       `median req/s: bare Fastify ${bareRate.toFixed(0)}, minimal NestJS ${nestRate.toFixed(0)}, ` +
         `full stack (auth, Redis rate limit, log line, metrics) ${fullRate.toFixed(0)}\n` +
@@ -123,7 +109,9 @@ async function main(): Promise<void> {
       child.kill('SIGTERM');
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const admin = new Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+    const admin = new Client({
+      connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "${RUN}" WITH (FORCE)`);
     await admin.end();

@@ -1,4 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { startServer } from './bench-server';
 import { EMA, RSI } from 'technicalindicators';
 import type { Candle } from '../src/market-data/candle';
 import { INDICATOR_CATALOGUE } from '../src/indicators/engine/indicator-catalogue';
@@ -20,6 +24,13 @@ import { IncrementalIndicators } from '../src/indicators/engine/incremental-indi
  *    entry at its default parameters, in µs per candle, then each entry alone.
  * 3. Plain hand-written loops for EMA(20) and RSI(14) over the same candles against the library's
  *    `EMA.calculate` / `RSI.calculate`, with the ratio library/hand-written (best of RUNS each).
+ *
+ * 4. `GET /indicators/BTC?names=rsi:14,macd:12,26,9,bb:20,2&limit=1000` on a warm server (the real
+ *    service in its own process, api role, 20,000 stored 1h candles): latency p50 / p99 over
+ *    BENCH_HTTP_REQUESTS sequential requests, next to `GET /candles/BTC?limit=1000` (the same
+ *    candles without indicators) measured the same way. Target: p99 under 20 ms.
+ *
+ * BENCH_ONLY=http runs part 4 alone.
  *
  * The CSV has the columns `open_time_ms,open,high,low,close,volume` (a header line is skipped),
  * like /work/shared/data/binance/1h/BTCUSDT-1h.csv. Without one, BENCH_CANDLES (default 1,000,000)
@@ -240,9 +251,111 @@ function handWrittenBench(candles: readonly Candle[]): void {
   }
 }
 
-function main(): void {
+const HTTP_REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 1000);
+const HTTP_CANDLES = 20_000;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function latencies(
+  url: string,
+  headers: Record<string, string>,
+  count: number,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const response = await fetch(url, { headers });
+    await response.arrayBuffer();
+    if (response.status !== 200) {
+      throw new Error(`${url} answered ${response.status}`);
+    }
+    samples.push(performance.now() - started);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+async function httpBench(): Promise<void> {
+  const run = `cft_bench_${Date.now().toString(36)}`;
+  const adminKey = `bench-${randomBytes(16).toString('hex')}`;
+  const database = new URL(
+    process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  );
+  database.pathname = `/${run}`;
+  let server: ChildProcess | undefined;
+  console.log(
+    `\n4. GET /indicators over HTTP (${HTTP_CANDLES.toLocaleString('en')} stored 1h candles, ${HTTP_REQUESTS} sequential requests each)`,
+  );
+  try {
+    const started = await startServer('src/main.js', {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.toString(),
+      REDIS_PREFIX: run,
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '10000000',
+      SYMBOLS: 'BTC',
+      INTERVALS: '1h',
+      LIVE_STREAM: 'false',
+      FEAR_GREED_API_URL: 'off',
+    });
+    server = started.child;
+    const client = new Client({ connectionString: database.toString() });
+    await client.connect();
+    const rows = syntheticCandles(HTTP_CANDLES).map((candle) => ({
+      t: candle.openTime,
+      o: candle.open,
+      h: candle.high,
+      l: candle.low,
+      c: candle.close,
+      v: candle.volume,
+    }));
+    await client.query(
+      `INSERT INTO candles (exchange, symbol, interval, open_time, open, high, low, close, volume)
+       SELECT 'binanceus', 'BTCUSDT', '1h', to_timestamp(t / 1000.0), o, h, l, c, v
+         FROM jsonb_to_recordset($1::jsonb) AS x(t bigint, o float8, h float8, l float8, c float8, v float8)`,
+      [JSON.stringify(rows)],
+    );
+    await client.end();
+    const base = `http://127.0.0.1:${started.port}`;
+    const headers = { 'x-api-key': adminKey };
+    const indicatorsUrl = `${base}/indicators/BTC?interval=1h&names=rsi:14,macd:12,26,9,bb:20,2&limit=1000`;
+    const candlesUrl = `${base}/candles/BTC?interval=1h&limit=1000&from=${rows[HTTP_CANDLES - 1000]!.t}`;
+    await latencies(indicatorsUrl, headers, 200);
+    await latencies(candlesUrl, headers, 200);
+    const indicators = await latencies(indicatorsUrl, headers, HTTP_REQUESTS);
+    const candles = await latencies(candlesUrl, headers, HTTP_REQUESTS);
+    const line = (label: string, sorted: number[]) =>
+      console.log(
+        `   ${label.padEnd(52)} p50 ${percentile(sorted, 50).toFixed(2)} ms   p99 ${percentile(sorted, 99).toFixed(2)} ms`,
+      );
+    line('GET /candles/BTC?limit=1000 (reference)', candles);
+    line('GET /indicators/BTC?names=rsi,macd,bb&limit=1000', indicators);
+    const p99 = percentile(indicators, 99);
+    console.log(
+      `   indicators p99 / candles p99: ${(p99 / percentile(candles, 99)).toFixed(2)}x; target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    server?.kill('SIGTERM');
+    const admin = new URL(database.toString());
+    admin.pathname = '/postgres';
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await client.query(`DROP DATABASE IF EXISTS "${run}" WITH (FORCE)`);
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
   const path = process.argv[2];
   const started = performance.now();
+  if (process.env.BENCH_ONLY === 'http') {
+    await httpBench();
+    return;
+  }
   const candles = path ? readCandles(path) : syntheticCandles(CANDLES);
   console.log(
     path
@@ -252,7 +365,16 @@ function main(): void {
   bulkBench(candles);
   incrementalBench(candles);
   handWrittenBench(candles);
+  if (process.env.BENCH_SKIP_HTTP !== '1') {
+    await httpBench();
+  }
   console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main();
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

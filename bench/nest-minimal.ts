@@ -11,15 +11,28 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 class MeController {
   @Get('me')
   me(): Record<string, string> {
-    return { apiKeyId: '00000000-0000-4000-8000-000000000000', name: 'bench', role: 'admin', prefix: 'bench-key-01' };
+    return {
+      apiKeyId: '00000000-0000-4000-8000-000000000000',
+      name: 'bench',
+      role: 'admin',
+      prefix: 'bench-key-01',
+    };
   }
 }
 @Module({ controllers: [MeController] })
 class MinimalModule {}
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(MinimalModule, new FastifyAdapter(), { logger: false });
-  app.getHttpAdapter().get('/health', (_request: unknown, reply: { send(body: unknown): void }) => reply.send({ status: 'ok' }));
+  const app = await NestFactory.create<NestFastifyApplication>(
+    MinimalModule,
+    new FastifyAdapter(),
+    { logger: false },
+  );
+  app
+    .getHttpAdapter()
+    .get('/health', (_request: unknown, reply: { send(body: unknown): void }) =>
+      reply.send({ status: 'ok' }),
+    );
   await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 }
 void main();

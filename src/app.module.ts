@@ -12,6 +12,9 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IndicatorsApiModule } from './indicators/indicators-api.module';
+import { IndicatorsModule } from './indicators/indicators.module';
+import { IndicatorsWorkerModule } from './indicators/indicators-worker.module';
 import { LoggingModule } from './logging/logging.module';
 import { MarketDataApiModule } from './market-data/market-data-api.module';
 import { MarketDataModule } from './market-data/market-data.module';
@@ -51,6 +54,7 @@ export class AppModule {
       AuthModule,
       MarketDataModule,
       SentimentModule,
+      IndicatorsModule,
     ];
     if (roles.api) {
       imports.push(
@@ -67,10 +71,16 @@ export class AppModule {
         JobsApiModule,
         MarketDataApiModule,
         SentimentApiModule,
+        IndicatorsApiModule,
       );
     }
     if (roles.worker) {
-      imports.push(QueueWorkersModule, MarketDataWorkerModule, SentimentWorkerModule);
+      imports.push(
+        QueueWorkersModule,
+        MarketDataWorkerModule,
+        SentimentWorkerModule,
+        IndicatorsWorkerModule,
+      );
     }
     return {
       module: AppModule,

@@ -202,13 +202,16 @@ export class CandlesRepository {
     return rows.map((row) => ({ from: Number(row.from_ms), to: Number(row.to_ms) }));
   }
 
-  async find(params: MarketKey & { from: number; to: number; limit: number }): Promise<Candle[]> {
+  /** Candles with open time in [from, to], ascending: the first `limit`, or with `newest` the last `limit`. */
+  async find(
+    params: MarketKey & { from: number; to: number; limit: number; newest?: boolean },
+  ): Promise<Candle[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT (extract(epoch FROM open_time) * 1000)::bigint AS open_time_ms, open, high, low, close, volume,
               quote_volume, trade_count, taker_buy_base_volume, taker_buy_quote_volume
          FROM candles
         WHERE exchange = $1 AND symbol = $2 AND interval = $3 AND open_time >= $4 AND open_time <= $5
-        ORDER BY open_time
+        ORDER BY open_time ${params.newest ? 'DESC' : 'ASC'}
         LIMIT $6`,
       [
         params.exchange,
@@ -219,7 +222,7 @@ export class CandlesRepository {
         params.limit,
       ],
     );
-    return rows.map((row) => ({
+    const candles = rows.map((row) => ({
       openTime: Number(row.open_time_ms),
       open: row.open as number,
       high: row.high as number,
@@ -231,6 +234,7 @@ export class CandlesRepository {
       takerBuyBaseVolume: row.taker_buy_base_volume as number | null,
       takerBuyQuoteVolume: row.taker_buy_quote_volume as number | null,
     }));
+    return params.newest ? candles.reverse() : candles;
   }
 
   /** First and last open time and count of every stored market. */

@@ -1,6 +1,5 @@
 import {
   ATR,
-  BollingerBands,
   CCI,
   EMA,
   IchimokuCloud,
@@ -291,26 +290,69 @@ export const bollingerIndicator: IndicatorDefinition = {
   outputs: BOLLINGER_OUTPUTS,
   warmupRule: 'period - 1',
   warmup: ([period]) => sameWarmup(BOLLINGER_OUTPUTS, period - 1),
-  computeBulk: (series, [period, stdDev]) =>
-    alignLibraryResult({
-      library: 'BollingerBands',
-      candleCount: series.candles.length,
-      offset: period - 1,
-      results: BollingerBands.calculate({
-        period,
-        stdDev,
-        values: series.close,
-        format: unformatted,
-      }),
-      outputs: bollingerOutputs,
-    }),
+  computeBulk: (series, [period, stdDev]) => {
+    const window = new BollingerWindow(period, stdDev);
+    const count = series.close.length;
+    const lower = new Array<number | null>(count).fill(null);
+    const middle = new Array<number | null>(count).fill(null);
+    const upper = new Array<number | null>(count).fill(null);
+    const percentB = new Array<number | null>(count).fill(null);
+    const bandwidth = new Array<number | null>(count).fill(null);
+    const closes = series.close;
+    for (let index = 0; index < count; index++) {
+      const result = window.push(closes[index]!);
+      if (result) {
+        lower[index] = finiteOrNull(result.lower);
+        middle[index] = finiteOrNull(result.middle);
+        upper[index] = finiteOrNull(result.upper);
+        percentB[index] = finiteOrNull(result.pb);
+        bandwidth[index] = finiteOrNull((result.upper - result.lower) / result.middle);
+      }
+    }
+    return { lower, middle, upper, percentB, bandwidth };
+  },
   createState: ([period, stdDev]) => {
-    const bands = stepper<number, BollingerResult>(
-      new BollingerBands({ period, stdDev, values: [], format: unformatted }),
-    );
-    return { next: (candle) => readOutputs(bands.nextValue(candle.close), bollingerOutputs) };
+    const window = new BollingerWindow(period, stdDev);
+    return { next: (candle) => readOutputs(window.push(candle.close), bollingerOutputs) };
   },
 };
+
+/**
+ * Bollinger Bands with the library's exact arithmetic (its SMA's running sum `sum - oldest +
+ * current`, then the population deviation summed oldest first), without its generators and linked
+ * lists: the library's `BollingerBands.calculate` took 3 ms for 1,800 candles, most of a
+ * `GET /indicators` request. A spec checks equality with the library.
+ */
+class BollingerWindow {
+  private readonly closes: number[] = [];
+  private sum = 0;
+  private seen = 0;
+
+  constructor(
+    private readonly period: number,
+    private readonly stdDev: number,
+  ) {}
+
+  push(close: number): BollingerResult | undefined {
+    this.seen++;
+    this.closes.push(close);
+    if (this.seen < this.period) {
+      this.sum = this.sum + close;
+      return undefined;
+    }
+    const oldest = this.closes.length > this.period ? (this.closes.shift() ?? 0) : 0;
+    this.sum = this.sum - oldest + close;
+    const mean = this.sum / this.period;
+    let squares = 0;
+    for (const value of this.closes) {
+      squares = squares + Math.pow(value - mean, 2);
+    }
+    const deviation = Math.sqrt(squares / this.period);
+    const upper = mean + deviation * this.stdDev;
+    const lower = mean - deviation * this.stdDev;
+    return { lower, middle: mean, upper, pb: (close - lower) / (upper - lower) };
+  }
+}
 
 // QUIRK: the first true range needs a previous close, so the library starts TR at candle 1 and the
 // first ATR (the mean of TR 1..period) lands at candle `period`, not `period - 1` as in Wilder's

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts a compiled script of dist/ (`src/main.js`, `bench/bare-fastify.js`) in its own process,
+ * its log lines going to /dev/null, and waits until `/health` answers.
+ */
+export async function startServer(
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'],
+  });
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new Error(`${script} exited with ${exited}`);
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.status < 500) {
+        return { child, port };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${script} did not answer within 60 s`);
+}

@@ -1,0 +1,162 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Candle, MarketKey } from '../../market-data/candle';
+import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-events';
+import { CandlesRepository } from '../../market-data/candles.repository';
+import { MarketCatalogue, intervalMs } from '../../market-data/market';
+import { RedisService } from '../../redis/redis.service';
+import { IncrementalIndicators } from '../engine/incremental-indicators';
+import { defaultIndicatorSpecs, type IndicatorSpec } from '../engine/indicator-spec';
+import { seedCandles } from '../indicator-window';
+import { LiveIndicatorsCache, type LiveIndicatorValues } from './live-indicators.cache';
+
+export const INDICATORS_UPDATED = 'indicators.updated';
+
+/** Published once the indicators of a newly closed candle are computed and cached. */
+export interface IndicatorsUpdatedEvent extends LiveIndicatorValues {
+  exchange: string;
+  /** Base asset, `BTC`. */
+  symbol: string;
+  pair: string;
+  interval: string;
+}
+
+interface MarketState {
+  /** Undefined until rebuilt from the database. */
+  indicators?: IncrementalIndicators;
+  /** Candles are processed one at a time per market, in arrival order. */
+  queue: Promise<void>;
+}
+
+/**
+ * Keeps the whole catalogue (at default parameters) current for every configured market, one
+ * closed candle at a time: `candle.closed` -> incremental update (microseconds) -> cached for the
+ * api -> `indicators.updated` for the rest of the live path. The state is rebuilt from the
+ * database at start and whenever a candle does not follow the last one (a missed event, a gap).
+ * Every worker does this; the cache keeps the newest candle's values, so duplicates are harmless.
+ */
+@Injectable()
+export class LiveIndicatorsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(LiveIndicatorsService.name);
+  readonly specs: readonly IndicatorSpec[] = defaultIndicatorSpecs();
+  private readonly states = new Map<string, MarketState>();
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly candles: CandlesRepository,
+    private readonly catalogue: MarketCatalogue,
+    private readonly cache: LiveIndicatorsCache,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.redis.subscribe(
+      CANDLE_CLOSED,
+      (message) => this.onCandleClosed(JSON.parse(message) as CandleClosedEvent),
+      // Events were lost while Redis was away: rebuild from the database on the next candle.
+      () => this.states.forEach((state) => (state.indicators = undefined)),
+    );
+    for (const symbol of this.catalogue.bases) {
+      for (const interval of this.catalogue.intervals) {
+        const market = {
+          exchange: this.catalogue.exchange,
+          symbol: this.catalogue.pair(symbol),
+          interval,
+        };
+        void this.enqueue(market, async () => {
+          const last = await this.candles.lastOpenTime(market);
+          if (last !== undefined) {
+            await this.rebuild(market, symbol, last);
+          }
+        });
+      }
+    }
+  }
+
+  private onCandleClosed(event: CandleClosedEvent): void {
+    if (event.exchange !== this.catalogue.exchange) {
+      return;
+    }
+    const market = { exchange: event.exchange, symbol: event.pair, interval: event.interval };
+    void this.enqueue(market, () => this.advance(market, event.symbol, event.candle));
+  }
+
+  private state(market: MarketKey): MarketState {
+    const key = `${market.symbol}:${market.interval}`;
+    let state = this.states.get(key);
+    if (!state) {
+      state = { queue: Promise.resolve() };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private enqueue(market: MarketKey, work: () => Promise<void>): Promise<void> {
+    const state = this.state(market);
+    state.queue = state.queue.then(work).catch((error: Error) => {
+      this.logger.error(
+        `Indicators of ${market.symbol} ${market.interval} not updated: ${error.message}`,
+      );
+      state.indicators = undefined;
+    });
+    return state.queue;
+  }
+
+  private async advance(market: MarketKey, symbol: string, candle: Candle): Promise<void> {
+    const state = this.state(market);
+    const last = state.indicators?.lastCandleOpenTime;
+    if (last !== undefined && candle.openTime <= last) {
+      return; // Delivered twice, or older than what the state has seen.
+    }
+    if (
+      !state.indicators ||
+      last === undefined ||
+      candle.openTime !== last + intervalMs(market.interval)
+    ) {
+      await this.rebuild(market, symbol, candle.openTime);
+      return;
+    }
+    const values = state.indicators.next(candle);
+    await this.publish(market, symbol, candle, values);
+  }
+
+  /** Replays the seed window from the database up to `openTime` and publishes that candle's values. */
+  private async rebuild(market: MarketKey, symbol: string, openTime: number): Promise<void> {
+    const step = intervalMs(market.interval);
+    const window = await this.candles.find({
+      ...market,
+      from: 0,
+      to: openTime,
+      limit: seedCandles(this.specs, step) + 1,
+      newest: true,
+    });
+    const lastCandle = window[window.length - 1];
+    if (!lastCandle) {
+      return;
+    }
+    const indicators = IncrementalIndicators.fromHistory(window.slice(0, -1), this.specs);
+    const values = indicators.next(lastCandle);
+    this.state(market).indicators = indicators;
+    await this.publish(market, symbol, lastCandle, values);
+  }
+
+  private async publish(
+    market: MarketKey,
+    symbol: string,
+    candle: Candle,
+    values: ReturnType<IncrementalIndicators['next']>,
+  ): Promise<void> {
+    const live: LiveIndicatorValues = {
+      openTime: candle.openTime,
+      close: candle.close,
+      values: Object.fromEntries(this.specs.map((spec, index) => [spec.key, values[index] ?? {}])),
+    };
+    await this.cache.write(market, live);
+    const event: IndicatorsUpdatedEvent = {
+      ...live,
+      exchange: market.exchange,
+      symbol,
+      pair: market.symbol,
+      interval: market.interval,
+    };
+    await this.redis.publish(INDICATORS_UPDATED, JSON.stringify(event));
+  }
+}
