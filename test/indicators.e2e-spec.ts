@@ -192,6 +192,10 @@ describe('indicators over stored candles and on the live path', () => {
         }).toEqual({ key: indicator.key, output: output.name, ok: true });
       }
     }
+    // The newest page (served from the in-memory window) already has the new candle: the write
+    // dropped every cached window through Redis.
+    const newest = await get('/indicators/BTC', { names: 'rsi:14', limit: 2 });
+    expect(Date.parse(newest.body.openTimes[1])).toBe(next.openTime);
     // A name outside the live set is computed for the request, with the same answer shape.
     const computed = await get('/indicators/BTC/latest', { names: 'ema:50' });
     expect(computed.body.source).toBe('computed');

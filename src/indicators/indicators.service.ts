@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ValidationException } from '../common/app.exception';
 import { MAX_TIME_MS, parseTime } from '../common/time-param';
 import type { Candle } from '../market-data/candle';
+import { CandleWindowCache } from '../market-data/candle-window.cache';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { describeIndicatorCatalogue } from './engine/indicator-catalogue';
@@ -29,6 +30,7 @@ const DEFAULT_LIMIT = 500;
 export class IndicatorsService {
   constructor(
     private readonly candles: CandlesRepository,
+    private readonly recent: CandleWindowCache,
     private readonly catalogue: MarketCatalogue,
     private readonly live: LiveIndicatorsCache,
   ) {}
@@ -72,14 +74,8 @@ export class IndicatorsService {
     let shown: Candle[];
     let next: Candle | undefined;
     if (from === undefined) {
-      // The newest `limit` candles and the seed before them, in one query.
-      window = await this.candles.find({
-        ...market,
-        from: 0,
-        to,
-        limit: limit + seed,
-        newest: true,
-      });
+      // The newest `limit` candles and the seed before them, from the in-memory window when fresh.
+      window = await this.recent.newest(market, { count: limit + seed, to });
       shown = window.slice(-limit);
     } else {
       // The page, one candle more to know whether another page follows, then the seed before it.
@@ -157,13 +153,19 @@ export class IndicatorsService {
       });
     }
     const step = intervalMs(interval);
-    const window = await this.candles.find({
-      ...market,
-      from: 0,
-      to: last,
-      limit: seedCandles(specs, step) + 1,
-      newest: true,
-    });
+    const count = seedCandles(specs, step) + 1;
+    let window = await this.recent.newest(market, { count, to: last });
+    if (window[window.length - 1]?.openTime !== last) {
+      // The in-memory window has not heard of the newest candle yet (its event is in flight).
+      this.recent.invalidate(market);
+      window = await this.candles.find({
+        ...market,
+        from: 0,
+        to: last,
+        limit: count,
+        newest: true,
+      });
+    }
     const series = computeIndicators(window, specs);
     const lastIndex = window.length - 1;
     return Object.assign(new LatestIndicatorsDto(), {

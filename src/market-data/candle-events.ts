@@ -2,6 +2,18 @@ import type { Candle } from './candle';
 
 /** Redis pub/sub channel names of the live path. */
 export const CANDLE_CLOSED = 'candle.closed';
+/** Any committed change to stored candles (bulk or single), for caches to drop what they hold. */
+export const CANDLES_WRITTEN = 'candles.written';
+
+export interface CandlesWrittenEvent {
+  exchange: string;
+  /** Exchange pair, `BTCUSDT`. */
+  symbol: string;
+  interval: string;
+  /** Open times of the first and last candle written (epoch ms). */
+  from: number;
+  to: number;
+}
 
 /** Published once a closed candle is committed to `candles`. */
 export interface CandleClosedEvent {

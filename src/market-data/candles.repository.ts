@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import { RedisService } from '../redis/redis.service';
 import type { Candle, MarketKey } from './candle';
+import { CANDLES_WRITTEN, type CandlesWrittenEvent } from './candle-events';
 import { encodeCandlesBinary } from './candle-copy.encoder';
 
 export interface UpsertResult {
@@ -34,7 +36,24 @@ const VALUE_COLUMNS = COLUMNS.slice(4);
 /** Candle SQL: bulk upsert through COPY into a staging table, and the reads the API makes. */
 @Injectable()
 export class CandlesRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(CandlesRepository.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly redis: RedisService,
+  ) {}
+
+  /** Tells every process that candles of a market changed (caches drop what they hold). */
+  private async announce(market: MarketKey, from: number, to: number): Promise<void> {
+    const event: CandlesWrittenEvent = { ...market, from, to };
+    await this.redis
+      .publish(CANDLES_WRITTEN, JSON.stringify(event))
+      .catch((error: Error) =>
+        this.logger.warn(
+          `Could not announce written ${market.symbol} ${market.interval} candles: ${error.message}`,
+        ),
+      );
+  }
 
   /**
    * Writes candles of one market idempotently: new ones are inserted, changed ones updated,
@@ -71,6 +90,7 @@ export class CandlesRepository {
         try {
           await this.copyInto(client, 'candles', market, unique);
           await client.query('COMMIT');
+          await this.announce(market, first, last);
           return { inserted: unique.size, updated: 0, unchanged: 0 };
         } catch (error) {
           if ((error as { code?: string }).code !== '23505') {
@@ -85,6 +105,9 @@ export class CandlesRepository {
       await this.copyInto(client, 'candles_staging', market, unique);
       const { inserted, updated } = await this.mergeStaging(client);
       await client.query('COMMIT');
+      if (inserted + updated > 0) {
+        await this.announce(market, first, last);
+      }
       return { inserted, updated, unchanged: unique.size - inserted - updated };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -160,6 +183,9 @@ export class CandlesRepository {
       ],
     );
     const row = rows[0];
+    if (row !== undefined) {
+      await this.announce(market, candle.openTime, candle.openTime);
+    }
     return row === undefined ? 'unchanged' : row.inserted ? 'inserted' : 'updated';
   }
 

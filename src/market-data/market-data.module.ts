@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { CandleWindowCache } from './candle-window.cache';
 import { CandlesRepository } from './candles.repository';
 import { KlinesImportService } from './import/klines-import.service';
 import { KnownGapsRepository } from './known-gaps.repository';
@@ -11,6 +12,7 @@ import { ExchangeStatusService } from './sync/exchange-status.service';
 @Module({
   providers: [
     CandlesRepository,
+    CandleWindowCache,
     KnownGapsRepository,
     KlinesImportService,
     ExchangeStatusService,
@@ -29,6 +31,7 @@ import { ExchangeStatusService } from './sync/exchange-status.service';
   ],
   exports: [
     CandlesRepository,
+    CandleWindowCache,
     KnownGapsRepository,
     KlinesImportService,
     ExchangeStatusService,
