@@ -16,6 +16,9 @@ import { IndicatorsApiModule } from './indicators/indicators-api.module';
 import { IndicatorsModule } from './indicators/indicators.module';
 import { IndicatorsWorkerModule } from './indicators/indicators-worker.module';
 import { LoggingModule } from './logging/logging.module';
+import { ModelsApiModule } from './models/models-api.module';
+import { ModelsModule } from './models/models.module';
+import { ModelsWorkerModule } from './models/models-worker.module';
 import { MarketDataApiModule } from './market-data/market-data-api.module';
 import { MarketDataModule } from './market-data/market-data.module';
 import { MarketDataWorkerModule } from './market-data/market-data-worker.module';
@@ -55,6 +58,7 @@ export class AppModule {
       MarketDataModule,
       SentimentModule,
       IndicatorsModule,
+      ModelsModule,
     ];
     if (roles.api) {
       imports.push(
@@ -72,6 +76,7 @@ export class AppModule {
         MarketDataApiModule,
         SentimentApiModule,
         IndicatorsApiModule,
+        ModelsApiModule,
       );
     }
     if (roles.worker) {
@@ -80,6 +85,7 @@ export class AppModule {
         MarketDataWorkerModule,
         SentimentWorkerModule,
         IndicatorsWorkerModule,
+        ModelsWorkerModule,
       );
     }
     return {

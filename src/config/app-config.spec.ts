@@ -12,7 +12,12 @@ describe('AppConfig', () => {
   });
 
   it('converts values and treats empty variables as unset', () => {
-    const config = AppConfig.fromEnv({ PORT: '8080', PUBLIC_READ: 'yes', MIGRATIONS_RUN: '0', LOG_LEVEL: '' });
+    const config = AppConfig.fromEnv({
+      PORT: '8080',
+      PUBLIC_READ: 'yes',
+      MIGRATIONS_RUN: '0',
+      LOG_LEVEL: '',
+    });
     expect(config.get('PORT')).toBe(8080);
     expect(config.get('PUBLIC_READ')).toBe(true);
     expect(config.get('MIGRATIONS_RUN')).toBe(false);
@@ -22,7 +27,12 @@ describe('AppConfig', () => {
   it('reports every bad key at once, with why', () => {
     let error: unknown;
     try {
-      AppConfig.fromEnv({ PORT: '70000', REDIS_URL: 'http://x', RATE_LIMIT_MAX: '0', REDIS_PREFIX: 'has space' });
+      AppConfig.fromEnv({
+        PORT: '70000',
+        REDIS_URL: 'http://x',
+        RATE_LIMIT_MAX: '0',
+        REDIS_PREFIX: 'has space',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -33,6 +43,8 @@ describe('AppConfig', () => {
       { key: 'REDIS_PREFIX', problem: 'must be 1-40 letters, digits, "_" or "-"' },
       { key: 'RATE_LIMIT_MAX', problem: 'must be at least 1' },
     ]);
-    expect((error as Error).message).toMatch(/^Invalid configuration \(4 problems\):\n {2}- PORT: /);
+    expect((error as Error).message).toMatch(
+      /^Invalid configuration \(4 problems\):\n {2}- PORT: /,
+    );
   });
 });

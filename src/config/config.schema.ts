@@ -19,6 +19,28 @@ const wholeNumber = (min: number, max: number, range = false) =>
 
 const positiveInt = (max: number) => wholeNumber(1, max);
 
+/** `90s`, `30m`, `24h`, `7d`: kept as written; `parseDuration` turns it into milliseconds. */
+const duration = z
+  .string()
+  .regex(/^[1-9]\d{0,6}(ms|s|m|h|d)$/, { error: 'must be a duration such as 90s, 30m, 24h or 7d' });
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** Milliseconds of a duration the schema accepted (`24h` -> 86400000). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!match) {
+    throw new Error(`Not a duration: ${text}`);
+  }
+  return Number(match[1]) * (DURATION_UNITS_MS[match[2]!] ?? Number.NaN);
+}
+
 const urlWithProtocols = (protocols: string[]) =>
   z.string().refine(
     (value) => {
@@ -96,11 +118,9 @@ export const configSchema = z.object({
   RATE_LIMIT_MAX: positiveInt(10_000_000).default(1200),
   RATE_LIMIT_ANONYMOUS_MAX: positiveInt(10_000_000).default(60),
   SYMBOLS: commaList(
-    z
-      .string()
-      .regex(/^[A-Z0-9]{2,10}$/, {
-        error: 'each symbol must be 2-10 capital letters or digits (BTC)',
-      }),
+    z.string().regex(/^[A-Z0-9]{2,10}$/, {
+      error: 'each symbol must be 2-10 capital letters or digits (BTC)',
+    }),
     'symbol',
   ).default(['BTC', 'ETH', 'SOL', 'ADA']),
   QUOTE: z
@@ -146,6 +166,22 @@ export const configSchema = z.object({
     })
     .default('https://api.alternative.me'),
   SENTIMENT_BACKFILL_DAYS: positiveInt(5000).default(365),
+  MODEL_INTERVALS: commaList(
+    z.enum(SUPPORTED_INTERVALS, {
+      error: `each interval must be one of ${SUPPORTED_INTERVALS.join(', ')}`,
+    }),
+    'interval',
+  ).default(['1h']),
+  PREDICT_INTERVAL: z
+    .enum(SUPPORTED_INTERVALS, { error: `must be one of ${SUPPORTED_INTERVALS.join(', ')}` })
+    .default('1h'),
+  MODEL_AUTO_TRAIN: booleanFromEnv.default(true),
+  RETRAIN_EVERY: duration.default('24h'),
+  MODEL_MAX_AGE: duration.default('72h'),
+  TRAINING_WINDOW: duration.default('1460d'),
+  TF_BACKEND: z
+    .enum(['tensorflow', 'wasm', 'cpu'], { error: 'must be one of tensorflow, wasm, cpu' })
+    .optional(),
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),
 });

@@ -1,7 +1,18 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { CandleEntity } from '../market-data/candle.entity';
 import { KnownGapEntity } from '../market-data/known-gap.entity';
+import { ModelArtifactEntity } from '../models/model-artifact.entity';
+import { ModelVersionEntity } from '../models/model-version.entity';
+import { PredictionEntity } from '../models/prediction.entity';
 import { SentimentPointEntity } from '../sentiment/sentiment-point.entity';
 
 /** Every TypeORM entity, listed once: the data source and the migration checks read this. */
-export const ENTITIES = [ApiKeyEntity, CandleEntity, KnownGapEntity, SentimentPointEntity];
+export const ENTITIES = [
+  ApiKeyEntity,
+  CandleEntity,
+  KnownGapEntity,
+  SentimentPointEntity,
+  ModelVersionEntity,
+  ModelArtifactEntity,
+  PredictionEntity,
+];

@@ -1,6 +1,13 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { hostname } from 'node:os';
 import { Access } from '../auth/access.decorator';
+import { TensorFlowProvider } from '../models/tensorflow.provider';
 import { HealthService, type ReadinessReport } from './health.service';
 import { MetricsService } from './metrics.service';
 
@@ -10,14 +17,40 @@ export class HealthController {
   constructor(
     private readonly healthService: HealthService,
     private readonly metrics: MetricsService,
+    private readonly tensorflow: TensorFlowProvider,
   ) {}
 
   @Get('health')
   @Access('public')
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
-  liveness(): { status: 'ok' } {
-    return { status: 'ok' };
+  @ApiOkResponse({
+    schema: {
+      example: {
+        status: 'ok',
+        tensorflow: {
+          backend: 'wasm',
+          worker: 'host:4242',
+          reportedAt: '2026-01-01T00:00:00.000Z',
+        },
+      },
+    },
+  })
+  async liveness(): Promise<{
+    status: 'ok';
+    tensorflow: { backend: string; worker: string; reportedAt: string } | null;
+  }> {
+    // The backend this process trains on, or the one a worker last reported (the api never trains).
+    const local = this.tensorflow.backend;
+    return {
+      status: 'ok',
+      tensorflow: local
+        ? {
+            backend: local,
+            worker: `${hostname()}:${process.pid}`,
+            reportedAt: new Date().toISOString(),
+          }
+        : await this.tensorflow.reported(),
+    };
   }
 
   @Get('health/ready')

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueueService } from '../queue/queue.service';
 
-const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
+const QUEUE_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+  'prioritized',
+] as const;
 
 /** Prometheus metrics of this process: HTTP latency by route and status, queue depths, runtime. */
 @Injectable()
@@ -49,7 +56,12 @@ export class MetricsService {
     });
   }
 
-  observeHttp(params: { method: string; route: string; statusCode: number; seconds: number }): void {
+  observeHttp(params: {
+    method: string;
+    route: string;
+    statusCode: number;
+    seconds: number;
+  }): void {
     // One labelled child per method, route and status, reused: prom-client would otherwise hash
     // the label set on every observation.
     const key = `${params.method} ${params.route} ${params.statusCode}`;

@@ -13,7 +13,9 @@ export class JobsResolver {
     return this.jobs.get(id);
   }
 
-  @Mutation(() => EnqueuedJobDto, { description: 'Remove old finished jobs from every queue (admin)' })
+  @Mutation(() => EnqueuedJobDto, {
+    description: 'Remove old finished jobs from every queue (admin)',
+  })
   @Access('admin')
   cleanQueues(
     @Args('input', { type: () => CleanQueuesDto, nullable: true }) input?: CleanQueuesDto,

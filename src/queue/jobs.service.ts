@@ -53,7 +53,10 @@ export class JobsService {
     });
   }
 
-  async cleanQueues(params: { graceMs?: number; limitPerState?: number }): Promise<{ jobId: string }> {
+  async cleanQueues(params: {
+    graceMs?: number;
+    limitPerState?: number;
+  }): Promise<{ jobId: string }> {
     const jobId = await this.queues.enqueue({
       name: JobName.CleanQueues,
       payload: {

@@ -52,7 +52,10 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
 
     for (const queueName of Object.keys(QUEUES) as QueueName[]) {
       const worker = new Worker(queueName, (job: Job, token?: string) => this.run(job, token), {
-        connection: redisOptions(this.config, `${this.config.get('REDIS_PREFIX')}:worker:${queueName}`),
+        connection: redisOptions(
+          this.config,
+          `${this.config.get('REDIS_PREFIX')}:worker:${queueName}`,
+        ),
         prefix: this.queues.prefix,
         concurrency: QUEUES[queueName].concurrency,
         autorun: false,
@@ -62,7 +65,9 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
           `Job ${job?.id ?? '?'} (${job?.name ?? '?'}) failed on attempt ${job?.attemptsMade ?? '?'}: ${error.message}`,
         ),
       );
-      worker.on('error', (error) => this.logger.error(`Worker of queue ${queueName}: ${error.message}`));
+      worker.on('error', (error) =>
+        this.logger.error(`Worker of queue ${queueName}: ${error.message}`),
+      );
       await worker.waitUntilReady();
       this.workers.push(worker);
       void worker.run();

@@ -8,6 +8,7 @@ export enum QueueName {
   Maintenance = 'maintenance',
   MarketData = 'market-data',
   Sentiment = 'sentiment',
+  Training = 'training',
 }
 
 export enum JobName {
@@ -15,6 +16,8 @@ export enum JobName {
   Backfill = 'backfill',
   RepairGaps = 'repair-gaps',
   SentimentPoll = 'sentiment-poll',
+  TrainModel = 'train-model',
+  RetrainModels = 'retrain-models',
 }
 
 export interface JobPayloads {
@@ -46,6 +49,16 @@ export interface JobPayloads {
     /** `lunarcrush` or `fear-greed`. */
     source: 'lunarcrush' | 'fear-greed';
   };
+  [JobName.TrainModel]: {
+    /** Base asset, `BTC`. */
+    symbol: string;
+    interval: string;
+    /** Hyperparameters; omitted ones take their defaults. */
+    params?: Record<string, number>;
+    /** Why: `admin`, `schedule`, `first-start`. */
+    reason: string;
+  };
+  [JobName.RetrainModels]: Record<string, never>;
 }
 
 export interface BackfillResult {
@@ -83,11 +96,29 @@ export interface SentimentPollResult {
   }[];
 }
 
+export interface TrainModelResult {
+  modelVersionId: string;
+  /** `production` when it won the promotion rule, else `candidate`. */
+  status: string;
+  /** Why it was or was not promoted. */
+  promotion: string;
+  testMae: number;
+  persistenceMae: number;
+  epochs: number;
+  samples: number;
+  backend: string;
+}
+
 export interface JobResults {
   [JobName.CleanQueues]: { removed: Record<string, { completed: number; failed: number }> };
   [JobName.Backfill]: BackfillResult;
   [JobName.RepairGaps]: RepairGapsResult;
   [JobName.SentimentPoll]: SentimentPollResult;
+  [JobName.TrainModel]: TrainModelResult;
+  [JobName.RetrainModels]: {
+    checked: number;
+    queued: { symbol: string; interval: string; jobId: string; why: string }[];
+  };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -126,6 +157,10 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
     concurrency: 1,
     description: 'Social sentiment polling and history backfill (strict source rate limits)',
   },
+  [QueueName.Training]: {
+    concurrency: 1,
+    description: 'LSTM training and evaluation (CPU-bound: one at a time per worker)',
+  },
 };
 
 export const JOBS: Record<JobName, JobDefinition> = {
@@ -150,6 +185,17 @@ export const JOBS: Record<JobName, JobDefinition> = {
     description: 'Fetches a sentiment source from its last stored point (or its history) up to now',
     options: { attempts: 5, backoff: { type: 'exponential', delay: 30_000 }, ...KEEP_FINISHED },
   },
+  [JobName.TrainModel]: {
+    queue: QueueName.Training,
+    description: 'Trains, evaluates and registers an LSTM for one market; promotes it if it wins',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...KEEP_FINISHED },
+  },
+  [JobName.RetrainModels]: {
+    queue: QueueName.Maintenance,
+    description:
+      'Queues training for model markets with no model yet, or whose newest is older than RETRAIN_EVERY',
+    options: { attempts: 2, backoff: { type: 'exponential', delay: 30_000 }, ...KEEP_FINISHED },
+  },
 };
 
 /** Repeatable jobs, upserted by every worker at start (idempotent, so many workers are safe). */
@@ -168,6 +214,12 @@ export const SCHEDULES: Schedule[] = [
     id: `${JobName.RepairGaps}.hourly`,
     job: JobName.RepairGaps,
     pattern: '23 * * * *',
+    payload: {},
+  },
+  {
+    id: `${JobName.RetrainModels}.hourly`,
+    job: JobName.RetrainModels,
+    pattern: '41 * * * *',
     payload: {},
   },
   {

@@ -61,7 +61,8 @@ export class QueueService implements OnApplicationShutdown {
 
   async enqueue<N extends JobName>(params: EnqueueParams<N>): Promise<string> {
     const definition = JOBS[params.name];
-    const exclusive = params.exclusiveKey === undefined ? undefined : jobIdFor(params.name, params.exclusiveKey);
+    const exclusive =
+      params.exclusiveKey === undefined ? undefined : jobIdFor(params.name, params.exclusiveKey);
     const jobId = params.key
       ? jobIdFor(params.name, params.key)
       : exclusive

@@ -43,6 +43,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     EXCHANGE_REST_URL: 'http://127.0.0.1:9',
     EXCHANGE_WS_URL: 'ws://127.0.0.1:9',
     FEAR_GREED_API_URL: 'off',
+    // Tests train the models they need, small and on purpose.
+    MODEL_AUTO_TRAIN: 'false',
     ...overrides,
   };
 }

@@ -33,7 +33,10 @@ export class JobDto {
   @Field(() => String, { description: JOB_STATES.join(', ') })
   state!: JobState;
 
-  @ApiProperty({ description: 'A percentage, or an object the job reports (epoch, loss, ...)', oneOf: [{ type: 'number' }, { type: 'object' }] })
+  @ApiProperty({
+    description: 'A percentage, or an object the job reports (epoch, loss, ...)',
+    oneOf: [{ type: 'number' }, { type: 'object' }],
+  })
   @Field(() => GraphQLJSON)
   progress!: unknown;
 
@@ -79,7 +82,11 @@ export class EnqueuedJobDto {
 
 @InputType('CleanQueuesInput')
 export class CleanQueuesDto {
-  @ApiPropertyOptional({ description: 'Remove finished jobs older than this (ms)', default: 86_400_000, minimum: 0 })
+  @ApiPropertyOptional({
+    description: 'Remove finished jobs older than this (ms)',
+    default: 86_400_000,
+    minimum: 0,
+  })
   @Field(() => Float, { nullable: true, description: 'Milliseconds (a whole number)' })
   @IsOptional()
   @IsInt()
@@ -87,7 +94,11 @@ export class CleanQueuesDto {
   @Max(365 * 86_400_000)
   graceMs?: number;
 
-  @ApiPropertyOptional({ description: 'At most this many jobs per queue and state', default: 10_000, minimum: 1 })
+  @ApiPropertyOptional({
+    description: 'At most this many jobs per queue and state',
+    default: 10_000,
+    minimum: 1,
+  })
   @Field(() => Int, { nullable: true })
   @IsOptional()
   @IsInt()

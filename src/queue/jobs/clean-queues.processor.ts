@@ -33,7 +33,9 @@ export class CleanQueuesProcessor implements JobProcessor<JobName.CleanQueues> {
       await job.updateProgress(Math.round(((index + 1) / queues.length) * 100));
     }
     const total = Object.values(removed).reduce((sum, r) => sum + r.completed + r.failed, 0);
-    this.logger.log(`Removed ${total} finished job(s) older than ${graceMs} ms from ${queues.length} queue(s)`);
+    this.logger.log(
+      `Removed ${total} finished job(s) older than ${graceMs} ms from ${queues.length} queue(s)`,
+    );
     return { removed };
   }
 }

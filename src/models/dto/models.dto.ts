@@ -1,0 +1,224 @@
+import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { GraphQLJSON } from 'graphql-scalars';
+import { MODEL_STATUSES } from '../model-version.entity';
+
+@InputType('TrainModelInput')
+export class TrainModelDto {
+  @ApiProperty({ example: 'BTC' })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+
+  @ApiPropertyOptional({ example: '1h', description: 'Default: PREDICT_INTERVAL' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Hyperparameters (layers, units, dropout, lookback, horizon, epochs, batchSize, learningRate, patience, validationFraction); omitted ones take defaults',
+    example: { units: 32, epochs: 20 },
+    type: 'object',
+    additionalProperties: { type: 'number' },
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  @IsOptional()
+  @IsObject()
+  params?: Record<string, number>;
+}
+
+@ArgsType()
+export class ModelsQueryDto {
+  @ApiPropertyOptional({ example: 'BTC' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  symbol?: string;
+  @ApiPropertyOptional({ example: '1h' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+
+  @ApiPropertyOptional({ enum: MODEL_STATUSES })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsIn(MODEL_STATUSES, { message: `status must be one of ${MODEL_STATUSES.join(', ')}` })
+  status?: string;
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+@ObjectType('ModelVersion')
+export class ModelDto {
+  @ApiProperty() @Field() id!: string;
+  @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
+  @ApiProperty({ example: 'BTCUSDT' }) @Field() pair!: string;
+  @ApiProperty() @Field() interval!: string;
+  @ApiProperty({ example: 'lstm' }) @Field() kind!: string;
+  @ApiProperty({ enum: MODEL_STATUSES }) @Field() status!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @Field(() => GraphQLJSON)
+  params!: Record<string, unknown>;
+  @ApiProperty({ type: [String] }) @Field(() => [String]) features!: string[];
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  dataFrom!: Date | null;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  dataTo!: Date | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'split (80/20: model, persistence, drift), walkForward, samples, epochsRun, trainingSeconds',
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  metrics!: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'wasm' })
+  @Field(() => String, { nullable: true })
+  backend!: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  jobId!: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  trainedAt!: Date | null;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  promotedAt!: Date | null;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  retiredAt!: Date | null;
+}
+
+@ArgsType()
+export class PredictQueryDto {
+  @ApiPropertyOptional({ example: '1h', description: 'Default: PREDICT_INTERVAL' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+}
+
+@ArgsType()
+export class PredictArgs extends PredictQueryDto {
+  @Field({ description: 'BTC, BTCUSDT or BTC-USDT' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+}
+
+@ObjectType('PredictionModel')
+export class PredictionModelDto {
+  @ApiProperty() @Field() versionId!: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  trainedAt!: Date | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'MAE of the predicted close on the held-out last 20%',
+  })
+  @Field(() => Float, { nullable: true })
+  testMae!: number | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: "Persistence's (no change) MAE on the same candles",
+  })
+  @Field(() => Float, { nullable: true })
+  testPersistenceMae!: number | null;
+
+  @ApiProperty({
+    description: 'Realised predictions counted in the live figures (at most 500, newest)',
+  })
+  @Field(() => Int)
+  liveCount!: number;
+
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  liveMae!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  livePersistenceMae!: number | null;
+
+  @ApiProperty({ description: 'Whether the model beat persistence on its test window' })
+  @Field()
+  beatsPersistence!: boolean;
+
+  @ApiProperty({ description: 'Trained longer ago than MODEL_MAX_AGE' })
+  @Field()
+  stale!: boolean;
+}
+
+@ObjectType('Prediction')
+export class PredictionDto {
+  @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
+  @ApiProperty({ example: 'BTCUSDT' }) @Field() pair!: string;
+  @ApiProperty({ example: '1h' }) @Field() interval!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'Open time of the candle the prediction is made at',
+  })
+  @Field()
+  openTime!: Date;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'Open time of the candle whose close is predicted',
+  })
+  @Field()
+  targetTime!: Date;
+  @ApiProperty({ description: 'Candles ahead' }) @Field(() => Int) horizon!: number;
+  @ApiProperty() @Field(() => Float) lastClose!: number;
+  @ApiProperty() @Field(() => Float) predictedClose!: number;
+  @ApiProperty({ description: 'Predicted log return of the close over the horizon' })
+  @Field(() => Float)
+  predictedReturn!: number;
+  @ApiProperty({ description: 'Probability of an up move (normal residuals from validation)' })
+  @Field(() => Float)
+  probabilityUp!: number;
+  @ApiProperty({ type: PredictionModelDto })
+  @Field(() => PredictionModelDto)
+  model!: PredictionModelDto;
+}

@@ -1,0 +1,239 @@
+import { join } from 'node:path';
+import type { Candle } from '../../market-data/candle';
+import { readCandleCsv } from '../../simulator/candle-series';
+import {
+  buildDataset,
+  chronologicalSplit,
+  purge,
+  StandardScaler,
+  walkForwardFolds,
+} from './dataset';
+import { evaluate, metricsOf, normalCdf } from './evaluation';
+import { DEFAULT_FEATURES } from './features';
+import {
+  disposeModel,
+  loadModel,
+  ModelParamsError,
+  predictScaled,
+  resolveModelParams,
+  saveModel,
+  trainModel,
+} from './lstm-model';
+import { predictLatest } from './training-pipeline';
+import { loadTensorFlow } from './tf-backend';
+
+const HOUR_MS = 3_600_000;
+const CANDLES = readCandleCsv(
+  join(
+    __dirname,
+    '..',
+    '..',
+    '..',
+    'test',
+    'fixtures',
+    'klines',
+    'BTCUSDT-1h-2022-08-20_2022-09-30.csv',
+  ),
+);
+const TINY = resolveModelParams({
+  layers: 1,
+  units: 8,
+  lookback: 8,
+  epochs: 3,
+  batchSize: 64,
+  patience: 0,
+});
+
+describe('model parameters', () => {
+  it('fill defaults and refuse bad or unknown ones, naming each', () => {
+    expect(resolveModelParams()).toMatchObject({
+      layers: 1,
+      units: 32,
+      lookback: 24,
+      horizon: 1,
+      epochs: 30,
+    });
+    try {
+      resolveModelParams({ units: 0, lookback: 8.5, dropout: 'x' as unknown as number, colour: 1 });
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ModelParamsError);
+      expect((error as ModelParamsError).problems.map((p) => p.field).sort()).toEqual([
+        'params.colour',
+        'params.dropout',
+        'params.lookback',
+        'params.units',
+      ]);
+    }
+  });
+});
+
+describe('metrics', () => {
+  const sample = (close: number, targetClose: number) => ({
+    end: 0,
+    openTime: 0,
+    close,
+    targetClose,
+    target: Math.log(targetClose / close),
+  });
+
+  it('are the close-price errors of the predicted returns, computed by hand', () => {
+    const samples = [sample(100, 110), sample(200, 190), sample(50, 50)];
+    const predicted = [Math.log(1.05), Math.log(0.9), 0.01];
+    // Predicted closes 105, 180, 50.50249...; errors -5, -10, +0.50249.
+    const errors = [5, 10, 50 * Math.exp(0.01) - 50];
+    const metrics = metricsOf(samples, predicted);
+    expect(metrics.mae).toBeCloseTo((errors[0]! + errors[1]! + errors[2]!) / 3, 10);
+    expect(metrics.rmse).toBeCloseTo(Math.sqrt((25 + 100 + errors[2]! ** 2) / 3), 10);
+    expect(metrics.mape).toBeCloseTo(((5 / 110 + 10 / 190 + errors[2]! / 50) / 3) * 100, 10);
+    // Two candles moved; both directions right.
+    expect(metrics.directionalAccuracy).toBe(1);
+    const all = evaluate({
+      test: samples,
+      predictedReturns: predicted,
+      trainReturns: [0.02, -0.01],
+    });
+    expect(all.persistence.mae).toBeCloseTo((10 + 10 + 0) / 3, 10);
+    expect(all.persistence.directionalAccuracy).toBeNull();
+    expect(all.drift.mae).toBeCloseTo(
+      (Math.abs(100 * Math.exp(0.005) - 110) +
+        Math.abs(200 * Math.exp(0.005) - 190) +
+        Math.abs(50 * Math.exp(0.005) - 50)) /
+        3,
+      10,
+    );
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.96)).toBeCloseTo(0.975, 3);
+  });
+});
+
+describe('dataset', () => {
+  it('drops windows that cross a gap in the candles', () => {
+    const withGap = CANDLES.filter((_, i) => i !== 500);
+    const full = buildDataset({
+      candles: CANDLES,
+      intervalMs: HOUR_MS,
+      features: DEFAULT_FEATURES,
+      lookback: 8,
+      horizon: 1,
+    });
+    const gapped = buildDataset({
+      candles: withGap,
+      intervalMs: HOUR_MS,
+      features: DEFAULT_FEATURES,
+      lookback: 8,
+      horizon: 1,
+    });
+    const gapTime = CANDLES[500]!.openTime;
+    // No window (and its target) spans the missing hour.
+    for (const s of gapped.samples) {
+      expect(s.openTime - 8 * HOUR_MS < gapTime && s.openTime + HOUR_MS > gapTime).toBe(false);
+    }
+    expect(gapped.samples.length).toBeLessThan(full.samples.length - 8);
+  });
+
+  it('has no look-ahead: changing candles after a window leaves its features and target alone', () => {
+    const cut = 700;
+    const changed: Candle[] = CANDLES.map((candle, i) =>
+      i > cut + 1
+        ? {
+            ...candle,
+            close: candle.close * 1.5,
+            high: candle.high * 1.5,
+            volume: candle.volume * 9,
+          }
+        : candle,
+    );
+    const a = buildDataset({
+      candles: CANDLES,
+      intervalMs: HOUR_MS,
+      features: DEFAULT_FEATURES,
+      lookback: 8,
+      horizon: 1,
+    });
+    const b = buildDataset({
+      candles: changed,
+      intervalMs: HOUR_MS,
+      features: DEFAULT_FEATURES,
+      lookback: 8,
+      horizon: 1,
+    });
+    for (let i = 0; i <= cut; i++) {
+      expect(b.rows[i]).toEqual(a.rows[i]);
+    }
+    const before = (d: typeof a) => d.samples.filter((s) => s.end + 1 <= cut + 1);
+    expect(before(b)).toEqual(before(a));
+  });
+
+  it('fits the scaler on training rows only, and purges training targets that reach into the test', () => {
+    const dataset = buildDataset({
+      candles: CANDLES,
+      intervalMs: HOUR_MS,
+      features: DEFAULT_FEATURES,
+      lookback: 8,
+      horizon: 3,
+    });
+    const { train, test } = chronologicalSplit(dataset.samples, 0.8);
+    const purged = purge(train, test, 3);
+    expect(purged.every((s) => s.end + 3 <= test[0]!.end)).toBe(true);
+    const scaler = StandardScaler.fit(dataset, purged);
+    const lastTrainRow = purged[purged.length - 1]!.end;
+    const tampered = {
+      ...dataset,
+      rows: dataset.rows.map((row, i) =>
+        i > lastTrainRow && row ? row.map((v) => v * 1000) : row,
+      ),
+    };
+    expect(StandardScaler.fit(tampered, purged).state).toEqual(scaler.state);
+    const folds = walkForwardFolds(dataset.samples, { folds: 3, minTrainFraction: 0.5 });
+    expect(folds).toHaveLength(3);
+    expect(folds.every((fold) => fold.train[fold.train.length - 1]!.end < fold.test[0]!.end)).toBe(
+      true,
+    );
+  });
+});
+
+describe('the LSTM', () => {
+  it('trains with flat tensor counts, and a saved and loaded model predicts exactly the same', async () => {
+    const { tf } = await loadTensorFlow();
+    const dataset = buildDataset({
+      candles: CANDLES,
+      intervalMs: HOUR_MS,
+      features: DEFAULT_FEATURES,
+      lookback: TINY.lookback,
+      horizon: 1,
+    });
+    const { train, test } = chronologicalSplit(dataset.samples, 0.8);
+    const counts: number[] = [];
+    const trained = await trainModel({
+      tf,
+      dataset,
+      train,
+      params: TINY,
+      onEpoch: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    });
+    expect(counts).toHaveLength(3);
+    // Each epoch ends with the same tensors alive (the best weights swap one copy for another).
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    const before = tf.memory().numTensors;
+    const first = predictScaled(tf, trained.model, trained.scaler, dataset, test);
+    for (let i = 0; i < 5; i++) {
+      predictScaled(tf, trained.model, trained.scaler, dataset, test);
+      predictLatest({ tf, trained, candles: CANDLES, intervalMs: HOUR_MS });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const artifact = await saveModel(tf, trained);
+    const json = JSON.parse(JSON.stringify(artifact.manifest)) as Record<string, unknown>;
+    const loaded = await loadModel(tf, {
+      manifest: json,
+      weightData: Buffer.from(artifact.weightData),
+    });
+    const again = predictScaled(tf, loaded.model, loaded.scaler, dataset, test);
+    expect(Float32Array.from(again)).toEqual(Float32Array.from(first));
+    expect(again).toEqual(first);
+    disposeModel(trained.model);
+    disposeModel(loaded.model);
+  }, 60_000);
+});

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { parseDuration } from '../../config/config.schema';
+import { CandlesRepository } from '../../market-data/candles.repository';
+import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
+import { JobName, type JobResult } from '../../queue/queue.catalogue';
+import { QueueService } from '../../queue/queue.service';
+import { resolveModelParams } from '../engine/lstm-model';
+import { minimumCandles } from '../engine/training-pipeline';
+import { LivePredictionsService } from '../live/live-predictions.service';
+import { ModelVersionsRepository } from '../model-versions.repository';
+
+/**
+ * The retraining cadence (hourly, and once at worker start): a model market with enough candles
+ * and no model gets its first; one whose newest model is older than RETRAIN_EVERY gets a new one.
+ * Safe with many workers: one training per market at a time (deduplicated job ids).
+ */
+@Injectable()
+@ProcessesJob(JobName.RetrainModels)
+export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModels> {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly live: LivePredictionsService,
+    private readonly versions: ModelVersionsRepository,
+    private readonly candles: CandlesRepository,
+    private readonly queues: QueueService,
+  ) {}
+
+  async process(): Promise<JobResult<JobName.RetrainModels>> {
+    const result: JobResult<JobName.RetrainModels> = { checked: 0, queued: [] };
+    if (!this.config.get('MODEL_AUTO_TRAIN')) {
+      return result;
+    }
+    const everyMs = parseDuration(this.config.get('RETRAIN_EVERY'));
+    const needed = minimumCandles(resolveModelParams());
+    for (const { symbol, market } of this.live.markets) {
+      result.checked++;
+      const summaries = await this.candles.summaries(market.exchange);
+      const count =
+        summaries.find((s) => s.symbol === market.symbol && s.interval === market.interval)
+          ?.count ?? 0;
+      if (count < needed) {
+        continue;
+      }
+      if (await this.versions.latest(market, ['training'])) {
+        continue;
+      }
+      const newest = await this.versions.latest(market, ['candidate', 'production', 'retired']);
+      const trainedAt = newest?.trainedAt?.getTime();
+      const why = !newest
+        ? 'first model'
+        : trainedAt === undefined || Date.now() - trainedAt >= everyMs
+          ? 'retrain'
+          : undefined;
+      if (!why) {
+        continue;
+      }
+      const jobId = await this.queues.enqueue({
+        name: JobName.TrainModel,
+        payload: {
+          symbol,
+          interval: market.interval,
+          reason: why === 'first model' ? 'first-start' : 'schedule',
+        },
+        exclusiveKey: `auto-${market.symbol}-${market.interval}`,
+      });
+      result.queued.push({ symbol, interval: market.interval, jobId, why });
+    }
+    return result;
+  }
+}

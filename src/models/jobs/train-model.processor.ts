@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { AppConfig } from '../../config/app-config';
+import { MarketCatalogue } from '../../market-data/market';
+import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
+import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
+import { RedisService } from '../../redis/redis.service';
+import { ModelParamsError, TrainingCancelledError } from '../engine/lstm-model';
+import { NotEnoughDataError } from '../engine/training-pipeline';
+import { TrainingService } from '../training.service';
+
+type TrainModelJob = Job<JobPayload<JobName.TrainModel>, JobResult<JobName.TrainModel>>;
+
+/** The Redis key an admin sets to cancel a training job. */
+export function cancelKey(config: AppConfig, jobId: string): string {
+  return config.redisKey('training', 'cancel', jobId);
+}
+
+/** Trains one market's model with progress on the job; cancellable; permanent failures are not retried. */
+@Injectable()
+@ProcessesJob(JobName.TrainModel)
+export class TrainModelProcessor implements JobProcessor<JobName.TrainModel> {
+  constructor(
+    private readonly training: TrainingService,
+    private readonly catalogue: MarketCatalogue,
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async process(job: TrainModelJob): Promise<JobResult<JobName.TrainModel>> {
+    let symbol: string;
+    let interval: string;
+    try {
+      symbol = this.catalogue.resolveSymbol(job.data.symbol);
+      interval = this.catalogue.resolveInterval(job.data.interval);
+    } catch (error) {
+      throw new UnrecoverableError(`Training: ${(error as Error).message}`);
+    }
+    const jobId = job.id ?? 'unknown';
+    let cancelled = false;
+    const watch = setInterval(() => {
+      void this.redis.client
+        .exists(cancelKey(this.config, jobId))
+        .then((found) => (cancelled = cancelled || found === 1))
+        .catch(() => undefined);
+    }, 500);
+    try {
+      return await this.training.train({
+        symbol,
+        interval,
+        params: job.data.params,
+        jobId,
+        shouldStop: () => cancelled,
+        onProgress: async (progress) => job.updateProgress({ ...progress }),
+      });
+    } catch (error) {
+      if (error instanceof TrainingCancelledError) {
+        throw new UnrecoverableError(`Training of ${symbol} ${interval} was cancelled by an admin`);
+      }
+      if (error instanceof ModelParamsError || error instanceof NotEnoughDataError) {
+        throw new UnrecoverableError(error.message);
+      }
+      throw error;
+    } finally {
+      clearInterval(watch);
+    }
+  }
+}

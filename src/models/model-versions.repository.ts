@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { MarketKey } from '../market-data/candle';
+import { ModelArtifactEntity } from './model-artifact.entity';
+import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
+
+export interface StoredArtifact {
+  manifest: Record<string, unknown>;
+  weightData: Buffer;
+}
+
+/** The model registry in PostgreSQL: versions, their artifacts, and the production pointer. */
+@Injectable()
+export class ModelVersionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * The `training` row of a job: created on the first attempt, reused by a retry after a crash
+   * (whatever the crashed attempt wrote is not usable: only `complete` makes a version usable).
+   */
+  async startTraining(params: {
+    market: MarketKey;
+    params: Record<string, unknown>;
+    features: string[];
+    jobId: string;
+  }): Promise<ModelVersionEntity> {
+    const versions = this.dataSource.getRepository(ModelVersionEntity);
+    const existing = await versions.findOne({ where: { jobId: params.jobId, status: 'training' } });
+    if (existing) {
+      Object.assign(existing, { params: params.params, features: params.features, error: null });
+      return versions.save(existing);
+    }
+    return versions.save(
+      versions.create({
+        ...params.market,
+        kind: 'lstm',
+        status: 'training',
+        params: params.params,
+        features: params.features,
+        jobId: params.jobId,
+      }),
+    );
+  }
+
+  /** Artifact and `candidate` status in one transaction: a version is never usable half-written. */
+  async complete(params: {
+    id: string;
+    artifact: StoredArtifact;
+    metrics: Record<string, unknown>;
+    backend: string;
+    dataFrom: Date;
+    dataTo: Date;
+  }): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(ModelArtifactEntity).save({
+        modelVersionId: params.id,
+        manifest: params.artifact.manifest,
+        weightData: params.artifact.weightData,
+      });
+      const completed: Partial<ModelVersionEntity> = {
+        status: 'candidate',
+        metrics: params.metrics,
+        backend: params.backend,
+        dataFrom: params.dataFrom,
+        dataTo: params.dataTo,
+        trainedAt: new Date(),
+      };
+      const result = await manager
+        .getRepository(ModelVersionEntity)
+        .update(
+          { id: params.id, status: 'training' },
+          completed as QueryDeepPartialEntity<ModelVersionEntity>,
+        );
+      if (result.affected !== 1) {
+        throw new Error(
+          `Model version ${params.id} is no longer training; its artifact is not kept`,
+        );
+      }
+    });
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await this.dataSource
+      .getRepository(ModelVersionEntity)
+      .update({ id, status: 'training' }, { status: 'failed', error: error.slice(0, 2000) });
+  }
+
+  /** Makes `id` the production model of its market; the previous one is retired. */
+  async promote(id: string): Promise<ModelVersionEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const versions = manager.getRepository(ModelVersionEntity);
+      const version = await versions.findOneOrFail({
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      await this.retireProduction(manager, version);
+      version.status = 'production';
+      version.promotedAt = new Date();
+      version.retiredAt = null;
+      return versions.save(version);
+    });
+  }
+
+  async retire(id: string): Promise<ModelVersionEntity> {
+    const versions = this.dataSource.getRepository(ModelVersionEntity);
+    const version = await versions.findOneOrFail({ where: { id } });
+    version.status = 'retired';
+    version.retiredAt = new Date();
+    return versions.save(version);
+  }
+
+  private async retireProduction(manager: EntityManager, market: MarketKey): Promise<void> {
+    await manager.getRepository(ModelVersionEntity).update(
+      {
+        exchange: market.exchange,
+        symbol: market.symbol,
+        interval: market.interval,
+        status: 'production',
+      },
+      { status: 'retired', retiredAt: new Date() },
+    );
+  }
+
+  async find(id: string): Promise<ModelVersionEntity | null> {
+    return this.dataSource.getRepository(ModelVersionEntity).findOne({ where: { id } });
+  }
+
+  async production(market: MarketKey): Promise<ModelVersionEntity | null> {
+    return this.dataSource
+      .getRepository(ModelVersionEntity)
+      .findOne({ where: { ...market, status: 'production' } });
+  }
+
+  /** The newest version of a market in one of `statuses`. */
+  async latest(market: MarketKey, statuses: ModelStatus[]): Promise<ModelVersionEntity | null> {
+    return this.dataSource
+      .getRepository(ModelVersionEntity)
+      .createQueryBuilder('version')
+      .where(
+        'version.exchange = :exchange AND version.symbol = :symbol AND version.interval = :interval',
+        market,
+      )
+      .andWhere('version.status IN (:...statuses)', { statuses })
+      .orderBy('version.created_at', 'DESC')
+      .getOne();
+  }
+
+  async list(params: {
+    exchange: string;
+    symbol?: string;
+    interval?: string;
+    status?: ModelStatus;
+    limit: number;
+  }): Promise<ModelVersionEntity[]> {
+    const query = this.dataSource
+      .getRepository(ModelVersionEntity)
+      .createQueryBuilder('version')
+      .where('version.exchange = :exchange', { exchange: params.exchange })
+      .orderBy('version.created_at', 'DESC')
+      .limit(params.limit);
+    if (params.symbol) {
+      query.andWhere('version.symbol = :symbol', { symbol: params.symbol });
+    }
+    if (params.interval) {
+      query.andWhere('version.interval = :interval', { interval: params.interval });
+    }
+    if (params.status) {
+      query.andWhere('version.status = :status', { status: params.status });
+    }
+    return query.getMany();
+  }
+
+  async artifact(id: string): Promise<StoredArtifact | null> {
+    const row = await this.dataSource
+      .getRepository(ModelArtifactEntity)
+      .findOne({ where: { modelVersionId: id } });
+    return row ? { manifest: row.manifest, weightData: row.weightData } : null;
+  }
+}

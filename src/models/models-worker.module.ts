@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { MarketDataModule } from '../market-data/market-data.module';
+import { RetrainModelsProcessor } from './jobs/retrain-models.processor';
+import { TrainModelProcessor } from './jobs/train-model.processor';
+import { LivePredictionsService } from './live/live-predictions.service';
+import { ModelsModule } from './models.module';
+import { TrainingService } from './training.service';
+
+/** The worker side of models: training jobs and live predictions. */
+@Module({
+  imports: [ModelsModule, MarketDataModule],
+  providers: [TrainingService, TrainModelProcessor, RetrainModelsProcessor, LivePredictionsService],
+  exports: [TrainingService, LivePredictionsService],
+})
+export class ModelsWorkerModule {}

@@ -1,0 +1,54 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Access } from '../auth/access.decorator';
+import { EnqueuedJobDto } from '../queue/dto/job.dto';
+import {
+  ModelDto,
+  ModelsQueryDto,
+  PredictArgs,
+  PredictionDto,
+  TrainModelDto,
+} from './dto/models.dto';
+import { ModelsService } from './models.service';
+
+@Resolver()
+export class ModelsResolver {
+  constructor(private readonly service: ModelsService) {}
+
+  @Query(() => PredictionDto, { description: 'The latest prediction of the production model' })
+  @Access('public-read')
+  prediction(@Args() args: PredictArgs): Promise<PredictionDto> {
+    return this.service.prediction(args.symbol, args.interval);
+  }
+
+  @Query(() => [ModelDto], { description: 'Model versions, newest first' })
+  @Access('client')
+  models(@Args() query: ModelsQueryDto): Promise<ModelDto[]> {
+    return this.service.list(query);
+  }
+
+  @Query(() => ModelDto, { description: 'One model version' })
+  @Access('client')
+  model(@Args('id') id: string): Promise<ModelDto> {
+    return this.service.get(id);
+  }
+
+  @Mutation(() => EnqueuedJobDto, { description: 'Train a model in the background (admin)' })
+  @Access('admin')
+  trainModel(@Args('input') input: TrainModelDto): Promise<EnqueuedJobDto> {
+    return this.service.train(input);
+  }
+
+  @Mutation(() => ModelDto, {
+    description: 'Promote a candidate or roll back to a retired version (admin)',
+  })
+  @Access('admin')
+  promoteModel(@Args('id') id: string): Promise<ModelDto> {
+    return this.service.promote(id);
+  }
+
+  @Mutation(() => ModelDto, { description: 'Retire a model version (admin)' })
+  @Access('admin')
+  retireModel(@Args('id') id: string): Promise<ModelDto> {
+    return this.service.retire(id);
+  }
+}

@@ -1,0 +1,244 @@
+import { Injectable } from '@nestjs/common';
+import { AppException, ValidationException } from '../common/app.exception';
+import { AppConfig } from '../config/app-config';
+import { parseDuration } from '../config/config.schema';
+import { MarketCatalogue } from '../market-data/market';
+import type { EnqueuedJobDto } from '../queue/dto/job.dto';
+import { JobsService } from '../queue/jobs.service';
+import { JOBS, JobName } from '../queue/queue.catalogue';
+import { QueueService } from '../queue/queue.service';
+import { RedisService } from '../redis/redis.service';
+import { ModelParamsError, resolveModelParams } from './engine/lstm-model';
+import { cancelKey } from './jobs/train-model.processor';
+import { PredictionCache } from './live/prediction.cache';
+import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
+import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
+import { ModelVersionsRepository } from './model-versions.repository';
+import { ModelDto, PredictionDto, type ModelsQueryDto, type TrainModelDto } from './dto/models.dto';
+
+export class ModelsException extends AppException {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Models as admins and clients see them: training requests, the registry, promotion, predictions. */
+@Injectable()
+export class ModelsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly catalogue: MarketCatalogue,
+    private readonly versions: ModelVersionsRepository,
+    private readonly cache: PredictionCache,
+    private readonly queues: QueueService,
+    private readonly jobs: JobsService,
+    private readonly redis: RedisService,
+  ) {}
+
+  private toDto(version: ModelVersionEntity): ModelDto {
+    const base =
+      this.catalogue.bases.find((symbol) => this.catalogue.pair(symbol) === version.symbol) ??
+      version.symbol;
+    return Object.assign(new ModelDto(), {
+      id: version.id,
+      symbol: base,
+      pair: version.symbol,
+      interval: version.interval,
+      kind: version.kind,
+      status: version.status,
+      params: version.params,
+      features: version.features,
+      dataFrom: version.dataFrom,
+      dataTo: version.dataTo,
+      metrics: version.metrics,
+      backend: version.backend,
+      jobId: version.jobId,
+      error: version.error,
+      createdAt: version.createdAt,
+      trainedAt: version.trainedAt,
+      promotedAt: version.promotedAt,
+      retiredAt: version.retiredAt,
+    });
+  }
+
+  private resolveInterval(input: string | undefined): string {
+    return this.catalogue.resolveInterval(input ?? this.config.get('PREDICT_INTERVAL'));
+  }
+
+  async train(input: TrainModelDto): Promise<EnqueuedJobDto> {
+    const symbol = this.catalogue.resolveSymbol(input.symbol);
+    const interval = this.resolveInterval(input.interval);
+    try {
+      resolveModelParams(input.params);
+    } catch (error) {
+      if (error instanceof ModelParamsError) {
+        throw new ValidationException(error.problems);
+      }
+      throw error;
+    }
+    const jobId = await this.queues.enqueue({
+      name: JobName.TrainModel,
+      payload: { symbol, interval, params: input.params, reason: 'admin' },
+      exclusiveKey: `admin-${this.catalogue.pair(symbol)}-${interval}`,
+    });
+    return { jobId };
+  }
+
+  /** Asks the worker running a training job to stop after the current batch (and drops a waiting one). */
+  async cancelTraining(jobId: string): Promise<{ jobId: string; state: string }> {
+    const job = await this.jobs.get(jobId);
+    if (job.name !== JobName.TrainModel) {
+      throw new ModelsException('VALIDATION_FAILED', `Job ${jobId} is not a training job`, [
+        { field: 'jobId', problem: 'is not a train-model job' },
+      ]);
+    }
+    if (job.state === 'completed' || job.state === 'failed') {
+      throw new ModelsException('CONFLICT', `Job ${jobId} already ${job.state}`);
+    }
+    await this.redis.client.set(cancelKey(this.config, jobId), '1', 'EX', 86_400);
+    if (job.state === 'waiting' || job.state === 'delayed' || job.state === 'prioritized') {
+      await this.queues.queue(JOBS[JobName.TrainModel].queue).remove(jobId);
+      return { jobId, state: 'removed' };
+    }
+    return { jobId, state: 'cancelling' };
+  }
+
+  async list(query: ModelsQueryDto): Promise<ModelDto[]> {
+    const versions = await this.versions.list({
+      exchange: this.catalogue.exchange,
+      symbol:
+        query.symbol === undefined
+          ? undefined
+          : this.catalogue.pair(this.catalogue.resolveSymbol(query.symbol)),
+      interval:
+        query.interval === undefined ? undefined : this.catalogue.resolveInterval(query.interval),
+      status: query.status as ModelStatus | undefined,
+      limit: query.limit ?? 50,
+    });
+    return versions.map((version) => this.toDto(version));
+  }
+
+  private async version(id: string): Promise<ModelVersionEntity> {
+    if (!UUID.test(id)) {
+      throw new ModelsException('VALIDATION_FAILED', 'id is not a model version id', [
+        { field: 'id', problem: 'must be a UUID' },
+      ]);
+    }
+    const version = await this.versions.find(id);
+    if (!version) {
+      throw new ModelsException('NOT_FOUND', `No model version ${id}`);
+    }
+    return version;
+  }
+
+  async get(id: string): Promise<ModelDto> {
+    return this.toDto(await this.version(id));
+  }
+
+  /** Makes a candidate (or an earlier, retired version: a rollback) the production model of its market. */
+  async promote(id: string): Promise<ModelDto> {
+    const version = await this.version(id);
+    if (version.status !== 'candidate' && version.status !== 'retired') {
+      throw new ModelsException(
+        'CONFLICT',
+        `Model ${id} is ${version.status}; only candidates and retired versions can be promoted`,
+      );
+    }
+    const promoted = await this.versions.promote(id);
+    const event: ModelPromotedEvent = {
+      exchange: version.exchange,
+      symbol: version.symbol,
+      interval: version.interval,
+      modelVersionId: id,
+    };
+    await this.redis.publish(MODEL_PROMOTED, JSON.stringify(event));
+    return this.toDto(promoted);
+  }
+
+  async retire(id: string): Promise<ModelDto> {
+    const version = await this.version(id);
+    if (version.status === 'training') {
+      throw new ModelsException(
+        'CONFLICT',
+        `Model ${id} is still training; cancel its job instead`,
+      );
+    }
+    const retired = await this.versions.retire(id);
+    if (version.status === 'production') {
+      await this.cache.clear(version);
+    }
+    return this.toDto(retired);
+  }
+
+  /** The latest prediction from the cache; 503 with the reason when there is none. */
+  async prediction(symbolInput: string, intervalInput?: string): Promise<PredictionDto> {
+    const symbol = this.catalogue.resolveSymbol(symbolInput);
+    const interval = this.resolveInterval(intervalInput);
+    const market = {
+      exchange: this.catalogue.exchange,
+      symbol: this.catalogue.pair(symbol),
+      interval,
+    };
+    const cached = await this.cache.read(market);
+    if (!cached) {
+      throw new ModelsException('SERVICE_UNAVAILABLE', await this.whyNoPrediction(market, symbol));
+    }
+    const maxAgeMs = parseDuration(this.config.get('MODEL_MAX_AGE'));
+    return Object.assign(new PredictionDto(), {
+      symbol,
+      pair: market.symbol,
+      interval,
+      openTime: new Date(cached.openTime),
+      targetTime: new Date(cached.targetTime),
+      horizon: cached.horizon,
+      lastClose: cached.lastClose,
+      predictedClose: cached.predictedClose,
+      predictedReturn: cached.predictedReturn,
+      probabilityUp: cached.probabilityUp,
+      model: {
+        versionId: cached.modelVersionId,
+        trainedAt: cached.trainedAt === null ? null : new Date(cached.trainedAt),
+        testMae: cached.testMae,
+        testPersistenceMae: cached.testPersistenceMae,
+        liveCount: cached.liveCount,
+        liveMae: cached.liveMae,
+        livePersistenceMae: cached.livePersistenceMae,
+        beatsPersistence:
+          cached.testMae !== null &&
+          cached.testPersistenceMae !== null &&
+          cached.testMae < cached.testPersistenceMae,
+        stale: cached.trainedAt === null || Date.now() - cached.trainedAt > maxAgeMs,
+      },
+    });
+  }
+
+  private async whyNoPrediction(
+    market: { exchange: string; symbol: string; interval: string },
+    symbol: string,
+  ): Promise<string> {
+    const configured = (this.config.get('MODEL_INTERVALS') as readonly string[]).includes(
+      market.interval,
+    );
+    if (!configured) {
+      return `${symbol} ${market.interval} has no model: MODEL_INTERVALS is ${this.config.get('MODEL_INTERVALS').join(',')}`;
+    }
+    const training = await this.versions.latest(market, ['training']);
+    if (training?.jobId) {
+      const job = await this.jobs.get(training.jobId).catch(() => undefined);
+      const progress = job?.progress as
+        { percent?: number; epoch?: number; epochs?: number } | undefined;
+      return `No production model for ${symbol} ${market.interval} yet: training job ${training.jobId} is ${job?.state ?? 'running'}${
+        progress?.epoch
+          ? ` (epoch ${progress.epoch}/${progress.epochs}, ${progress.percent ?? 0}%)`
+          : ''
+      }`;
+    }
+    const candidate = await this.versions.latest(market, ['candidate']);
+    if (candidate) {
+      return `No production model for ${symbol} ${market.interval}: candidate ${candidate.id} did not beat persistence; an admin can promote it (POST /admin/models/${candidate.id}/promote)`;
+    }
+    const production = await this.versions.production(market);
+    if (production) {
+      return `Production model ${production.id} for ${symbol} ${market.interval} has not made a prediction yet (it does on the next closed candle)`;
+    }
+    return `No model for ${symbol} ${market.interval} yet: one is trained once the market has enough candles (POST /admin/models/train to start one)`;
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { MarketKey } from '../market-data/candle';
+
+export interface PredictionRow {
+  modelVersionId: string;
+  market: MarketKey;
+  openTime: number;
+  targetTime: number;
+  horizon: number;
+  lastClose: number;
+  predictedClose: number;
+  predictedReturn: number;
+  probabilityUp: number;
+}
+
+export interface LiveAccuracy {
+  count: number;
+  mae: number | null;
+  persistenceMae: number | null;
+}
+
+/** Predictions the live path made, and what really happened to them. */
+@Injectable()
+export class PredictionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Stores a prediction once per model version and candle; returns false if it was already there. */
+  async insert(row: PredictionRow): Promise<boolean> {
+    const result: unknown[] = await this.dataSource.query(
+      `INSERT INTO predictions (model_version_id, open_time, exchange, symbol, interval, target_time, horizon,
+         last_close, predicted_close, predicted_return, probability_up)
+       VALUES ($1, to_timestamp($2 / 1000.0), $3, $4, $5, to_timestamp($6 / 1000.0), $7, $8, $9, $10, $11)
+       ON CONFLICT (model_version_id, open_time) DO NOTHING
+       RETURNING 1`,
+      [
+        row.modelVersionId,
+        row.openTime,
+        row.market.exchange,
+        row.market.symbol,
+        row.market.interval,
+        row.targetTime,
+        row.horizon,
+        row.lastClose,
+        row.predictedClose,
+        row.predictedReturn,
+        row.probabilityUp,
+      ],
+    );
+    return result.length > 0;
+  }
+
+  /** A candle closed: every prediction that targeted it learns its error. Returns how many. */
+  async realise(market: MarketKey, openTime: number, close: number): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE predictions SET actual_close = $5, abs_error = abs(predicted_close - $5),
+              persistence_abs_error = abs(last_close - $5)
+        WHERE exchange = $1 AND symbol = $2 AND interval = $3 AND target_time = to_timestamp($4 / 1000.0)
+          AND actual_close IS NULL
+       RETURNING 1`,
+      [market.exchange, market.symbol, market.interval, openTime, close],
+    );
+    return rows.length;
+  }
+
+  /** MAE of the model and of persistence over its last `limit` realised predictions. */
+  async liveAccuracy(modelVersionId: string, limit = 500): Promise<LiveAccuracy> {
+    const rows: { count: string; mae: number | null; persistence_mae: number | null }[] =
+      await this.dataSource.query(
+        `SELECT count(*) AS count, avg(abs_error) AS mae, avg(persistence_abs_error) AS persistence_mae
+         FROM (SELECT abs_error, persistence_abs_error FROM predictions
+                WHERE model_version_id = $1 AND actual_close IS NOT NULL
+                ORDER BY open_time DESC LIMIT $2) recent`,
+        [modelVersionId, limit],
+      );
+    const row = rows[0];
+    return {
+      count: Number(row?.count ?? 0),
+      mae: row?.mae ?? null,
+      persistenceMae: row?.persistence_mae ?? null,
+    };
+  }
+}

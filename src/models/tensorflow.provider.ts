@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { AppConfig } from '../config/app-config';
+import { RedisService } from '../redis/redis.service';
+import { loadTensorFlow, type LoadedTensorFlow } from './engine/tf-backend';
+
+export interface ReportedBackend {
+  backend: string;
+  worker: string;
+  reportedAt: string;
+}
+
+/** TensorFlow.js for this process, loaded on first use (the api never trains; it only reports). */
+@Injectable()
+export class TensorFlowProvider {
+  private loaded?: LoadedTensorFlow;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly redis: RedisService,
+  ) {}
+
+  private get key(): string {
+    return this.config.redisKey('models', 'tensorflow-backend');
+  }
+
+  /** Workers say which backend they train on, for `/health` of every process. */
+  async report(): Promise<void> {
+    const { backend } = await this.get();
+    const reported: ReportedBackend = {
+      backend,
+      worker: `${hostname()}:${process.pid}`,
+      reportedAt: new Date().toISOString(),
+    };
+    await this.redis.client.set(this.key, JSON.stringify(reported));
+  }
+
+  async reported(): Promise<ReportedBackend | null> {
+    const value = await this.redis.client.get(this.key).catch(() => null);
+    return value ? (JSON.parse(value) as ReportedBackend) : null;
+  }
+
+  async get(): Promise<LoadedTensorFlow> {
+    this.loaded ??= await loadTensorFlow(this.config.get('TF_BACKEND'));
+    return this.loaded;
+  }
+
+  /** The backend in use, or undefined before TensorFlow.js was loaded in this process. */
+  get backend(): string | undefined {
+    return this.loaded?.backend;
+  }
+}

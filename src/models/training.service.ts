@@ -1,0 +1,237 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { parseDuration } from '../config/config.schema';
+import type { Candle, MarketKey } from '../market-data/candle';
+import { CandlesRepository } from '../market-data/candles.repository';
+import { MarketCatalogue, intervalMs } from '../market-data/market';
+import { RedisService } from '../redis/redis.service';
+import type { TrainModelResult } from '../queue/queue.catalogue';
+import { buildDataset } from './engine/dataset';
+import { metricsOf } from './engine/evaluation';
+import { DEFAULT_FEATURES } from './engine/features';
+import {
+  disposeModel,
+  loadModel,
+  predictScaled,
+  resolveModelParams,
+  saveModel,
+  type EpochProgress,
+} from './engine/lstm-model';
+import { runTraining, type TrainingOutcome } from './engine/training-pipeline';
+import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
+import { ModelVersionsRepository } from './model-versions.repository';
+import { TensorFlowProvider } from './tensorflow.provider';
+
+/** Most candles one training reads (four years of 1h is 35,040). */
+const MAX_TRAINING_CANDLES = 200_000;
+
+export type TrainingProgress = EpochProgress & { stage: string; percent: number };
+
+/**
+ * One training run: candles from PostgreSQL -> features -> chronological split -> LSTM -> the
+ * evaluation of model and baselines on the same test candles -> a registered candidate (artifact
+ * and status in one transaction) -> promotion when it beats persistence and the production model
+ * on MAE over the same test window.
+ */
+@Injectable()
+export class TrainingService {
+  private readonly logger = new Logger(TrainingService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly catalogue: MarketCatalogue,
+    private readonly candles: CandlesRepository,
+    private readonly versions: ModelVersionsRepository,
+    private readonly tensorflow: TensorFlowProvider,
+    private readonly redis: RedisService,
+  ) {}
+
+  marketOf(symbol: string, interval: string): MarketKey {
+    return { exchange: this.catalogue.exchange, symbol: this.catalogue.pair(symbol), interval };
+  }
+
+  async train(params: {
+    symbol: string;
+    interval: string;
+    params?: Record<string, number>;
+    jobId: string;
+    onProgress?: (progress: TrainingProgress) => Promise<void>;
+    shouldStop?: () => boolean;
+  }): Promise<TrainModelResult> {
+    const modelParams = resolveModelParams(params.params);
+    const market = this.marketOf(params.symbol, params.interval);
+    const version = await this.versions.startTraining({
+      market,
+      params: { ...modelParams },
+      features: [...DEFAULT_FEATURES],
+      jobId: params.jobId,
+    });
+    const started = Date.now();
+    try {
+      const { tf, backend } = await this.tensorflow.get();
+      const candles = await this.trainingCandles(market);
+      this.logger.log(
+        `Training model ${version.id} for ${market.symbol} ${market.interval} on ${candles.length} candles (${backend} backend)`,
+      );
+      const outcome = await runTraining({
+        tf,
+        candles,
+        intervalMs: intervalMs(market.interval),
+        features: DEFAULT_FEATURES,
+        params: modelParams,
+        walkForwardFolds: 3,
+        walkForwardEpochs: 3,
+        shouldStop: params.shouldStop,
+        onEpoch: async (progress) =>
+          params.onProgress?.({
+            ...progress,
+            percent: this.percent(progress.stage, progress.epoch, progress.epochs),
+          }),
+      });
+      try {
+        const artifact = await saveModel(tf, outcome.trained);
+        const metrics = this.metrics(outcome, (Date.now() - started) / 1000);
+        await this.versions.complete({
+          id: version.id,
+          artifact,
+          metrics,
+          backend,
+          dataFrom: new Date(outcome.dataFrom),
+          dataTo: new Date(outcome.dataTo),
+        });
+        const promotion = await this.decidePromotion(market, version.id, outcome, candles);
+        this.logger.log(
+          `Model ${version.id} for ${market.symbol} ${market.interval}: ${promotion.reason}`,
+        );
+        return {
+          modelVersionId: version.id,
+          status: promotion.promoted ? 'production' : 'candidate',
+          promotion: promotion.reason,
+          testMae: outcome.evaluation.model.mae,
+          persistenceMae: outcome.evaluation.persistence.mae,
+          epochs: outcome.trained.epochsRun,
+          samples: outcome.samples,
+          backend,
+        };
+      } finally {
+        disposeModel(outcome.trained.model);
+      }
+    } catch (error) {
+      await this.versions.fail(version.id, (error as Error).message);
+      throw error;
+    }
+  }
+
+  private percent(stage: string, epoch: number, epochs: number): number {
+    // The main training is ~70% of the work; three short walk-forward folds the rest.
+    const fold = /fold (\d+)\/(\d+)/.exec(stage);
+    if (!fold) {
+      return Math.round((epoch / epochs) * 70);
+    }
+    const index = Number(fold[1]) - 1;
+    const folds = Number(fold[2]);
+    return Math.round(70 + ((index + epoch / epochs) / folds) * 30);
+  }
+
+  private async trainingCandles(market: MarketKey): Promise<Candle[]> {
+    const last = await this.candles.lastOpenTime(market);
+    if (last === undefined) {
+      return [];
+    }
+    const step = intervalMs(market.interval);
+    const windowMs = parseDuration(this.config.get('TRAINING_WINDOW'));
+    const limit = Math.min(MAX_TRAINING_CANDLES, Math.floor(windowMs / step) + 1);
+    return this.candles.find({ ...market, from: last - windowMs, to: last, limit, newest: true });
+  }
+
+  private metrics(outcome: TrainingOutcome, trainingSeconds: number): Record<string, unknown> {
+    return {
+      split: { trainFraction: 0.8, ...outcome.evaluation },
+      walkForward: outcome.walkForward,
+      samples: outcome.samples,
+      trainSamples: outcome.trainSamples,
+      epochsRun: outcome.trained.epochsRun,
+      residualStd: outcome.trained.residualStd,
+      trainingSeconds,
+    };
+  }
+
+  /**
+   * Production when the new model beats persistence and the current production model on MAE over
+   * the same test window (the production model is run on the new model's test candles).
+   */
+  private async decidePromotion(
+    market: MarketKey,
+    versionId: string,
+    outcome: TrainingOutcome,
+    candles: readonly Candle[],
+  ): Promise<{ promoted: boolean; reason: string }> {
+    const { model, persistence } = outcome.evaluation;
+    if (!(model.mae < persistence.mae)) {
+      return {
+        promoted: false,
+        reason: `stays a candidate: test MAE ${model.mae.toFixed(6)} does not beat persistence's ${persistence.mae.toFixed(6)}`,
+      };
+    }
+    const production = await this.versions.production(market);
+    if (production) {
+      const productionMae = await this.maeOnWindow({
+        market,
+        versionId: production.id,
+        outcome,
+        candles,
+      });
+      if (productionMae !== undefined && !(model.mae < productionMae)) {
+        return {
+          promoted: false,
+          reason: `stays a candidate: test MAE ${model.mae.toFixed(6)} does not beat production model ${production.id}'s ${productionMae.toFixed(6)} on the same candles`,
+        };
+      }
+    }
+    await this.versions.promote(versionId);
+    const event: ModelPromotedEvent = { ...market, modelVersionId: versionId };
+    await this.redis.publish(MODEL_PROMOTED, JSON.stringify(event));
+    return {
+      promoted: true,
+      reason: `promoted to production: test MAE ${model.mae.toFixed(6)} beats persistence's ${persistence.mae.toFixed(6)}${production ? ` and production model ${production.id}` : ''}`,
+    };
+  }
+
+  /** MAE of a stored model on the test candles of `outcome`, or undefined when it cannot be compared. */
+  private async maeOnWindow(params: {
+    market: MarketKey;
+    versionId: string;
+    outcome: TrainingOutcome;
+    candles: readonly Candle[];
+  }): Promise<number | undefined> {
+    const { versionId, outcome, candles } = params;
+    const artifact = await this.versions.artifact(versionId);
+    const { testFrom, testTo } = outcome.evaluation;
+    if (!artifact || testFrom === null || testTo === null) {
+      return undefined;
+    }
+    const { tf } = await this.tensorflow.get();
+    const stored = await loadModel(tf, artifact);
+    try {
+      if (stored.params.horizon !== outcome.trained.params.horizon) {
+        return undefined;
+      }
+      const dataset = buildDataset({
+        candles,
+        intervalMs: intervalMs(params.market.interval),
+        features: stored.features,
+        lookback: stored.params.lookback,
+        horizon: stored.params.horizon,
+      });
+      const test = dataset.samples.filter(
+        (sample) => sample.openTime >= testFrom && sample.openTime <= testTo,
+      );
+      if (!test.length) {
+        return undefined;
+      }
+      return metricsOf(test, predictScaled(tf, stored.model, stored.scaler, dataset, test)).mae;
+    } finally {
+      disposeModel(stored.model);
+    }
+  }
+}

@@ -1,0 +1,287 @@
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import request from 'supertest';
+import type { Candle } from '../src/market-data/candle';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
+
+const HOUR_MS = 3_600_000;
+const CANDLES = readCandleCsv(
+  join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+);
+const TINY = { layers: 1, units: 8, lookback: 8, epochs: 3, batchSize: 64, patience: 0 };
+
+describe('LSTM models: training through the queue, registry, promotion, /predict and live predictions', () => {
+  let sim: ExchangeSimulator;
+  let t: TestApp;
+  const database = databaseUrl(scratchName('models'));
+  const prefix = scratchName('models');
+  const env = () => ({
+    DATABASE_URL: database,
+    REDIS_PREFIX: prefix,
+    SYMBOLS: 'BTC',
+    INTERVALS: '1h',
+    MODEL_INTERVALS: '1h',
+    EXCHANGE: 'binance',
+    EXCHANGE_REST_URL: sim.restUrl,
+    EXCHANGE_WS_URL: sim.wsUrl,
+    BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+    LIVE_STREAM: 'true',
+  });
+  const get = (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey);
+  const post = (path: string, body: object = {}) =>
+    request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
+
+  async function trainedJob(params: object = TINY) {
+    const response = await post('/admin/models/train', { symbol: 'BTC', interval: '1h', params });
+    expect(response.status).toBe(202);
+    const jobId = response.body.jobId as string;
+    const progress: unknown[] = [];
+    const job = await eventually(
+      async () => {
+        const body = (await get(`/jobs/${jobId}`)).body;
+        if (body.progress && typeof body.progress === 'object') {
+          progress.push(body.progress);
+        }
+        if (body.state === 'failed') {
+          throw new Error(`training failed: ${body.error}`);
+        }
+        return body.state === 'completed' ? body : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100, what: `training job ${jobId}` },
+    );
+    return {
+      jobId,
+      result: job.result as {
+        modelVersionId: string;
+        status: string;
+        promotion: string;
+        testMae: number;
+        persistenceMae: number;
+      },
+      progress,
+    };
+  }
+
+  beforeAll(async () => {
+    sim = await ExchangeSimulator.start({ speed: 0 });
+    sim.load('BTCUSDT', '1h', CANDLES);
+    t = await startTestApp({ worker: true, env: env() });
+    await eventually(
+      async () => ((await get('/markets')).body[0]?.count === CANDLES.length ? true : undefined),
+      {
+        what: 'the backfill of the fixture',
+        timeoutMs: 30_000,
+      },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await t.close();
+    await sim.close();
+  });
+
+  it('answers 503 with the reason before any model exists', async () => {
+    const response = await get('/predict/BTC');
+    expect(response.status).toBe(503);
+    expect(response.body.message).toMatch(/No model for BTC 1h/);
+  });
+
+  it('trains through the queue with progress, registers the version with metrics, and serves /predict', async () => {
+    const { result, progress } = await trainedJob();
+    expect(progress.some((p) => (p as { epoch?: number }).epoch === 1)).toBe(true);
+    expect(progress[0]).toEqual(
+      expect.objectContaining({
+        loss: expect.any(Number),
+        samplesPerSecond: expect.any(Number),
+        etaMs: expect.any(Number),
+      }),
+    );
+    const model = (await get(`/models/${result.modelVersionId}`)).body;
+    expect(model.status).toBe(result.status);
+    expect(model.backend).toMatch(/^(wasm|cpu|tensorflow)$/);
+    expect(model.metrics.split.model.count).toBe(model.metrics.split.persistence.count);
+    expect(model.metrics.split.model.mae).toBeCloseTo(result.testMae, 10);
+    expect(model.metrics.walkForward.folds).toHaveLength(3);
+    if (result.status === 'candidate') {
+      // It did not beat persistence: promotion is the admin's call.
+      expect(result.promotion).toMatch(/does not beat persistence/);
+      expect((await get('/predict/BTC')).status).toBe(503);
+      expect((await post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
+    } else {
+      expect(result.testMae).toBeLessThan(result.persistenceMae);
+    }
+    const prediction = await eventually(
+      async () => {
+        const response = await get('/predict/BTC');
+        return response.status === 200 ? response.body : undefined;
+      },
+      { what: 'a served prediction', timeoutMs: 20_000 },
+    );
+    const last = CANDLES[CANDLES.length - 1]!;
+    expect(Date.parse(prediction.openTime)).toBe(last.openTime);
+    expect(Date.parse(prediction.targetTime)).toBe(last.openTime + HOUR_MS);
+    expect(prediction.lastClose).toBe(last.close);
+    expect(prediction.predictedClose).toBeCloseTo(
+      last.close * Math.exp(prediction.predictedReturn),
+      6,
+    );
+    expect(prediction.probabilityUp).toBeGreaterThan(0);
+    expect(prediction.probabilityUp).toBeLessThan(1);
+    expect(prediction.model).toMatchObject({
+      versionId: result.modelVersionId,
+      stale: false,
+      liveCount: 0,
+    });
+    expect(prediction.model.testMae).toBeCloseTo(result.testMae, 10);
+    const health = await get('/health');
+    expect(health.body.tensorflow.backend).toBe(model.backend);
+  });
+
+  it('predicts on every closed candle, publishes prediction.updated, and records the realised error', async () => {
+    const subscriber = new Redis(REDIS_URL);
+    const events: { openTime: number }[] = [];
+    await subscriber.subscribe(`${prefix}:events:prediction.updated`);
+    subscriber.on('message', (_channel: string, message: string) =>
+      events.push(JSON.parse(message) as { openTime: number }),
+    );
+    try {
+      const last = CANDLES[CANDLES.length - 1]!;
+      const next: Candle = {
+        ...last,
+        openTime: last.openTime + HOUR_MS,
+        open: last.close,
+        close: last.close * 1.002,
+        high: last.close * 1.004,
+        low: last.close * 0.999,
+      };
+      await eventually(async () => (sim.openConnections === 1 ? true : undefined), {
+        what: 'the stream',
+      });
+      sim.append('BTCUSDT', '1h', next);
+      await sim.emit('BTCUSDT', '1h', next, true);
+      const prediction = await eventually(
+        async () => {
+          const body = (await get('/predict/BTC')).body;
+          return Date.parse(body.openTime) === next.openTime ? body : undefined;
+        },
+        { what: 'the prediction at the new candle' },
+      );
+      // The prediction made at the previous candle targeted this one: its error is now known.
+      expect(prediction.model.liveCount).toBe(1);
+      expect(prediction.model.livePersistenceMae).toBeCloseTo(Math.abs(next.close - last.close), 6);
+      expect(events.some((event) => event.openTime === next.openTime)).toBe(true);
+      // Delivered twice: still one prediction row for that candle.
+      await sim.emit('BTCUSDT', '1h', next, true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(events.filter((event) => event.openTime === next.openTime)).toHaveLength(1);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('promotes by the rules, rolls back to an earlier version, and retiring production stops serving', async () => {
+    const first = (await get('/models?symbol=BTC&status=production')).body[0];
+    const second = await trainedJob({ ...TINY, units: 12 });
+    if (second.result.status === 'candidate') {
+      expect(second.result.promotion).toMatch(/does not beat/);
+      expect((await post(`/admin/models/${second.result.modelVersionId}/promote`)).status).toBe(
+        200,
+      );
+    }
+    const models = (await get('/models?symbol=BTC')).body as { id: string; status: string }[];
+    expect(models.find((m) => m.id === second.result.modelVersionId)?.status).toBe('production');
+    expect(models.find((m) => m.id === first.id)?.status).toBe('retired');
+    expect(models.filter((m) => m.status === 'production')).toHaveLength(1);
+    // A promotion recomputes the latest prediction at once.
+    await eventually(
+      async () =>
+        (await get('/predict/BTC')).body.model?.versionId === second.result.modelVersionId
+          ? true
+          : undefined,
+      {
+        what: 'the prediction of the promoted model',
+      },
+    );
+    // Roll back.
+    expect((await post(`/admin/models/${first.id}/promote`)).body.status).toBe('production');
+    await eventually(
+      async () =>
+        (await get('/predict/BTC')).body.model?.versionId === first.id ? true : undefined,
+      {
+        what: 'the prediction of the rolled-back model',
+      },
+    );
+    expect((await post(`/admin/models/${first.id}/promote`)).status).toBe(409);
+    expect((await post(`/admin/models/${first.id}/retire`)).body.status).toBe('retired');
+    const gone = await get('/predict/BTC');
+    expect(gone.status).toBe(503);
+    // Back to serving for the next tests.
+    expect((await post(`/admin/models/${second.result.modelVersionId}/promote`)).status).toBe(200);
+  }, 180_000);
+
+  it('after a restart loads the production model from PostgreSQL and answers without retraining', async () => {
+    const before = (await get('/models?symbol=BTC')).body.length;
+    const production = (await get('/models?symbol=BTC&status=production')).body[0];
+    await t.close();
+    const redis = new Redis(REDIS_URL);
+    await redis.del(`${prefix}:predictions:latest:binance:BTCUSDT:1h`);
+    redis.disconnect();
+    t = await startTestApp({ worker: true, env: env() });
+    const prediction = await eventually(
+      async () => {
+        const response = await get('/predict/BTC');
+        return response.status === 200 ? response.body : undefined;
+      },
+      { what: 'a prediction after the restart', timeoutMs: 20_000 },
+    );
+    expect(prediction.model.versionId).toBe(production.id);
+    expect((await get('/models?symbol=BTC')).body).toHaveLength(before);
+  }, 60_000);
+
+  it('cancels a running training: the job fails as cancelled and the version is marked failed', async () => {
+    const response = await post('/admin/models/train', {
+      symbol: 'BTC',
+      params: { ...TINY, epochs: 500 },
+    });
+    const jobId = response.body.jobId as string;
+    await eventually(
+      async () => ((await get(`/jobs/${jobId}`)).body.progress?.epoch >= 1 ? true : undefined),
+      {
+        what: 'the training to run',
+        timeoutMs: 30_000,
+      },
+    );
+    expect((await post(`/admin/models/train/${jobId}/cancel`)).body.state).toBe('cancelling');
+    const job = await eventually(
+      async () => {
+        const body = (await get(`/jobs/${jobId}`)).body;
+        return body.state === 'failed' ? body : undefined;
+      },
+      { what: 'the cancelled job', timeoutMs: 30_000 },
+    );
+    expect(job.error).toMatch(/cancelled/);
+    const failed = (await get('/models?symbol=BTC&status=failed')).body as {
+      jobId: string;
+      error: string;
+    }[];
+    expect(failed.find((m) => m.jobId === jobId)?.error).toMatch(/cancelled/i);
+  }, 60_000);
+
+  it('refuses bad input with 4xx naming the field', async () => {
+    const bad = await post('/admin/models/train', {
+      symbol: 'BTC',
+      params: { units: 0, dropout: 2, wings: 3 },
+    });
+    expect(bad.status).toBe(400);
+    const fields = (bad.body.details as { field: string }[]).map((d) => d.field).sort();
+    expect(fields).toEqual(['params.dropout', 'params.units', 'params.wings']);
+    expect((await post('/admin/models/train', { symbol: 'DOGE' })).status).toBe(404);
+    expect((await get('/models/not-a-uuid')).status).toBe(400);
+    expect((await get('/models/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await get('/predict/BTC?interval=7m')).status).toBe(400);
+    const client = await request(t.url).post('/admin/models/train').send({ symbol: 'BTC' });
+    expect(client.status).toBe(401);
+  });
+});
