@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 
-/** The reference: bare Fastify answering the same JSON as `GET /me`, nothing else. */
+/** The reference: bare Fastify answering the same JSON as `GET /me` (and `GET /predict/BTC`), nothing else. */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 0);
   const app = Fastify({ logger: false });
@@ -11,6 +11,11 @@ async function main(): Promise<void> {
     prefix: 'bench-key-01',
   };
   app.get('/me', async () => body);
+  // The predict benchmark hands over the JSON the service answers, to serve the same bytes' worth.
+  const predictBody = process.env.BENCH_PREDICT_BODY
+    ? (JSON.parse(process.env.BENCH_PREDICT_BODY) as object)
+    : undefined;
+  app.get('/predict/BTC', async () => predictBody ?? {});
   app.get('/health', async () => ({ status: 'ok' }));
   await app.listen({ port, host: '127.0.0.1' });
   process.stdout.write(`listening ${(app.server.address() as { port: number }).port}\n`);

@@ -25,6 +25,15 @@ import { createRootLogger } from './logging/root-logger';
 import { CandlesService } from './market-data/candles.service';
 import { KlinesImportService } from './market-data/import/klines-import.service';
 import { JobsService } from './queue/jobs.service';
+import { CandlesRepository } from './market-data/candles.repository';
+import { MarketCatalogue, intervalMs } from './market-data/market';
+import type { Candle } from './market-data/candle';
+import { DEFAULT_FEATURES } from './models/engine/features';
+import { resolveModelParams } from './models/engine/lstm-model';
+import { loadTensorFlow } from './models/engine/tf-backend';
+import { runTraining, type TrainingOutcome } from './models/engine/training-pipeline';
+import { ModelsService } from './models/models.service';
+import { readCandleCsv } from './simulator/candle-series';
 import { FearGreedImportService } from './sentiment/import/fear-greed-import.service';
 import { ExchangeSimulator } from './simulator/exchange-simulator';
 import { simulatedMarkets } from './simulator/simulated-markets';
@@ -108,6 +117,97 @@ async function followJob(jobs: JobsService, jobId: string) {
   } finally {
     bar?.stop();
   }
+}
+
+function parseJsonObject(value: string): Record<string, number> {
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed as Record<string, number>;
+    }
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError('must be a JSON object, e.g. {"units":32}');
+}
+
+async function storedCandles(
+  app: INestApplicationContext,
+  symbolInput: string,
+  interval: string,
+): Promise<Candle[]> {
+  const catalogue = app.get(MarketCatalogue);
+  const symbol = catalogue.resolveSymbol(symbolInput);
+  return app.get(CandlesRepository).find({
+    exchange: catalogue.exchange,
+    symbol: catalogue.pair(symbol),
+    interval: catalogue.resolveInterval(interval),
+    from: 0,
+    to: Date.UTC(2200, 0, 1),
+    limit: 200_000,
+    newest: true,
+  });
+}
+
+function printEvaluation(
+  outcome: TrainingOutcome,
+  run: { backend: string; seconds: number; candles: number },
+): void {
+  const { evaluation, walkForward } = outcome;
+  const row = (
+    name: string,
+    m: {
+      mae: number;
+      mape: number;
+      rmse: number;
+      directionalAccuracy: number | null;
+      count: number;
+    },
+  ) => ({
+    contender: name,
+    MAE: m.mae.toFixed(4),
+    'MAPE %': m.mape.toFixed(4),
+    RMSE: m.rmse.toFixed(4),
+    'direction %': m.directionalAccuracy === null ? '-' : (m.directionalAccuracy * 100).toFixed(2),
+    candles: m.count,
+  });
+  process.stdout.write(
+    `${run.candles} candles, ${outcome.samples} windows (${outcome.trainSamples} for training), ${outcome.trained.epochsRun} epochs on ${run.backend} in ${run.seconds.toFixed(0)} s\n` +
+      `Test set: the last 20% (${new Date(evaluation.testFrom ?? 0).toISOString()} to ${new Date(evaluation.testTo ?? 0).toISOString()})\n`,
+  );
+  console.table([
+    row('model', evaluation.model),
+    row('persistence', evaluation.persistence),
+    row('drift', evaluation.drift),
+  ]);
+  if (walkForward) {
+    process.stdout.write(
+      `Walk-forward, ${walkForward.folds.length} folds (${walkForward.epochsPerFold} epochs each), MAE weighted by candles:\n`,
+    );
+    console.table([
+      {
+        contender: 'model',
+        MAE: walkForward.model.mae.toFixed(4),
+        candles: walkForward.model.count,
+      },
+      {
+        contender: 'persistence',
+        MAE: walkForward.persistence.mae.toFixed(4),
+        candles: walkForward.persistence.count,
+      },
+      {
+        contender: 'drift',
+        MAE: walkForward.drift.mae.toFixed(4),
+        candles: walkForward.drift.count,
+      },
+    ]);
+  }
+  const beats = evaluation.model.mae < evaluation.persistence.mae;
+  process.stdout.write(
+    beats
+      ? `The model beats persistence on the test set by ${(((evaluation.persistence.mae - evaluation.model.mae) / evaluation.persistence.mae) * 100).toFixed(2)}% MAE.\n`
+      : `The model does NOT beat persistence on the test set (MAE ${(((evaluation.model.mae - evaluation.persistence.mae) / evaluation.persistence.mae) * 100).toFixed(2)}% worse).\n`,
+  );
 }
 
 function parseRole(value: string): ApiKeyRole {
@@ -252,6 +352,110 @@ async function main(argv: string[]): Promise<void> {
     );
 
   program
+    .command('train')
+    .description('Queue a training job for a market (a worker runs it) and follow its progress')
+    .requiredOption('--symbol <symbol>', 'base asset (BTC) or pair')
+    .option('--interval <interval>', 'candle interval (default PREDICT_INTERVAL)')
+    .option(
+      '--params <json>',
+      'hyperparameters as JSON, e.g. {"units":32,"epochs":20}',
+      parseJsonObject,
+    )
+    .option('--no-wait', 'print the job id and return')
+    .action(
+      async (options: {
+        symbol: string;
+        interval?: string;
+        params?: Record<string, number>;
+        wait: boolean;
+      }) => {
+        await withApp(config, async (app) => {
+          const { jobId } = await app.get(ModelsService).train(options);
+          process.stdout.write(`Queued training job ${jobId}\n`);
+          if (options.wait) {
+            const job = await followJob(app.get(JobsService), jobId);
+            process.stdout.write(
+              `Job ${jobId} ${job.state}: ${JSON.stringify(job.result ?? job.error ?? null)}\n`,
+            );
+            if (job.state === 'failed') {
+              process.exitCode = 1;
+            }
+          }
+        });
+      },
+    );
+
+  program
+    .command('evaluate')
+    .description(
+      'Train and evaluate a model on a market (or a candle CSV) and print model, persistence and drift metrics',
+    )
+    .option('--symbol <symbol>', 'base asset of a stored market (with --interval)')
+    .option('--interval <interval>', 'candle interval', '1h')
+    .option(
+      '--csv <path>',
+      'candles from a CSV (open_time_ms,open,high,low,close,volume) instead of the database',
+    )
+    .option('--params <json>', 'hyperparameters as JSON (defaults otherwise)', parseJsonObject)
+    .option('--folds <count>', 'walk-forward folds (0 = none)', '3')
+    .action(
+      async (options: {
+        symbol?: string;
+        interval: string;
+        csv?: string;
+        params?: Record<string, number>;
+        folds: string;
+      }) => {
+        const candles = options.csv
+          ? readCandleCsv(options.csv)
+          : await withApp(config, (app) =>
+              storedCandles(app, options.symbol ?? 'BTC', options.interval),
+            );
+        const params = resolveModelParams(options.params);
+        const { tf, backend } = await loadTensorFlow(config.get('TF_BACKEND'));
+        const bar = process.stderr.isTTY
+          ? new SingleBar(
+              {
+                format: '{bar} {stage} epoch {epoch}/{epochs} loss {loss} val {valLoss}',
+                hideCursor: true,
+              },
+              Presets.shades_classic,
+            )
+          : undefined;
+        bar?.start(params.epochs, 0, {
+          stage: 'train',
+          epoch: 0,
+          epochs: params.epochs,
+          loss: '-',
+          valLoss: '-',
+        });
+        const started = Date.now();
+        const outcome = await runTraining({
+          tf,
+          candles,
+          intervalMs: intervalMs(options.interval),
+          features: DEFAULT_FEATURES,
+          params,
+          walkForwardFolds: Number(options.folds),
+          walkForwardEpochs: 3,
+          onEpoch: (progress) =>
+            bar?.update(progress.epoch, {
+              stage: progress.stage,
+              epoch: progress.epoch,
+              epochs: progress.epochs,
+              loss: progress.loss.toFixed(4),
+              valLoss: progress.valLoss?.toFixed(4) ?? '-',
+            }),
+        }).finally(() => bar?.stop());
+        printEvaluation(outcome, {
+          backend,
+          seconds: (Date.now() - started) / 1000,
+          candles: candles.length,
+        });
+      },
+    );
+
+  program
     .command('simulate-exchange')
     .description(
       'Run a simulated Binance (REST + kline websocket) with generated or replayed candles',
@@ -270,6 +474,11 @@ async function main(argv: string[]): Promise<void> {
       'PAIR:INTERVAL:CSV_PATH to replay a file (open_time_ms,open,high,low,close,volume)',
     )
     .option('--weight-limit <weight>', 'request weight per minute before 429 / 418', '6000')
+    .option(
+      '--momentum <factor>',
+      'trend persistence of generated candles (0 = none, as real markets)',
+      '0',
+    )
     .action(async (options: Record<string, string | string[] | undefined>) => {
       const list = (value: unknown) =>
         String(value)
@@ -290,6 +499,7 @@ async function main(argv: string[]): Promise<void> {
           intervals: list(options.intervals),
           origin,
           seed: String(options.seed),
+          momentum: Number(options.momentum),
           replays: (options.replay as string[] | undefined) ?? [],
         }),
       });

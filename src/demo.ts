@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { bootstrap } from './main';
 import { ExchangeSimulator } from './simulator/exchange-simulator';
 import { simulatedMarkets } from './simulator/simulated-markets';
@@ -18,7 +19,7 @@ function setDefault(name: string, value: string): string {
  * websocket stream, the candle API. Data goes to its own database so it never mixes with real data.
  */
 async function demo(): Promise<void> {
-  const historyDays = Number(process.env.DEMO_HISTORY_DAYS ?? 30);
+  const historyDays = Number(process.env.DEMO_HISTORY_DAYS ?? 90);
   const port = Number(process.env.SIMULATOR_PORT ?? 9400);
   const origin = Math.floor((Date.now() - historyDays * DAY_MS) / DAY_MS) * DAY_MS;
   const bases = setDefault('SYMBOLS', 'BTC,ETH,SOL,ADA')
@@ -36,6 +37,8 @@ async function demo(): Promise<void> {
       intervals,
       origin,
       seed: process.env.DEMO_SEED ?? 'demo',
+      // A little trend persistence, so the demo's models have something to find.
+      momentum: Number(process.env.DEMO_MOMENTUM ?? 0.4),
     }),
     speed: 1,
   });
@@ -49,11 +52,58 @@ async function demo(): Promise<void> {
   // Offline: no sentiment API is reachable (LunarCrush is off anyway without a key).
   setDefault('FEAR_GREED_API_URL', 'off');
   setDefault('LOG_LEVEL', 'info');
+  const adminKey = setDefault('ADMIN_API_KEY', `demo-admin-${randomBytes(16).toString('hex')}`);
+  const base = `http://127.0.0.1:${process.env.PORT ?? 3000}`;
   process.stdout.write(
     `Simulated exchange on ${simulator.restUrl} (${bases.join(', ')} / ${quote}, ${intervals.join(', ')}, ` +
-      `${historyDays} days of history). Try: curl 'http://127.0.0.1:${process.env.PORT ?? 3000}/candles/BTC?interval=1m&limit=5'\n`,
+      `${historyDays} days of history).\nTry: curl '${base}/candles/BTC?interval=1m&limit=5'; curl ${base}/predict/BTC\n` +
+      `Admin key for this demo: ${adminKey}\n`,
   );
   await bootstrap({ withWorker: true });
+  if ((process.env.DEMO_AUTO_PROMOTE ?? 'true') === 'true') {
+    promoteFirstCandidates({ base, adminKey, bases });
+  }
+}
+
+/**
+ * The demo's admin: a market whose first model did not beat persistence (short, noisy history)
+ * would show no prediction at all; the demo promotes its newest candidate instead, says so, and
+ * `/predict` says `beatsPersistence: false`. The service itself never promotes a loser.
+ */
+function promoteFirstCandidates(params: {
+  base: string;
+  adminKey: string;
+  bases: readonly string[];
+}): void {
+  const headers = { 'x-api-key': params.adminKey, 'content-type': 'application/json' };
+  const timer = setInterval(() => {
+    void (async () => {
+      for (const symbol of params.bases) {
+        const served = await fetch(`${params.base}/predict/${symbol}`, { headers });
+        if (served.status !== 503) {
+          continue;
+        }
+        const production = (await (
+          await fetch(`${params.base}/models?symbol=${symbol}&status=production`, { headers })
+        ).json()) as unknown[];
+        const candidates = (await (
+          await fetch(`${params.base}/models?symbol=${symbol}&status=candidate`, { headers })
+        ).json()) as { id: string }[];
+        const newest = candidates[0];
+        if (production.length === 0 && newest) {
+          await fetch(`${params.base}/admin/models/${newest.id}/promote`, {
+            method: 'POST',
+            headers,
+            body: '{}',
+          });
+          process.stdout.write(
+            `demo: promoted candidate ${newest.id} for ${symbol} although it did not beat persistence, so /predict/${symbol} has something to show\n`,
+          );
+        }
+      }
+    })().catch(() => undefined);
+  }, 10_000);
+  timer.unref();
 }
 
 void demo();

@@ -2,13 +2,26 @@ import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { PredictionCache } from './live/prediction.cache';
 import { ModelVersionsRepository } from './model-versions.repository';
+import { ModelsService } from './models.service';
 import { PredictionsRepository } from './predictions.repository';
 import { TensorFlowProvider } from './tensorflow.provider';
 
 /** The model registry, predictions and their cache; shared by every role. */
 @Module({
   imports: [MarketDataModule],
-  providers: [ModelVersionsRepository, PredictionsRepository, PredictionCache, TensorFlowProvider],
-  exports: [ModelVersionsRepository, PredictionsRepository, PredictionCache, TensorFlowProvider],
+  providers: [
+    ModelVersionsRepository,
+    PredictionsRepository,
+    PredictionCache,
+    TensorFlowProvider,
+    ModelsService,
+  ],
+  exports: [
+    ModelVersionsRepository,
+    PredictionsRepository,
+    PredictionCache,
+    TensorFlowProvider,
+    ModelsService,
+  ],
 })
 export class ModelsModule {}

@@ -22,6 +22,12 @@ export interface GeneratedMarketOptions {
   /** GARCH(1,1) reaction to the last shock and persistence; alpha + beta < 1. */
   garchAlpha?: number;
   garchBeta?: number;
+  /**
+   * Trend persistence: each minute's expected log return is this times the mean return of the
+   * previous 60 minutes, so hourly returns autocorrelate by about this much. Real markets: ~0. The
+   * demo sets a little so its models have something to find (and beat persistence).
+   */
+  momentum?: number;
 }
 
 /** Default generator settings per base asset, near each coin's real scale. */
@@ -87,6 +93,8 @@ export class GeneratedMarket {
   private lastCloseTicks: number;
   private variance: number;
   private lastReturn = 0;
+  private readonly recentReturns = new Float64Array(60);
+  private recentSum = 0;
   // Columns of the minute candles, integers of tick / step (trades: count).
   private readonly open: number[] = [];
   private readonly high: number[] = [];
@@ -166,8 +174,13 @@ export class GeneratedMarket {
     const random = this.random;
     this.variance = this.omega + this.alpha * this.lastReturn ** 2 + this.beta * this.variance;
     const sigma = Math.sqrt(this.variance);
-    const logReturn = sigma * random.studentT(5);
-    this.lastReturn = logReturn;
+    const trend = ((this.options.momentum ?? 0) * this.recentSum) / this.recentReturns.length;
+    const shock = sigma * random.studentT(5);
+    const logReturn = trend + shock;
+    this.lastReturn = shock;
+    const slot = this.close.length % this.recentReturns.length;
+    this.recentSum += logReturn - this.recentReturns[slot]!;
+    this.recentReturns[slot] = logReturn;
     const openTicks = this.lastCloseTicks;
     const closeTicks = Math.max(1, Math.round(openTicks * Math.exp(logReturn)));
     const wick = () => Math.abs(random.normal()) * sigma * 0.6;

@@ -10,6 +10,8 @@ export interface SimulatedMarketsSpec {
   /** Generated markets start here (epoch ms). */
   origin: number;
   seed: string;
+  /** Trend persistence of generated markets (see `GeneratedMarketOptions.momentum`). */
+  momentum?: number;
   /** `BTCUSDT:1h:path/to.csv`: replay this file for that market and interval instead of generating. */
   replays?: readonly string[];
 }
@@ -36,7 +38,12 @@ export function simulatedMarkets(spec: SimulatedMarketsSpec): SimulatedMarket[] 
     intervals: spec.intervals.filter(
       (interval) => !replayed.get(`${base}${spec.quote}`)?.has(interval),
     ),
-    source: { kind: 'generated', origin: spec.origin, seed: `${spec.seed}:${base}` },
+    source: {
+      kind: 'generated',
+      origin: spec.origin,
+      seed: `${spec.seed}:${base}`,
+      momentum: spec.momentum,
+    },
   }));
   for (const [pair, byInterval] of replayed) {
     for (const [interval, candles] of byInterval) {

@@ -1,7 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import type { MarketKey } from '../../market-data/candle';
-import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-events';
+import {
+  CANDLE_CLOSED,
+  CANDLES_WRITTEN,
+  type CandleClosedEvent,
+  type CandlesWrittenEvent,
+} from '../../market-data/candle-events';
 import { CandleWindowCache } from '../../market-data/candle-window.cache';
 import { CandlesRepository } from '../../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../../market-data/market';
@@ -38,6 +43,8 @@ interface MarketState {
 export class LivePredictionsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(LivePredictionsService.name);
   private readonly states = new Map<string, MarketState>();
+  private lastTrainingCheck = 0;
+  private trainingCheckTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -82,6 +89,9 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     for (const { symbol, market } of this.markets) {
       void this.enqueue(market, symbol, () => this.refresh(market, symbol));
     }
+    await this.redis.subscribe(CANDLES_WRITTEN, (message) =>
+      this.onCandlesWritten(JSON.parse(message) as CandlesWrittenEvent),
+    );
     if (this.config.get('MODEL_AUTO_TRAIN')) {
       // Do not wait for the hourly check to give a new market its first model.
       await this.queues
@@ -128,6 +138,31 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       await this.predictions.realise(market, event.candle.openTime, event.candle.close);
       await this.predict(market, event.symbol, event.candle.openTime);
     });
+  }
+
+  /**
+   * New candles in a model market that serves no model yet (a backfill landing): check at once,
+   * at most every 30 s, whether it has enough candles for its first model.
+   */
+  private onCandlesWritten(event: CandlesWrittenEvent): void {
+    if (!this.config.get('MODEL_AUTO_TRAIN') || !this.isModelMarket(event)) {
+      return;
+    }
+    if (this.states.get(`${event.symbol}:${event.interval}`)?.loaded || this.trainingCheckTimer) {
+      return;
+    }
+    // Trailing: one check 30 s after the last, so a backfill that is still landing is counted whole.
+    const waitMs = Math.max(0, this.lastTrainingCheck + 30_000 - Date.now());
+    this.trainingCheckTimer = setTimeout(() => {
+      this.trainingCheckTimer = undefined;
+      this.lastTrainingCheck = Date.now();
+      void this.queues
+        .enqueue({ name: JobName.RetrainModels, payload: {}, exclusiveKey: 'after-write' })
+        .catch((error: Error) =>
+          this.logger.warn(`Could not queue the retraining check: ${error.message}`),
+        );
+    }, waitMs);
+    this.trainingCheckTimer.unref();
   }
 
   private onPromoted(event: ModelPromotedEvent): void {
