@@ -241,7 +241,8 @@ async function liveBench(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const latencies: number[] = [];
     let close = 30_000;
-    let openTime = sim.now() - (sim.now() % HOUR_MS);
+    // The last stored candle is the hour before the one forming now; carry on from there, without a gap.
+    let openTime = sim.now() - (sim.now() % HOUR_MS) - HOUR_MS;
     for (let i = 0; i < LIVE_CANDLES; i++) {
       openTime += HOUR_MS;
       const next = close * (1 + Math.sin(i) * 0.002);

@@ -13,6 +13,8 @@ export interface CandlesWrittenEvent {
   /** Open times of the first and last candle written (epoch ms). */
   from: number;
   to: number;
+  /** The candle itself when exactly one was written (the live path), so caches can append it. */
+  candle?: Candle;
 }
 
 /** Published once a closed candle is committed to `candles`. */

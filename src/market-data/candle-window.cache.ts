@@ -4,13 +4,14 @@ import { RedisService } from '../redis/redis.service';
 import type { Candle, MarketKey } from './candle';
 import { CANDLES_WRITTEN, type CandlesWrittenEvent } from './candle-events';
 import { CandlesRepository } from './candles.repository';
+import { intervalMs } from './market';
 
 /** Newest candles kept per market; larger requests go to the database. */
 const MAX_CANDLES = 5000;
 /** Loaded at least this many, so requests of different sizes share one load. */
 const MIN_LOAD = 2048;
-/** An entry is trusted this long even without events (a lost pub/sub message heals by then). */
-const MAX_AGE_MS = 10_000;
+/** An entry is trusted this long without a reload (events keep it right; a Redis reconnect clears all). */
+const MAX_AGE_MS = 300_000;
 
 interface Entry {
   candles: Candle[];
@@ -23,7 +24,8 @@ interface Entry {
  * The newest candles of each market in memory, for reads that want "the last N candles" many
  * times a second (indicators, predictions). Any committed write to a market's candles
  * (`candles.written`, published by the repository) drops its entry in every process; entries also
- * expire after 10 s, and all are dropped when the Redis subscription reconnects.
+ * expire after 5 minutes, and all are dropped when the Redis subscription reconnects. A single
+ * live candle that extends the tail is appended instead of dropping the entry.
  */
 @Injectable()
 export class CandleWindowCache implements OnApplicationBootstrap {
@@ -39,7 +41,7 @@ export class CandleWindowCache implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await this.redis.subscribe(
       CANDLES_WRITTEN,
-      (message) => this.invalidate(JSON.parse(message) as CandlesWrittenEvent),
+      (message) => this.onWritten(JSON.parse(message) as CandlesWrittenEvent),
       () => {
         this.entries.clear();
         this.generations.clear();
@@ -49,6 +51,24 @@ export class CandleWindowCache implements OnApplicationBootstrap {
 
   private static key(market: MarketKey): string {
     return `${market.exchange}\t${market.symbol}\t${market.interval}`;
+  }
+
+  /** A single new candle at the tail is appended (the live path); anything else drops the entry. */
+  private onWritten(event: CandlesWrittenEvent): void {
+    const key = CandleWindowCache.key(event);
+    const entry = this.entries.get(key);
+    const candle = event.candle;
+    const last = entry?.candles[entry.candles.length - 1];
+    if (entry && candle && last && candle.openTime === last.openTime + intervalMs(event.interval)) {
+      entry.candles.push(candle);
+      if (entry.candles.length > MAX_CANDLES) {
+        entry.candles.shift();
+        entry.complete = false;
+      }
+      this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+      return;
+    }
+    this.invalidate(event);
   }
 
   invalidate(market: MarketKey): void {

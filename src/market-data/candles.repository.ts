@@ -44,8 +44,13 @@ export class CandlesRepository {
   ) {}
 
   /** Tells every process that candles of a market changed (caches drop what they hold). */
-  private async announce(market: MarketKey, from: number, to: number): Promise<void> {
-    const event: CandlesWrittenEvent = { ...market, from, to };
+  private async announce(
+    market: MarketKey,
+    from: number,
+    to: number,
+    candle?: Candle,
+  ): Promise<void> {
+    const event: CandlesWrittenEvent = { ...market, from, to, candle };
     await this.redis
       .publish(CANDLES_WRITTEN, JSON.stringify(event))
       .catch((error: Error) =>
@@ -184,7 +189,7 @@ export class CandlesRepository {
     );
     const row = rows[0];
     if (row !== undefined) {
-      await this.announce(market, candle.openTime, candle.openTime);
+      await this.announce(market, candle.openTime, candle.openTime, candle);
     }
     return row === undefined ? 'unchanged' : row.inserted ? 'inserted' : 'updated';
   }

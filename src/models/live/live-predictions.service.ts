@@ -227,21 +227,23 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       return; // A gap in the window: no honest prediction at this candle.
     }
     const horizon = loaded.trained.params.horizon;
-    const inserted = await this.predictions.insert({
-      modelVersionId: loaded.versionId,
-      market,
-      openTime,
-      targetTime: openTime + horizon * step,
-      horizon,
-      lastClose: prediction.lastClose,
-      predictedClose: prediction.predictedClose,
-      predictedReturn: prediction.predictedReturn,
-      probabilityUp: prediction.probabilityUp,
-    });
+    const [inserted, live] = await Promise.all([
+      this.predictions.insert({
+        modelVersionId: loaded.versionId,
+        market,
+        openTime,
+        targetTime: openTime + horizon * step,
+        horizon,
+        lastClose: prediction.lastClose,
+        predictedClose: prediction.predictedClose,
+        predictedReturn: prediction.predictedReturn,
+        probabilityUp: prediction.probabilityUp,
+      }),
+      this.predictions.liveAccuracy(loaded.versionId),
+    ]);
     if (!inserted && !force) {
       return; // Another worker made this one already.
     }
-    const live = await this.predictions.liveAccuracy(loaded.versionId);
     const split = (loaded.metrics?.split ?? {}) as {
       model?: { mae?: number };
       persistence?: { mae?: number };
@@ -267,7 +269,9 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       livePersistenceMae: live.persistenceMae,
       computedAt: Date.now(),
     };
-    await this.cache.write(market, cached);
-    await this.redis.publish(PREDICTION_UPDATED, JSON.stringify(cached));
+    await Promise.all([
+      this.cache.write(market, cached),
+      this.redis.publish(PREDICTION_UPDATED, JSON.stringify(cached)),
+    ]);
   }
 }
