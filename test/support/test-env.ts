@@ -43,6 +43,10 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     EXCHANGE_REST_URL: 'http://127.0.0.1:9',
     EXCHANGE_WS_URL: 'ws://127.0.0.1:9',
     FEAR_GREED_API_URL: 'off',
+    // Suites share this key prefix: limits high enough that one suite's calls never throttle
+    // another's (the rate-limit tests set their own limits and prefix).
+    RATE_LIMIT_MAX: '1000000',
+    RATE_LIMIT_ANONYMOUS_MAX: '1000000',
     // Tests train the models they need, small and on purpose.
     MODEL_AUTO_TRAIN: 'false',
     ...overrides,
