@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
+import { readCandleCsv } from '../src/simulator/candle-series';
 import { startServer } from './bench-server';
 import { EMA, RSI } from 'technicalindicators';
 import type { Candle } from '../src/market-data/candle';
@@ -57,19 +57,6 @@ function candleOf(openTime: number, prices: number[]): Candle {
     takerBuyBaseVolume: null,
     takerBuyQuoteVolume: null,
   };
-}
-
-function readCandles(path: string): Candle[] {
-  const candles: Candle[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const fields = line.trim().split(',');
-    const openTime = Number(fields[0]);
-    if (fields.length < 6 || !Number.isFinite(openTime)) {
-      continue;
-    }
-    candles.push(candleOf(openTime, fields.slice(1, 6).map(Number)));
-  }
-  return candles;
 }
 
 /**
@@ -356,7 +343,7 @@ async function main(): Promise<void> {
     await httpBench();
     return;
   }
-  const candles = path ? readCandles(path) : syntheticCandles(CANDLES);
+  const candles = path ? readCandleCsv(path) : syntheticCandles(CANDLES);
   console.log(
     path
       ? `Indicator engine on ${candles.length.toLocaleString('en')} candles from ${path}`

@@ -94,6 +94,27 @@ export async function renderContracts(
   }
 }
 
+/** Queues a job through `queue`, then (with `wait`) follows it to the end and reports its outcome. */
+async function queueAndFollow(
+  app: INestApplicationContext,
+  what: string,
+  wait: boolean,
+  queue: () => Promise<{ jobId: string }>,
+): Promise<void> {
+  const { jobId } = await queue();
+  process.stdout.write(`Queued ${what} job ${jobId}\n`);
+  if (!wait) {
+    return;
+  }
+  const job = await followJob(app.get(JobsService), jobId);
+  process.stdout.write(
+    `Job ${jobId} ${job.state}: ${JSON.stringify(job.result ?? job.error ?? null)}\n`,
+  );
+  if (job.state === 'failed') {
+    process.exitCode = 1;
+  }
+}
+
 /** Polls a job until it completes or fails, with a progress bar on a terminal. */
 async function followJob(jobs: JobsService, jobId: string) {
   const bar = process.stderr.isTTY
@@ -335,19 +356,11 @@ async function main(argv: string[]): Promise<void> {
         to?: string;
         wait: boolean;
       }) => {
-        await withApp(config, async (app) => {
-          const { jobId } = await app.get(CandlesService).requestBackfill(options);
-          process.stdout.write(`Queued backfill job ${jobId}\n`);
-          if (options.wait) {
-            const job = await followJob(app.get(JobsService), jobId);
-            process.stdout.write(
-              `Job ${jobId} ${job.state}: ${JSON.stringify(job.result ?? job.error ?? null)}\n`,
-            );
-            if (job.state === 'failed') {
-              process.exitCode = 1;
-            }
-          }
-        });
+        await withApp(config, (app) =>
+          queueAndFollow(app, 'backfill', options.wait, () =>
+            app.get(CandlesService).requestBackfill(options),
+          ),
+        );
       },
     );
 
@@ -369,19 +382,11 @@ async function main(argv: string[]): Promise<void> {
         params?: Record<string, number>;
         wait: boolean;
       }) => {
-        await withApp(config, async (app) => {
-          const { jobId } = await app.get(ModelsService).train(options);
-          process.stdout.write(`Queued training job ${jobId}\n`);
-          if (options.wait) {
-            const job = await followJob(app.get(JobsService), jobId);
-            process.stdout.write(
-              `Job ${jobId} ${job.state}: ${JSON.stringify(job.result ?? job.error ?? null)}\n`,
-            );
-            if (job.state === 'failed') {
-              process.exitCode = 1;
-            }
-          }
-        });
+        await withApp(config, (app) =>
+          queueAndFollow(app, 'training', options.wait, () =>
+            app.get(ModelsService).train(options),
+          ),
+        );
       },
     );
 

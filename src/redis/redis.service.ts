@@ -68,6 +68,28 @@ export class RedisService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Sets `key` to a JSON document unless the stored one has a larger `field` (workers racing to
+   * cache the value of a candle: the newest candle wins). One atomic script.
+   */
+  async setIfNotOlder(key: string, value: object, field: string, order: number): Promise<boolean> {
+    const written = await this.client.eval(
+      `local current = redis.call('GET', KEYS[1])
+       if current then
+         local decoded = cjson.decode(current)
+         if decoded[ARGV[2]] and decoded[ARGV[2]] > tonumber(ARGV[3]) then return 0 end
+       end
+       redis.call('SET', KEYS[1], ARGV[1])
+       return 1`,
+      1,
+      key,
+      JSON.stringify(value),
+      field,
+      String(order),
+    );
+    return written === 1;
+  }
+
   async ping(): Promise<string> {
     return this.client.ping();
   }

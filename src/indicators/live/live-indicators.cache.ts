@@ -37,18 +37,6 @@ export class LiveIndicatorsCache {
 
   /** Writes unless a newer candle's values are already there (workers may race; the newest wins). */
   async write(market: MarketKey, values: LiveIndicatorValues): Promise<void> {
-    await this.redis.client.eval(
-      `local current = redis.call('GET', KEYS[1])
-       if current then
-         local decoded = cjson.decode(current)
-         if decoded.openTime > tonumber(ARGV[2]) then return 0 end
-       end
-       redis.call('SET', KEYS[1], ARGV[1])
-       return 1`,
-      1,
-      this.key(market),
-      JSON.stringify(values),
-      String(values.openTime),
-    );
+    await this.redis.setIfNotOlder(this.key(market), values, 'openTime', values.openTime);
   }
 }

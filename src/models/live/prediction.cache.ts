@@ -51,19 +51,7 @@ export class PredictionCache {
 
   /** Keeps the newest candle's prediction; a newer model on the same candle replaces the older one. */
   async write(market: MarketKey, prediction: CachedPrediction): Promise<void> {
-    await this.redis.client.eval(
-      `local current = redis.call('GET', KEYS[1])
-       if current then
-         local decoded = cjson.decode(current)
-         if decoded.openTime > tonumber(ARGV[2]) then return 0 end
-       end
-       redis.call('SET', KEYS[1], ARGV[1])
-       return 1`,
-      1,
-      this.key(market),
-      JSON.stringify(prediction),
-      String(prediction.openTime),
-    );
+    await this.redis.setIfNotOlder(this.key(market), prediction, 'openTime', prediction.openTime);
   }
 
   async clear(market: MarketKey): Promise<void> {
