@@ -90,7 +90,8 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
 
   it('trains through the queue with progress, registers the version with metrics, and serves /predict', async () => {
     const { result, progress } = await trainedJob();
-    expect(progress.some((p) => (p as { epoch?: number }).epoch === 1)).toBe(true);
+    // Progress is reported per epoch (polled, so which epochs are seen depends on timing).
+    expect(progress.some((p) => ((p as { epoch?: number }).epoch ?? 0) >= 1)).toBe(true);
     expect(progress[0]).toEqual(
       expect.objectContaining({
         loss: expect.any(Number),
