@@ -186,9 +186,9 @@ function printEvaluation(
     },
   ) => ({
     contender: name,
-    MAE: m.mae.toFixed(4),
-    'MAPE %': m.mape.toFixed(4),
-    RMSE: m.rmse.toFixed(4),
+    MAE: m.mae.toPrecision(6),
+    'MAPE %': m.mape.toPrecision(5),
+    RMSE: m.rmse.toPrecision(6),
     'direction %': m.directionalAccuracy === null ? '-' : (m.directionalAccuracy * 100).toFixed(2),
     candles: m.count,
   });
@@ -213,7 +213,7 @@ function printEvaluation(
       },
       {
         contender: 'persistence',
-        MAE: walkForward.persistence.mae.toFixed(4),
+        MAE: walkForward.persistence.mae.toPrecision(6),
         candles: walkForward.persistence.count,
       },
       {
