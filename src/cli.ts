@@ -208,7 +208,7 @@ function printEvaluation(
     console.table([
       {
         contender: 'model',
-        MAE: walkForward.model.mae.toFixed(4),
+        MAE: walkForward.model.mae.toPrecision(6),
         candles: walkForward.model.count,
       },
       {
@@ -218,7 +218,7 @@ function printEvaluation(
       },
       {
         contender: 'drift',
-        MAE: walkForward.drift.mae.toFixed(4),
+        MAE: walkForward.drift.mae.toPrecision(6),
         candles: walkForward.drift.count,
       },
     ]);
