@@ -102,7 +102,8 @@ function describe(condition: RuleCondition): string {
       return `crosses above ${condition.value}`;
     case 'crossesBelow':
       return `crosses below ${condition.value}`;
-    default:
+    case '>':
+    case '<':
       return `${condition.op} ${condition.value}`;
   }
 }
