@@ -29,6 +29,9 @@ import { RedisModule } from './redis/redis.module';
 import { SentimentApiModule } from './sentiment/sentiment-api.module';
 import { SentimentModule } from './sentiment/sentiment.module';
 import { SentimentWorkerModule } from './sentiment/sentiment-worker.module';
+import { StrategyApiModule } from './strategy/strategy-api.module';
+import { StrategyModule } from './strategy/strategy.module';
+import { StrategyWorkerModule } from './strategy/strategy-worker.module';
 
 export interface AppRoles {
   /** HTTP API: REST, GraphQL, docs, health. */
@@ -59,6 +62,7 @@ export class AppModule {
       SentimentModule,
       IndicatorsModule,
       ModelsModule,
+      StrategyModule,
     ];
     if (roles.api) {
       imports.push(
@@ -77,6 +81,7 @@ export class AppModule {
         SentimentApiModule,
         IndicatorsApiModule,
         ModelsApiModule,
+        StrategyApiModule,
       );
     }
     if (roles.worker) {
@@ -86,6 +91,7 @@ export class AppModule {
         SentimentWorkerModule,
         IndicatorsWorkerModule,
         ModelsWorkerModule,
+        StrategyWorkerModule,
       );
     }
     return {

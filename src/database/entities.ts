@@ -5,6 +5,8 @@ import { ModelArtifactEntity } from '../models/model-artifact.entity';
 import { ModelVersionEntity } from '../models/model-version.entity';
 import { PredictionEntity } from '../models/prediction.entity';
 import { SentimentPointEntity } from '../sentiment/sentiment-point.entity';
+import { SignalEntity } from '../strategy/signal.entity';
+import { StrategyEntity } from '../strategy/strategy.entity';
 
 /** Every TypeORM entity, listed once: the data source and the migration checks read this. */
 export const ENTITIES = [
@@ -15,4 +17,6 @@ export const ENTITIES = [
   ModelVersionEntity,
   ModelArtifactEntity,
   PredictionEntity,
+  StrategyEntity,
+  SignalEntity,
 ];

@@ -1,0 +1,220 @@
+import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { GraphQLJSON } from 'graphql-scalars';
+
+export const ACTIONS = ['BUY', 'SELL', 'HOLD'] as const;
+
+const DEFINITION_EXAMPLE = {
+  rules: [
+    {
+      label: 'model expects a rise',
+      input: 'predictedReturn',
+      condition: { op: '>', value: 0.001 },
+      weight: 0.5,
+    },
+    { label: 'RSI oversold', input: 'rsi', condition: { op: '<', value: 30 }, weight: 0.5 },
+    {
+      label: 'below the 50-EMA',
+      input: 'priceVsEma',
+      period: 50,
+      condition: { op: '<', value: 0 },
+      weight: -0.5,
+    },
+  ],
+  thresholds: { buy: 0.3, sell: -0.3 },
+  guards: { minConfidence: 0.3, cooldownCandles: 3, stopLoss: 0.05 },
+};
+
+@InputType('CreateStrategyInput')
+export class CreateStrategyDto {
+  @ApiProperty({ example: 'momentum' })
+  @Field()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,79}$/, {
+    message: 'name must be 1-80 lowercase letters, digits or "-"',
+  })
+  name!: string;
+
+  @ApiProperty({
+    description:
+      'rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}',
+    example: DEFINITION_EXAMPLE,
+    type: 'object',
+    additionalProperties: true,
+  })
+  @Field(() => GraphQLJSON)
+  @IsObject()
+  definition!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}
+
+@InputType('UpdateStrategyInput')
+export class UpdateStrategyDto {
+  @ApiProperty({ example: DEFINITION_EXAMPLE, type: 'object', additionalProperties: true })
+  @Field(() => GraphQLJSON)
+  @IsObject()
+  definition!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}
+
+@InputType('EvaluateStrategyInput')
+export class EvaluateStrategyDto {
+  @ApiProperty({ example: 'BTC' })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+  @ApiPropertyOptional({ example: '1h' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+}
+
+@ObjectType('Strategy')
+export class StrategyDto {
+  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field() name!: string;
+  @ApiProperty() @Field(() => Int) version!: number;
+  @ApiProperty() @Field() active!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @Field(() => GraphQLJSON)
+  definition!: Record<string, unknown>;
+  @ApiProperty({ description: 'Whether its rules read model predictions' })
+  @Field()
+  needsModel!: boolean;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
+}
+
+@ObjectType('SignalReason')
+export class SignalReasonDto {
+  @ApiProperty() @Field() label!: string;
+  @ApiProperty() @Field() input!: string;
+  @ApiProperty() @Field(() => Float) value!: number;
+  @ApiProperty() @Field(() => Float) weight!: number;
+}
+
+@ObjectType('Signal')
+export class SignalDto {
+  @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
+  @ApiProperty({ example: 'BTCUSDT' }) @Field() pair!: string;
+  @ApiProperty() @Field() interval!: string;
+  @ApiProperty() @Field() strategyId!: string;
+  @ApiProperty() @Field() strategyName!: string;
+  @ApiProperty() @Field(() => Int) strategyVersion!: number;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'Candle the decision is made at (at its close)',
+  })
+  @Field()
+  openTime!: Date;
+  @ApiProperty({ enum: ACTIONS }) @Field() action!: string;
+  @ApiProperty({ description: 'Weighted vote in [-1, 1]' }) @Field(() => Float) score!: number;
+  @ApiProperty() @Field(() => Float) confidence!: number;
+  @ApiProperty({ description: 'Close of that candle' }) @Field(() => Float) close!: number;
+  @ApiProperty({ type: [SignalReasonDto] })
+  @Field(() => [SignalReasonDto])
+  reasons!: SignalReasonDto[];
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  @Field(() => GraphQLJSON, { nullable: true })
+  prediction!: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  modelVersionId!: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'null for a dry run',
+  })
+  @Field(() => Date, { nullable: true })
+  createdAt!: Date | null;
+}
+
+@ArgsType()
+export class SignalsQueryDto {
+  @ApiPropertyOptional({ example: '1h' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+  @ApiPropertyOptional({ description: 'Strategy name (its active version) or id' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(80)
+  strategy?: string;
+}
+
+@ArgsType()
+export class SignalHistoryQueryDto extends SignalsQueryDto {
+  @ApiPropertyOptional({ description: 'ISO-8601 or epoch ms' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  from?: string;
+  @ApiPropertyOptional({ description: 'ISO-8601 or epoch ms' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  to?: string;
+
+  @ApiPropertyOptional({ enum: ACTIONS })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsIn(ACTIONS, { message: `action must be one of ${ACTIONS.join(', ')}` })
+  action?: string;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+@ArgsType()
+export class SignalsArgs extends SignalsQueryDto {
+  @Field() @IsString() @IsNotEmpty() @MaxLength(40) symbol!: string;
+}
+
+@ArgsType()
+export class SignalHistoryArgs extends SignalHistoryQueryDto {
+  @Field() @IsString() @IsNotEmpty() @MaxLength(40) symbol!: string;
+}

@@ -1,0 +1,154 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { MarketKey } from '../../market-data/candle';
+import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-events';
+import { MarketCatalogue } from '../../market-data/market';
+import type { CachedPrediction } from '../../models/live/prediction.cache';
+import { PREDICTION_UPDATED } from '../../models/model-events';
+import { ModelVersionsRepository } from '../../models/model-versions.repository';
+import { RedisService } from '../../redis/redis.service';
+import {
+  needsModel,
+  parseStrategyDefinition,
+  type StrategyDefinition,
+} from '../engine/strategy-definition';
+import type { PredictionInput } from '../engine/strategy-inputs';
+import { SignalsRepository } from '../signals.repository';
+import { StrategiesRepository } from '../strategies.repository';
+import { StrategyEvaluator } from '../strategy-evaluator';
+import { SIGNAL_CREATED } from '../strategy-events';
+
+/**
+ * Live decisions in the worker: on `prediction.updated` every active strategy that reads the model
+ * decides for that market and candle; on `candle.closed` the strategies that need no model, and
+ * all of them for a market without a production model (its model rules simply do not fire). One
+ * signal per strategy version, market and candle (a unique key), `signal.created` published once.
+ */
+@Injectable()
+export class LiveSignalsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(LiveSignalsService.name);
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly catalogue: MarketCatalogue,
+    private readonly strategies: StrategiesRepository,
+    private readonly signals: SignalsRepository,
+    private readonly evaluator: StrategyEvaluator,
+    private readonly versions: ModelVersionsRepository,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.redis.subscribe(CANDLE_CLOSED, (message) => {
+      const event = JSON.parse(message) as CandleClosedEvent;
+      const market = { exchange: event.exchange, symbol: event.pair, interval: event.interval };
+      this.enqueue(market, () => this.onCandle(market, event.symbol, event.candle.openTime));
+    });
+    await this.redis.subscribe(PREDICTION_UPDATED, (message) => {
+      const prediction = JSON.parse(message) as CachedPrediction;
+      const market = {
+        exchange: prediction.exchange,
+        symbol: prediction.pair,
+        interval: prediction.interval,
+      };
+      this.enqueue(market, () => this.onPrediction(market, prediction));
+    });
+  }
+
+  private enqueue(market: MarketKey, work: () => Promise<void>): void {
+    const key = `${market.symbol}:${market.interval}`;
+    const next = (this.queues.get(key) ?? Promise.resolve()).then(work).catch((error: Error) => {
+      this.logger.error(`Signals for ${market.symbol} ${market.interval} failed: ${error.message}`);
+    });
+    this.queues.set(key, next);
+  }
+
+  private async onCandle(market: MarketKey, symbol: string, openTime: number): Promise<void> {
+    if (market.exchange !== this.catalogue.exchange) {
+      return;
+    }
+    const hasModel = (await this.versions.production(market)) !== null;
+    for (const strategy of await this.strategies.active()) {
+      const definition = parseStrategyDefinition(strategy.definition);
+      if (!needsModel(definition) || !hasModel) {
+        await this.decide({ strategy, definition, market, symbol, openTime, prediction: null });
+      }
+    }
+  }
+
+  private async onPrediction(market: MarketKey, prediction: CachedPrediction): Promise<void> {
+    for (const strategy of await this.strategies.active()) {
+      const definition = parseStrategyDefinition(strategy.definition);
+      if (needsModel(definition)) {
+        await this.decide({
+          strategy,
+          definition,
+          market,
+          symbol: prediction.symbol,
+          openTime: prediction.openTime,
+          prediction,
+        });
+      }
+    }
+  }
+
+  private async decide(params: {
+    strategy: { id: string; name: string; version: number };
+    definition: StrategyDefinition;
+    market: MarketKey;
+    symbol: string;
+    openTime: number;
+    prediction: CachedPrediction | null;
+  }): Promise<void> {
+    const { strategy, market, prediction } = params;
+    const input: PredictionInput | null = prediction
+      ? {
+          openTime: prediction.openTime,
+          predictedReturn: prediction.predictedReturn,
+          probabilityUp: prediction.probabilityUp,
+          trainedAt: prediction.trainedAt,
+        }
+      : null;
+    const evaluation = await this.evaluator.evaluate({
+      definition: params.definition,
+      market,
+      symbol: params.symbol,
+      openTime: params.openTime,
+      prediction: input,
+    });
+    if (!evaluation) {
+      return;
+    }
+    const { decision } = evaluation;
+    const row = {
+      strategyId: strategy.id,
+      market,
+      openTime: evaluation.openTime,
+      action: decision.action,
+      score: decision.score,
+      confidence: decision.confidence,
+      reasons: decision.fired,
+      prediction: prediction
+        ? {
+            modelVersionId: prediction.modelVersionId,
+            predictedClose: prediction.predictedClose,
+            predictedReturn: prediction.predictedReturn,
+            probabilityUp: prediction.probabilityUp,
+            horizon: prediction.horizon,
+          }
+        : null,
+      modelVersionId: prediction?.modelVersionId ?? null,
+      close: evaluation.close,
+    };
+    if (await this.signals.insert(row)) {
+      await this.redis.publish(
+        SIGNAL_CREATED,
+        JSON.stringify({
+          ...row,
+          symbol: params.symbol,
+          pair: market.symbol,
+          strategy: { id: strategy.id, name: strategy.name, version: strategy.version },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** A decision of one strategy version for one market and candle: unique, however often the event comes. */
+@Entity({ name: 'signals' })
+@Index('IDX_signals_market_time', ['exchange', 'symbol', 'interval', 'openTime'])
+export class SignalEntity {
+  @PrimaryColumn({ name: 'strategy_id', type: 'uuid' })
+  strategyId!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  exchange!: string;
+
+  /** Exchange pair, `BTCUSDT`. */
+  @PrimaryColumn({ type: 'varchar', length: 24 })
+  symbol!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 4 })
+  interval!: string;
+
+  /** Open time of the candle the decision is made at (taken at its close). */
+  @PrimaryColumn({ name: 'open_time', type: 'timestamptz' })
+  openTime!: Date;
+
+  @Column({ type: 'varchar', length: 4 })
+  action!: string;
+
+  @Column({ type: 'double precision' })
+  score!: number;
+
+  @Column({ type: 'double precision' })
+  confidence!: number;
+
+  /** The rules that fired, with their input values and weights. */
+  @Column({ type: 'jsonb' })
+  reasons!: unknown[];
+
+  /** The prediction used (null when the strategy ran without a model). */
+  @Column({ type: 'jsonb', nullable: true })
+  prediction!: Record<string, unknown> | null;
+
+  @Column({ name: 'model_version_id', type: 'uuid', nullable: true })
+  modelVersionId!: string | null;
+
+  @Column({ name: 'close', type: 'double precision' })
+  close!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { MarketKey } from '../market-data/candle';
+
+export interface SignalRow {
+  strategyId: string;
+  strategyName: string;
+  strategyVersion: number;
+  market: MarketKey;
+  openTime: number;
+  action: string;
+  score: number;
+  confidence: number;
+  reasons: unknown[];
+  prediction: Record<string, unknown> | null;
+  modelVersionId: string | null;
+  close: number;
+  createdAt: number;
+}
+
+const COLUMNS = `s.strategy_id, st.name AS strategy_name, st.version AS strategy_version, s.exchange, s.symbol,
+  s.interval, (extract(epoch FROM s.open_time) * 1000)::bigint AS open_time_ms, s.action, s.score, s.confidence,
+  s.reasons, s.prediction, s.model_version_id, s.close, (extract(epoch FROM s.created_at) * 1000)::bigint AS created_ms`;
+const FROM = `FROM signals s JOIN strategies st ON st.id = s.strategy_id`;
+
+interface Row {
+  strategy_id: string;
+  strategy_name: string;
+  strategy_version: number;
+  exchange: string;
+  symbol: string;
+  interval: string;
+  open_time_ms: string;
+  action: string;
+  score: number;
+  confidence: number;
+  reasons: unknown[];
+  prediction: Record<string, unknown> | null;
+  model_version_id: string | null;
+  close: number;
+  created_ms: string;
+}
+
+function rowOf(row: Row): SignalRow {
+  return {
+    strategyId: row.strategy_id,
+    strategyName: row.strategy_name,
+    strategyVersion: row.strategy_version,
+    market: { exchange: row.exchange, symbol: row.symbol, interval: row.interval },
+    openTime: Number(row.open_time_ms),
+    action: row.action,
+    score: row.score,
+    confidence: row.confidence,
+    reasons: row.reasons,
+    prediction: row.prediction,
+    modelVersionId: row.model_version_id,
+    close: row.close,
+    createdAt: Number(row.created_ms),
+  };
+}
+
+/** Signals: one per strategy version, market and candle. */
+@Injectable()
+export class SignalsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Stores a signal unless that strategy already decided on that candle; returns whether it did. */
+  async insert(
+    row: Omit<SignalRow, 'strategyName' | 'strategyVersion' | 'createdAt'>,
+  ): Promise<boolean> {
+    const result: unknown[] = await this.dataSource.query(
+      `INSERT INTO signals (strategy_id, exchange, symbol, interval, open_time, action, score, confidence, reasons,
+         prediction, model_version_id, close)
+       VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [
+        row.strategyId,
+        row.market.exchange,
+        row.market.symbol,
+        row.market.interval,
+        row.openTime,
+        row.action,
+        row.score,
+        row.confidence,
+        JSON.stringify(row.reasons),
+        row.prediction === null ? null : JSON.stringify(row.prediction),
+        row.modelVersionId,
+        row.close,
+      ],
+    );
+    return result.length > 0;
+  }
+
+  /** The newest signal of each strategy (or of one) for a market. */
+  async latest(market: MarketKey, strategyId?: string): Promise<SignalRow[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (s.strategy_id) ${COLUMNS} ${FROM}
+        WHERE s.exchange = $1 AND s.symbol = $2 AND s.interval = $3 AND ($4::uuid IS NULL OR s.strategy_id = $4)
+        ORDER BY s.strategy_id, s.open_time DESC`,
+      [market.exchange, market.symbol, market.interval, strategyId ?? null],
+    );
+    return rows.map(rowOf);
+  }
+
+  async history(params: {
+    market: MarketKey;
+    strategyId?: string;
+    from: number;
+    to: number;
+    action?: string;
+    limit: number;
+  }): Promise<SignalRow[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} ${FROM} WHERE s.exchange = $1 AND s.symbol = $2 AND s.interval = $3
+         AND s.open_time >= to_timestamp($4 / 1000.0) AND s.open_time <= to_timestamp($5 / 1000.0)
+         AND ($6::uuid IS NULL OR s.strategy_id = $6) AND ($7::varchar IS NULL OR s.action = $7)
+       ORDER BY s.open_time DESC, st.name LIMIT $8`,
+      [
+        params.market.exchange,
+        params.market.symbol,
+        params.market.interval,
+        params.from,
+        params.to,
+        params.strategyId ?? null,
+        params.action ?? null,
+        params.limit,
+      ],
+    );
+    return rows.map(rowOf);
+  }
+}

@@ -1,0 +1,2 @@
+/** Redis pub/sub channel of new signals. */
+export const SIGNAL_CREATED = 'signal.created';

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { MarketDataModule } from '../market-data/market-data.module';
+import { ModelsModule } from '../models/models.module';
+import { LiveSignalsService } from './live/live-signals.service';
+import { StrategyModule } from './strategy.module';
+
+/** The worker side of strategies: live decisions. */
+@Module({
+  imports: [StrategyModule, MarketDataModule, ModelsModule],
+  providers: [LiveSignalsService],
+})
+export class StrategyWorkerModule {}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { MarketDataModule } from '../market-data/market-data.module';
+import { ModelsModule } from '../models/models.module';
+import { SentimentModule } from '../sentiment/sentiment.module';
+import { SignalsRepository } from './signals.repository';
+import { StrategiesRepository } from './strategies.repository';
+import { StrategiesService } from './strategies.service';
+import { StrategyEvaluator } from './strategy-evaluator';
+
+/** Strategies, signals and their evaluation; shared by every role. */
+@Module({
+  imports: [MarketDataModule, ModelsModule, SentimentModule],
+  providers: [StrategiesRepository, SignalsRepository, StrategyEvaluator, StrategiesService],
+  exports: [StrategiesRepository, SignalsRepository, StrategyEvaluator, StrategiesService],
+})
+export class StrategyModule {}

@@ -1,0 +1,247 @@
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import request from 'supertest';
+import type { Candle } from '../src/market-data/candle';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
+
+const HOUR_MS = 3_600_000;
+const CANDLES = readCandleCsv(
+  join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+);
+
+describe('strategies: rules as data, live signals once per candle, dry runs', () => {
+  let sim: ExchangeSimulator;
+  let t: TestApp;
+  let subscriber: Redis;
+  const events: { strategyId: string; openTime: number; action: string }[] = [];
+  const prefix = scratchName('strat');
+  let last = CANDLES[CANDLES.length - 1]!;
+  const get = (path: string, query: Record<string, string | number> = {}) =>
+    request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
+  const send = (method: 'post' | 'put', path: string, body: object) =>
+    request(t.url)[method](path).set('x-api-key', t.adminKey).send(body);
+
+  async function closeNextCandle(): Promise<Candle> {
+    const next: Candle = {
+      ...last,
+      openTime: last.openTime + HOUR_MS,
+      open: last.close,
+      close: last.close * 1.001,
+      high: last.close * 1.003,
+      low: last.close * 0.998,
+    };
+    sim.append('BTCUSDT', '1h', next);
+    await sim.emit('BTCUSDT', '1h', next, true);
+    last = next;
+    return next;
+  }
+
+  beforeAll(async () => {
+    sim = await ExchangeSimulator.start({ speed: 0 });
+    sim.load('BTCUSDT', '1h', CANDLES);
+    subscriber = new Redis(REDIS_URL);
+    await subscriber.subscribe(`${prefix}:events:signal.created`);
+    subscriber.on('message', (_channel: string, message: string) =>
+      events.push(JSON.parse(message) as (typeof events)[number]),
+    );
+    t = await startTestApp({
+      worker: true,
+      env: {
+        DATABASE_URL: databaseUrl(scratchName('strat')),
+        REDIS_PREFIX: prefix,
+        SYMBOLS: 'BTC',
+        INTERVALS: '1h',
+        EXCHANGE: 'binance',
+        EXCHANGE_REST_URL: sim.restUrl,
+        EXCHANGE_WS_URL: sim.wsUrl,
+        BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+        LIVE_STREAM: 'true',
+      },
+    });
+    await eventually(
+      async () =>
+        (await get('/markets')).body[0]?.count === CANDLES.length && sim.openConnections === 1
+          ? true
+          : undefined,
+      {
+        what: 'the backfill and the stream',
+        timeoutMs: 30_000,
+      },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    subscriber.disconnect();
+    await t.close();
+    await sim.close();
+  });
+
+  it('ships a default strategy and refuses invalid ones naming the rule and the problem', async () => {
+    const list = (await get('/strategies')).body as {
+      name: string;
+      version: number;
+      needsModel: boolean;
+    }[];
+    expect(list).toEqual([
+      expect.objectContaining({ name: 'default', version: 1, active: true, needsModel: true }),
+    ]);
+    const bad = await send('post', '/admin/strategies', {
+      name: 'broken',
+      definition: {
+        rules: [
+          { input: 'rsi', condition: { op: '<', value: 30 }, weight: 0.5 },
+          { input: 'tea-leaves', condition: { op: '>', value: 1 }, weight: 3 },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    const fields = (bad.body.details as { field: string }[]).map((d) => d.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['definition.rules[1].input', 'definition.rules[1].weight']),
+    );
+    expect(
+      (await send('post', '/admin/strategies', { name: 'Bad Name!', definition: {} })).status,
+    ).toBe(400);
+  });
+
+  it('decides on every closed candle, once per strategy and candle, with the reasons', async () => {
+    const created = await send('post', '/admin/strategies', {
+      name: 'oversold',
+      definition: {
+        rules: [
+          { label: 'RSI below 101', input: 'rsi', condition: { op: '<', value: 101 }, weight: 1 },
+          {
+            label: 'above the 20-EMA',
+            input: 'priceVsEma',
+            period: 20,
+            condition: { op: '>', value: 0 },
+            weight: -0.5,
+          },
+        ],
+        thresholds: { buy: 0.4, sell: -0.4 },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'oversold', version: 1, needsModel: false });
+    const candle = await closeNextCandle();
+    const signals = await eventually(
+      async () => {
+        const body = (await get('/signals/BTC')).body as {
+          strategyName: string;
+          openTime: string;
+        }[];
+        return body.length === 2 && body.every((s) => Date.parse(s.openTime) === candle.openTime)
+          ? body
+          : undefined;
+      },
+      { what: 'a signal of each strategy' },
+    );
+    const oversold = signals.find((s) => s.strategyName === 'oversold') as unknown as {
+      action: string;
+      score: number;
+      reasons: { label: string; value: number }[];
+      prediction: unknown;
+    };
+    expect(oversold.reasons[0]).toMatchObject({ label: 'RSI below 101' });
+    expect(oversold.reasons[0]!.value).toBeGreaterThan(0);
+    expect(oversold.action).toBe(
+      oversold.score >= 0.4 ? 'BUY' : oversold.score <= -0.4 ? 'SELL' : 'HOLD',
+    );
+    expect(oversold.prediction).toBeNull();
+    // The same closed kline delivered again: still one signal per strategy, published once.
+    await sim.emit('BTCUSDT', '1h', candle, true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const history = (await get('/signals/BTC/history', { from: candle.openTime }))
+      .body as unknown[];
+    expect(history).toHaveLength(2);
+    expect(events.filter((e) => e.openTime === candle.openTime)).toHaveLength(2);
+  });
+
+  it('versions a strategy, runs dry without writing, and serves GraphQL the same', async () => {
+    const current = (await get('/strategies/oversold')).body as { id: string };
+    const updated = await send('put', `/admin/strategies/${current.id}`, {
+      definition: {
+        rules: [{ input: 'rsi', condition: { op: 'between', min: 0, max: 100 }, weight: 1 }],
+        thresholds: { buy: 0.5, sell: -0.5 },
+      },
+    });
+    expect(updated.body).toMatchObject({ name: 'oversold', version: 2, active: true });
+    expect((await get(`/strategies/${current.id}`)).body.active).toBe(false);
+    const before = ((await get('/signals/BTC/history')).body as unknown[]).length;
+    const dry = await send('post', '/strategies/oversold/evaluate', { symbol: 'BTC' });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({
+      strategyVersion: 2,
+      action: 'BUY',
+      score: 1,
+      createdAt: null,
+    });
+    expect(((await get('/signals/BTC/history')).body as unknown[]).length).toBe(before);
+    const graphql = await request(t.url)
+      .post('/graphql')
+      .set('x-api-key', t.adminKey)
+      .send({
+        query:
+          '{ signals(symbol: "BTC", strategy: "default") { strategyName action score reasons { label } } }',
+      });
+    expect(graphql.body.errors).toBeUndefined();
+    expect(graphql.body.data.signals[0].strategyName).toBe('default');
+  });
+
+  it('uses the production model prediction for strategies that read it', async () => {
+    const trained = await send('post', '/admin/models/train', {
+      symbol: 'BTC',
+      params: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
+    });
+    const job = await eventually(
+      async () => {
+        const body = (await get(`/jobs/${trained.body.jobId}`)).body;
+        return body.state === 'completed' ? body : undefined;
+      },
+      { what: 'the training', timeoutMs: 60_000 },
+    );
+    if (job.result.status !== 'production') {
+      await send('post', `/admin/models/${job.result.modelVersionId}/promote`, {});
+    }
+    await eventually(async () => ((await get('/predict/BTC')).status === 200 ? true : undefined), {
+      what: 'a prediction',
+    });
+    const candle = await closeNextCandle();
+    const signal = await eventually(
+      async () => {
+        const body = (await get('/signals/BTC', { strategy: 'default' })).body as {
+          openTime: string;
+          modelVersionId: string | null;
+          prediction: { predictedReturn: number } | null;
+        }[];
+        return body[0] && Date.parse(body[0].openTime) === candle.openTime ? body[0] : undefined;
+      },
+      { what: 'the default strategy signal with the model', timeoutMs: 15_000 },
+    );
+    expect(signal.modelVersionId).toBe(job.result.modelVersionId);
+    expect(typeof signal.prediction?.predictedReturn).toBe('number');
+  }, 90_000);
+
+  it('answers bad input with 4xx', async () => {
+    expect((await get('/signals/DOGE')).status).toBe(404);
+    expect((await get('/signals/BTC/history', { action: 'MAYBE' })).status).toBe(400);
+    expect((await get('/signals/BTC', { strategy: 'nope' })).status).toBe(404);
+    expect(
+      (
+        await send('put', '/admin/strategies/not-a-uuid', {
+          definition: { rules: [{ input: 'rsi', condition: { op: '>', value: 1 }, weight: 1 }] },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await send('post', '/admin/strategies', {
+          name: 'oversold',
+          definition: { rules: [{ input: 'rsi', condition: { op: '>', value: 1 }, weight: 1 }] },
+        })
+      ).status,
+    ).toBe(409);
+  });
+});
