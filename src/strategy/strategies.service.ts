@@ -28,6 +28,7 @@ import { StrategyEvaluator } from './strategy-evaluator';
 export class StrategyException extends AppException {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NAME = /^[a-z0-9][a-z0-9-]{0,79}$/;
 
 /** Strategies (versioned rules), their live signals and dry runs. */
 @Injectable()
@@ -77,6 +78,14 @@ export class StrategiesService implements OnApplicationBootstrap {
   }
 
   private async strategy(idOrName: string): Promise<StrategyEntity> {
+    if (!UUID.test(idOrName) && !NAME.test(idOrName)) {
+      throw new ValidationException([
+        {
+          field: 'strategy',
+          problem: 'must be a strategy id (UUID) or name (lowercase letters, digits and "-")',
+        },
+      ]);
+    }
     const found = UUID.test(idOrName)
       ? await this.strategies.find(idOrName)
       : await this.strategies.findActiveByName(idOrName);
