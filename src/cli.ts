@@ -34,6 +34,11 @@ import { loadTensorFlow } from './models/engine/tf-backend';
 import { runTraining, type TrainingOutcome } from './models/engine/training-pipeline';
 import { ModelsService } from './models/models.service';
 import { readCandleCsv } from './simulator/candle-series';
+import { runBacktest, type PerformanceMetrics } from './strategy/engine/backtest';
+import { decide } from './strategy/engine/rule-evaluation';
+import { parseStrategyDefinition } from './strategy/engine/strategy-definition';
+import { computeStrategyInputs } from './strategy/engine/strategy-inputs';
+import { StrategiesService } from './strategy/strategies.service';
 import { FearGreedImportService } from './sentiment/import/fear-greed-import.service';
 import { ExchangeSimulator } from './simulator/exchange-simulator';
 import { simulatedMarkets } from './simulator/simulated-markets';
@@ -457,6 +462,101 @@ async function main(argv: string[]): Promise<void> {
           seconds: (Date.now() - started) / 1000,
           candles: candles.length,
         });
+      },
+    );
+
+  program
+    .command('backtest')
+    .description(
+      'Replay a strategy over stored candles (or a CSV) with fees and print its metrics next to buy-and-hold',
+    )
+    .option('--strategy <name>', 'strategy name or id', 'default')
+    .option('--symbol <symbol>', 'base asset of a stored market', 'BTC')
+    .option('--interval <interval>', 'candle interval', '1h')
+    .option(
+      '--csv <path>',
+      'candles from a CSV (open_time_ms,open,high,low,close,volume) instead of the database',
+    )
+    .option('--from <time>', 'first candle decided on (ISO-8601 or epoch ms)')
+    .option('--to <time>', 'last candle (ISO-8601 or epoch ms)')
+    .option('--cash <amount>', 'starting cash', '10000')
+    .option('--fee <rate>', 'fee per side', '0.001')
+    .option('--slippage <rate>', 'slippage per fill', '0')
+    .action(
+      async (options: {
+        strategy: string;
+        symbol: string;
+        interval: string;
+        csv?: string;
+        from?: string;
+        to?: string;
+        cash: string;
+        fee: string;
+        slippage: string;
+      }) => {
+        const { strategy, candles } = await withApp(config, async (app) => ({
+          strategy: await app.get(StrategiesService).get(options.strategy),
+          candles: options.csv
+            ? readCandleCsv(options.csv)
+            : await storedCandles(app, options.symbol, options.interval),
+        }));
+        const definition = parseStrategyDefinition(strategy.definition);
+        const from = options.from ? Date.parse(options.from) : Number.NEGATIVE_INFINITY;
+        const to = options.to ? Date.parse(options.to) : Number.POSITIVE_INFINITY;
+        // Inputs over the whole history (indicators warm up before `from`); decisions inside the range.
+        const inputs = computeStrategyInputs({ definition, candles });
+        const range = candles.flatMap((candle, index) =>
+          candle.openTime >= from && candle.openTime <= to ? [index] : [],
+        );
+        const bar = process.stderr.isTTY
+          ? new SingleBar(
+              { format: 'deciding {bar} {value}/{total}', hideCursor: true },
+              Presets.shades_classic,
+            )
+          : undefined;
+        bar?.start(range.length, 0);
+        const decisions = range.map((index, i) => {
+          if (i % 1000 === 0) {
+            bar?.update(i);
+          }
+          return decide(definition, inputs, index).action;
+        });
+        bar?.stop();
+        const result = runBacktest({
+          candles: range.map((index) => candles[index]!),
+          decisions,
+          startingCash: Number(options.cash),
+          feeRate: Number(options.fee),
+          slippage: Number(options.slippage),
+          sizing: { kind: 'all-in' },
+          stopLoss: definition.guards.stopLoss,
+          takeProfit: definition.guards.takeProfit,
+          cooldownCandles: definition.guards.cooldownCandles,
+          intervalMs: intervalMs(options.interval),
+        });
+        const row = (name: string, m: PerformanceMetrics) => ({
+          contender: name,
+          'final equity': m.finalEquity.toFixed(2),
+          'return %': (m.totalReturn * 100).toFixed(2),
+          'CAGR %': (m.cagr * 100).toFixed(2),
+          Sharpe: m.sharpe.toFixed(2),
+          Sortino: m.sortino.toFixed(2),
+          'max DD %': (m.maxDrawdown * 100).toFixed(2),
+          trades: m.trades,
+          'win %': m.winRate === null ? '-' : (m.winRate * 100).toFixed(1),
+          'profit factor': m.profitFactor === null ? '-' : m.profitFactor.toFixed(2),
+          'exposure %': (m.exposure * 100).toFixed(1),
+          fees: m.feesPaid.toFixed(2),
+        });
+        process.stdout.write(
+          `Strategy ${strategy.name} v${strategy.version} on ${range.length} candles` +
+            (definition.rules.some(
+              (r) => r.input === 'predictedReturn' || r.input === 'probabilityUp',
+            )
+              ? ' (its model rules do not fire here: no out-of-sample predictions are replayed yet)\n'
+              : '\n'),
+        );
+        console.table([row('strategy', result.metrics), row('buy and hold', result.buyAndHold)]);
       },
     );
 
