@@ -179,13 +179,10 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
       createdAt: null,
     });
     expect(((await get('/signals/BTC/history')).body as unknown[]).length).toBe(before);
-    const graphql = await request(t.url)
-      .post('/graphql')
-      .set('x-api-key', t.adminKey)
-      .send({
-        query:
-          '{ signals(symbol: "BTC", strategy: "default") { strategyName action score reasons { label } } }',
-      });
+    const graphql = await request(t.url).post('/graphql').set('x-api-key', t.adminKey).send({
+      query:
+        '{ signals(symbol: "BTC", strategy: "default") { strategyName action score reasons { label } } }',
+    });
     expect(graphql.body.errors).toBeUndefined();
     expect(graphql.body.data.signals[0].strategyName).toBe('default');
   });
@@ -223,6 +220,60 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     expect(signal.modelVersionId).toBe(job.result.modelVersionId);
     expect(typeof signal.prediction?.predictedReturn).toBe('number');
   }, 90_000);
+
+  it('backtests a strategy as a job, with fees, trades and buy-and-hold, using the live predictions stored', async () => {
+    const from = new Date(CANDLES[200]!.openTime).toISOString();
+    const to = new Date(last.openTime).toISOString();
+    const started = await send('post', '/backtests', {
+      strategy: 'default',
+      symbol: 'BTC',
+      from,
+      to,
+      startingCash: 1000,
+      feeRate: 0.001,
+    });
+    expect(started.status).toBe(202);
+    const backtest = await eventually(
+      async () => {
+        const body = (await get(`/backtests/${started.body.backtestId}`)).body;
+        if (body.status === 'failed') {
+          throw new Error(body.error);
+        }
+        return body.status === 'completed' ? body : undefined;
+      },
+      { what: 'the backtest', timeoutMs: 30_000 },
+    );
+    const candles = CANDLES.length - 200 + 2;
+    expect(backtest.result.candles).toBe(candles);
+    // The two candles closed live in this test carry stored predictions.
+    expect(backtest.result.predictionsUsed).toBeGreaterThanOrEqual(1);
+    const first = CANDLES[200]!;
+    const holdQuantity = (1000 * (1 - 0.001)) / first.open;
+    expect(backtest.result.buyAndHold.finalEquity).toBeCloseTo(
+      holdQuantity * last.close * (1 - 0.001),
+      6,
+    );
+    const trades = (await get(`/backtests/${started.body.backtestId}/trades`)).body as {
+      fees: number;
+      entryTime: number;
+      exitTime: number;
+    }[];
+    expect(trades).toHaveLength(backtest.tradeCount);
+    expect(trades.every((trade) => trade.exitTime >= trade.entryTime && trade.fees > 0)).toBe(true);
+    expect(backtest.result.strategy.feesPaid).toBeCloseTo(
+      trades.reduce((sum, trade) => sum + trade.fees, 0),
+      6,
+    );
+    expect(backtest.equity.length).toBeGreaterThan(10);
+    expect(
+      (await send('post', '/backtests', { strategy: 'default', symbol: 'BTC', from: to, to: from }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await send('post', '/backtests', { strategy: 'nope', symbol: 'BTC', from, to })).status,
+    ).toBe(404);
+    expect((await get('/backtests/not-a-uuid')).status).toBe(400);
+  }, 60_000);
 
   it('answers bad input with 4xx', async () => {
     expect((await get('/signals/DOGE')).status).toBe(404);

@@ -5,6 +5,7 @@ import { ModelArtifactEntity } from '../models/model-artifact.entity';
 import { ModelVersionEntity } from '../models/model-version.entity';
 import { PredictionEntity } from '../models/prediction.entity';
 import { SentimentPointEntity } from '../sentiment/sentiment-point.entity';
+import { BacktestEntity } from '../strategy/backtest.entity';
 import { SignalEntity } from '../strategy/signal.entity';
 import { StrategyEntity } from '../strategy/strategy.entity';
 
@@ -19,4 +20,5 @@ export const ENTITIES = [
   PredictionEntity,
   StrategyEntity,
   SignalEntity,
+  BacktestEntity,
 ];

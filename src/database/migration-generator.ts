@@ -33,12 +33,18 @@ ${up.map((sql) => `    await queryRunner.query(${quote(sql)});`).join('\n')}
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-${[...down].reverse().map((sql) => `    await queryRunner.query(${quote(sql)});`).join('\n')}
+${[...down]
+  .reverse()
+  .map((sql) => `    await queryRunner.query(${quote(sql)});`)
+  .join('\n')}
   }
 }
 `;
   await mkdir(params.directory, { recursive: true });
-  const kebab = params.name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+  const kebab = params.name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .toLowerCase();
   const path = join(params.directory, `${timestamp}-${kebab}.ts`);
   await writeFile(path, body);
   return path;

@@ -64,6 +64,36 @@ export class PredictionsRepository {
     return rows.length;
   }
 
+  /**
+   * Live predictions of a market with candle time in [from, to], one per candle (the first one
+   * made): out of sample by construction, for backtests.
+   */
+  async forRange(
+    market: MarketKey,
+    from: number,
+    to: number,
+  ): Promise<Map<number, { openTime: number; predictedReturn: number; probabilityUp: number }>> {
+    const rows: { open_ms: string; predicted_return: number; probability_up: number }[] =
+      await this.dataSource.query(
+        `SELECT DISTINCT ON (open_time) (extract(epoch FROM open_time) * 1000)::bigint AS open_ms, predicted_return, probability_up
+         FROM predictions
+        WHERE exchange = $1 AND symbol = $2 AND interval = $3
+          AND open_time >= to_timestamp($4 / 1000.0) AND open_time <= to_timestamp($5 / 1000.0)
+        ORDER BY open_time, created_at`,
+        [market.exchange, market.symbol, market.interval, from, to],
+      );
+    return new Map(
+      rows.map((row) => [
+        Number(row.open_ms),
+        {
+          openTime: Number(row.open_ms),
+          predictedReturn: row.predicted_return,
+          probabilityUp: row.probability_up,
+        },
+      ]),
+    );
+  }
+
   /** MAE of the model and of persistence over its last `limit` realised predictions. */
   async liveAccuracy(modelVersionId: string, limit = 500): Promise<LiveAccuracy> {
     const rows: { count: string; mae: number | null; persistence_mae: number | null }[] =

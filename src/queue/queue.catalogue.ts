@@ -9,6 +9,7 @@ export enum QueueName {
   MarketData = 'market-data',
   Sentiment = 'sentiment',
   Training = 'training',
+  Backtests = 'backtests',
 }
 
 export enum JobName {
@@ -18,6 +19,7 @@ export enum JobName {
   SentimentPoll = 'sentiment-poll',
   TrainModel = 'train-model',
   RetrainModels = 'retrain-models',
+  RunBacktest = 'run-backtest',
 }
 
 export interface JobPayloads {
@@ -59,6 +61,7 @@ export interface JobPayloads {
     reason: string;
   };
   [JobName.RetrainModels]: Record<string, never>;
+  [JobName.RunBacktest]: { backtestId: string };
 }
 
 export interface BackfillResult {
@@ -119,6 +122,13 @@ export interface JobResults {
     checked: number;
     queued: { symbol: string; interval: string; jobId: string; why: string }[];
   };
+  [JobName.RunBacktest]: {
+    backtestId: string;
+    candles: number;
+    trades: number;
+    totalReturn: number;
+    buyAndHoldReturn: number;
+  };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -157,6 +167,10 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
     concurrency: 1,
     description: 'Social sentiment polling and history backfill (strict source rate limits)',
   },
+  [QueueName.Backtests]: {
+    concurrency: 1,
+    description: 'Strategy backtests over stored candles and predictions',
+  },
   [QueueName.Training]: {
     concurrency: 1,
     description: 'LSTM training and evaluation (CPU-bound: one at a time per worker)',
@@ -189,6 +203,11 @@ export const JOBS: Record<JobName, JobDefinition> = {
     queue: QueueName.Training,
     description: 'Trains, evaluates and registers an LSTM for one market; promotes it if it wins',
     options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...KEEP_FINISHED },
+  },
+  [JobName.RunBacktest]: {
+    queue: QueueName.Backtests,
+    description: 'Replays a strategy over a market and range with fees and stores the results',
+    options: { attempts: 2, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP_FINISHED },
   },
   [JobName.RetrainModels]: {
     queue: QueueName.Maintenance,

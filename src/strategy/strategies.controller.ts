@@ -1,5 +1,24 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { BacktestsService } from './backtests.service';
+import { BacktestDto, BacktestRunDto, CreateBacktestDto } from './dto/backtest.dto';
 import { Access } from '../auth/access.decorator';
 import {
   CreateStrategyDto,
@@ -15,7 +34,43 @@ import { StrategiesService } from './strategies.service';
 @ApiTags('strategies and signals')
 @Controller()
 export class StrategiesController {
-  constructor(private readonly strategies: StrategiesService) {}
+  constructor(
+    private readonly strategies: StrategiesService,
+    private readonly backtests: BacktestsService,
+  ) {}
+
+  @Post('backtests')
+  @HttpCode(202)
+  @Access('client')
+  @ApiOperation({
+    summary:
+      'Backtest a strategy over stored candles (and live predictions) with fees; follow GET /backtests/{id}',
+  })
+  @ApiAcceptedResponse({ type: BacktestRunDto })
+  runBacktest(@Body() body: CreateBacktestDto): Promise<BacktestRunDto> {
+    return this.backtests.create(body);
+  }
+
+  @Get('backtests/:id')
+  @Access('client')
+  @ApiOperation({ summary: 'A backtest: status, metrics next to buy-and-hold, equity curve' })
+  @ApiOkResponse({ type: BacktestDto })
+  backtest(@Param('id') id: string): Promise<BacktestDto> {
+    return this.backtests.get(id);
+  }
+
+  @Get('backtests/:id/trades')
+  @Access('client')
+  @ApiOperation({ summary: 'The trades of a backtest, in order' })
+  @ApiQuery({ name: 'offset', required: false, type: Number })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  backtestTrades(
+    @Param('id') id: string,
+    @Query('offset', new ParseIntPipe({ optional: true })) offset?: number,
+    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+  ): Promise<unknown[]> {
+    return this.backtests.trades(id, { offset, limit });
+  }
 
   @Get('signals/:symbol')
   @Access('public-read')

@@ -9,11 +9,32 @@ import {
   StrategyDto,
   UpdateStrategyDto,
 } from './dto/strategy.dto';
+import { BacktestsService } from './backtests.service';
+import { BacktestDto, BacktestRunDto, CreateBacktestDto } from './dto/backtest.dto';
 import { StrategiesService } from './strategies.service';
 
 @Resolver()
 export class StrategiesResolver {
-  constructor(private readonly service: StrategiesService) {}
+  constructor(
+    private readonly service: StrategiesService,
+    private readonly backtests: BacktestsService,
+  ) {}
+
+  @Mutation(() => BacktestRunDto, {
+    description: 'Backtest a strategy over stored candles with fees, in the background',
+  })
+  @Access('client')
+  runBacktest(@Args('input') input: CreateBacktestDto): Promise<BacktestRunDto> {
+    return this.backtests.create(input);
+  }
+
+  @Query(() => BacktestDto, {
+    description: 'A backtest: status, metrics next to buy-and-hold, equity curve',
+  })
+  @Access('client')
+  backtest(@Args('id') id: string): Promise<BacktestDto> {
+    return this.backtests.get(id);
+  }
 
   @Query(() => [SignalDto], {
     description: 'The latest decision of each active strategy for a market',

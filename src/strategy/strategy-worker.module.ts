@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ModelsModule } from '../models/models.module';
+import { RunBacktestProcessor } from './jobs/run-backtest.processor';
 import { LiveSignalsService } from './live/live-signals.service';
 import { StrategyModule } from './strategy.module';
 
 /** The worker side of strategies: live decisions. */
 @Module({
   imports: [StrategyModule, MarketDataModule, ModelsModule],
-  providers: [LiveSignalsService],
+  providers: [LiveSignalsService, RunBacktestProcessor],
 })
 export class StrategyWorkerModule {}

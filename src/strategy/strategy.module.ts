@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ModelsModule } from '../models/models.module';
 import { SentimentModule } from '../sentiment/sentiment.module';
+import { BacktestsService } from './backtests.service';
 import { SignalsRepository } from './signals.repository';
 import { StrategiesRepository } from './strategies.repository';
 import { StrategiesService } from './strategies.service';
@@ -10,7 +11,19 @@ import { StrategyEvaluator } from './strategy-evaluator';
 /** Strategies, signals and their evaluation; shared by every role. */
 @Module({
   imports: [MarketDataModule, ModelsModule, SentimentModule],
-  providers: [StrategiesRepository, SignalsRepository, StrategyEvaluator, StrategiesService],
-  exports: [StrategiesRepository, SignalsRepository, StrategyEvaluator, StrategiesService],
+  providers: [
+    StrategiesRepository,
+    SignalsRepository,
+    StrategyEvaluator,
+    StrategiesService,
+    BacktestsService,
+  ],
+  exports: [
+    StrategiesRepository,
+    SignalsRepository,
+    StrategyEvaluator,
+    StrategiesService,
+    BacktestsService,
+  ],
 })
 export class StrategyModule {}

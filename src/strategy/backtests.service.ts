@@ -1,0 +1,212 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ValidationException } from '../common/app.exception';
+import { parseTime } from '../common/time-param';
+import { MarketCatalogue, intervalMs } from '../market-data/market';
+import { CandlesRepository } from '../market-data/candles.repository';
+import { PredictionsRepository } from '../models/predictions.repository';
+import { JobName } from '../queue/queue.catalogue';
+import { QueueService } from '../queue/queue.service';
+import { runBacktest } from './engine/backtest';
+import { decide } from './engine/rule-evaluation';
+import { parseStrategyDefinition } from './engine/strategy-definition';
+import { computeStrategyInputs } from './engine/strategy-inputs';
+import { BacktestEntity } from './backtest.entity';
+import { BacktestDto, type CreateBacktestDto } from './dto/backtest.dto';
+import { StrategiesService, StrategyException } from './strategies.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_EQUITY_POINTS = 2000;
+/** Candles before `from` for the inputs to warm up (long averages, MACD). */
+const SEED_CANDLES = 1500;
+
+/** Backtests: requests, the job that runs them, and their results. */
+@Injectable()
+export class BacktestsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalogue: MarketCatalogue,
+    private readonly strategies: StrategiesService,
+    private readonly candles: CandlesRepository,
+    private readonly predictions: PredictionsRepository,
+    private readonly queues: QueueService,
+  ) {}
+
+  private get repo() {
+    return this.dataSource.getRepository(BacktestEntity);
+  }
+
+  async create(input: CreateBacktestDto): Promise<{ backtestId: string; jobId: string }> {
+    const strategy = await this.strategies.get(input.strategy);
+    const symbol = this.catalogue.resolveSymbol(input.symbol);
+    const interval = this.catalogue.resolveInterval(input.interval);
+    const from = parseTime(input.from, 'from');
+    const to = parseTime(input.to, 'to');
+    if (from >= to) {
+      throw new ValidationException([{ field: 'from', problem: 'must be before to' }]);
+    }
+    const fraction = input.fraction ?? 1;
+    const backtest = await this.repo.save(
+      this.repo.create({
+        strategyId: strategy.id,
+        exchange: this.catalogue.exchange,
+        symbol: this.catalogue.pair(symbol),
+        interval,
+        fromTime: new Date(from),
+        toTime: new Date(to),
+        params: {
+          startingCash: input.startingCash ?? 10_000,
+          feeRate: input.feeRate ?? 0.001,
+          slippage: input.slippage ?? 0,
+          sizing: fraction >= 1 ? { kind: 'all-in' } : { kind: 'fraction', fraction },
+        },
+        status: 'queued',
+      }),
+    );
+    const jobId = await this.queues.enqueue({
+      name: JobName.RunBacktest,
+      payload: { backtestId: backtest.id },
+      key: backtest.id,
+    });
+    await this.repo.update({ id: backtest.id }, { jobId });
+    return { backtestId: backtest.id, jobId };
+  }
+
+  private async find(id: string): Promise<BacktestEntity> {
+    if (!UUID.test(id)) {
+      throw new ValidationException([{ field: 'id', problem: 'must be a UUID' }]);
+    }
+    const backtest = await this.repo.findOne({ where: { id } });
+    if (!backtest) {
+      throw new StrategyException('NOT_FOUND', `No backtest ${id}`);
+    }
+    return backtest;
+  }
+
+  async get(id: string): Promise<BacktestDto> {
+    const backtest = await this.find(id);
+    const base =
+      this.catalogue.bases.find((b) => this.catalogue.pair(b) === backtest.symbol) ??
+      backtest.symbol;
+    return Object.assign(new BacktestDto(), {
+      id: backtest.id,
+      strategyId: backtest.strategyId,
+      symbol: base,
+      pair: backtest.symbol,
+      interval: backtest.interval,
+      from: backtest.fromTime,
+      to: backtest.toTime,
+      params: backtest.params,
+      status: backtest.status,
+      jobId: backtest.jobId,
+      result: backtest.result,
+      equity: backtest.equity,
+      error: backtest.error,
+      createdAt: backtest.createdAt,
+      finishedAt: backtest.finishedAt,
+      tradeCount: backtest.trades?.length ?? null,
+    });
+  }
+
+  async trades(id: string, params: { offset?: number; limit?: number }): Promise<unknown[]> {
+    const backtest = await this.find(id);
+    const offset = params.offset ?? 0;
+    return (backtest.trades ?? []).slice(offset, offset + (params.limit ?? 500));
+  }
+
+  /** The job: inputs over the seed and range, a decision per candle in range, the replay, the results. */
+  async run(id: string, onProgress?: (percent: number) => Promise<void>) {
+    const backtest = await this.repo.findOneOrFail({ where: { id } });
+    await this.repo.update({ id }, { status: 'running', error: null });
+    try {
+      const strategy = await this.strategies.get(backtest.strategyId);
+      const definition = parseStrategyDefinition(strategy.definition);
+      const market = {
+        exchange: backtest.exchange,
+        symbol: backtest.symbol,
+        interval: backtest.interval,
+      };
+      const step = intervalMs(market.interval);
+      const from = backtest.fromTime.getTime();
+      const to = backtest.toTime.getTime();
+      const seed = await this.candles.find({
+        ...market,
+        from: 0,
+        to: from - 1,
+        limit: SEED_CANDLES,
+        newest: true,
+      });
+      const range = await this.candles.find({
+        ...market,
+        from,
+        to,
+        limit: Math.floor((to - from) / step) + 1,
+      });
+      if (range.length < 2) {
+        throw new StrategyException(
+          'VALIDATION_FAILED',
+          `Only ${range.length} stored candles of ${market.symbol} ${market.interval} in the range`,
+        );
+      }
+      await onProgress?.(10);
+      const candles = [...seed, ...range];
+      const predictions = await this.predictions.forRange(market, from, to);
+      const inputs = computeStrategyInputs({ definition, candles, predictions });
+      await onProgress?.(40);
+      const decisions = range.map((_, i) => decide(definition, inputs, seed.length + i).action);
+      const params = backtest.params as {
+        startingCash: number;
+        feeRate: number;
+        slippage: number;
+        sizing: { kind: 'all-in' } | { kind: 'fraction'; fraction: number };
+      };
+      const result = runBacktest({
+        candles: range,
+        decisions,
+        startingCash: params.startingCash,
+        feeRate: params.feeRate,
+        slippage: params.slippage,
+        sizing: params.sizing,
+        stopLoss: definition.guards.stopLoss,
+        takeProfit: definition.guards.takeProfit,
+        cooldownCandles: definition.guards.cooldownCandles,
+        intervalMs: step,
+      });
+      await onProgress?.(90);
+      const every = Math.max(1, Math.ceil(result.equity.length / MAX_EQUITY_POINTS));
+      const equity = result.equity
+        .filter((_, i) => i % every === 0 || i === result.equity.length - 1)
+        .map((p) => [p.time, p.equity] as [number, number]);
+      await this.repo.update(
+        { id },
+        {
+          status: 'completed',
+          result: {
+            strategy: result.metrics,
+            buyAndHold: result.buyAndHold,
+            candles: range.length,
+            predictionsUsed: predictions.size,
+            strategyVersion: strategy.version,
+          } as never,
+          trades: result.trades as never,
+          equity: equity as never,
+          finishedAt: new Date(),
+        },
+      );
+      return {
+        backtestId: id,
+        candles: range.length,
+        trades: result.trades.length,
+        totalReturn: result.metrics.totalReturn,
+        buyAndHoldReturn: result.buyAndHold.totalReturn,
+      };
+    } catch (error) {
+      await this.repo.update(
+        { id },
+        { status: 'failed', error: (error as Error).message, finishedAt: new Date() },
+      );
+      throw error;
+    }
+  }
+}

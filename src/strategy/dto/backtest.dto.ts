@@ -1,0 +1,106 @@
+import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { GraphQLJSON } from 'graphql-scalars';
+
+@InputType('CreateBacktestInput')
+export class CreateBacktestDto {
+  @ApiProperty({ example: 'default', description: 'Strategy name (its active version) or id' })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(80)
+  strategy!: string;
+  @ApiProperty({ example: 'BTC' })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+  @ApiPropertyOptional({ example: '1h' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+  @ApiProperty({ example: '2022-01-01' }) @Field() @IsString() @MaxLength(40) from!: string;
+  @ApiProperty({ example: '2022-12-31T23:00:00Z' }) @Field() @IsString() @MaxLength(40) to!: string;
+  @ApiPropertyOptional({ default: 10000 })
+  @Field(() => Float, { nullable: true })
+  @IsOptional()
+  @IsNumber()
+  @Min(1)
+  @Max(1e12)
+  startingCash?: number;
+  @ApiPropertyOptional({ default: 0.001, description: 'Fee per side' })
+  @Field(() => Float, { nullable: true })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(0.1)
+  feeRate?: number;
+  @ApiPropertyOptional({ default: 0 })
+  @Field(() => Float, { nullable: true })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(0.1)
+  slippage?: number;
+  @ApiPropertyOptional({ default: 1, description: 'Share of equity per entry (1 = all-in)' })
+  @Field(() => Float, { nullable: true })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  fraction?: number;
+}
+
+@ObjectType('BacktestRun')
+export class BacktestRunDto {
+  @ApiProperty() @Field() backtestId!: string;
+  @ApiProperty() @Field() jobId!: string;
+}
+
+@ObjectType('Backtest')
+export class BacktestDto {
+  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field() strategyId!: string;
+  @ApiProperty() @Field() symbol!: string;
+  @ApiProperty() @Field() pair!: string;
+  @ApiProperty() @Field() interval!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() from!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() to!: Date;
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @Field(() => GraphQLJSON)
+  params!: Record<string, unknown>;
+  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) @Field() status!: string;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  jobId!: string | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'strategy and buyAndHold metrics',
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  result!: Record<string, unknown> | null;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'array', items: { type: 'number' } },
+    nullable: true,
+    description: '[time, equity] pairs',
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  equity!: [number, number][] | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Int, { nullable: true })
+  tradeCount!: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+}
