@@ -27,6 +27,10 @@ import { SIGNAL_CREATED } from '../strategy-events';
 export class LiveSignalsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(LiveSignalsService.name);
   private readonly queues = new Map<string, Promise<void>>();
+  private activeCache?: {
+    at: number;
+    strategies: { id: string; name: string; version: number; definition: StrategyDefinition }[];
+  };
 
   constructor(
     private readonly redis: RedisService,
@@ -62,13 +66,29 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     this.queues.set(key, next);
   }
 
+  /** Active strategies, parsed, re-read at most every 5 s (a new version takes effect within 5 s). */
+  private async activeStrategies(): Promise<
+    { id: string; name: string; version: number; definition: StrategyDefinition }[]
+  > {
+    if (!this.activeCache || Date.now() - this.activeCache.at > 5000) {
+      const strategies = (await this.strategies.active()).map((strategy) => ({
+        id: strategy.id,
+        name: strategy.name,
+        version: strategy.version,
+        definition: parseStrategyDefinition(strategy.definition),
+      }));
+      this.activeCache = { at: Date.now(), strategies };
+    }
+    return this.activeCache.strategies;
+  }
+
   private async onCandle(market: MarketKey, symbol: string, openTime: number): Promise<void> {
     if (market.exchange !== this.catalogue.exchange) {
       return;
     }
     const hasModel = (await this.versions.production(market)) !== null;
-    for (const strategy of await this.strategies.active()) {
-      const definition = parseStrategyDefinition(strategy.definition);
+    for (const strategy of await this.activeStrategies()) {
+      const { definition } = strategy;
       if (!needsModel(definition) || !hasModel) {
         await this.decide({ strategy, definition, market, symbol, openTime, prediction: null });
       }
@@ -76,8 +96,8 @@ export class LiveSignalsService implements OnApplicationBootstrap {
   }
 
   private async onPrediction(market: MarketKey, prediction: CachedPrediction): Promise<void> {
-    for (const strategy of await this.strategies.active()) {
-      const definition = parseStrategyDefinition(strategy.definition);
+    for (const strategy of await this.activeStrategies()) {
+      const { definition } = strategy;
       if (needsModel(definition)) {
         await this.decide({
           strategy,
