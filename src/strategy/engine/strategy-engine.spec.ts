@@ -175,6 +175,13 @@ describe('backtests', () => {
     expect(result.metrics.feesPaid).toBeCloseTo(2.0989, 10);
     expect(result.metrics.exposure).toBeCloseTo(2 / 5, 12);
     expect(result.metrics.winRate).toBe(1);
+    // Sharpe and Sortino from the hourly equity returns, annualised by sqrt(8,766 hours a year).
+    const returns = [0, 0.04895, 1098.9 / 1048.95 - 1, 1097.8011 / 1098.9 - 1, 0];
+    const mean = returns.reduce((a, b) => a + b, 0) / 5;
+    const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / 5);
+    const downside = Math.sqrt((1097.8011 / 1098.9 - 1) ** 2 / 5);
+    expect(result.metrics.sharpe).toBeCloseTo((mean / std) * Math.sqrt(8766), 6);
+    expect(result.metrics.sortino).toBeCloseTo((mean / downside) * Math.sqrt(8766), 6);
     // Buy and hold: 9.99 BTC from candle 0's open, sold at the last close (100) less 0.1%.
     expect(result.buyAndHold.finalEquity).toBeCloseTo(998.001, 9);
     expect(result.buyAndHold.feesPaid).toBeCloseTo(1.999, 9);
