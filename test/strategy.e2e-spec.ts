@@ -275,6 +275,48 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     expect((await get('/backtests/not-a-uuid')).status).toBe(400);
   }, 60_000);
 
+  it('makes walk-forward predictions for a past range, each block from a model trained only before it', async () => {
+    const started = await send('post', '/backtests', {
+      strategy: 'default',
+      symbol: 'BTC',
+      from: new Date(CANDLES[400]!.openTime).toISOString(),
+      to: new Date(CANDLES[CANDLES.length - 1]!.openTime).toISOString(),
+      retrainEvery: 300,
+      modelParams: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
+    });
+    expect(started.status).toBe(202);
+    const backtest = await eventually(
+      async () => {
+        const body = (await get(`/backtests/${started.body.backtestId}`)).body;
+        if (body.status === 'failed') {
+          throw new Error(body.error);
+        }
+        return body.status === 'completed' ? body : undefined;
+      },
+      { what: 'the walk-forward backtest', timeoutMs: 60_000 },
+    );
+    const blocks = backtest.result.walkForwardBlocks as {
+      trainedThrough: number;
+      predictsFrom: number;
+      predictsTo: number;
+    }[];
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) {
+      expect(block.trainedThrough).toBeLessThan(block.predictsFrom);
+    }
+    expect(blocks[0]!.predictsFrom).toBe(CANDLES[400]!.openTime);
+    expect(backtest.result.predictionsGenerated).toBe(CANDLES.length - 400);
+    const invalid = await send('post', '/backtests', {
+      strategy: 'default',
+      symbol: 'BTC',
+      from: '2022-09-01',
+      to: '2022-09-10',
+      modelParams: { units: 0 },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.details[0].field).toBe('modelParams.units');
+  }, 90_000);
+
   it('answers bad input with 4xx', async () => {
     expect((await get('/signals/DOGE')).status).toBe(404);
     expect((await get('/signals/BTC/history', { action: 'MAYBE' })).status).toBe(400);

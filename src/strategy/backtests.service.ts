@@ -5,12 +5,18 @@ import { ValidationException } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
 import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { CandlesRepository } from '../market-data/candles.repository';
+import { ModelParamsError, resolveModelParams } from '../models/engine/lstm-model';
+import {
+  walkForwardPredictions,
+  type WalkForwardBlock,
+} from '../models/engine/walk-forward-predictions';
 import { PredictionsRepository } from '../models/predictions.repository';
+import { TensorFlowProvider } from '../models/tensorflow.provider';
 import { JobName } from '../queue/queue.catalogue';
 import { QueueService } from '../queue/queue.service';
 import { runBacktest } from './engine/backtest';
 import { decide } from './engine/rule-evaluation';
-import { parseStrategyDefinition } from './engine/strategy-definition';
+import { needsModel, parseStrategyDefinition } from './engine/strategy-definition';
 import { computeStrategyInputs } from './engine/strategy-inputs';
 import { BacktestEntity } from './backtest.entity';
 import { BacktestDto, type CreateBacktestDto } from './dto/backtest.dto';
@@ -31,6 +37,7 @@ export class BacktestsService {
     private readonly candles: CandlesRepository,
     private readonly predictions: PredictionsRepository,
     private readonly queues: QueueService,
+    private readonly tensorflow: TensorFlowProvider,
   ) {}
 
   private get repo() {
@@ -47,6 +54,20 @@ export class BacktestsService {
       throw new ValidationException([{ field: 'from', problem: 'must be before to' }]);
     }
     const fraction = input.fraction ?? 1;
+    let modelParams: Record<string, number>;
+    try {
+      modelParams = { ...resolveModelParams({ epochs: 10, ...input.modelParams }) };
+    } catch (error) {
+      if (error instanceof ModelParamsError) {
+        throw new ValidationException(
+          error.problems.map((p) => ({
+            field: p.field.replace(/^params/, 'modelParams'),
+            problem: p.problem,
+          })),
+        );
+      }
+      throw error;
+    }
     const backtest = await this.repo.save(
       this.repo.create({
         strategyId: strategy.id,
@@ -60,6 +81,9 @@ export class BacktestsService {
           feeRate: input.feeRate ?? 0.001,
           slippage: input.slippage ?? 0,
           sizing: fraction >= 1 ? { kind: 'all-in' } : { kind: 'fraction', fraction },
+          walkForward: input.walkForward ?? true,
+          retrainEvery: input.retrainEvery ?? 720,
+          modelParams,
         },
         status: 'queued',
       }),
@@ -151,7 +175,45 @@ export class BacktestsService {
       }
       await onProgress?.(10);
       const candles = [...seed, ...range];
-      const predictions = await this.predictions.forRange(market, from, to);
+      const predictions: Map<
+        number,
+        { openTime: number; predictedReturn: number; probabilityUp: number }
+      > = await this.predictions.forRange(market, from, to);
+      const stored = predictions.size;
+      const options = backtest.params as {
+        walkForward?: boolean;
+        retrainEvery?: number;
+        modelParams?: Record<string, number>;
+      };
+      let blocks: WalkForwardBlock[] = [];
+      if (needsModel(definition) && options.walkForward !== false && stored < range.length / 2) {
+        // Not enough live predictions for the range: make them walk-forward, for the past.
+        const history = await this.candles.find({
+          ...market,
+          from: 0,
+          to: from - 1,
+          limit: 35_040,
+          newest: true,
+        });
+        const all = [...history, ...range];
+        const { tf } = await this.tensorflow.get();
+        const generated = await walkForwardPredictions({
+          tf,
+          candles: all,
+          start: history.length,
+          intervalMs: step,
+          modelParams: resolveModelParams(options.modelParams),
+          retrainEvery: options.retrainEvery ?? 720,
+          trainingCandles: 35_040,
+          onBlock: (done, total) => onProgress?.(10 + Math.round((done / total) * 30)),
+        });
+        blocks = generated.blocks;
+        for (const [openTime, prediction] of generated.predictions) {
+          if (!predictions.has(openTime)) {
+            predictions.set(openTime, prediction);
+          }
+        }
+      }
       const inputs = computeStrategyInputs({ definition, candles, predictions });
       await onProgress?.(40);
       const decisions = range.map((_, i) => decide(definition, inputs, seed.length + i).action);
@@ -187,6 +249,9 @@ export class BacktestsService {
             buyAndHold: result.buyAndHold,
             candles: range.length,
             predictionsUsed: predictions.size,
+            predictionsStored: stored,
+            predictionsGenerated: predictions.size - stored,
+            walkForwardBlocks: blocks,
             strategyVersion: strategy.version,
           } as never,
           trades: result.trades as never,

@@ -1,6 +1,17 @@
 import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
 
 @InputType('CreateBacktestInput')
@@ -46,6 +57,37 @@ export class CreateBacktestDto {
   @Min(0)
   @Max(0.1)
   slippage?: number;
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      'When the strategy reads the model and stored live predictions do not cover the range: train models walk-forward (each only on candles before the block it predicts)',
+  })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  walkForward?: boolean;
+
+  @ApiPropertyOptional({
+    default: 720,
+    description: 'Candles per walk-forward block (a model is trained for each)',
+  })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(24)
+  @Max(100_000)
+  retrainEvery?: number;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'Model parameters of the walk-forward models (defaults, 10 epochs)',
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  @IsOptional()
+  @IsObject()
+  modelParams?: Record<string, number>;
+
   @ApiPropertyOptional({ default: 1, description: 'Share of equity per entry (1 = all-in)' })
   @Field(() => Float, { nullable: true })
   @IsOptional()

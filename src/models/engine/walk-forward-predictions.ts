@@ -1,0 +1,100 @@
+import type { Candle } from '../../market-data/candle';
+import { buildDataset } from './dataset';
+import { normalCdf } from './evaluation';
+import { DEFAULT_FEATURES, featureSeedCandles } from './features';
+import { disposeModel, predictScaled, type ModelParams } from './lstm-model';
+import type { TensorFlow } from './tf-backend';
+import { minimumCandles, runTraining } from './training-pipeline';
+
+export interface GeneratedPrediction {
+  openTime: number;
+  predictedReturn: number;
+  probabilityUp: number;
+}
+
+export interface WalkForwardBlock {
+  /** Open time of the last candle the block's model was trained on. */
+  trainedThrough: number;
+  /** Open times of the first and last candle it predicted at. */
+  predictsFrom: number;
+  predictsTo: number;
+}
+
+/**
+ * Predictions at every candle from `start` on, made the way the live service makes them but for
+ * the past: the range is cut into blocks of `retrainEvery` candles; each block's model is trained
+ * only on candles before the block (at most `trainingCandles` of them) and predicts inside it.
+ * No prediction comes from a model that saw the candle it predicts at (or any later one).
+ */
+export async function walkForwardPredictions(params: {
+  tf: TensorFlow;
+  candles: readonly Candle[];
+  start: number;
+  intervalMs: number;
+  modelParams: ModelParams;
+  retrainEvery: number;
+  trainingCandles: number;
+  onBlock?: (done: number, total: number) => Promise<void> | void;
+}): Promise<{ predictions: Map<number, GeneratedPrediction>; blocks: WalkForwardBlock[] }> {
+  const { candles, modelParams } = params;
+  const predictions = new Map<number, GeneratedPrediction>();
+  const blocks: WalkForwardBlock[] = [];
+  const total = Math.ceil((candles.length - params.start) / params.retrainEvery);
+  for (
+    let blockStart = params.start, index = 0;
+    blockStart < candles.length;
+    blockStart += params.retrainEvery, index++
+  ) {
+    const blockEnd = Math.min(candles.length, blockStart + params.retrainEvery);
+    const history = candles.slice(Math.max(0, blockStart - params.trainingCandles), blockStart);
+    if (history.length >= minimumCandles(modelParams)) {
+      const outcome = await runTraining({
+        tf: params.tf,
+        candles: history,
+        intervalMs: params.intervalMs,
+        features: DEFAULT_FEATURES,
+        params: modelParams,
+        walkForwardFolds: 0,
+      });
+      try {
+        const contextStart = Math.max(
+          0,
+          blockStart - featureSeedCandles(params.intervalMs) - modelParams.lookback,
+        );
+        const dataset = buildDataset({
+          candles: candles.slice(contextStart, blockEnd),
+          intervalMs: params.intervalMs,
+          features: outcome.trained.features,
+          lookback: modelParams.lookback,
+          horizon: 0,
+        });
+        const first = candles[blockStart]!.openTime;
+        const samples = dataset.samples.filter((sample) => sample.openTime >= first);
+        const returns = predictScaled(
+          params.tf,
+          outcome.trained.model,
+          outcome.trained.scaler,
+          dataset,
+          samples,
+        );
+        samples.forEach((sample, i) => {
+          const predictedReturn = returns[i] ?? 0;
+          predictions.set(sample.openTime, {
+            openTime: sample.openTime,
+            predictedReturn,
+            probabilityUp: normalCdf(predictedReturn / outcome.trained.residualStd),
+          });
+        });
+        blocks.push({
+          trainedThrough: outcome.dataTo,
+          predictsFrom: first,
+          predictsTo: candles[blockEnd - 1]!.openTime,
+        });
+      } finally {
+        disposeModel(outcome.trained.model);
+      }
+    }
+    await params.onBlock?.(index + 1, total);
+  }
+  return { predictions, blocks };
+}
