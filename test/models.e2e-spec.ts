@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
+import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
@@ -269,6 +270,31 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     }[];
     expect(failed.find((m) => m.jobId === jobId)?.error).toMatch(/cancelled/i);
   }, 60_000);
+
+  it('adds sentiment to the inputs when a series covers the training candles, and still serves', async () => {
+    const imported = await t.app
+      .get(FearGreedImportService)
+      .import(join(__dirname, 'fixtures', 'sentiment', 'fear-greed-2022-08-15_2022-10-01.csv'));
+    expect(imported.inserted).toBe(48);
+    const { result } = await trainedJob();
+    const model = (await get(`/models/${result.modelVersionId}`)).body as {
+      features: string[];
+      params: Record<string, unknown>;
+    };
+    expect(model.features).toContain('sentiment');
+    expect(model.params.sentimentSource).toBe('fear-greed');
+    if (result.status === 'candidate') {
+      expect((await post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
+    }
+    const prediction = await eventually(
+      async () => {
+        const body = (await get('/predict/BTC')).body;
+        return body.model?.versionId === result.modelVersionId ? body : undefined;
+      },
+      { what: 'a prediction of the model with sentiment', timeoutMs: 20_000 },
+    );
+    expect(Number.isFinite(prediction.predictedReturn)).toBe(true);
+  }, 120_000);
 
   it('refuses bad input with 4xx naming the field', async () => {
     const bad = await post('/admin/models/train', {

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
+import { SentimentModule } from '../sentiment/sentiment.module';
+import { ModelSentiment } from './model-sentiment';
 import { RetrainModelsProcessor } from './jobs/retrain-models.processor';
 import { TrainModelProcessor } from './jobs/train-model.processor';
 import { LivePredictionsService } from './live/live-predictions.service';
@@ -8,8 +10,14 @@ import { TrainingService } from './training.service';
 
 /** The worker side of models: training jobs and live predictions. */
 @Module({
-  imports: [ModelsModule, MarketDataModule],
-  providers: [TrainingService, TrainModelProcessor, RetrainModelsProcessor, LivePredictionsService],
+  imports: [ModelsModule, MarketDataModule, SentimentModule],
+  providers: [
+    TrainingService,
+    TrainModelProcessor,
+    RetrainModelsProcessor,
+    LivePredictionsService,
+    ModelSentiment,
+  ],
   exports: [TrainingService, LivePredictionsService],
 })
 export class ModelsWorkerModule {}

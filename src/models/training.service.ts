@@ -8,7 +8,8 @@ import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
 import { buildDataset } from './engine/dataset';
 import { metricsOf } from './engine/evaluation';
-import { DEFAULT_FEATURES } from './engine/features';
+import { DEFAULT_FEATURES, type FeatureName } from './engine/features';
+import { ModelSentiment } from './model-sentiment';
 import {
   disposeModel,
   loadModel,
@@ -44,6 +45,7 @@ export class TrainingService {
     private readonly versions: ModelVersionsRepository,
     private readonly tensorflow: TensorFlowProvider,
     private readonly redis: RedisService,
+    private readonly sentiment: ModelSentiment,
   ) {}
 
   marketOf(symbol: string, interval: string): MarketKey {
@@ -60,16 +62,25 @@ export class TrainingService {
   }): Promise<TrainModelResult> {
     const modelParams = resolveModelParams(params.params);
     const market = this.marketOf(params.symbol, params.interval);
+    const candles = await this.trainingCandles(market);
+    // Sentiment joins the inputs when a series covers the training candles (see ModelSentiment).
+    const sentiment = await this.sentiment.column({
+      symbol: params.symbol,
+      candles,
+      intervalMs: intervalMs(market.interval),
+    });
+    const features: FeatureName[] = sentiment
+      ? [...DEFAULT_FEATURES, 'sentiment']
+      : [...DEFAULT_FEATURES];
     const version = await this.versions.startTraining({
       market,
-      params: { ...modelParams },
-      features: [...DEFAULT_FEATURES],
+      params: { ...modelParams, ...(sentiment ? { sentimentSource: sentiment.source } : {}) },
+      features,
       jobId: params.jobId,
     });
     const started = Date.now();
     try {
       const { tf, backend } = await this.tensorflow.get();
-      const candles = await this.trainingCandles(market);
       this.logger.log(
         `Training model ${version.id} for ${market.symbol} ${market.interval} on ${candles.length} candles (${backend} backend)`,
       );
@@ -77,7 +88,8 @@ export class TrainingService {
         tf,
         candles,
         intervalMs: intervalMs(market.interval),
-        features: DEFAULT_FEATURES,
+        features,
+        sentiment: sentiment?.values,
         params: modelParams,
         walkForwardFolds: 3,
         walkForwardEpochs: 3,
@@ -216,12 +228,23 @@ export class TrainingService {
       if (stored.params.horizon !== outcome.trained.params.horizon) {
         return undefined;
       }
+      const source = (await this.versions.find(versionId))?.params.sentimentSource;
+      const sentiment = stored.features.includes('sentiment')
+        ? await this.sentiment.column({
+            symbol: params.market.symbol,
+            candles,
+            intervalMs: intervalMs(params.market.interval),
+            minCoverage: 0,
+            source: typeof source === 'string' ? source : undefined,
+          })
+        : undefined;
       const dataset = buildDataset({
         candles,
         intervalMs: intervalMs(params.market.interval),
         features: stored.features,
         lookback: stored.params.lookback,
         horizon: stored.params.horizon,
+        sentiment: sentiment?.values,
       });
       const test = dataset.samples.filter(
         (sample) => sample.openTime >= testFrom && sample.openTime <= testTo,

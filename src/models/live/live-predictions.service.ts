@@ -16,6 +16,7 @@ import { RedisService } from '../../redis/redis.service';
 import { disposeModel, loadModel, type TrainedModel } from '../engine/lstm-model';
 import { predictLatest, predictionWindow } from '../engine/training-pipeline';
 import { MODEL_PROMOTED, PREDICTION_UPDATED, type ModelPromotedEvent } from '../model-events';
+import { ModelSentiment } from '../model-sentiment';
 import { ModelVersionsRepository } from '../model-versions.repository';
 import { PredictionsRepository } from '../predictions.repository';
 import { TensorFlowProvider } from '../tensorflow.provider';
@@ -25,6 +26,8 @@ interface MarketState {
   symbol: string;
   loaded?: {
     versionId: string;
+    /** The sentiment series the model was trained on, if any. */
+    sentimentSource?: string;
     trained: TrainedModel;
     trainedAt: number | null;
     metrics: Record<string, unknown> | null;
@@ -57,6 +60,7 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     private readonly cache: PredictionCache,
     private readonly tensorflow: TensorFlowProvider,
     private readonly queues: QueueService,
+    private readonly sentiment: ModelSentiment,
   ) {}
 
   /** Configured markets that get models. */
@@ -210,6 +214,10 @@ export class LivePredictionsService implements OnApplicationBootstrap {
         trained,
         trainedAt: production.trainedAt?.getTime() ?? null,
         metrics: production.metrics,
+        sentimentSource:
+          typeof production.params.sentimentSource === 'string'
+            ? production.params.sentimentSource
+            : undefined,
       };
       this.logger.log(
         `Loaded production model ${production.id} for ${market.symbol} ${market.interval}`,
@@ -222,7 +230,22 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       count: predictionWindow(loaded.trained, step),
       to: openTime,
     });
-    const prediction = predictLatest({ tf, trained: loaded.trained, candles, intervalMs: step });
+    const sentiment = loaded.trained.features.includes('sentiment')
+      ? await this.sentiment.column({
+          symbol,
+          candles,
+          intervalMs: step,
+          minCoverage: 0,
+          source: loaded.sentimentSource,
+        })
+      : undefined;
+    const prediction = predictLatest({
+      tf,
+      trained: loaded.trained,
+      candles,
+      intervalMs: step,
+      sentiment: sentiment?.values,
+    });
     if (!prediction || prediction.openTime !== openTime) {
       return; // A gap in the window: no honest prediction at this candle.
     }
