@@ -35,9 +35,18 @@ export class TensorFlowProvider {
     await this.redis.client.set(this.key, JSON.stringify(reported));
   }
 
+  private reportedCache?: { at: number; value: ReportedBackend | null };
+
+  /** What a worker last reported, read from Redis at most every 10 s (liveness stays cheap). */
   async reported(): Promise<ReportedBackend | null> {
-    const value = await this.redis.client.get(this.key).catch(() => null);
-    return value ? (JSON.parse(value) as ReportedBackend) : null;
+    if (!this.reportedCache || Date.now() - this.reportedCache.at > 10_000) {
+      const value = await this.redis.client.get(this.key).catch(() => null);
+      this.reportedCache = {
+        at: Date.now(),
+        value: value ? (JSON.parse(value) as ReportedBackend) : null,
+      };
+    }
+    return this.reportedCache.value;
   }
 
   async get(): Promise<LoadedTensorFlow> {
