@@ -25,6 +25,7 @@ import {
 } from '../src/strategy/engine/strategy-definition';
 import { computeStrategyInputs } from '../src/strategy/engine/strategy-inputs';
 import { SIGNAL_CREATED } from '../src/strategy/strategy-events';
+import { dropScratchDatabase, scratchDatabaseUrl } from './bench-server';
 
 /**
  * `npm run bench:backtest`:
@@ -134,8 +135,7 @@ async function liveBench(): Promise<void> {
       },
     ],
   });
-  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  url.pathname = `/${database}`;
+  const url = new URL(scratchDatabaseUrl(database));
   const config = AppConfig.fromEnv({
     ...process.env,
     DATABASE_URL: url.toString(),
@@ -262,12 +262,7 @@ async function liveBench(): Promise<void> {
     publisher.disconnect();
     await app?.close();
     await sim.close();
-    const admin = new URL(url.toString());
-    admin.pathname = '/postgres';
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await client.end();
+    await dropScratchDatabase(database);
   }
 }
 

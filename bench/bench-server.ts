@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -42,4 +43,19 @@ export async function startServer(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${script} did not answer within 60 s`);
+}
+
+/** The URL of a scratch database `name` on the server of DATABASE_URL (created by the service at start). */
+export function scratchDatabaseUrl(name: string): string {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a scratch database, whoever is still connected. */
+export async function dropScratchDatabase(name: string): Promise<void> {
+  const client = new Client({ connectionString: scratchDatabaseUrl('postgres') });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.end();
 }

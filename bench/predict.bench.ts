@@ -4,7 +4,6 @@ import { NestFactory } from '@nestjs/core';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import pino from 'pino';
 import { AppModule } from '../src/app.module';
 import { AppConfig } from '../src/config/app-config';
@@ -16,7 +15,7 @@ import { TrainingService } from '../src/models/training.service';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
-import { startServer } from './bench-server';
+import { dropScratchDatabase, scratchDatabaseUrl, startServer } from './bench-server';
 
 /**
  * `npm run bench:predict`, each figure next to a reference measured in the same run:
@@ -40,19 +39,6 @@ const HOUR_MS = 3_600_000;
 const RUN = `cft_bench_${Date.now().toString(36)}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function scratchUrl(name: string): string {
-  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const client = new Client({ connectionString: scratchUrl('postgres') });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -65,7 +51,7 @@ async function httpBench(): Promise<void> {
     const full = await startServer('src/main.js', {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
-      DATABASE_URL: scratchUrl(database),
+      DATABASE_URL: scratchDatabaseUrl(database),
       REDIS_PREFIX: database,
       ADMIN_API_KEY: adminKey,
       LOG_LEVEL: 'info',
@@ -160,7 +146,7 @@ async function httpBench(): Promise<void> {
   } finally {
     servers.forEach((child) => child.kill('SIGTERM'));
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await dropDatabase(database);
+    await dropScratchDatabase(database);
   }
 }
 
@@ -182,7 +168,7 @@ async function liveBench(): Promise<void> {
   });
   const config = AppConfig.fromEnv({
     ...process.env,
-    DATABASE_URL: scratchUrl(database),
+    DATABASE_URL: scratchDatabaseUrl(database),
     REDIS_PREFIX: database,
     LOG_LEVEL: 'warn',
     SYMBOLS: 'BTC',
@@ -289,7 +275,7 @@ async function liveBench(): Promise<void> {
     subscriber.disconnect();
     await app?.close();
     await sim.close();
-    await dropDatabase(database);
+    await dropScratchDatabase(database);
   }
 }
 

@@ -7,3 +7,16 @@ export function uuidPipe(field: string): ParseUUIDPipe {
     exceptionFactory: () => new ValidationException([{ field, problem: 'must be a UUID' }]),
   });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** The same check for service methods that GraphQL reaches too (no pipe there): a 400 naming the field. */
+export function assertUuid(value: string, field: string): void {
+  if (!UUID.test(value)) {
+    throw new ValidationException([{ field, problem: 'must be a UUID' }]);
+  }
+}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppException, ValidationException } from '../common/app.exception';
+import { assertUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { parseDuration } from '../config/config.schema';
 import { MarketCatalogue } from '../market-data/market';
@@ -17,8 +18,6 @@ import { ModelVersionsRepository } from './model-versions.repository';
 import { ModelDto, PredictionDto, type ModelsQueryDto, type TrainModelDto } from './dto/models.dto';
 
 export class ModelsException extends AppException {}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Models as admins and clients see them: training requests, the registry, promotion, predictions. */
 @Injectable()
@@ -117,11 +116,7 @@ export class ModelsService {
   }
 
   private async version(id: string): Promise<ModelVersionEntity> {
-    if (!UUID.test(id)) {
-      throw new ModelsException('VALIDATION_FAILED', 'id is not a model version id', [
-        { field: 'id', problem: 'must be a UUID' },
-      ]);
-    }
+    assertUuid(id, 'id');
     const version = await this.versions.find(id);
     if (!version) {
       throw new ModelsException('NOT_FOUND', `No model version ${id}`);

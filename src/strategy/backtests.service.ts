@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ValidationException } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
+import { assertUuid } from '../common/uuid.pipe';
 import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { ModelParamsError, resolveModelParams } from '../models/engine/lstm-model';
@@ -22,7 +23,6 @@ import { BacktestEntity } from './backtest.entity';
 import { BacktestDto, type CreateBacktestDto } from './dto/backtest.dto';
 import { StrategiesService, StrategyException } from './strategies.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_EQUITY_POINTS = 2000;
 /** Candles before `from` for the inputs to warm up (long averages, MACD). */
 const SEED_CANDLES = 1500;
@@ -98,9 +98,7 @@ export class BacktestsService {
   }
 
   private async find(id: string): Promise<BacktestEntity> {
-    if (!UUID.test(id)) {
-      throw new ValidationException([{ field: 'id', problem: 'must be a UUID' }]);
-    }
+    assertUuid(id, 'id');
     const backtest = await this.repo.findOne({ where: { id } });
     if (!backtest) {
       throw new StrategyException('NOT_FOUND', `No backtest ${id}`);

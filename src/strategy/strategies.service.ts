@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppException, ValidationException } from '../common/app.exception';
 import { MAX_TIME_MS, parseTime } from '../common/time-param';
+import { assertUuid, isUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { MarketCatalogue } from '../market-data/market';
 import { PredictionCache } from '../models/live/prediction.cache';
@@ -27,7 +28,6 @@ import { StrategyEvaluator } from './strategy-evaluator';
 
 export class StrategyException extends AppException {}
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME = /^[a-z0-9][a-z0-9-]{0,79}$/;
 
 /** Strategies (versioned rules), their live signals and dry runs. */
@@ -78,7 +78,7 @@ export class StrategiesService implements OnApplicationBootstrap {
   }
 
   private async strategy(idOrName: string): Promise<StrategyEntity> {
-    if (!UUID.test(idOrName) && !NAME.test(idOrName)) {
+    if (!isUuid(idOrName) && !NAME.test(idOrName)) {
       throw new ValidationException([
         {
           field: 'strategy',
@@ -86,7 +86,7 @@ export class StrategiesService implements OnApplicationBootstrap {
         },
       ]);
     }
-    const found = UUID.test(idOrName)
+    const found = isUuid(idOrName)
       ? await this.strategies.find(idOrName)
       : await this.strategies.findActiveByName(idOrName);
     if (!found) {
@@ -113,9 +113,7 @@ export class StrategiesService implements OnApplicationBootstrap {
 
   async update(id: string, input: UpdateStrategyDto): Promise<StrategyDto> {
     const definition = this.definition(input.definition);
-    if (!UUID.test(id)) {
-      throw new ValidationException([{ field: 'id', problem: 'must be a UUID' }]);
-    }
+    assertUuid(id, 'id');
     const version = await this.strategies.newVersion(id, definition, input.description);
     if (!version) {
       throw new StrategyException('NOT_FOUND', `No strategy ${id}`);

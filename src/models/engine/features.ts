@@ -69,7 +69,7 @@ export function computeFeatures(params: {
           column[i] = (candle.high - candle.low) / candle.close;
           break;
         case 'volumeZScore':
-          column[i] = i + 1 >= VOLUME_WINDOW ? volumeZScore(candles, i) : null;
+          column[i] = i + 1 >= VOLUME_WINDOW ? volumeZScore(candles, i, VOLUME_WINDOW) : null;
           break;
         case 'rsi': {
           const value = rsi!.columns.value![i] ?? null;
@@ -101,16 +101,17 @@ export function computeFeatures(params: {
   return columns;
 }
 
-function volumeZScore(candles: readonly Candle[], end: number): number {
+/** How unusual candle `end`'s volume is against the `window` candles ending with it (0 on a flat window). */
+export function volumeZScore(candles: readonly Candle[], end: number, window: number): number {
   let sum = 0;
   let squares = 0;
-  for (let i = end - VOLUME_WINDOW + 1; i <= end; i++) {
+  for (let i = end - window + 1; i <= end; i++) {
     const volume = candles[i]!.volume;
     sum += volume;
     squares += volume * volume;
   }
-  const mean = sum / VOLUME_WINDOW;
-  const variance = Math.max(0, squares / VOLUME_WINDOW - mean * mean);
+  const mean = sum / window;
+  const variance = Math.max(0, squares / window - mean * mean);
   const std = Math.sqrt(variance);
   return std > 0 ? (candles[end]!.volume - mean) / std : 0;
 }

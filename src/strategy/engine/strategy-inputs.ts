@@ -1,6 +1,7 @@
 import type { Candle } from '../../market-data/candle';
 import { computeIndicators } from '../../indicators/engine/indicator-computation';
 import { createIndicatorSpec, parseIndicatorList } from '../../indicators/engine/indicator-spec';
+import { volumeZScore } from '../../models/engine/features';
 import type { StrategyDefinition, StrategyInput } from './strategy-definition';
 
 /** A model prediction as strategies see it. */
@@ -102,15 +103,7 @@ export function computeStrategyInputs(params: {
         break;
       case 'volumeZScore':
         for (let i = VOLUME_WINDOW - 1; i < count; i++) {
-          let sum = 0;
-          let squares = 0;
-          for (let j = i - VOLUME_WINDOW + 1; j <= i; j++) {
-            sum += candles[j]!.volume;
-            squares += candles[j]!.volume ** 2;
-          }
-          const mean = sum / VOLUME_WINDOW;
-          const std = Math.sqrt(Math.max(0, squares / VOLUME_WINDOW - mean * mean));
-          column[i] = std > 0 ? (candles[i]!.volume - mean) / std : 0;
+          column[i] = volumeZScore(candles, i, VOLUME_WINDOW);
         }
         break;
       case 'sentiment':
