@@ -32,6 +32,12 @@ import { SentimentWorkerModule } from './sentiment/sentiment-worker.module';
 import { StrategyApiModule } from './strategy/strategy-api.module';
 import { StrategyModule } from './strategy/strategy.module';
 import { StrategyWorkerModule } from './strategy/strategy-worker.module';
+import { ApiKeysService } from './auth/api-keys.service';
+import { LiveEventsModule } from './live-events/live-events.module';
+import { subscriptionAuthenticator } from './live-events/subscription-auth';
+import { WebhooksApiModule } from './webhooks/webhooks-api.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module';
 
 export interface AppRoles {
   /** HTTP API: REST, GraphQL, docs, health. */
@@ -63,16 +69,25 @@ export class AppModule {
       IndicatorsModule,
       ModelsModule,
       StrategyModule,
+      WebhooksModule,
     ];
     if (roles.api) {
       imports.push(
-        GraphQLModule.forRoot<MercuriusDriverConfig>({
+        GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
-          autoSchemaFile: true,
-          sortSchema: true,
-          graphiql: !config.isProduction,
-          path: '/graphql',
-          context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
+          imports: [AuthModule],
+          inject: [ApiKeysService],
+          useFactory: (apiKeys: ApiKeysService) => ({
+            autoSchemaFile: true,
+            sortSchema: true,
+            graphiql: !config.isProduction,
+            path: '/graphql',
+            context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
+            subscription: {
+              onConnect: subscriptionAuthenticator(apiKeys, config.get('PUBLIC_READ')),
+              keepAlive: 30_000,
+            },
+          }),
         }),
         AuthApiModule,
         HealthModule,
@@ -82,6 +97,8 @@ export class AppModule {
         IndicatorsApiModule,
         ModelsApiModule,
         StrategyApiModule,
+        WebhooksApiModule,
+        LiveEventsModule,
       );
     }
     if (roles.worker) {
@@ -92,6 +109,7 @@ export class AppModule {
         IndicatorsWorkerModule,
         ModelsWorkerModule,
         StrategyWorkerModule,
+        WebhooksWorkerModule,
       );
     }
     return {

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
@@ -23,6 +25,28 @@ import { RedisService } from './redis/redis.service';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * Errors Node's HTTP parser raises before a request exists (request line and headers over 16 KB,
+ * garbage instead of HTTP, header timeout): answered in the service's error shape, then closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'The request line and headers exceed 16 KB']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'The request headers did not arrive in time']
+        : [400, 'BAD_REQUEST', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('crypto-freq-trade')
@@ -36,7 +60,10 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addSecurityRequirements('api-key')
     .addSecurityRequirements('bearer')
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) =>
+      `${controller.replace(/Controller$/, '')}_${method}`,
+  });
 }
 
 /**
@@ -59,6 +86,7 @@ export async function createHttpApp(params: {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 500 },
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ ...params, roles: { ...params.roles, api: true } }),
@@ -84,7 +112,12 @@ export async function createHttpApp(params: {
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const durationMs = reply.elapsedTime;
-    metrics.observeHttp({ method: request.method, route, statusCode: reply.statusCode, seconds: durationMs / 1000 });
+    metrics.observeHttp({
+      method: request.method,
+      route,
+      statusCode: reply.statusCode,
+      seconds: durationMs / 1000,
+    });
     rootLogger.info(
       {
         requestId: request.id,
@@ -105,7 +138,10 @@ export async function createHttpApp(params: {
   fastify.setErrorHandler((error, request, reply) => {
     const { body, unexpected } = mapError(error, request.id);
     if (unexpected) {
-      rootLogger.error({ err: error, requestId: request.id }, `Request ${request.id} failed with an unexpected error`);
+      rootLogger.error(
+        { err: error, requestId: request.id },
+        `Request ${request.id} failed with an unexpected error`,
+      );
     }
     void reply.status(body.statusCode).send(body);
   });
@@ -113,7 +149,9 @@ export async function createHttpApp(params: {
   // applies it to them (and warns about the override); the handler above is the one in force.
   adapter.setErrorHandler = () => fastify as never;
   await registerBullBoard(fastify, app.get(QueueService));
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs/openapi.json',
+  });
   await app.init();
   if (!(await app.get(ApiKeysService).hasActiveAdmin())) {
     rootLogger.warn(
@@ -138,8 +176,14 @@ async function registerBullBoard(fastify: FastifyInstance, queues: QueueService)
         return;
       }
       const error = principal
-        ? new AuthException('FORBIDDEN', `Bull Board needs an admin key; key ${principal.prefix}… has role ${principal.role}`)
-        : new AuthException('UNAUTHENTICATED', 'Bull Board needs an admin key (as x-api-key, Bearer, or the Basic-auth password)');
+        ? new AuthException(
+            'FORBIDDEN',
+            `Bull Board needs an admin key; key ${principal.prefix}… has role ${principal.role}`,
+          )
+        : new AuthException(
+            'UNAUTHENTICATED',
+            'Bull Board needs an admin key (as x-api-key, Bearer, or the Basic-auth password)',
+          );
       const { body } = mapError(error, request.id);
       if (!principal) {
         void reply.header('www-authenticate', 'Basic realm="crypto-freq-trade queues"');

@@ -35,6 +35,14 @@ export class AppConfig {
         })),
       );
     }
+    if (parsed.data.NODE_ENV === 'production' && !parsed.data.SECRET_KEY) {
+      throw new ConfigError([
+        {
+          key: 'SECRET_KEY',
+          problem: 'is required in production (it encrypts webhook signing secrets at rest)',
+        },
+      ]);
+    }
     return new AppConfig(Object.freeze(parsed.data));
   }
 

@@ -182,6 +182,50 @@ export const configSchema = z.object({
   TF_BACKEND: z
     .enum(['tensorflow', 'wasm', 'cpu'], { error: 'must be one of tensorflow, wasm, cpu' })
     .optional(),
+  SECRET_KEY: z
+    .string()
+    .min(32, { error: 'must be at least 32 characters (use `openssl rand -hex 32`)' })
+    .max(512, { error: 'must be at most 512 characters' })
+    .optional(),
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[a-z0-9.:_\[\]-]{1,253}$/, {
+          error: 'each entry must be a host name or IP address (127.0.0.1, hooks.internal)',
+        }),
+      ),
+    )
+    .optional(),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000, true).default(15_000),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()))
+    .pipe(
+      z
+        .array(duration)
+        .min(1, { error: 'must list at least one duration' })
+        .max(30, { error: 'must list at most 30 retries' }),
+    )
+    .default([
+    '5s',
+    '5m',
+    '30m',
+    '2h',
+    '5h',
+    '10h',
+    '14h',
+    '20h',
+    '24h',
+  ]),
+  WEBHOOK_CONCURRENCY: positiveInt(1000).default(50),
+  WEBHOOK_MAX_PER_KEY: positiveInt(10_000).default(25),
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),
 });

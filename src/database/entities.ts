@@ -8,6 +8,9 @@ import { SentimentPointEntity } from '../sentiment/sentiment-point.entity';
 import { BacktestEntity } from '../strategy/backtest.entity';
 import { SignalEntity } from '../strategy/signal.entity';
 import { StrategyEntity } from '../strategy/strategy.entity';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
+import { WebhookMessageEntity } from '../webhooks/webhook-message.entity';
+import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity';
 
 /** Every TypeORM entity, listed once: the data source and the migration checks read this. */
 export const ENTITIES = [
@@ -21,4 +24,7 @@ export const ENTITIES = [
   StrategyEntity,
   SignalEntity,
   BacktestEntity,
+  WebhookSubscriptionEntity,
+  WebhookMessageEntity,
+  WebhookDeliveryEntity,
 ];

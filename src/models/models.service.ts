@@ -11,7 +11,7 @@ import { QueueService } from '../queue/queue.service';
 import { RedisService } from '../redis/redis.service';
 import { ModelParamsError, resolveModelParams } from './engine/lstm-model';
 import { cancelKey } from './jobs/train-model.processor';
-import { PredictionCache } from './live/prediction.cache';
+import { PredictionCache, type CachedPrediction } from './live/prediction.cache';
 import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
 import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
 import { ModelVersionsRepository } from './model-versions.repository';
@@ -176,33 +176,7 @@ export class ModelsService {
     if (!cached) {
       throw new ModelsException('SERVICE_UNAVAILABLE', await this.whyNoPrediction(market, symbol));
     }
-    const maxAgeMs = parseDuration(this.config.get('MODEL_MAX_AGE'));
-    return Object.assign(new PredictionDto(), {
-      symbol,
-      pair: market.symbol,
-      interval,
-      openTime: new Date(cached.openTime),
-      targetTime: new Date(cached.targetTime),
-      horizon: cached.horizon,
-      lastClose: cached.lastClose,
-      predictedClose: cached.predictedClose,
-      predictedReturn: cached.predictedReturn,
-      probabilityUp: cached.probabilityUp,
-      model: {
-        versionId: cached.modelVersionId,
-        trainedAt: cached.trainedAt === null ? null : new Date(cached.trainedAt),
-        testMae: cached.testMae,
-        testPersistenceMae: cached.testPersistenceMae,
-        liveCount: cached.liveCount,
-        liveMae: cached.liveMae,
-        livePersistenceMae: cached.livePersistenceMae,
-        beatsPersistence:
-          cached.testMae !== null &&
-          cached.testPersistenceMae !== null &&
-          cached.testMae < cached.testPersistenceMae,
-        stale: cached.trainedAt === null || Date.now() - cached.trainedAt > maxAgeMs,
-      },
-    });
+    return predictionDto(cached, parseDuration(this.config.get('MODEL_MAX_AGE')));
   }
 
   private async whyNoPrediction(
@@ -236,4 +210,34 @@ export class ModelsService {
     }
     return `No model for ${symbol} ${market.interval} yet: one is trained once the market has enough candles (POST /admin/models/train to start one)`;
   }
+}
+
+/** A cached prediction as clients see it (REST, GraphQL, webhooks, subscriptions). */
+export function predictionDto(cached: CachedPrediction, maxAgeMs: number): PredictionDto {
+  return Object.assign(new PredictionDto(), {
+    symbol: cached.symbol,
+    pair: cached.pair,
+    interval: cached.interval,
+    openTime: new Date(cached.openTime),
+    targetTime: new Date(cached.targetTime),
+    horizon: cached.horizon,
+    lastClose: cached.lastClose,
+    predictedClose: cached.predictedClose,
+    predictedReturn: cached.predictedReturn,
+    probabilityUp: cached.probabilityUp,
+    model: {
+      versionId: cached.modelVersionId,
+      trainedAt: cached.trainedAt === null ? null : new Date(cached.trainedAt),
+      testMae: cached.testMae,
+      testPersistenceMae: cached.testPersistenceMae,
+      liveCount: cached.liveCount,
+      liveMae: cached.liveMae,
+      livePersistenceMae: cached.livePersistenceMae,
+      beatsPersistence:
+        cached.testMae !== null &&
+        cached.testPersistenceMae !== null &&
+        cached.testMae < cached.testPersistenceMae,
+      stale: cached.trainedAt === null || Date.now() - cached.trainedAt > maxAgeMs,
+    },
+  });
 }

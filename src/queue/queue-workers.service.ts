@@ -51,13 +51,17 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
     }
 
     for (const queueName of Object.keys(QUEUES) as QueueName[]) {
+      const { concurrencyKey } = QUEUES[queueName];
       const worker = new Worker(queueName, (job: Job, token?: string) => this.run(job, token), {
         connection: redisOptions(
           this.config,
           `${this.config.get('REDIS_PREFIX')}:worker:${queueName}`,
         ),
         prefix: this.queues.prefix,
-        concurrency: QUEUES[queueName].concurrency,
+        concurrency: concurrencyKey
+          ? Number(this.config.get(concurrencyKey))
+          : QUEUES[queueName].concurrency,
+        ...QUEUES[queueName].worker,
         autorun: false,
       });
       worker.on('failed', (job, error) =>

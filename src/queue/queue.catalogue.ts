@@ -1,4 +1,5 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+import type { AppConfigValues } from '../config/config.schema';
 
 /**
  * Every queue and every job of the service, in one place: names, payload types tied to job names,
@@ -10,6 +11,7 @@ export enum QueueName {
   Sentiment = 'sentiment',
   Training = 'training',
   Backtests = 'backtests',
+  Webhooks = 'webhooks',
 }
 
 export enum JobName {
@@ -20,6 +22,8 @@ export enum JobName {
   TrainModel = 'train-model',
   RetrainModels = 'retrain-models',
   RunBacktest = 'run-backtest',
+  DeliverWebhook = 'deliver-webhook',
+  SweepWebhooks = 'sweep-webhooks',
 }
 
 export interface JobPayloads {
@@ -62,6 +66,15 @@ export interface JobPayloads {
   };
   [JobName.RetrainModels]: Record<string, never>;
   [JobName.RunBacktest]: { backtestId: string };
+  [JobName.DeliverWebhook]: {
+    /** The `webhook_messages` row (one event for one subscription). */
+    messageRowId: string;
+    /** Attempt number this job makes (1 = first try; retries and replays count on). */
+    attempt: number;
+    /** Retries already made in this chain (indexes WEBHOOK_RETRY_SCHEDULE); null = a replay, no retries. */
+    retry: number | null;
+  };
+  [JobName.SweepWebhooks]: Record<string, never>;
 }
 
 export interface BackfillResult {
@@ -129,6 +142,13 @@ export interface JobResults {
     totalReturn: number;
     buyAndHoldReturn: number;
   };
+  [JobName.DeliverWebhook]: {
+    /** `delivered`, `retry-scheduled`, `failed`, `disabled` (410 or retries exhausted), `skipped`. */
+    outcome: string;
+    statusCode: number | null;
+    nextAttemptAt: string | null;
+  };
+  [JobName.SweepWebhooks]: { requeued: number };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -137,6 +157,10 @@ export type JobResult<N extends JobName> = JobResults[N];
 interface QueueDefinition {
   /** Jobs of this queue a worker process runs at once. */
   concurrency: number;
+  /** A config key that overrides `concurrency`. */
+  concurrencyKey?: keyof AppConfigValues;
+  /** Worker settings other than the defaults (lock and stall detection). */
+  worker?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
   description: string;
 }
 
@@ -170,6 +194,14 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
   [QueueName.Backtests]: {
     concurrency: 1,
     description: 'Strategy backtests over stored candles and predictions',
+  },
+  [QueueName.Webhooks]: {
+    concurrency: 50,
+    concurrencyKey: 'WEBHOOK_CONCURRENCY',
+    // Short locks, renewed while a delivery runs: a killed worker's deliveries go to another
+    // worker within seconds, not the default half minute.
+    worker: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 5 },
+    description: 'Signed webhook deliveries, one job per message, subscription and attempt (I/O-bound)',
   },
   [QueueName.Training]: {
     concurrency: 1,
@@ -209,6 +241,24 @@ export const JOBS: Record<JobName, JobDefinition> = {
     description: 'Replays a strategy over a market and range with fees and stores the results',
     options: { attempts: 2, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP_FINISHED },
   },
+  [JobName.DeliverWebhook]: {
+    queue: QueueName.Webhooks,
+    description:
+      'POSTs one signed message to one subscription; a failure schedules the next attempt as a new job',
+    // Receiver failures are retried on the webhook schedule by the processor itself; these
+    // attempts only cover our own failures (database or Redis down while recording).
+    options: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 86_400, count: 50_000 },
+      removeOnFail: { age: 7 * 86_400, count: 50_000 },
+    },
+  },
+  [JobName.SweepWebhooks]: {
+    queue: QueueName.Maintenance,
+    description: 'Re-queues webhook messages left pending without a job (a crash between store and queue)',
+    options: { attempts: 1, ...KEEP_FINISHED, removeOnComplete: { count: 100 } },
+  },
   [JobName.RetrainModels]: {
     queue: QueueName.Maintenance,
     description:
@@ -239,6 +289,12 @@ export const SCHEDULES: Schedule[] = [
     id: `${JobName.RetrainModels}.hourly`,
     job: JobName.RetrainModels,
     pattern: '41 * * * *',
+    payload: {},
+  },
+  {
+    id: `${JobName.SweepWebhooks}.every-minute`,
+    job: JobName.SweepWebhooks,
+    pattern: '* * * * *',
     payload: {},
   },
   {

@@ -77,6 +77,24 @@ export class QueueService implements OnApplicationShutdown {
     return job.id ?? jobId;
   }
 
+  /** Many jobs of one name with deterministic keys in one round trip (fan-out). */
+  async enqueueMany<N extends JobName>(
+    name: N,
+    jobs: { key: string; payload: JobPayload<N>; options?: Omit<JobsOptions, 'jobId'> }[],
+  ): Promise<void> {
+    if (!jobs.length) {
+      return;
+    }
+    const definition = JOBS[name];
+    await this.queue(definition.queue).addBulk(
+      jobs.map((job) => ({
+        name,
+        data: job.payload,
+        opts: { ...definition.options, ...job.options, jobId: jobIdFor(name, job.key) },
+      })),
+    );
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.all().map((queue) => queue.close()));
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import type { StrategyDefinition } from './engine/strategy-definition';
 import { StrategyEntity } from './strategy.entity';
 
@@ -76,6 +76,12 @@ export class StrategiesRepository {
         }),
       );
     });
+  }
+
+  /** Which of these ids exist (any version, active or not). */
+  async existing(ids: string[]): Promise<string[]> {
+    const rows = await this.repo.find({ where: { id: In(ids) }, select: { id: true } });
+    return rows.map((row) => row.id);
   }
 
   find(id: string): Promise<StrategyEntity | null> {

@@ -140,32 +140,12 @@ export class StrategiesService implements OnApplicationBootstrap {
     };
   }
 
-  private signalDto(symbol: string, row: SignalRow): SignalDto {
-    return Object.assign(new SignalDto(), {
-      symbol,
-      pair: row.market.symbol,
-      interval: row.market.interval,
-      strategyId: row.strategyId,
-      strategyName: row.strategyName,
-      strategyVersion: row.strategyVersion,
-      openTime: new Date(row.openTime),
-      action: row.action,
-      score: row.score,
-      confidence: row.confidence,
-      close: row.close,
-      reasons: row.reasons,
-      prediction: row.prediction,
-      modelVersionId: row.modelVersionId,
-      createdAt: new Date(row.createdAt),
-    });
-  }
-
   /** The latest decision of each strategy (or one) for a market. */
   async latest(symbolInput: string, query: SignalsQueryDto): Promise<SignalDto[]> {
     const { symbol, market } = this.market(symbolInput, query.interval);
     const strategyId = query.strategy ? (await this.strategy(query.strategy)).id : undefined;
     return (await this.signals.latest(market, strategyId)).map((row) =>
-      this.signalDto(symbol, row),
+      signalDto(symbol, row),
     );
   }
 
@@ -185,7 +165,7 @@ export class StrategiesService implements OnApplicationBootstrap {
       action: query.action,
       limit: query.limit ?? 100,
     });
-    return rows.map((row) => this.signalDto(symbol, row));
+    return rows.map((row) => signalDto(symbol, row));
   }
 
   /** Runs a strategy on the latest data without writing a signal. */
@@ -231,4 +211,25 @@ export class StrategiesService implements OnApplicationBootstrap {
       createdAt: null,
     });
   }
+}
+
+/** A stored signal as clients see it (REST, GraphQL, webhooks, subscriptions). */
+export function signalDto(symbol: string, row: SignalRow): SignalDto {
+  return Object.assign(new SignalDto(), {
+    symbol,
+    pair: row.market.symbol,
+    interval: row.market.interval,
+    strategyId: row.strategyId,
+    strategyName: row.strategyName,
+    strategyVersion: row.strategyVersion,
+    openTime: new Date(row.openTime),
+    action: row.action,
+    score: row.score,
+    confidence: row.confidence,
+    close: row.close,
+    reasons: row.reasons,
+    prediction: row.prediction,
+    modelVersionId: row.modelVersionId,
+    createdAt: new Date(row.createdAt),
+  });
 }

@@ -1,0 +1,51 @@
+import { Args, Context, Resolver, Subscription } from '@nestjs/graphql';
+import type { PubSub } from 'mercurius';
+import { Access } from '../auth/access.decorator';
+import { MarketCatalogue } from '../market-data/market';
+import { PredictionDto } from '../models/dto/models.dto';
+import { SignalDto } from '../strategy/dto/strategy.dto';
+import { CandleClosedDto } from './live-events.dto';
+import { liveTopics } from './live-events';
+
+/**
+ * Live events over GraphQL subscriptions (websocket at /graphql). The API key is checked once,
+ * when the connection opens (`connection_init` payload), so each field here is open to any
+ * connection that got that far.
+ */
+@Resolver()
+@Access('public')
+export class LiveEventsResolver {
+  constructor(private readonly catalogue: MarketCatalogue) {}
+
+  @Subscription(() => SignalDto, {
+    description: 'Every new decision of any active strategy for a market',
+  })
+  signalCreated(
+    @Args('symbol') symbol: string,
+    @Context('pubsub') pubsub: PubSub,
+  ): Promise<AsyncIterableIterator<unknown>> {
+    return pubsub.subscribe(liveTopics.signalCreated(this.catalogue.resolveSymbol(symbol)));
+  }
+
+  @Subscription(() => PredictionDto, {
+    description: 'Every new prediction of the production model for a market',
+  })
+  predictionUpdated(
+    @Args('symbol') symbol: string,
+    @Context('pubsub') pubsub: PubSub,
+  ): Promise<AsyncIterableIterator<unknown>> {
+    return pubsub.subscribe(liveTopics.predictionUpdated(this.catalogue.resolveSymbol(symbol)));
+  }
+
+  @Subscription(() => CandleClosedDto, { description: 'Every closed candle of a market' })
+  candleClosed(
+    @Args('symbol') symbol: string,
+    @Args('interval') interval: string,
+    @Context('pubsub') pubsub: PubSub,
+  ): Promise<AsyncIterableIterator<unknown>> {
+    const base = this.catalogue.resolveSymbol(symbol);
+    return pubsub.subscribe(
+      liveTopics.candleClosed(base, this.catalogue.resolveInterval(interval)),
+    );
+  }
+}

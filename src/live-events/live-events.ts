@@ -1,0 +1,6 @@
+/** Topics of the in-process GraphQL pub/sub, one per event kind and market. */
+export const liveTopics = {
+  signalCreated: (symbol: string) => `signalCreated:${symbol}`,
+  predictionUpdated: (symbol: string) => `predictionUpdated:${symbol}`,
+  candleClosed: (symbol: string, interval: string) => `candleClosed:${symbol}:${interval}`,
+};

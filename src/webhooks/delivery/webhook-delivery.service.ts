@@ -1,0 +1,173 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { parseDuration } from '../../config/config.schema';
+import { QueueService } from '../../queue/queue.service';
+import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
+import { WebhooksRepository } from '../webhooks.repository';
+import { WebhookSecrets } from '../webhook-secrets.service';
+import { retryDelayMs } from './retry-schedule';
+import { sendWebhook, type SendResult } from './webhook-sender';
+import { signatureHeader } from './webhook-secrets';
+import { WebhookUrlError, WebhookUrlGuard } from './webhook-url-guard';
+
+type DeliverPayload = JobPayload<JobName.DeliverWebhook>;
+type DeliverResult = JobResult<JobName.DeliverWebhook>;
+
+/** The job key of one attempt of one message: re-adding it while it exists is a no-op. */
+export function deliveryJobKey(messageRowId: string, attempt: number): string {
+  return `${messageRowId}.${attempt}`;
+}
+
+/**
+ * Makes one delivery attempt: signs the stored body with every secret in force, POSTs it (pinned
+ * to checked addresses, no redirects, bounded by WEBHOOK_TIMEOUT_MS), records the attempt, and
+ * decides what follows: done, the next retry on the schedule (as a new delayed job), or the
+ * subscription disabled (410 Gone, or the schedule exhausted) with the reason.
+ */
+@Injectable()
+export class WebhookDeliveryService {
+  private readonly logger = new Logger(WebhookDeliveryService.name);
+  private readonly guard: WebhookUrlGuard;
+  private readonly schedule: number[];
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repository: WebhooksRepository,
+    private readonly secrets: WebhookSecrets,
+    private readonly queues: QueueService,
+  ) {
+    this.guard = new WebhookUrlGuard(config.get('WEBHOOK_ALLOWED_HOSTS') ?? []);
+    this.schedule = config.get('WEBHOOK_RETRY_SCHEDULE').map(parseDuration);
+  }
+
+  /** Queues the first attempt of freshly stored messages. */
+  async enqueueFirst(messageRowIds: string[]): Promise<void> {
+    await this.queues.enqueueMany(
+      JobName.DeliverWebhook,
+      messageRowIds.map((messageRowId) => ({
+        key: deliveryJobKey(messageRowId, 1),
+        payload: { messageRowId, attempt: 1, retry: 0 },
+      })),
+    );
+  }
+
+  async deliver(job: DeliverPayload): Promise<DeliverResult> {
+    const found = await this.repository.forDelivery(job.messageRowId);
+    if (!found) {
+      return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
+    }
+    const { message, subscription } = found;
+    const replay = job.retry === null;
+    // A job re-added for a message already settled (or moved on) does nothing.
+    if (!replay && (message.status !== 'pending' || message.attempts >= job.attempt)) {
+      return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
+    }
+    if (!subscription.enabled) {
+      await this.repository.setMessageState(message.id, {
+        status: 'failed',
+        attempts: message.attempts,
+        nextAttemptAt: null,
+      });
+      return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
+    }
+
+    const attemptedAt = new Date();
+    const result = await this.send(subscription, message.messageId, message.body, attemptedAt);
+    const gone = result.statusCode === 410;
+    const delay =
+      result.ok || gone || replay
+        ? null
+        : retryDelayMs(this.schedule, job.retry ?? 0, result.retryAfterMs);
+    const nextAttemptAt = delay === null ? null : new Date(Date.now() + delay);
+    await this.repository.recordAttempt({
+      webhookMessageId: message.id,
+      subscriptionId: subscription.id,
+      attempt: job.attempt,
+      succeeded: result.ok,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error?.slice(0, 1000) ?? null,
+      responseExcerpt: result.responseExcerpt,
+      nextAttemptAt,
+      attemptedAt,
+    });
+    await this.repository.setMessageState(message.id, {
+      status: result.ok ? 'succeeded' : nextAttemptAt ? 'pending' : 'failed',
+      attempts: job.attempt,
+      nextAttemptAt,
+    });
+    if (result.ok) {
+      return { outcome: 'delivered', statusCode: result.statusCode, nextAttemptAt: null };
+    }
+    if (nextAttemptAt && delay !== null) {
+      await this.queues.enqueue({
+        name: JobName.DeliverWebhook,
+        key: deliveryJobKey(message.id, job.attempt + 1),
+        payload: {
+          messageRowId: message.id,
+          attempt: job.attempt + 1,
+          retry: (job.retry ?? 0) + 1,
+        },
+        options: { delay },
+      });
+      return {
+        outcome: 'retry-scheduled',
+        statusCode: result.statusCode,
+        nextAttemptAt: nextAttemptAt.toISOString(),
+      };
+    }
+    if (replay && !gone) {
+      return { outcome: 'failed', statusCode: result.statusCode, nextAttemptAt: null };
+    }
+    const reason = gone
+      ? `The receiver answered 410 Gone at ${attemptedAt.toISOString()} (message ${message.messageId}); deliveries stopped`
+      : `Message ${message.messageId} failed ${job.attempt} attempt(s), the last at ${attemptedAt.toISOString()}: ${result.error ?? 'failed'}; deliveries stopped`;
+    if (await this.repository.disable(subscription.id, reason)) {
+      this.logger.warn(`Webhook subscription ${subscription.id} disabled: ${reason}`);
+    }
+    return { outcome: 'disabled', statusCode: result.statusCode, nextAttemptAt: null };
+  }
+
+  private async send(
+    subscription: {
+      id: string;
+      url: string;
+      secretEncrypted: string;
+      previousSecretEncrypted: string | null;
+      previousSecretExpiresAt: Date | null;
+    },
+    messageId: string,
+    body: string,
+    at: Date,
+  ): Promise<SendResult> {
+    const signature = signatureHeader(this.secrets.inForce(subscription, at), messageId, at, body);
+    try {
+      const url = new URL(subscription.url);
+      // Re-checked on every attempt: a host may have started resolving to an internal address.
+      await this.guard.addressesFor(url.hostname.replace(/^\[|\]$/g, '').toLowerCase());
+    } catch (error) {
+      if (error instanceof WebhookUrlError) {
+        return {
+          ok: false,
+          statusCode: null,
+          durationMs: 0,
+          error: `refused: ${error.message}`,
+          retryAfterMs: null,
+          responseExcerpt: null,
+        };
+      }
+      throw error;
+    }
+    return sendWebhook({
+      url: subscription.url,
+      body,
+      timeoutMs: this.config.get('WEBHOOK_TIMEOUT_MS'),
+      guard: this.guard,
+      headers: {
+        'webhook-id': messageId,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+    });
+  }
+}

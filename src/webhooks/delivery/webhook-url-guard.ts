@@ -1,0 +1,166 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/** Address ranges a webhook may never reach unless its host is explicitly allowed. */
+const REFUSED_RANGES = new Set([
+  'unspecified',
+  'broadcast',
+  'multicast',
+  'linkLocal',
+  'loopback',
+  'carrierGradeNat',
+  'private',
+  'reserved',
+  'uniqueLocal',
+  'benchmarking',
+  'amt',
+  'as112',
+  'as112v6',
+  'deprecated',
+  'orchid2',
+  'droneRemoteIdProtocolEntityTags',
+  'siteLocal',
+  // IPv6 forms that embed an IPv4 address a request could be tunnelled to.
+  '6to4',
+  'teredo',
+  'rfc6145',
+  'rfc6052',
+]);
+
+export class WebhookUrlError extends Error {}
+
+/** Why an address may not receive webhooks, or null when it may. */
+export function refusedAddressReason(address: string): string | null {
+  if (!ipaddr.isValid(address)) {
+    return `${address} is not an IP address`;
+  }
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  const range = parsed.range();
+  return REFUSED_RANGES.has(range) ? `${address} is a ${range} address` : null;
+}
+
+/** Host of a URL as DNS sees it (IPv6 literals lose their brackets), lower-case. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
+/**
+ * Decides where webhooks may go: http(s) only, and by default never to hosts that resolve to
+ * private, loopback, link-local or multicast addresses (SSRF), unless WEBHOOK_ALLOWED_HOSTS lists
+ * them. The same check runs at subscription time and on every delivery, on the very addresses
+ * the connection then uses, so a DNS answer that changes in between (rebinding) gains nothing.
+ */
+export class WebhookUrlGuard {
+  private readonly allowed: Set<string>;
+
+  constructor(
+    allowedHosts: string[],
+    private readonly resolve: (host: string) => Promise<LookupAddress[]> = resolveAll,
+  ) {
+    this.allowed = new Set(allowedHosts.map((host) => host.replace(/^\[|\]$/g, '').toLowerCase()));
+  }
+
+  /** Parses and checks a subscription URL; throws `WebhookUrlError` naming the problem. */
+  async check(raw: string): Promise<URL> {
+    const url = parseWebhookUrl(raw);
+    await this.addressesFor(hostOf(url));
+    return url;
+  }
+
+  /** The addresses a delivery may connect to for `host`; throws when any of them is refused. */
+  async addressesFor(host: string): Promise<LookupAddress[]> {
+    let addresses: LookupAddress[];
+    if (isIP(host)) {
+      addresses = [{ address: host, family: isIP(host) }];
+    } else {
+      try {
+        addresses = await this.resolve(host);
+      } catch (error) {
+        throw new WebhookUrlError(
+          `host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
+      }
+      if (!addresses.length) {
+        throw new WebhookUrlError(`host ${host} does not resolve`);
+      }
+    }
+    if (this.allowed.has(host)) {
+      return addresses;
+    }
+    for (const { address } of addresses) {
+      if (this.allowed.has(address.toLowerCase())) {
+        continue;
+      }
+      const reason = refusedAddressReason(address);
+      if (reason) {
+        throw new WebhookUrlError(
+          `host ${host} resolves to a private or internal address (${reason}); list it in WEBHOOK_ALLOWED_HOSTS to allow it`,
+        );
+      }
+    }
+    return addresses;
+  }
+
+  /**
+   * A `lookup` for `http.request` that resolves, checks and pins: the socket connects only to
+   * addresses that passed the check.
+   */
+  lookupFor(): (hostname: string, options: object, callback: (...args: never[]) => void) => void {
+    return (hostname, _options, callback) => {
+      const done = callback as unknown as (
+        error: Error | null,
+        address: string | LookupAddress[],
+        family?: number,
+      ) => void;
+      const all = (_options as { all?: boolean }).all === true;
+      this.addressesFor(hostname.replace(/^\[|\]$/g, '').toLowerCase()).then(
+        (addresses) => {
+          if (all) {
+            done(null, addresses);
+          } else {
+            const first = addresses[0]!;
+            done(null, first.address, first.family);
+          }
+        },
+        (error: Error) => done(error, all ? [] : ''),
+      );
+    };
+  }
+}
+
+/** http(s), a host, no credentials, at most 2048 characters. */
+export function parseWebhookUrl(raw: string): URL {
+  if (raw.length > 2048) {
+    throw new WebhookUrlError('must be at most 2048 characters');
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new WebhookUrlError('must be an absolute http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new WebhookUrlError(`must use http or https, not ${url.protocol.replace(/:$/, '')}`);
+  }
+  if (!url.hostname) {
+    throw new WebhookUrlError('must name a host');
+  }
+  if (url.username || url.password) {
+    throw new WebhookUrlError(
+      'must not carry credentials; authenticate deliveries by their signature',
+    );
+  }
+  return url;
+}
+
+function resolveAll(host: string): Promise<LookupAddress[]> {
+  return new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true, verbatim: true }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses),
+    ),
+  );
+}

@@ -1,0 +1,238 @@
+import { ArgsType, Field, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
+
+const EVENTS_DESCRIPTION = `Event types to deliver: ${WEBHOOK_EVENT_TYPES.join(', ')}`;
+
+@InputType('CreateWebhookInput')
+export class CreateWebhookDto {
+  @ApiProperty({
+    example: 'https://example.com/hooks/crypto',
+    description:
+      'http(s) endpoint; hosts resolving to private, loopback or link-local addresses are refused unless allowed by WEBHOOK_ALLOWED_HOSTS',
+  })
+  @Field()
+  @IsString()
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, description: EVENTS_DESCRIPTION })
+  @Field(() => [String], { description: EVENTS_DESCRIPTION })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, {
+    each: true,
+    message: `each value in events must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+  })
+  events!: string[];
+
+  @ApiPropertyOptional({
+    example: ['BTC', 'ETH'],
+    description: 'Only events of these base assets (default: all)',
+  })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(20, { each: true })
+  symbols?: string[];
+
+  @ApiPropertyOptional({
+    description: 'Only signals of these strategy ids (default: all)',
+    type: [String],
+  })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true, message: 'each value in strategies must be a strategy id (UUID)' })
+  strategies?: string[];
+
+  @ApiPropertyOptional({ example: 'trading bot, production' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}
+
+@InputType('UpdateWebhookInput')
+export class UpdateWebhookDto {
+  @ApiPropertyOptional()
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  url?: string;
+
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, {
+    each: true,
+    message: `each value in events must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+  })
+  events?: string[];
+
+  @ApiPropertyOptional({ type: [String], nullable: true, description: 'null = every symbol' })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(20, { each: true })
+  symbols?: string[] | null;
+
+  @ApiPropertyOptional({ type: [String], nullable: true, description: 'null = every strategy' })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true, message: 'each value in strategies must be a strategy id (UUID)' })
+  strategies?: string[] | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
+}
+
+@ObjectType('Webhook')
+export class WebhookDto {
+  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field() url!: string;
+  @ApiProperty({ type: [String] }) @Field(() => [String]) events!: string[];
+  @ApiProperty({ type: [String], nullable: true })
+  @Field(() => [String], { nullable: true })
+  symbols!: string[] | null;
+  @ApiProperty({ type: [String], nullable: true })
+  @Field(() => [String], { nullable: true })
+  strategies!: string[] | null;
+  @ApiProperty({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+  @ApiProperty({ description: 'false after 410 Gone or exhausted retries; see disabledReason' })
+  @Field()
+  enabled!: boolean;
+  @ApiProperty({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  disabledReason!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  disabledAt!: Date | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Until then the secret before the last rotation also signs',
+  })
+  @Field(() => Date, { nullable: true })
+  previousSecretExpiresAt!: Date | null;
+  @ApiProperty({ description: 'Id of the API key that owns it' }) @Field() ownerKeyId!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() updatedAt!: Date;
+}
+
+@ObjectType('WebhookWithSecret')
+export class WebhookWithSecretDto extends WebhookDto {
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description:
+      'The signing secret, shown this once; verify deliveries with any Standard Webhooks library',
+  })
+  @Field()
+  secret!: string;
+}
+
+@ObjectType('WebhookMessageQueued')
+export class WebhookMessageQueuedDto {
+  @ApiProperty({ description: 'The webhook-id header the delivery carries' })
+  @Field()
+  messageId!: string;
+  @ApiProperty() @Field() type!: string;
+  @ApiProperty({ description: 'Delivery job, GET /jobs/{id}' }) @Field() jobId!: string;
+}
+
+@ObjectType('WebhookDelivery')
+export class WebhookDeliveryDto {
+  @ApiProperty() @Field() id!: string;
+  @ApiProperty({ description: 'The webhook-id header' }) @Field() messageId!: string;
+  @ApiProperty() @Field() eventType!: string;
+  @ApiProperty() @Field(() => Int) attempt!: number;
+  @ApiProperty() @Field() succeeded!: boolean;
+  @ApiProperty({ type: Number, nullable: true }) @Field(() => Int, { nullable: true }) statusCode!:
+    number | null;
+  @ApiProperty() @Field(() => Int) durationMs!: number;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) error!:
+    string | null;
+  @ApiProperty({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  responseExcerpt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  nextAttemptAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() attemptedAt!: Date;
+  @ApiProperty({ description: 'Where the message stands: pending, succeeded, failed' })
+  @Field()
+  messageStatus!: string;
+}
+
+@ArgsType()
+export class WebhookDeliveriesQueryDto {
+  @ApiPropertyOptional({ enum: ['succeeded', 'failed'] })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsIn(['succeeded', 'failed'])
+  outcome?: 'succeeded' | 'failed';
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'Attempts before this time (ISO-8601 or epoch ms), for paging',
+  })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9TZ:.+-]{1,40}$/, {
+    message: 'before must be an ISO-8601 time or epoch milliseconds',
+  })
+  before?: string;
+}
+
+@ArgsType()
+export class WebhookDeliveriesArgs extends WebhookDeliveriesQueryDto {
+  @Field() @IsString() @MaxLength(64) id!: string;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { WebhookFanoutService } from './delivery/webhook-fanout.service';
+import { DeliverWebhookProcessor } from './jobs/deliver-webhook.processor';
+import { SweepWebhooksProcessor } from './jobs/sweep-webhooks.processor';
+import { WebhooksModule } from './webhooks.module';
+
+/** The worker side of webhooks: fan-out of live events and the delivery jobs. */
+@Module({
+  imports: [WebhooksModule],
+  providers: [WebhookFanoutService, DeliverWebhookProcessor, SweepWebhooksProcessor],
+})
+export class WebhooksWorkerModule {}

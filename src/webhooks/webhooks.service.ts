@@ -1,0 +1,323 @@
+import { Injectable } from '@nestjs/common';
+import { LessThan, type FindOptionsWhere } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { AppException, ValidationException } from '../common/app.exception';
+import { parseTime } from '../common/time-param';
+import { isUuid } from '../common/uuid.pipe';
+import { AppConfig } from '../config/app-config';
+import { MarketCatalogue } from '../market-data/market';
+import { QueueService } from '../queue/queue.service';
+import { JobName, jobIdFor } from '../queue/queue.catalogue';
+import { StrategiesRepository } from '../strategy/strategies.repository';
+import { deliveryJobKey } from './delivery/webhook-delivery.service';
+import { WebhookUrlError, WebhookUrlGuard } from './delivery/webhook-url-guard';
+import type {
+  CreateWebhookDto,
+  UpdateWebhookDto,
+  WebhookDeliveriesQueryDto,
+} from './dto/webhook.dto';
+import {
+  WebhookDeliveryDto,
+  WebhookDto,
+  WebhookMessageQueuedDto,
+  WebhookWithSecretDto,
+} from './dto/webhook.dto';
+import { testWebhookEvent } from './webhook-events';
+import { WebhookSecrets, ROTATION_OVERLAP_MS } from './webhook-secrets.service';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
+import { WebhooksRepository } from './webhooks.repository';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+
+export class WebhooksException extends AppException {}
+
+/**
+ * Webhook subscriptions as their owners see them: any key manages its own (admins see all),
+ * another key's subscription does not exist for it (404). Secrets are shown once.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly guard: WebhookUrlGuard;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repository: WebhooksRepository,
+    private readonly secrets: WebhookSecrets,
+    private readonly catalogue: MarketCatalogue,
+    private readonly strategies: StrategiesRepository,
+    private readonly queues: QueueService,
+  ) {
+    this.guard = new WebhookUrlGuard(config.get('WEBHOOK_ALLOWED_HOSTS') ?? []);
+  }
+
+  async create(principal: Principal, input: CreateWebhookDto): Promise<WebhookWithSecretDto> {
+    const owned = await this.repository.subscriptions.count({
+      where: { ownerKeyId: principal.apiKeyId },
+    });
+    const limit = this.config.get('WEBHOOK_MAX_PER_KEY');
+    if (owned >= limit) {
+      throw new WebhooksException(
+        'CONFLICT',
+        `API key ${principal.prefix}… already has ${owned} webhook subscriptions (WEBHOOK_MAX_PER_KEY is ${limit}); delete one first`,
+      );
+    }
+    const url = await this.checkedUrl(input.url);
+    const { secret, sealed } = this.secrets.create();
+    const saved = await this.repository.subscriptions.save(
+      this.repository.subscriptions.create({
+        ownerKeyId: principal.apiKeyId,
+        url,
+        events: [...new Set(input.events)],
+        symbols: input.symbols ? this.symbols(input.symbols) : null,
+        strategies: input.strategies ? await this.strategyIds(input.strategies) : null,
+        description: input.description ?? null,
+        secretEncrypted: sealed,
+        previousSecretEncrypted: null,
+        previousSecretExpiresAt: null,
+        enabled: true,
+        disabledReason: null,
+        disabledAt: null,
+      }),
+    );
+    return Object.assign(new WebhookWithSecretDto(), toDto(saved), { secret });
+  }
+
+  async list(principal: Principal): Promise<WebhookDto[]> {
+    const where = principal.role === 'admin' ? {} : { ownerKeyId: principal.apiKeyId };
+    const rows = await this.repository.subscriptions.find({ where, order: { createdAt: 'ASC' } });
+    return rows.map(toDto);
+  }
+
+  async get(principal: Principal, id: string): Promise<WebhookDto> {
+    return toDto(await this.owned(principal, id));
+  }
+
+  async update(principal: Principal, id: string, input: UpdateWebhookDto): Promise<WebhookDto> {
+    const subscription = await this.owned(principal, id);
+    if (input.url !== undefined) {
+      subscription.url = await this.checkedUrl(input.url);
+    }
+    if (input.events !== undefined) {
+      subscription.events = [...new Set(input.events)];
+    }
+    if (input.symbols !== undefined) {
+      subscription.symbols = input.symbols === null ? null : this.symbols(input.symbols);
+    }
+    if (input.strategies !== undefined) {
+      subscription.strategies =
+        input.strategies === null ? null : await this.strategyIds(input.strategies);
+    }
+    if (input.description !== undefined) {
+      subscription.description = input.description;
+    }
+    return toDto(await this.repository.subscriptions.save(subscription));
+  }
+
+  async remove(principal: Principal, id: string): Promise<void> {
+    const subscription = await this.owned(principal, id);
+    await this.repository.subscriptions.delete({ id: subscription.id });
+  }
+
+  /** A new secret, shown once; the old one keeps signing for 24 h so receivers can switch. */
+  async rotateSecret(principal: Principal, id: string): Promise<WebhookWithSecretDto> {
+    const subscription = await this.owned(principal, id);
+    const { secret, sealed } = this.secrets.create();
+    subscription.previousSecretEncrypted = subscription.secretEncrypted;
+    subscription.previousSecretExpiresAt = new Date(Date.now() + ROTATION_OVERLAP_MS);
+    subscription.secretEncrypted = sealed;
+    const saved = await this.repository.subscriptions.save(subscription);
+    return Object.assign(new WebhookWithSecretDto(), toDto(saved), { secret });
+  }
+
+  async enable(principal: Principal, id: string): Promise<WebhookDto> {
+    const subscription = await this.owned(principal, id);
+    subscription.enabled = true;
+    subscription.disabledReason = null;
+    subscription.disabledAt = null;
+    return toDto(await this.repository.subscriptions.save(subscription));
+  }
+
+  /** Sends a `webhook.test` event to this subscription alone. */
+  async test(principal: Principal, id: string): Promise<WebhookMessageQueuedDto> {
+    const subscription = await this.enabledOwned(principal, id);
+    const event = testWebhookEvent(subscription.id);
+    const messageRowId = await this.repository.messageFor(subscription.id, event);
+    const key = deliveryJobKey(messageRowId, 1);
+    await this.queues.enqueue({
+      name: JobName.DeliverWebhook,
+      key,
+      payload: { messageRowId, attempt: 1, retry: 0 },
+    });
+    return Object.assign(new WebhookMessageQueuedDto(), {
+      messageId: event.messageId,
+      type: event.type,
+      jobId: jobIdFor(JobName.DeliverWebhook, key),
+    });
+  }
+
+  /** Attempts, newest first. */
+  async deliveries(
+    principal: Principal,
+    id: string,
+    query: WebhookDeliveriesQueryDto,
+  ): Promise<WebhookDeliveryDto[]> {
+    const subscription = await this.owned(principal, id);
+    const where: FindOptionsWhere<WebhookDeliveryEntity> = { subscriptionId: subscription.id };
+    if (query.outcome) {
+      where.succeeded = query.outcome === 'succeeded';
+    }
+    if (query.before) {
+      where.attemptedAt = LessThan(new Date(parseTime(query.before, 'before')));
+    }
+    const rows = await this.repository.deliveries.find({
+      where,
+      relations: { message: true },
+      order: { attemptedAt: 'DESC', attempt: 'DESC' },
+      take: query.limit ?? 100,
+    });
+    return rows.map(deliveryDto);
+  }
+
+  /** Sends a message again (same webhook-id and body, a fresh signature), one attempt. */
+  async replay(
+    principal: Principal,
+    id: string,
+    deliveryId: string,
+  ): Promise<WebhookMessageQueuedDto> {
+    const subscription = await this.enabledOwned(principal, id);
+    const delivery = isUuid(deliveryId)
+      ? await this.repository.deliveries.findOne({
+          where: { id: deliveryId, subscriptionId: subscription.id },
+          relations: { message: true },
+        })
+      : null;
+    if (!delivery?.message) {
+      throw new WebhooksException('NOT_FOUND', `Webhook ${id} has no delivery ${deliveryId}`);
+    }
+    const { message } = delivery;
+    if (message.status === 'pending') {
+      throw new WebhooksException(
+        'CONFLICT',
+        `Message ${message.messageId} is still being delivered (next attempt ${message.nextAttemptAt?.toISOString() ?? 'now'}); replay it once it has failed`,
+      );
+    }
+    const attempt = message.attempts + 1;
+    const key = deliveryJobKey(message.id, attempt);
+    await this.repository.setMessageState(message.id, {
+      status: 'pending',
+      attempts: message.attempts,
+      nextAttemptAt: new Date(),
+    });
+    await this.queues.enqueue({
+      name: JobName.DeliverWebhook,
+      key,
+      payload: { messageRowId: message.id, attempt, retry: null },
+    });
+    return Object.assign(new WebhookMessageQueuedDto(), {
+      messageId: message.messageId,
+      type: message.eventType,
+      jobId: jobIdFor(JobName.DeliverWebhook, key),
+    });
+  }
+
+  private async owned(principal: Principal, id: string): Promise<WebhookSubscriptionEntity> {
+    const subscription = isUuid(id)
+      ? await this.repository.subscriptions.findOne({ where: { id } })
+      : null;
+    // Another key's subscription is indistinguishable from a missing one.
+    if (
+      !subscription ||
+      (principal.role !== 'admin' && subscription.ownerKeyId !== principal.apiKeyId)
+    ) {
+      throw new WebhooksException('NOT_FOUND', `No webhook subscription ${id.slice(0, 64)}`);
+    }
+    return subscription;
+  }
+
+  private async enabledOwned(principal: Principal, id: string): Promise<WebhookSubscriptionEntity> {
+    const subscription = await this.owned(principal, id);
+    if (!subscription.enabled) {
+      throw new WebhooksException(
+        'CONFLICT',
+        `Webhook ${id} is disabled (${subscription.disabledReason ?? 'no reason recorded'}); POST /webhooks/${id}/enable first`,
+      );
+    }
+    return subscription;
+  }
+
+  private async checkedUrl(raw: string): Promise<string> {
+    try {
+      return (await this.guard.check(raw.trim())).toString();
+    } catch (error) {
+      if (error instanceof WebhookUrlError) {
+        throw new ValidationException([{ field: 'url', problem: error.message }]);
+      }
+      throw error;
+    }
+  }
+
+  private symbols(input: string[]): string[] {
+    const symbols = input.map((symbol) => {
+      try {
+        return this.catalogue.resolveSymbol(symbol);
+      } catch {
+        throw new ValidationException([
+          {
+            field: 'symbols',
+            problem: `contains unknown symbol ${symbol.slice(0, 20)}; known: ${this.catalogue.bases.join(', ')}`,
+          },
+        ]);
+      }
+    });
+    return [...new Set(symbols)];
+  }
+
+  private async strategyIds(input: string[]): Promise<string[]> {
+    const ids = [...new Set(input.map((id) => id.toLowerCase()))];
+    const found = new Set(await this.strategies.existing(ids));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length) {
+      throw new ValidationException([
+        { field: 'strategies', problem: `contains unknown strategy id(s) ${missing.join(', ')}` },
+      ]);
+    }
+    return ids;
+  }
+}
+
+function toDto(row: WebhookSubscriptionEntity): WebhookDto {
+  return Object.assign(new WebhookDto(), {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    symbols: row.symbols,
+    strategies: row.strategies,
+    description: row.description,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason,
+    disabledAt: row.disabledAt,
+    previousSecretExpiresAt:
+      row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > Date.now()
+        ? row.previousSecretExpiresAt
+        : null,
+    ownerKeyId: row.ownerKeyId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  });
+}
+
+function deliveryDto(row: WebhookDeliveryEntity): WebhookDeliveryDto {
+  return Object.assign(new WebhookDeliveryDto(), {
+    id: row.id,
+    messageId: row.message?.messageId ?? '',
+    eventType: row.message?.eventType ?? '',
+    attempt: row.attempt,
+    succeeded: row.succeeded,
+    statusCode: row.statusCode,
+    durationMs: row.durationMs,
+    error: row.error,
+    responseExcerpt: row.responseExcerpt,
+    nextAttemptAt: row.nextAttemptAt,
+    attemptedAt: row.attemptedAt,
+    messageStatus: row.message?.status ?? 'unknown',
+  });
+}

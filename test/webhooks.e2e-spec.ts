@@ -1,0 +1,514 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import { Webhook } from 'standardwebhooks';
+import WebSocket from 'ws';
+import type { Candle } from '../src/market-data/candle';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { WebhookReceiver } from '../src/simulator/webhook-receiver';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { databaseUrl, scratchName, testEnv } from './support/test-env';
+
+const HOUR_MS = 3_600_000;
+const CANDLES = readCandleCsv(
+  join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+).slice(-300);
+const WORKER = join(__dirname, '..', 'dist', 'src', 'worker.js');
+/** A compressed retry schedule: three retries within about a second. */
+const SCHEDULE = '200ms,300ms,500ms';
+
+interface Delivery {
+  id: string;
+  messageId: string;
+  eventType: string;
+  attempt: number;
+  succeeded: boolean;
+  statusCode: number | null;
+  error: string | null;
+  nextAttemptAt: string | null;
+  messageStatus: string;
+}
+
+/**
+ * Webhooks end to end: the api in this process, the worker in its own process (as deployed),
+ * candles from the exchange simulator turning into signals, signed deliveries to local receivers
+ * that verify them with the `standardwebhooks` library.
+ */
+describe('signal webhooks and live subscriptions', () => {
+  let sim: ExchangeSimulator;
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let worker: { child: ChildProcess; output: () => string } | undefined;
+  let clientKey: string;
+  let otherKey: string;
+  let last = CANDLES[CANDLES.length - 1]!;
+  const database = databaseUrl(scratchName('hooks'));
+  const prefix = scratchName('hooks');
+  const env = () => ({
+    DATABASE_URL: database,
+    REDIS_PREFIX: prefix,
+    SYMBOLS: 'BTC',
+    INTERVALS: '1h',
+    EXCHANGE: 'binance',
+    EXCHANGE_REST_URL: sim.restUrl,
+    EXCHANGE_WS_URL: sim.wsUrl,
+    BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    WEBHOOK_RETRY_SCHEDULE: SCHEDULE,
+    WEBHOOK_TIMEOUT_MS: '3000',
+    SECRET_KEY: 'webhook-test-secret-key-0123456789abcdef',
+  });
+  const as = (key: string) => ({
+    get: (path: string, query: Record<string, string | number> = {}) =>
+      request(t.url).get(path).query(query).set('x-api-key', key),
+    send: (method: 'post' | 'patch' | 'delete', path: string, body?: object) =>
+      request(t.url)[method](path).set('x-api-key', key).send(body),
+  });
+
+  function startWorker(): void {
+    if (!existsSync(WORKER)) {
+      throw new Error('dist/src/worker.js is missing: run `npm run build` first (npm test does)');
+    }
+    const child = spawn(process.execPath, [WORKER], {
+      env: {
+        PATH: process.env.PATH,
+        ...testEnv({ ...env(), LIVE_STREAM: 'true', LOG_LEVEL: 'warn' }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker = { child, output: () => output };
+  }
+
+  async function stopWorker(signal: NodeJS.Signals): Promise<void> {
+    const current = worker;
+    worker = undefined;
+    if (current && current.child.exitCode === null) {
+      const exited = new Promise((resolve) => current.child.once('exit', resolve));
+      current.child.kill(signal);
+      await exited;
+    }
+  }
+
+  async function waitForStream(): Promise<void> {
+    await eventually(async () => (sim.openConnections === 1 ? true : undefined), {
+      what: 'the worker to hold the exchange stream',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+  }
+
+  /** Closes the next candle on the exchange: the worker stores it and the strategy decides. */
+  async function closeNextCandle(): Promise<Candle> {
+    const next: Candle = {
+      ...last,
+      openTime: last.openTime + HOUR_MS,
+      open: last.close,
+      close: last.close * 1.002,
+      high: last.close * 1.004,
+      low: last.close * 0.998,
+    };
+    sim.append('BTCUSDT', '1h', next);
+    await sim.emit('BTCUSDT', '1h', next, true);
+    last = next;
+    return next;
+  }
+
+  async function subscribe(
+    key: string,
+    path: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ id: string; secret: string }> {
+    const response = await as(key).send('post', '/webhooks', {
+      url: `${receiver.url}${path}`,
+      events: ['signal.created'],
+      ...extra,
+    });
+    expect(response.status).toBe(201);
+    receiver.trust(response.body.secret as string);
+    return { id: response.body.id as string, secret: response.body.secret as string };
+  }
+
+  async function deliveries(id: string, key = clientKey): Promise<Delivery[]> {
+    const response = await as(key).get(`/webhooks/${id}/deliveries`);
+    expect(response.status).toBe(200);
+    return response.body as Delivery[];
+  }
+
+  beforeAll(async () => {
+    sim = await ExchangeSimulator.start({ speed: 0 });
+    sim.load('BTCUSDT', '1h', CANDLES);
+    receiver = await WebhookReceiver.start();
+    t = await startTestApp({ env: env() });
+    clientKey = (
+      await as(t.adminKey).send('post', '/admin/api-keys', { name: 'hooks-a', role: 'client' })
+    ).body.key as string;
+    otherKey = (
+      await as(t.adminKey).send('post', '/admin/api-keys', { name: 'hooks-b', role: 'client' })
+    ).body.key as string;
+    startWorker();
+    await waitForStream();
+    await eventually(
+      async () =>
+        (await as(t.adminKey).get('/markets')).body[0]?.count >= CANDLES.length ? true : undefined,
+      { what: 'the backfill', timeoutMs: 30_000 },
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    await stopWorker('SIGTERM');
+    await t?.close();
+    await receiver?.close();
+    await sim?.close();
+  });
+
+  it('creates a subscription showing its secret once, stores the secret encrypted, and keeps owners apart', async () => {
+    const created = await as(clientKey).send('post', '/webhooks', {
+      url: `${receiver.url}/owned`,
+      events: ['signal.created', 'prediction.updated'],
+      symbols: ['btcusdt'],
+      description: 'bot',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      url: `${receiver.url}/owned`,
+      events: ['signal.created', 'prediction.updated'],
+      symbols: ['BTC'],
+      enabled: true,
+    });
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const id = created.body.id as string;
+
+    const fetched = await as(clientKey).get(`/webhooks/${id}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body.secret).toBeUndefined();
+    const pg = new Client({ connectionString: database });
+    await pg.connect();
+    const [row] = (
+      await pg.query('SELECT secret_encrypted FROM webhook_subscriptions WHERE id = $1', [id])
+    ).rows as { secret_encrypted: string }[];
+    await pg.end();
+    expect(row!.secret_encrypted).not.toContain(created.body.secret.slice(6));
+    expect(row!.secret_encrypted.startsWith('v1:')).toBe(true);
+
+    // Another client key cannot see, change, test or delete it: it does not exist for them.
+    expect((await as(otherKey).get(`/webhooks/${id}`)).status).toBe(404);
+    expect(
+      (await as(otherKey).send('patch', `/webhooks/${id}`, { description: 'mine' })).status,
+    ).toBe(404);
+    expect((await as(otherKey).send('post', `/webhooks/${id}/test`)).status).toBe(404);
+    expect((await as(otherKey).send('delete', `/webhooks/${id}`)).status).toBe(404);
+    expect((await as(otherKey).get(`/webhooks/${id}/deliveries`)).status).toBe(404);
+    expect((await as(otherKey).get('/webhooks')).body).toEqual([]);
+    expect(
+      ((await as(t.adminKey).get('/webhooks')).body as { id: string }[]).map((w) => w.id),
+    ).toContain(id);
+
+    const patched = await as(clientKey).send('patch', `/webhooks/${id}`, {
+      events: ['prediction.updated'],
+      symbols: null,
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      events: ['prediction.updated'],
+      symbols: null,
+      description: 'bot',
+    });
+    expect((await as(clientKey).send('delete', `/webhooks/${id}`)).status).toBe(204);
+    expect((await as(clientKey).get(`/webhooks/${id}`)).status).toBe(404);
+  });
+
+  it('refuses bad subscriptions with a 400 naming the field, private addresses included', async () => {
+    const bad = async (body: object) => {
+      const response = await as(clientKey).send('post', '/webhooks', {
+        events: ['signal.created'],
+        ...body,
+      });
+      expect(response.status).toBe(400);
+      return response.body as { message: string; details?: { field: string; problem: string }[] };
+    };
+    expect((await bad({ url: 'ftp://example.com/x' })).message).toContain(
+      'url must use http or https',
+    );
+    expect((await bad({ url: 'not a url' })).message).toContain('url must be an absolute');
+    for (const url of [
+      'http://10.1.2.3/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]:8080/hook',
+      'http://192.168.0.10/hook',
+      'http://0.0.0.0/hook',
+      'http://[::ffff:10.0.0.1]/hook',
+      'http://224.0.0.1/hook',
+    ]) {
+      const body = await bad({ url });
+      expect(body.details).toEqual([expect.objectContaining({ field: 'url' })]);
+      expect(body.message).toMatch(/private or internal address/);
+    }
+    expect((await bad({ url: `${receiver.url}/x`, events: ['candle.eaten'] })).message).toContain(
+      'events',
+    );
+    expect((await bad({ url: `${receiver.url}/x`, symbols: ['DOGE'] })).message).toContain(
+      'symbols contains unknown symbol DOGE',
+    );
+    expect((await bad({ url: `${receiver.url}/x`, strategies: ['not-a-uuid'] })).message).toContain(
+      'strategies',
+    );
+    expect(
+      (
+        await bad({
+          url: `${receiver.url}/x`,
+          strategies: ['00000000-0000-4000-8000-000000000000'],
+        })
+      ).message,
+    ).toContain('unknown strategy');
+    expect((await as(clientKey).get('/webhooks/..%2F..%2Fetc')).status).toBe(400);
+  });
+
+  it('delivers every signal signed so that a standardwebhooks receiver verifies it, with the attempt log', async () => {
+    const { id } = await subscribe(clientKey, '/signals');
+    const test = await as(clientKey).send('post', `/webhooks/${id}/test`);
+    expect(test.status).toBe(202);
+    expect(test.body.type).toBe('webhook.test');
+    const candles = [await closeNextCandle(), await closeNextCandle(), await closeNextCandle()];
+    await receiver.until(() => receiver.uniqueDelivered('/signals').size >= 4);
+    const got = [...receiver.uniqueDelivered('/signals').values()];
+    expect(got.every((hook) => hook.verified)).toBe(true);
+    expect(got.every((hook) => hook.headers['content-type'] === 'application/json')).toBe(true);
+    const bodies = got.map(
+      (hook) =>
+        JSON.parse(hook.body) as { type: string; timestamp: string; data: Record<string, unknown> },
+    );
+    expect(bodies.map((b) => b.type).sort()).toEqual([
+      'signal.created',
+      'signal.created',
+      'signal.created',
+      'webhook.test',
+    ]);
+    const signals = bodies.filter((b) => b.type === 'signal.created');
+    expect(signals.map((b) => Date.parse(b.data.openTime as string)).sort()).toEqual(
+      candles.map((c) => c.openTime),
+    );
+    expect(signals[0]!.data).toMatchObject({
+      symbol: 'BTC',
+      pair: 'BTCUSDT',
+      interval: '1h',
+      strategyName: 'default',
+    });
+    expect(['BUY', 'SELL', 'HOLD']).toContain(signals[0]!.data.action);
+    expect(Math.max(...got.map((hook) => Buffer.byteLength(hook.body)))).toBeLessThan(8 * 1024);
+    expect(got.find((hook) => hook.body.includes('webhook.test'))!.headers['webhook-id']).toBe(
+      test.body.messageId,
+    );
+
+    const log = await deliveries(id);
+    expect(log).toHaveLength(4);
+    expect(
+      log.every(
+        (d) =>
+          d.succeeded && d.statusCode === 204 && d.attempt === 1 && d.messageStatus === 'succeeded',
+      ),
+    ).toBe(true);
+    // The same candle event again (a redelivered pub/sub message) is the same message: no second delivery.
+    await as(clientKey).send('delete', `/webhooks/${id}`);
+  });
+
+  it('keeps retrying a receiver that is down, and it receives every message once it is up', async () => {
+    const { id } = await subscribe(clientKey, '/flaky');
+    let failuresLeft = 5;
+    receiver.answerWith(({ path }) => {
+      if (path === '/flaky' && failuresLeft > 0) {
+        failuresLeft -= 1;
+        return { status: 503, headers: { 'retry-after': '0' } };
+      }
+      return { status: 200 };
+    });
+    try {
+      await closeNextCandle();
+      await closeNextCandle();
+      await receiver.until(() => receiver.uniqueDelivered('/flaky').size >= 2);
+    } finally {
+      receiver.answerWith({ status: 204 });
+    }
+    const all = receiver.received.filter((hook) => hook.path === '/flaky');
+    expect(all.length).toBe(7);
+    expect(all.every((hook) => hook.verified)).toBe(true);
+    // Retries carry the same webhook-id: two messages, each received successfully exactly once.
+    expect(new Set(all.map((hook) => hook.headers['webhook-id'])).size).toBe(2);
+    const log = await deliveries(id);
+    expect(log.filter((d) => !d.succeeded)).toHaveLength(5);
+    expect(
+      log
+        .filter((d) => !d.succeeded)
+        .every((d) => d.statusCode === 503 && d.nextAttemptAt !== null),
+    ).toBe(true);
+    expect(log.filter((d) => d.succeeded)).toHaveLength(2);
+    expect(Math.max(...log.map((d) => d.attempt))).toBeGreaterThan(1);
+    expect((await as(clientKey).get(`/webhooks/${id}`)).body.enabled).toBe(true);
+    await as(clientKey).send('delete', `/webhooks/${id}`);
+  });
+
+  it('disables a subscription whose receiver answers 410 Gone, and its owner sees why', async () => {
+    const { id } = await subscribe(clientKey, '/gone');
+    receiver.answerWith(({ path }) => (path === '/gone' ? { status: 410 } : { status: 204 }));
+    try {
+      await closeNextCandle();
+      const disabled = await eventually(async () => {
+        const body = (await as(clientKey).get(`/webhooks/${id}`)).body as {
+          enabled: boolean;
+          disabledReason: string;
+        };
+        return body.enabled ? undefined : body;
+      });
+      expect(disabled.disabledReason).toContain('410 Gone');
+      expect(receiver.received.filter((hook) => hook.path === '/gone')).toHaveLength(1);
+    } finally {
+      receiver.answerWith({ status: 204 });
+    }
+    await as(clientKey).send('delete', `/webhooks/${id}`);
+  });
+
+  it('disables the subscription with the reason once the retries are exhausted; a replay then delivers', async () => {
+    const { id } = await subscribe(clientKey, '/down');
+    receiver.answerWith(({ path }) => (path === '/down' ? { status: 500 } : { status: 204 }));
+    try {
+      await closeNextCandle();
+      const disabled = await eventually(
+        async () => {
+          const body = (await as(clientKey).get(`/webhooks/${id}`)).body as {
+            enabled: boolean;
+            disabledReason: string;
+          };
+          return body.enabled ? undefined : body;
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect(disabled.disabledReason).toMatch(/failed 4 attempt\(s\).*receiver answered 500/);
+    } finally {
+      receiver.answerWith({ status: 204 });
+    }
+    const log = await deliveries(id);
+    expect(log.map((d) => d.attempt).sort()).toEqual([1, 2, 3, 4]);
+    expect(log.every((d) => !d.succeeded && d.messageStatus === 'failed')).toBe(true);
+    expect(log.find((d) => d.attempt === 4)!.nextAttemptAt).toBeNull();
+
+    // A replay needs the subscription enabled; then the same message goes out again.
+    expect(
+      (await as(clientKey).send('post', `/webhooks/${id}/deliveries/${log[0]!.id}/replay`)).status,
+    ).toBe(409);
+    expect((await as(clientKey).send('post', `/webhooks/${id}/enable`)).body.enabled).toBe(true);
+    const replay = await as(clientKey).send(
+      'post',
+      `/webhooks/${id}/deliveries/${log[0]!.id}/replay`,
+    );
+    expect(replay.status).toBe(202);
+    expect(replay.body.messageId).toBe(log[0]!.messageId);
+    await receiver.until(() => receiver.uniqueDelivered('/down').size === 1);
+    expect(receiver.uniqueDelivered('/down').get(log[0]!.messageId)?.verified).toBe(true);
+    await eventually(async () =>
+      (await deliveries(id)).some((d) => d.attempt === 5 && d.succeeded) ? true : undefined,
+    );
+    await as(clientKey).send('delete', `/webhooks/${id}`);
+  });
+
+  it('signs with both the new and the old secret after a rotation', async () => {
+    const { id, secret: oldSecret } = await subscribe(clientKey, '/rotate');
+    const rotated = await as(clientKey).send('post', `/webhooks/${id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    const newSecret = rotated.body.secret as string;
+    expect(newSecret).not.toBe(oldSecret);
+    expect(Date.parse(rotated.body.previousSecretExpiresAt as string) - Date.now()).toBeGreaterThan(
+      23 * HOUR_MS,
+    );
+    receiver.forget(oldSecret);
+    await as(clientKey).send('post', `/webhooks/${id}/test`);
+    await receiver.until(() => receiver.uniqueDelivered('/rotate').size === 1);
+    const [hook] = [...receiver.uniqueDelivered('/rotate').values()];
+    expect(hook!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(() => new Webhook(newSecret).verify(hook!.body, hook!.headers)).not.toThrow();
+    expect(() => new Webhook(oldSecret).verify(hook!.body, hook!.headers)).not.toThrow();
+    await as(clientKey).send('delete', `/webhooks/${id}`);
+  });
+
+  it('loses nothing when the worker is killed in the middle of a delivery', async () => {
+    const { id } = await subscribe(clientKey, '/slow');
+    receiver.answerWith(({ path }) =>
+      path === '/slow' ? { status: 200, hang: true } : { status: 204 },
+    );
+    await closeNextCandle();
+    await receiver.until((received) => received.some((hook) => hook.path === '/slow'));
+    const messageId = receiver.received.find((hook) => hook.path === '/slow')!.headers[
+      'webhook-id'
+    ]!;
+    await stopWorker('SIGKILL');
+    receiver.answerWith({ status: 204 });
+    startWorker();
+    await receiver.until(() => receiver.uniqueDelivered('/slow').has(messageId), 45_000);
+    expect(receiver.uniqueDelivered('/slow').get(messageId)!.verified).toBe(true);
+    const log = await eventually(async () => {
+      const attempts = await deliveries(id);
+      return attempts.some((d) => d.succeeded) ? attempts : undefined;
+    });
+    expect(log.filter((d) => d.succeeded).map((d) => d.messageId)).toEqual([messageId]);
+    await waitForStream();
+    await as(clientKey).send('delete', `/webhooks/${id}`);
+  }, 90_000);
+
+  it('streams signals produced by the worker process to a GraphQL subscription on the api', async () => {
+    const wsUrl = `${t.url.replace(/^http/, 'ws')}/graphql`;
+    const refused = new WebSocket(wsUrl, 'graphql-transport-ws');
+    const refusedClose = new Promise<number>((resolve) =>
+      refused.on('close', (code) => resolve(code)),
+    );
+    refused.on('open', () =>
+      refused.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: { 'x-api-key': 'wrong-key-0123456789abcdefghij' },
+        }),
+      ),
+    );
+    expect(await refusedClose).not.toBe(1000);
+
+    const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+    const messages: {
+      type: string;
+      id?: string;
+      payload?: { data?: { signalCreated?: Record<string, unknown> } };
+    }[] = [];
+    socket.on('message', (data: Buffer) =>
+      messages.push(JSON.parse(data.toString()) as (typeof messages)[number]),
+    );
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': clientKey } }));
+    await eventually(async () =>
+      messages.some((m) => m.type === 'connection_ack') ? true : undefined,
+    );
+    socket.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: {
+          query:
+            'subscription { signalCreated(symbol: "BTC") { symbol strategyName action openTime } }',
+        },
+      }),
+    );
+    // Give the subscription a moment to register before the worker produces the signal.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const candle = await closeNextCandle();
+    const next = await eventually(async () => messages.find((m) => m.type === 'next'), {
+      timeoutMs: 15_000,
+    });
+    socket.close();
+    expect(next.payload?.data?.signalCreated).toMatchObject({
+      symbol: 'BTC',
+      strategyName: 'default',
+      openTime: new Date(candle.openTime).toISOString(),
+    });
+  });
+});
