@@ -415,6 +415,93 @@ describe('signal webhooks and live subscriptions', () => {
     await as(clientKey).send('delete', `/webhooks/${id}`);
   });
 
+  it('never lets a hung receiver delay the other subscribers', async () => {
+    const hung = await subscribe(clientKey, '/hung');
+    const fast = await subscribe(otherKey, '/fast');
+    receiver.answerWith(({ path }) =>
+      path === '/hung' ? { status: 200, hang: true } : { status: 204 },
+    );
+    try {
+      const started = Date.now();
+      await closeNextCandle();
+      await receiver.until(() => receiver.uniqueDelivered('/fast').size === 1, 5_000);
+      // Delivered while the other endpoint still holds its request open (timeout 3 s).
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(receiver.received.some((hook) => hook.path === '/hung' && hook.answered === 0)).toBe(
+        true,
+      );
+      const timedOut = await eventually(
+        async () =>
+          (await deliveries(hung.id)).find((d) => d.error?.includes('no answer within 3000 ms')),
+        { timeoutMs: 10_000 },
+      );
+      expect(timedOut.nextAttemptAt).not.toBeNull();
+    } finally {
+      receiver.answerWith({ status: 204 });
+    }
+    await as(clientKey).send('delete', `/webhooks/${hung.id}`);
+    await as(otherKey).send('delete', `/webhooks/${fast.id}`);
+  });
+
+  it('stops delivering to the subscriptions of a revoked key', async () => {
+    const key = (
+      await as(t.adminKey).send('post', '/admin/api-keys', { name: 'hooks-c', role: 'client' })
+    ).body as { apiKey: { id: string }; key: string };
+    await subscribe(key.key, '/revoked');
+    const control = await subscribe(clientKey, '/control');
+    expect((await as(t.adminKey).send('delete', `/admin/api-keys/${key.apiKey.id}`)).status).toBe(200);
+    await closeNextCandle();
+    await receiver.until(() => receiver.uniqueDelivered('/control').size === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received.filter((hook) => hook.path === '/revoked')).toHaveLength(0);
+    await as(clientKey).send('delete', `/webhooks/${control.id}`);
+  });
+
+  it('offers the same over GraphQL, with errors carrying extensions.code', async () => {
+    const gql = async (key: string, query: string, variables: Record<string, unknown> = {}) =>
+      (await request(t.url).post('/graphql').set('x-api-key', key).send({ query, variables }))
+        .body as {
+        data?: Record<string, Record<string, unknown> | Record<string, unknown>[] | null>;
+        errors?: { message: string; extensions?: { code?: string } }[];
+      };
+    const created = await gql(
+      clientKey,
+      'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { id secret events enabled } }',
+      { input: { url: `${receiver.url}/gql`, events: ['signal.created'] } },
+    );
+    const webhook = created.data!.createWebhook as { id: string; secret: string; events: string[] };
+    expect(webhook.secret).toMatch(/^whsec_/);
+    receiver.trust(webhook.secret);
+    const tested = await gql(
+      clientKey,
+      'mutation($id: ID!) { testWebhook(id: $id) { messageId type } }',
+      { id: webhook.id },
+    );
+    expect(tested.data!.testWebhook).toMatchObject({ type: 'webhook.test' });
+    await receiver.until(() => receiver.uniqueDelivered('/gql').size === 1);
+    const log = await gql(
+      clientKey,
+      'query($id: String!) { webhookDeliveries(id: $id) { attempt succeeded statusCode } }',
+      { id: webhook.id },
+    );
+    expect(log.data!.webhookDeliveries).toEqual([{ attempt: 1, succeeded: true, statusCode: 204 }]);
+    const foreign = await gql(otherKey, 'query($id: ID!) { webhook(id: $id) { id } }', {
+      id: webhook.id,
+    });
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const refused = await gql(
+      clientKey,
+      'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { id } }',
+      { input: { url: 'http://10.0.0.1/x', events: ['signal.created'] } },
+    );
+    expect(refused.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
+    expect(refused.errors?.[0]?.message).toContain('url');
+    expect(
+      (await gql(clientKey, 'mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id }))
+        .data,
+    ).toEqual({ deleteWebhook: true });
+  });
+
   it('signs with both the new and the old secret after a rotation', async () => {
     const { id, secret: oldSecret } = await subscribe(clientKey, '/rotate');
     const rotated = await as(clientKey).send('post', `/webhooks/${id}/rotate-secret`);
