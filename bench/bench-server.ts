@@ -19,9 +19,12 @@ export async function freePort(): Promise<number> {
 export async function startServer(
   script: string,
   env: NodeJS.ProcessEnv,
+  args: string[] = [],
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under test.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', script), ...args], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'],
   });

@@ -6,6 +6,7 @@ export interface ReceivedWebhook {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** Epoch ms with sub-millisecond precision. */
   receivedAt: number;
   /** Whether `standardwebhooks` verified it with one of the receiver's secrets. */
   verified: boolean;
@@ -123,7 +124,7 @@ export class WebhookReceiver {
           path,
           headers,
           body,
-          receivedAt: Date.now(),
+          receivedAt: performance.timeOrigin + performance.now(),
           verified: this.verify(body, headers),
           answered,
         });

@@ -7,8 +7,34 @@ import { WebhookMessageEntity, type MessageStatus } from './webhook-message.enti
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 export interface MessageForDelivery {
-  message: WebhookMessageEntity;
-  subscription: WebhookSubscriptionEntity;
+  message: Pick<
+    WebhookMessageEntity,
+    'id' | 'messageId' | 'eventType' | 'body' | 'status' | 'attempts'
+  >;
+  subscription: Pick<
+    WebhookSubscriptionEntity,
+    | 'id'
+    | 'url'
+    | 'enabled'
+    | 'secretEncrypted'
+    | 'previousSecretEncrypted'
+    | 'previousSecretExpiresAt'
+  >;
+}
+
+interface DeliveryRow {
+  id: string;
+  message_id: string;
+  event_type: string;
+  body: string;
+  status: MessageStatus;
+  attempts: number;
+  subscription_id: string;
+  url: string;
+  enabled: boolean;
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: Date | null;
 }
 
 /** Subscriptions, their messages and every delivery attempt, in PostgreSQL. */
@@ -58,21 +84,75 @@ export class WebhooksRepository {
     return rows[0]!.id;
   }
 
+  /** The message and what delivering it needs of its subscription, in one query. */
   async forDelivery(messageRowId: string): Promise<MessageForDelivery | null> {
-    const message = await this.messages.findOne({
-      where: { id: messageRowId },
-      relations: { subscription: true },
-    });
-    if (!message?.subscription) {
+    const rows: DeliveryRow[] = await this.dataSource.query(
+      `SELECT m.id, m.message_id, m.event_type, m.body, m.status, m.attempts,
+              s.id AS subscription_id, s.url, s.enabled, s.secret_encrypted, s.previous_secret_encrypted,
+              s.previous_secret_expires_at
+         FROM webhook_messages m JOIN webhook_subscriptions s ON s.id = m.subscription_id
+        WHERE m.id = $1`,
+      [messageRowId],
+    );
+    const row = rows[0];
+    if (!row) {
       return null;
     }
-    const { subscription, ...rest } = message;
-    return { message: Object.assign(new WebhookMessageEntity(), rest), subscription };
+    return {
+      message: {
+        id: row.id,
+        messageId: row.message_id,
+        eventType: row.event_type,
+        body: row.body,
+        status: row.status,
+        attempts: row.attempts,
+      },
+      subscription: {
+        id: row.subscription_id,
+        url: row.url,
+        enabled: row.enabled,
+        secretEncrypted: row.secret_encrypted,
+        previousSecretEncrypted: row.previous_secret_encrypted,
+        previousSecretExpiresAt: row.previous_secret_expires_at,
+      },
+    };
   }
 
-  /** Records an attempt (a re-run of the same attempt after a crash overwrites it). */
-  async recordAttempt(attempt: Omit<WebhookDeliveryEntity, 'id' | 'message'>): Promise<void> {
-    await this.deliveries.upsert(attempt, ['webhookMessageId', 'attempt']);
+  /**
+   * Records an attempt and where its message now stands, in one statement. A re-run of the same
+   * attempt after a crash overwrites its row.
+   */
+  async recordAttempt(
+    attempt: Omit<WebhookDeliveryEntity, 'id' | 'message'>,
+    state: { status: MessageStatus; attempts: number; nextAttemptAt: Date | null },
+  ): Promise<void> {
+    await this.dataSource.query(
+      `WITH attempt AS (
+         INSERT INTO webhook_deliveries (webhook_message_id, subscription_id, attempt, succeeded, status_code,
+           duration_ms, error, response_excerpt, next_attempt_at, attempted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (webhook_message_id, attempt) DO UPDATE SET succeeded = EXCLUDED.succeeded,
+           status_code = EXCLUDED.status_code, duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error,
+           response_excerpt = EXCLUDED.response_excerpt, next_attempt_at = EXCLUDED.next_attempt_at,
+           attempted_at = EXCLUDED.attempted_at
+       )
+       UPDATE webhook_messages SET status = $11, attempts = $12, next_attempt_at = $13 WHERE id = $1`,
+      [
+        attempt.webhookMessageId,
+        attempt.subscriptionId,
+        attempt.attempt,
+        attempt.succeeded,
+        attempt.statusCode,
+        attempt.durationMs,
+        attempt.error,
+        attempt.responseExcerpt,
+        attempt.nextAttemptAt,
+        attempt.attemptedAt,
+        state.status,
+        state.attempts,
+        state.nextAttemptAt,
+      ],
+    );
   }
 
   async setMessageState(

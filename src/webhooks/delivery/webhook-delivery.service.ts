@@ -79,23 +79,25 @@ export class WebhookDeliveryService {
         ? null
         : retryDelayMs(this.schedule, job.retry ?? 0, result.retryAfterMs);
     const nextAttemptAt = delay === null ? null : new Date(Date.now() + delay);
-    await this.repository.recordAttempt({
-      webhookMessageId: message.id,
-      subscriptionId: subscription.id,
-      attempt: job.attempt,
-      succeeded: result.ok,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error: result.error?.slice(0, 1000) ?? null,
-      responseExcerpt: result.responseExcerpt,
-      nextAttemptAt,
-      attemptedAt,
-    });
-    await this.repository.setMessageState(message.id, {
-      status: result.ok ? 'succeeded' : nextAttemptAt ? 'pending' : 'failed',
-      attempts: job.attempt,
-      nextAttemptAt,
-    });
+    await this.repository.recordAttempt(
+      {
+        webhookMessageId: message.id,
+        subscriptionId: subscription.id,
+        attempt: job.attempt,
+        succeeded: result.ok,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        error: result.error?.slice(0, 1000) ?? null,
+        responseExcerpt: result.responseExcerpt,
+        nextAttemptAt,
+        attemptedAt,
+      },
+      {
+        status: result.ok ? 'succeeded' : nextAttemptAt ? 'pending' : 'failed',
+        attempts: job.attempt,
+        nextAttemptAt,
+      },
+    );
     if (result.ok) {
       return { outcome: 'delivered', statusCode: result.statusCode, nextAttemptAt: null };
     }
