@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
@@ -10,7 +11,7 @@ import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { WebhookReceiver } from '../src/simulator/webhook-receiver';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
-import { databaseUrl, scratchName, testEnv } from './support/test-env';
+import { REDIS_URL, databaseUrl, scratchName, testEnv } from './support/test-env';
 
 const HOUR_MS = 3_600_000;
 const CANDLES = readCandleCsv(
@@ -449,7 +450,9 @@ describe('signal webhooks and live subscriptions', () => {
     ).body as { apiKey: { id: string }; key: string };
     await subscribe(key.key, '/revoked');
     const control = await subscribe(clientKey, '/control');
-    expect((await as(t.adminKey).send('delete', `/admin/api-keys/${key.apiKey.id}`)).status).toBe(200);
+    expect((await as(t.adminKey).send('delete', `/admin/api-keys/${key.apiKey.id}`)).status).toBe(
+      200,
+    );
     await closeNextCandle();
     await receiver.until(() => receiver.uniqueDelivered('/control').size === 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -500,6 +503,92 @@ describe('signal webhooks and live subscriptions', () => {
       (await gql(clientKey, 'mutation($id: ID!) { deleteWebhook(id: $id) }', { id: webhook.id }))
         .data,
     ).toEqual({ deleteWebhook: true });
+  });
+
+  it('delivers prediction.updated to webhooks and to GraphQL subscribers alike', async () => {
+    const hook = await as(clientKey).send('post', '/webhooks', {
+      url: `${receiver.url}/predictions`,
+      events: ['prediction.updated'],
+      symbols: ['BTC'],
+    });
+    receiver.trust(hook.body.secret as string);
+    const socket = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const messages: {
+      type: string;
+      payload?: { data?: { predictionUpdated?: Record<string, unknown> } };
+    }[] = [];
+    socket.on('message', (data: Buffer) =>
+      messages.push(JSON.parse(data.toString()) as (typeof messages)[number]),
+    );
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(
+      JSON.stringify({
+        type: 'connection_init',
+        payload: { authorization: `Bearer ${clientKey}` },
+      }),
+    );
+    await eventually(async () =>
+      messages.some((m) => m.type === 'connection_ack') ? true : undefined,
+    );
+    socket.send(
+      JSON.stringify({
+        id: 'p',
+        type: 'subscribe',
+        payload: {
+          query:
+            'subscription { predictionUpdated(symbol: "BTC") { symbol predictedClose model { versionId } } }',
+        },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // What the live prediction path publishes after a model predicts.
+    const prediction = {
+      exchange: 'binance',
+      symbol: 'BTC',
+      pair: 'BTCUSDT',
+      interval: '1h',
+      openTime: last.openTime,
+      targetTime: last.openTime + HOUR_MS,
+      horizon: 1,
+      lastClose: last.close,
+      predictedClose: last.close * 1.001,
+      predictedReturn: 0.001,
+      probabilityUp: 0.56,
+      modelVersionId: '11111111-2222-4333-8444-555555555555',
+      trainedAt: Date.now(),
+      testMae: 10,
+      testPersistenceMae: 11,
+      liveCount: 0,
+      liveMae: null,
+      livePersistenceMae: null,
+      computedAt: Date.now(),
+    };
+    const publisher = new Redis(REDIS_URL);
+    // Published twice (a repeated event): one message, one delivery.
+    await publisher.publish(`${prefix}:events:prediction.updated`, JSON.stringify(prediction));
+    await publisher.publish(`${prefix}:events:prediction.updated`, JSON.stringify(prediction));
+    publisher.disconnect();
+    await receiver.until(() => receiver.uniqueDelivered('/predictions').size === 1);
+    const next = await eventually(async () => messages.find((m) => m.type === 'next'));
+    socket.close();
+    expect(next.payload?.data?.predictionUpdated).toEqual({
+      symbol: 'BTC',
+      predictedClose: prediction.predictedClose,
+      model: { versionId: prediction.modelVersionId },
+    });
+    const [delivered] = [...receiver.uniqueDelivered('/predictions').values()];
+    expect(delivered!.verified).toBe(true);
+    expect(JSON.parse(delivered!.body)).toMatchObject({
+      type: 'prediction.updated',
+      data: {
+        symbol: 'BTC',
+        predictedClose: prediction.predictedClose,
+        model: { versionId: prediction.modelVersionId, beatsPersistence: true },
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received.filter((h) => h.path === '/predictions')).toHaveLength(1);
+    await as(clientKey).send('delete', `/webhooks/${hook.body.id as string}`);
   });
 
   it('signs with both the new and the old secret after a rotation', async () => {
