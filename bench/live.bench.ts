@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       url: `${receiver.url}/latency`,
       events: ['signal.created'],
     });
-    receiver.trust(first.secret as string);
+    receiver.trust(first.secret as string, '/latency');
     let last: Candle = history[history.length - 1]!;
     const nextCandle = (i: number): Candle => {
       const close = last.close * (1 + Math.sin(i) * 0.004);
@@ -200,7 +200,10 @@ async function main(): Promise<void> {
     // Reference: a signed POST from this process to the same receiver.
     const guard = new WebhookUrlGuard(['127.0.0.1']);
     const secret = generateSigningSecret();
-    receiver.trust(secret);
+    receiver.trust(secret, '/direct-latency');
+    for (let s = 0; s < SUBSCRIBERS; s++) {
+      receiver.trust(secret, `/direct/${s}`);
+    }
     const body = receiver.received.find((h) => h.path === '/latency')!.body;
     const direct = async (path: string) => {
       const at = new Date();
@@ -245,7 +248,7 @@ async function main(): Promise<void> {
         url: `${receiver.url}/fan/${s}`,
         events: ['signal.created'],
       });
-      receiver.trust(created.secret as string);
+      receiver.trust(created.secret as string, `/fan/${s}`);
     }
     const isFan = (path: string) => path.startsWith('/fan/');
     const before = receiver.received.filter((h) => isFan(h.path)).length;

@@ -30,6 +30,7 @@ export interface ReceiverAnswer {
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   private readonly secrets = new Set<string>();
+  private readonly pathSecrets = new Map<string, Set<string>>();
   private answer: (request: { path: string; headers: Record<string, string> }) => ReceiverAnswer =
     () => ({ status: 204 });
   private readonly waiters = new Set<() => void>();
@@ -50,13 +51,23 @@ export class WebhookReceiver {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Secrets deliveries are verified with (any one of them verifying is enough). */
-  trust(secret: string): void {
-    this.secrets.add(secret);
+  /**
+   * Secrets deliveries are verified with (any one of them verifying is enough). With a path, the
+   * secret verifies deliveries to that path only (one HMAC per delivery, however many endpoints).
+   */
+  trust(secret: string, path?: string): void {
+    if (path === undefined) {
+      this.secrets.add(secret);
+      return;
+    }
+    const secrets = this.pathSecrets.get(path) ?? new Set<string>();
+    secrets.add(secret);
+    this.pathSecrets.set(path, secrets);
   }
 
   forget(secret: string): void {
     this.secrets.delete(secret);
+    this.pathSecrets.forEach((secrets) => secrets.delete(secret));
   }
 
   answerWith(
@@ -125,7 +136,7 @@ export class WebhookReceiver {
           headers,
           body,
           receivedAt: performance.timeOrigin + performance.now(),
-          verified: this.verify(body, headers),
+          verified: this.verify(path, body, headers),
           answered,
         });
         this.waiters.forEach((check) => check());
@@ -148,8 +159,9 @@ export class WebhookReceiver {
     });
   }
 
-  private verify(body: string, headers: Record<string, string>): boolean {
-    for (const secret of this.secrets) {
+  private verify(path: string, body: string, headers: Record<string, string>): boolean {
+    const secrets = this.pathSecrets.get(path) ?? this.secrets;
+    for (const secret of secrets) {
       try {
         new Webhook(secret).verify(body, headers);
         return true;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
+import { MicroBatch } from '../common/micro-batch';
 import type { WebhookEvent } from './webhook-events';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookMessageEntity, type MessageStatus } from './webhook-message.entity';
@@ -21,6 +22,9 @@ export interface MessageForDelivery {
     | 'previousSecretExpiresAt'
   >;
 }
+
+type AttemptRecord = Omit<WebhookDeliveryEntity, 'id' | 'message'>;
+type MessageState = { status: MessageStatus; attempts: number; nextAttemptAt: Date | null };
 
 interface DeliveryRow {
   id: string;
@@ -84,76 +88,86 @@ export class WebhooksRepository {
     return rows[0]!.id;
   }
 
-  /** The message and what delivering it needs of its subscription, in one query. */
-  async forDelivery(messageRowId: string): Promise<MessageForDelivery | null> {
-    const rows: DeliveryRow[] = await this.dataSource.query(
-      `SELECT m.id, m.message_id, m.event_type, m.body, m.status, m.attempts,
-              s.id AS subscription_id, s.url, s.enabled, s.secret_encrypted, s.previous_secret_encrypted,
-              s.previous_secret_expires_at
-         FROM webhook_messages m JOIN webhook_subscriptions s ON s.id = m.subscription_id
-        WHERE m.id = $1`,
-      [messageRowId],
-    );
-    const row = rows[0];
-    if (!row) {
-      return null;
-    }
-    return {
-      message: {
-        id: row.id,
-        messageId: row.message_id,
-        eventType: row.event_type,
-        body: row.body,
-        status: row.status,
-        attempts: row.attempts,
-      },
-      subscription: {
-        id: row.subscription_id,
-        url: row.url,
-        enabled: row.enabled,
-        secretEncrypted: row.secret_encrypted,
-        previousSecretEncrypted: row.previous_secret_encrypted,
-        previousSecretExpiresAt: row.previous_secret_expires_at,
-      },
-    };
+  /**
+   * The message and what delivering it needs of its subscription. Concurrent delivery jobs share
+   * one query (a micro-batch), as they share one statement to record their attempts.
+   */
+  forDelivery(messageRowId: string): Promise<MessageForDelivery | null> {
+    return this.deliveryReads.add(messageRowId);
   }
 
   /**
-   * Records an attempt and where its message now stands, in one statement. A re-run of the same
-   * attempt after a crash overwrites its row.
+   * Records an attempt and where its message now stands. A re-run of the same attempt after a
+   * crash overwrites its row.
    */
-  async recordAttempt(
-    attempt: Omit<WebhookDeliveryEntity, 'id' | 'message'>,
-    state: { status: MessageStatus; attempts: number; nextAttemptAt: Date | null },
-  ): Promise<void> {
-    await this.dataSource.query(
-      `WITH attempt AS (
-         INSERT INTO webhook_deliveries (webhook_message_id, subscription_id, attempt, succeeded, status_code,
-           duration_ms, error, response_excerpt, next_attempt_at, attempted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (webhook_message_id, attempt) DO UPDATE SET succeeded = EXCLUDED.succeeded,
-           status_code = EXCLUDED.status_code, duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error,
-           response_excerpt = EXCLUDED.response_excerpt, next_attempt_at = EXCLUDED.next_attempt_at,
-           attempted_at = EXCLUDED.attempted_at
-       )
-       UPDATE webhook_messages SET status = $11, attempts = $12, next_attempt_at = $13 WHERE id = $1`,
-      [
-        attempt.webhookMessageId,
-        attempt.subscriptionId,
-        attempt.attempt,
-        attempt.succeeded,
-        attempt.statusCode,
-        attempt.durationMs,
-        attempt.error,
-        attempt.responseExcerpt,
-        attempt.nextAttemptAt,
-        attempt.attemptedAt,
-        state.status,
-        state.attempts,
-        state.nextAttemptAt,
-      ],
-    );
+  recordAttempt(attempt: AttemptRecord, state: MessageState): Promise<void> {
+    return this.attemptWrites.add({ attempt, state });
   }
+
+  private readonly deliveryReads = new MicroBatch<string, MessageForDelivery | null>(
+    async (ids) => {
+      const rows: DeliveryRow[] = await this.dataSource.query(
+        `SELECT m.id, m.message_id, m.event_type, m.body, m.status, m.attempts,
+              s.id AS subscription_id, s.url, s.enabled, s.secret_encrypted, s.previous_secret_encrypted,
+              s.previous_secret_expires_at
+         FROM webhook_messages m JOIN webhook_subscriptions s ON s.id = m.subscription_id
+        WHERE m.id = ANY ($1::uuid[])`,
+        [ids],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => {
+        const row = byId.get(id);
+        return row ? forDeliveryOf(row) : null;
+      });
+    },
+  );
+
+  private readonly attemptWrites = new MicroBatch<
+    { attempt: AttemptRecord; state: MessageState },
+    void
+  >(async (inputs) => {
+    // One row per message and attempt (a batch never holds the same attempt twice, but be sure).
+    const latest = new Map(
+      inputs.map((input) => [`${input.attempt.webhookMessageId}/${input.attempt.attempt}`, input]),
+    );
+    const records = [...latest.values()].map(({ attempt, state }) => ({
+      message_id: attempt.webhookMessageId,
+      subscription_id: attempt.subscriptionId,
+      attempt: attempt.attempt,
+      succeeded: attempt.succeeded,
+      status_code: attempt.statusCode,
+      duration_ms: attempt.durationMs,
+      error: attempt.error,
+      response_excerpt: attempt.responseExcerpt,
+      next_attempt_at: attempt.nextAttemptAt?.toISOString() ?? null,
+      attempted_at: attempt.attemptedAt.toISOString(),
+      status: state.status,
+      attempts: state.attempts,
+      state_next_attempt_at: state.nextAttemptAt?.toISOString() ?? null,
+    }));
+    await this.dataSource.query(
+      `WITH input AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(message_id uuid, subscription_id uuid, attempt int,
+             succeeded boolean, status_code int, duration_ms int, error text, response_excerpt text,
+             next_attempt_at timestamptz, attempted_at timestamptz, status text, attempts int,
+             state_next_attempt_at timestamptz)
+         ), recorded AS (
+           INSERT INTO webhook_deliveries (webhook_message_id, subscription_id, attempt, succeeded, status_code,
+             duration_ms, error, response_excerpt, next_attempt_at, attempted_at)
+           SELECT message_id, subscription_id, attempt, succeeded, status_code, duration_ms, error, response_excerpt,
+             next_attempt_at, attempted_at FROM input
+           ON CONFLICT (webhook_message_id, attempt) DO UPDATE SET succeeded = EXCLUDED.succeeded,
+             status_code = EXCLUDED.status_code, duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error,
+             response_excerpt = EXCLUDED.response_excerpt, next_attempt_at = EXCLUDED.next_attempt_at,
+             attempted_at = EXCLUDED.attempted_at
+         )
+         UPDATE webhook_messages m SET status = input.status, attempts = input.attempts,
+           next_attempt_at = input.state_next_attempt_at
+           FROM input WHERE m.id = input.message_id`,
+      [JSON.stringify(records)],
+    );
+    return inputs.map(() => undefined);
+  });
 
   async setMessageState(
     id: string,
@@ -185,4 +199,25 @@ export class WebhooksRepository {
       .limit(limit)
       .getMany();
   }
+}
+
+function forDeliveryOf(row: DeliveryRow): MessageForDelivery {
+  return {
+    message: {
+      id: row.id,
+      messageId: row.message_id,
+      eventType: row.event_type,
+      body: row.body,
+      status: row.status,
+      attempts: row.attempts,
+    },
+    subscription: {
+      id: row.subscription_id,
+      url: row.url,
+      enabled: row.enabled,
+      secretEncrypted: row.secret_encrypted,
+      previousSecretEncrypted: row.previous_secret_encrypted,
+      previousSecretExpiresAt: row.previous_secret_expires_at,
+    },
+  };
 }
