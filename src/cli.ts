@@ -31,12 +31,16 @@ import type { Candle } from './market-data/candle';
 import { DEFAULT_FEATURES } from './models/engine/features';
 import { resolveModelParams } from './models/engine/lstm-model';
 import { loadTensorFlow } from './models/engine/tf-backend';
+import {
+  walkForwardPredictions,
+  type GeneratedPrediction,
+} from './models/engine/walk-forward-predictions';
 import { runTraining, type TrainingOutcome } from './models/engine/training-pipeline';
 import { ModelsService } from './models/models.service';
 import { readCandleCsv } from './simulator/candle-series';
 import { runBacktest, type PerformanceMetrics } from './strategy/engine/backtest';
 import { decide } from './strategy/engine/rule-evaluation';
-import { parseStrategyDefinition } from './strategy/engine/strategy-definition';
+import { needsModel, parseStrategyDefinition } from './strategy/engine/strategy-definition';
 import { computeStrategyInputs } from './strategy/engine/strategy-inputs';
 import { StrategiesService } from './strategy/strategies.service';
 import { FearGreedImportService } from './sentiment/import/fear-greed-import.service';
@@ -482,6 +486,16 @@ async function main(argv: string[]): Promise<void> {
     .option('--cash <amount>', 'starting cash', '10000')
     .option('--fee <rate>', 'fee per side', '0.001')
     .option('--slippage <rate>', 'slippage per fill', '0')
+    .option(
+      '--no-walk-forward',
+      'do not train walk-forward models for the model rules (they then never fire)',
+    )
+    .option('--retrain-every <candles>', 'walk-forward: candles each model predicts', '720')
+    .option(
+      '--model-params <json>',
+      'walk-forward: model hyperparameters as JSON (default: the defaults with 10 epochs, as backtest jobs)',
+      parseJsonObject,
+    )
     .action(
       async (options: {
         strategy: string;
@@ -493,6 +507,9 @@ async function main(argv: string[]): Promise<void> {
         cash: string;
         fee: string;
         slippage: string;
+        walkForward: boolean;
+        retrainEvery: string;
+        modelParams?: Record<string, number>;
       }) => {
         const { strategy, candles } = await withApp(config, async (app) => ({
           strategy: await app.get(StrategiesService).get(options.strategy),
@@ -503,11 +520,44 @@ async function main(argv: string[]): Promise<void> {
         const definition = parseStrategyDefinition(strategy.definition);
         const from = options.from ? Date.parse(options.from) : Number.NEGATIVE_INFINITY;
         const to = options.to ? Date.parse(options.to) : Number.POSITIVE_INFINITY;
-        // Inputs over the whole history (indicators warm up before `from`); decisions inside the range.
-        const inputs = computeStrategyInputs({ definition, candles });
         const range = candles.flatMap((candle, index) =>
           candle.openTime >= from && candle.openTime <= to ? [index] : [],
         );
+        const step = intervalMs(options.interval);
+        const readsModel = needsModel(definition);
+        let predictions: Map<number, GeneratedPrediction> | undefined;
+        if (readsModel && options.walkForward && range.length) {
+          // Walk-forward: each block of the range is predicted by a model trained only on the
+          // candles before it, as backtest jobs do; a model never sees what it predicts.
+          const retrainEvery = Number(options.retrainEvery);
+          if (!Number.isInteger(retrainEvery) || retrainEvery < 24) {
+            throw new InvalidArgumentError('--retrain-every must be a whole number of at least 24');
+          }
+          const modelParams = resolveModelParams({ epochs: 10, ...options.modelParams });
+          const { tf, backend } = await loadTensorFlow(config.get('TF_BACKEND'));
+          const blocks = Math.ceil(range.length / retrainEvery);
+          process.stderr.write(
+            `Training ${blocks} walk-forward model(s) (every ${retrainEvery} candles, ${backend} backend)...\n`,
+          );
+          const started = Date.now();
+          const generated = await walkForwardPredictions({
+            tf,
+            candles,
+            start: range[0]!,
+            intervalMs: step,
+            modelParams,
+            retrainEvery,
+            trainingCandles: 35_040,
+            onBlock: (done, total) => {
+              process.stderr.write(
+                `  model ${done}/${total} done after ${Math.round((Date.now() - started) / 1000)} s\n`,
+              );
+            },
+          });
+          predictions = generated.predictions;
+        }
+        // Inputs over the whole history (indicators warm up before `from`); decisions inside the range.
+        const inputs = computeStrategyInputs({ definition, candles, predictions });
         const bar = process.stderr.isTTY
           ? new SingleBar(
               { format: 'deciding {bar} {value}/{total}', hideCursor: true },
@@ -532,7 +582,7 @@ async function main(argv: string[]): Promise<void> {
           stopLoss: definition.guards.stopLoss,
           takeProfit: definition.guards.takeProfit,
           cooldownCandles: definition.guards.cooldownCandles,
-          intervalMs: intervalMs(options.interval),
+          intervalMs: step,
         });
         const row = (name: string, m: PerformanceMetrics) => ({
           contender: name,
@@ -550,11 +600,11 @@ async function main(argv: string[]): Promise<void> {
         });
         process.stdout.write(
           `Strategy ${strategy.name} v${strategy.version} on ${range.length} candles` +
-            (definition.rules.some(
-              (r) => r.input === 'predictedReturn' || r.input === 'probabilityUp',
-            )
-              ? ' (its model rules do not fire here: no out-of-sample predictions are replayed yet)\n'
-              : '\n'),
+            (!readsModel
+              ? '\n'
+              : predictions
+                ? ` (model rules read ${predictions.size} walk-forward predictions)\n`
+                : ' (its model rules do not fire: --no-walk-forward)\n'),
         );
         console.table([row('strategy', result.metrics), row('buy and hold', result.buyAndHold)]);
       },
