@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ArgsType, Field, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -19,6 +20,39 @@ import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
 
 const EVENTS_DESCRIPTION = `Event types to deliver: ${WEBHOOK_EVENT_TYPES.join(', ')}`;
 
+/** Validation of a subscription's event list (create and update alike). */
+const ValidEvents = () =>
+  applyDecorators(
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(WEBHOOK_EVENT_TYPES.length),
+    IsIn(WEBHOOK_EVENT_TYPES, {
+      each: true,
+      message: `each value in events must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+    }),
+  );
+
+/** Validation of a symbol filter. */
+const ValidSymbols = () =>
+  applyDecorators(
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(100),
+    IsString({ each: true }),
+    MaxLength(20, { each: true }),
+  );
+
+/** Validation of a strategy-id filter. */
+const ValidStrategies = () =>
+  applyDecorators(
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(100),
+    IsUUID('all', { each: true, message: 'each value in strategies must be a strategy id (UUID)' }),
+  );
+
 @InputType('CreateWebhookInput')
 export class CreateWebhookDto {
   @ApiProperty({
@@ -33,13 +67,7 @@ export class CreateWebhookDto {
 
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, description: EVENTS_DESCRIPTION })
   @Field(() => [String], { description: EVENTS_DESCRIPTION })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
-  @IsIn(WEBHOOK_EVENT_TYPES, {
-    each: true,
-    message: `each value in events must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
-  })
+  @ValidEvents()
   events!: string[];
 
   @ApiPropertyOptional({
@@ -47,12 +75,7 @@ export class CreateWebhookDto {
     description: 'Only events of these base assets (default: all)',
   })
   @Field(() => [String], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(20, { each: true })
+  @ValidSymbols()
   symbols?: string[];
 
   @ApiPropertyOptional({
@@ -60,11 +83,7 @@ export class CreateWebhookDto {
     type: [String],
   })
   @Field(() => [String], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @IsUUID('all', { each: true, message: 'each value in strategies must be a strategy id (UUID)' })
+  @ValidStrategies()
   strategies?: string[];
 
   @ApiPropertyOptional({ example: 'trading bot, production' })
@@ -87,32 +106,17 @@ export class UpdateWebhookDto {
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
   @Field(() => [String], { nullable: true })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
-  @IsIn(WEBHOOK_EVENT_TYPES, {
-    each: true,
-    message: `each value in events must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
-  })
+  @ValidEvents()
   events?: string[];
 
   @ApiPropertyOptional({ type: [String], nullable: true, description: 'null = every symbol' })
   @Field(() => [String], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(20, { each: true })
+  @ValidSymbols()
   symbols?: string[] | null;
 
   @ApiPropertyOptional({ type: [String], nullable: true, description: 'null = every strategy' })
   @Field(() => [String], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @IsUUID('all', { each: true, message: 'each value in strategies must be a strategy id (UUID)' })
+  @ValidStrategies()
   strategies?: string[] | null;
 
   @ApiPropertyOptional({ type: String, nullable: true })
