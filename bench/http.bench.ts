@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   try {
     const full = await startServer('src/main.js', {
       NODE_ENV: 'production',
+      SECRET_KEY: randomBytes(32).toString('hex'),
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl.toString(),
       REDIS_PREFIX: RUN,

@@ -277,6 +277,7 @@ async function httpBench(): Promise<void> {
   try {
     const started = await startServer('src/main.js', {
       NODE_ENV: 'production',
+      SECRET_KEY: randomBytes(32).toString('hex'),
       HOST: '127.0.0.1',
       DATABASE_URL: database.toString(),
       REDIS_PREFIX: run,

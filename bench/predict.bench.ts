@@ -50,6 +50,7 @@ async function httpBench(): Promise<void> {
   try {
     const full = await startServer('src/main.js', {
       NODE_ENV: 'production',
+      SECRET_KEY: randomBytes(32).toString('hex'),
       HOST: '127.0.0.1',
       DATABASE_URL: scratchDatabaseUrl(database),
       REDIS_PREFIX: database,
