@@ -225,6 +225,7 @@ export const configSchema = z.object({
     '24h',
   ]),
   WEBHOOK_CONCURRENCY: positiveInt(1000).default(50),
+  WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt(1000).default(4),
   WEBHOOK_MAX_PER_KEY: positiveInt(10_000).default(25),
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),

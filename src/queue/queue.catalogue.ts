@@ -143,7 +143,10 @@ export interface JobResults {
     buyAndHoldReturn: number;
   };
   [JobName.DeliverWebhook]: {
-    /** `delivered`, `retry-scheduled`, `failed`, `disabled` (410 or retries exhausted), `skipped`. */
+    /**
+     * `delivered`, `retry-scheduled`, `failed`, `disabled` (410 or retries exhausted), `skipped`;
+     * `deferred` (its endpoint is busy) never ends a job: it is delayed and runs again.
+     */
     outcome: string;
     statusCode: number | null;
     nextAttemptAt: string | null;

@@ -29,6 +29,8 @@ export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
   private readonly guard: WebhookUrlGuard;
   private readonly schedule: number[];
+  /** Deliveries in flight in this worker, per subscription. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly config: AppConfig,
@@ -71,8 +73,25 @@ export class WebhookDeliveryService {
       return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
     }
 
+    // A slow endpoint holds at most WEBHOOK_ENDPOINT_CONCURRENCY of this worker's delivery slots;
+    // its further messages wait their turn (no attempt spent), the other subscribers' do not.
+    const busy = this.inFlight.get(subscription.id) ?? 0;
+    if (busy >= this.config.get('WEBHOOK_ENDPOINT_CONCURRENCY')) {
+      return { outcome: 'deferred', statusCode: null, nextAttemptAt: null };
+    }
+    this.inFlight.set(subscription.id, busy + 1);
     const attemptedAt = new Date();
-    const result = await this.send(subscription, message.messageId, message.body, attemptedAt);
+    let result: SendResult;
+    try {
+      result = await this.send(subscription, message.messageId, message.body, attemptedAt);
+    } finally {
+      const left = (this.inFlight.get(subscription.id) ?? 1) - 1;
+      if (left > 0) {
+        this.inFlight.set(subscription.id, left);
+      } else {
+        this.inFlight.delete(subscription.id);
+      }
+    }
     const gone = result.statusCode === 410;
     const delay =
       result.ok || gone || replay

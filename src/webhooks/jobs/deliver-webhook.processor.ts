@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
 import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
 import { WebhookDeliveryService } from '../delivery/webhook-delivery.service';
@@ -10,9 +10,16 @@ import { WebhookDeliveryService } from '../delivery/webhook-delivery.service';
 export class DeliverWebhookProcessor implements JobProcessor<JobName.DeliverWebhook> {
   constructor(private readonly delivery: WebhookDeliveryService) {}
 
-  process(
+  async process(
     job: Job<JobPayload<JobName.DeliverWebhook>, JobResult<JobName.DeliverWebhook>>,
+    token?: string,
   ): Promise<JobResult<JobName.DeliverWebhook>> {
-    return this.delivery.deliver(job.data);
+    const result = await this.delivery.deliver(job.data);
+    if (result.outcome === 'deferred') {
+      // Its endpoint already has its share of deliveries running: try again shortly.
+      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+      throw new DelayedError();
+    }
+    return result;
   }
 }
