@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -595,6 +596,46 @@ describe('signal webhooks and live subscriptions', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.received.filter((h) => h.path === '/predictions')).toHaveLength(1);
     await as(clientKey).send('delete', `/webhooks/${hook.body.id as string}`);
+  });
+
+  it('still delivers a signal whose signal.created never reached a worker (the minute sweep)', async () => {
+    const { id } = await subscribe(clientKey, '/swept');
+    const strategies = (await as(t.adminKey).get('/strategies')).body as {
+      id: string;
+      name: string;
+    }[];
+    const strategyId = strategies.find((s) => s.name === 'default')!.id;
+    // A signal stored without its event (as if the worker died between the two).
+    const openTime = last.openTime + 1000 * HOUR_MS;
+    const pg = new Client({ connectionString: database });
+    await pg.connect();
+    await pg.query(
+      `INSERT INTO signals (strategy_id, exchange, symbol, interval, open_time, action, score, confidence, reasons, close)
+       VALUES ($1, 'binance', 'BTCUSDT', '1h', to_timestamp($2 / 1000.0), 'BUY', 0.5, 0.5, '[]', 100)`,
+      [strategyId, openTime],
+    );
+    await pg.end();
+    const maintenance = new Queue('maintenance', {
+      connection: { host: '127.0.0.1', port: Number(new URL(REDIS_URL).port || 6379) },
+      prefix: `${prefix}:bull`,
+    });
+    await maintenance.add('sweep-webhooks', {}, { jobId: `sweep-webhooks.test-${Date.now()}` });
+    await maintenance.close();
+    await receiver.until(() =>
+      [...receiver.uniqueDelivered('/swept').values()].some(
+        (hook) =>
+          Date.parse((JSON.parse(hook.body) as { data: { openTime: string } }).data.openTime) ===
+          openTime,
+      ),
+    );
+    const log = await eventually(async () => {
+      const attempts = await deliveries(id);
+      return attempts.length ? attempts : undefined;
+    });
+    expect(log).toEqual([
+      expect.objectContaining({ eventType: 'signal.created', succeeded: true }),
+    ]);
+    await as(clientKey).send('delete', `/webhooks/${id}`);
   });
 
   it('signs with both the new and the old secret after a rotation', async () => {

@@ -151,7 +151,7 @@ export interface JobResults {
     statusCode: number | null;
     nextAttemptAt: string | null;
   };
-  [JobName.SweepWebhooks]: { requeued: number };
+  [JobName.SweepWebhooks]: { requeued: number; recovered: number };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];

@@ -92,6 +92,16 @@ export class SignalsRepository {
     return result.length > 0;
   }
 
+  /** Signals stored since `since` (epoch ms), oldest first. */
+  async createdSince(since: number, limit: number): Promise<SignalRow[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} ${FROM} WHERE s.created_at >= to_timestamp($1 / 1000.0)
+       ORDER BY s.created_at LIMIT $2`,
+      [since, limit],
+    );
+    return rows.map(rowOf);
+  }
+
   /** The newest signal of each strategy (or of one) for a market. */
   async latest(market: MarketKey, strategyId?: string): Promise<SignalRow[]> {
     const rows: Row[] = await this.dataSource.query(

@@ -24,6 +24,8 @@ export interface WebhookEvent {
   strategyId: string | null;
   /** `{type, timestamp, data}` as JSON. */
   body: string;
+  /** When it happened (epoch ms): subscriptions created later do not get it. */
+  occurredAt: number;
 }
 
 /** `msg_` and 27 base64url characters of a SHA-256 over what identifies the event. */
@@ -54,6 +56,7 @@ export function signalWebhookEvent(event: SignalCreatedEvent): WebhookEvent {
     symbol: event.symbol,
     strategyId: event.strategyId,
     body: bodyOf('signal.created', event.createdAt, signalDto(event.symbol, signalRowOf(event))),
+    occurredAt: event.createdAt,
   };
 }
 
@@ -71,6 +74,7 @@ export function predictionWebhookEvent(cached: CachedPrediction, maxAgeMs: numbe
     symbol: cached.symbol,
     strategyId: null,
     body: bodyOf('prediction.updated', cached.computedAt, predictionDto(cached, maxAgeMs)),
+    occurredAt: cached.computedAt,
   };
 }
 
@@ -84,5 +88,6 @@ export function testWebhookEvent(subscriptionId: string, now = Date.now()): Webh
       subscriptionId,
       message: 'A test delivery: if you can verify this signature, your endpoint is ready.',
     }),
+    occurredAt: now,
   };
 }

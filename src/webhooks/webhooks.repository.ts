@@ -57,7 +57,7 @@ export class WebhooksRepository {
   /**
    * Stores the event as a message for every enabled subscription that wants it (event type,
    * symbol and strategy filters; owner key not revoked), once per subscription however often the
-   * event arrives. Returns the rows created now.
+   * event arrives; subscriptions created after the event do not get it. Returns the rows created now.
    */
   async fanOut(event: WebhookEvent): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
@@ -69,9 +69,10 @@ export class WebhooksRepository {
           AND $2::text = ANY (s.events)
           AND (s.symbols IS NULL OR $4::text = ANY (s.symbols))
           AND ($5::uuid IS NULL OR s.strategies IS NULL OR $5::uuid = ANY (s.strategies))
+          AND s.created_at <= to_timestamp($6 / 1000.0)
        ON CONFLICT (subscription_id, message_id) DO NOTHING
        RETURNING id`,
-      [event.messageId, event.type, event.body, event.symbol, event.strategyId],
+      [event.messageId, event.type, event.body, event.symbol, event.strategyId, event.occurredAt],
     );
     return rows.map((row) => row.id);
   }
