@@ -542,7 +542,8 @@ async function main(argv: string[]): Promise<void> {
           const started = Date.now();
           const generated = await walkForwardPredictions({
             tf,
-            candles,
+            // Candles after the range are never predicted (nor seen: each block trains on what precedes it).
+            candles: candles.slice(0, range[range.length - 1]! + 1),
             start: range[0]!,
             intervalMs: step,
             modelParams,
