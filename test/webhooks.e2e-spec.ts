@@ -138,6 +138,14 @@ describe('signal webhooks and live subscriptions', () => {
     return { id: response.body.id as string, secret: response.body.secret as string };
   }
 
+  /** The attempt log once it holds `count` successful attempts (they are written after the POST). */
+  async function settledDeliveries(id: string, succeeded: number): Promise<Delivery[]> {
+    return eventually(async () => {
+      const log = await deliveries(id);
+      return log.filter((d) => d.succeeded).length >= succeeded ? log : undefined;
+    });
+  }
+
   async function deliveries(id: string, key = clientKey): Promise<Delivery[]> {
     const response = await as(key).get(`/webhooks/${id}/deliveries`);
     expect(response.status).toBe(200);
@@ -309,7 +317,7 @@ describe('signal webhooks and live subscriptions', () => {
       test.body.messageId,
     );
 
-    const log = await deliveries(id);
+    const log = await settledDeliveries(id, 4);
     expect(log).toHaveLength(4);
     expect(
       log.every(
@@ -343,7 +351,7 @@ describe('signal webhooks and live subscriptions', () => {
     expect(all.every((hook) => hook.verified)).toBe(true);
     // Retries carry the same webhook-id: two messages, each received successfully exactly once.
     expect(new Set(all.map((hook) => hook.headers['webhook-id'])).size).toBe(2);
-    const log = await deliveries(id);
+    const log = await settledDeliveries(id, 2);
     expect(log.filter((d) => !d.succeeded)).toHaveLength(5);
     expect(
       log
@@ -493,6 +501,7 @@ describe('signal webhooks and live subscriptions', () => {
     );
     expect(tested.data!.testWebhook).toMatchObject({ type: 'webhook.test' });
     await receiver.until(() => receiver.uniqueDelivered('/gql').size === 1);
+    await settledDeliveries(webhook.id, 1);
     const log = await gql(
       clientKey,
       'query($id: String!) { webhookDeliveries(id: $id) { attempt succeeded statusCode } }',
