@@ -23,6 +23,7 @@ const MAX_CACHE_ENTRIES = 50_000;
 export type Resolution = { principal: Principal } | { failure: Exclude<AuthFailure, 'missing'> };
 
 interface CacheEntry {
+  keyHash: string;
   resolution: Resolution;
   expiresAt: number;
 }
@@ -50,7 +51,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.redis.subscribe(
       CHANGES_CHANNEL,
-      (keyHash) => this.cache.delete(keyHash),
+      (keyHash) => this.forget(keyHash),
       () => this.cache.clear(),
     );
     this.usageTimer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_INTERVAL_MS);
@@ -134,7 +135,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
         .execute();
       this.logger.log(`Revoked API key ${apiKey.prefix}… named "${apiKey.name}"`);
     }
-    this.cache.delete(apiKey.keyHash);
+    this.forget(apiKey.keyHash);
     await this.announceChange(apiKey.keyHash);
     return this.get(id);
   }
@@ -144,8 +145,8 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
    * cache does not know (then call `resolve`).
    */
   resolveCached(key: string): Resolution | undefined {
-    const keyHash = hashApiKey(key);
-    const cached = this.cache.get(keyHash);
+    // Keyed by the presented key itself: a cached request costs no SHA-256.
+    const cached = this.cache.get(key);
     const now = Date.now();
     if (!cached || cached.expiresAt <= now) {
       return undefined;
@@ -166,12 +167,22 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     if (this.cache.size >= MAX_CACHE_ENTRIES) {
       this.cache.clear();
     }
-    this.cache.set(keyHash, {
+    this.cache.set(key, {
+      keyHash,
       resolution,
       expiresAt: now + ('principal' in resolution ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS),
     });
     this.recordUse(resolution, now);
     return resolution;
+  }
+
+  /** Drops the cached answers for a key (revoked or created here or on another replica). */
+  private forget(keyHash: string): void {
+    for (const [key, entry] of this.cache) {
+      if (entry.keyHash === keyHash) {
+        this.cache.delete(key);
+      }
+    }
   }
 
   private recordUse(resolution: Resolution, now: number): void {
