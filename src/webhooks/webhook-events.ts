@@ -10,6 +10,9 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Sent by `POST /webhooks/:id/test` to that subscription only, whatever it subscribes to. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
+/** Redis channel telling workers that subscriptions changed (their "anyone listening?" cache). */
+export const WEBHOOKS_CHANGED = 'webhooks.changed';
+
 /** A body above this is refused rather than sent (receivers should not have to take more). */
 export const MAX_BODY_BYTES = 64 * 1024;
 

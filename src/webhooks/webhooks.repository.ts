@@ -77,6 +77,16 @@ export class WebhooksRepository {
     return rows.map((row) => row.id);
   }
 
+  /** The event types some enabled subscription of a live key asks for. */
+  async subscribedTypes(): Promise<Set<string>> {
+    const rows: { type: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT unnest(s.events) AS type FROM webhook_subscriptions s
+         JOIN api_keys k ON k.id = s.owner_key_id AND k.revoked_at IS NULL
+        WHERE s.enabled`,
+    );
+    return new Set(rows.map((row) => row.type));
+  }
+
   /** Stores an event for one subscription (test events); returns the row, new or existing. */
   async messageFor(subscriptionId: string, event: WebhookEvent): Promise<string> {
     const rows: { id: string }[] = await this.dataSource.query(

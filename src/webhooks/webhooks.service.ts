@@ -22,7 +22,8 @@ import {
   WebhookMessageQueuedDto,
   WebhookWithSecretDto,
 } from './dto/webhook.dto';
-import { testWebhookEvent } from './webhook-events';
+import { RedisService } from '../redis/redis.service';
+import { WEBHOOKS_CHANGED, testWebhookEvent } from './webhook-events';
 import { WebhookSecrets, ROTATION_OVERLAP_MS } from './webhook-secrets.service';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 import { WebhooksRepository } from './webhooks.repository';
@@ -45,6 +46,7 @@ export class WebhooksService {
     private readonly catalogue: MarketCatalogue,
     private readonly strategies: StrategiesRepository,
     private readonly queues: QueueService,
+    private readonly redis: RedisService,
   ) {
     this.guard = new WebhookUrlGuard(config.get('WEBHOOK_ALLOWED_HOSTS') ?? []);
   }
@@ -78,6 +80,7 @@ export class WebhooksService {
         disabledAt: null,
       }),
     );
+    await this.announceChange();
     return Object.assign(new WebhookWithSecretDto(), toDto(saved), { secret });
   }
 
@@ -109,12 +112,15 @@ export class WebhooksService {
     if (input.description !== undefined) {
       subscription.description = input.description;
     }
-    return toDto(await this.repository.subscriptions.save(subscription));
+    const saved = await this.repository.subscriptions.save(subscription);
+    await this.announceChange();
+    return toDto(saved);
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
     const subscription = await this.owned(principal, id);
     await this.repository.subscriptions.delete({ id: subscription.id });
+    await this.announceChange();
   }
 
   /** A new secret, shown once; the old one keeps signing for 24 h so receivers can switch. */
@@ -133,7 +139,14 @@ export class WebhooksService {
     subscription.enabled = true;
     subscription.disabledReason = null;
     subscription.disabledAt = null;
-    return toDto(await this.repository.subscriptions.save(subscription));
+    const saved = await this.repository.subscriptions.save(subscription);
+    await this.announceChange();
+    return toDto(saved);
+  }
+
+  /** Workers re-read which event types anyone subscribes to. */
+  private async announceChange(): Promise<void> {
+    await this.redis.publish(WEBHOOKS_CHANGED, '1');
   }
 
   /** Sends a `webhook.test` event to this subscription alone. */

@@ -5,11 +5,18 @@ import type { CachedPrediction } from '../../models/live/prediction.cache';
 import { PREDICTION_UPDATED } from '../../models/model-events';
 import { RedisService } from '../../redis/redis.service';
 import { SIGNAL_CREATED, type SignalCreatedEvent } from '../../strategy/strategy-events';
-import { predictionWebhookEvent, signalWebhookEvent, type WebhookEvent } from '../webhook-events';
+import {
+  TEST_EVENT_TYPE,
+  WEBHOOKS_CHANGED,
+  predictionWebhookEvent,
+  signalWebhookEvent,
+  type WebhookEvent,
+} from '../webhook-events';
 import { WebhooksRepository } from '../webhooks.repository';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 
 const FANOUT_ATTEMPTS = 8;
+const SUBSCRIBED_TTL_MS = 5000;
 
 /**
  * In workers: turns every `signal.created` and `prediction.updated` into one stored message and
@@ -28,25 +35,47 @@ export class WebhookFanoutService implements OnApplicationBootstrap {
     private readonly delivery: WebhookDeliveryService,
   ) {}
 
+  /** Which event types anyone subscribes to, re-read at most every 5 s and on every change. */
+  private subscribed?: { at: number; types: Promise<Set<string>> };
+
   async onApplicationBootstrap(): Promise<void> {
     const maxAgeMs = parseDuration(this.config.get('MODEL_MAX_AGE'));
+    await this.redis.subscribe(
+      WEBHOOKS_CHANGED,
+      () => (this.subscribed = undefined),
+      () => (this.subscribed = undefined),
+    );
     await this.redis.subscribe(SIGNAL_CREATED, (message) =>
-      this.handle(() => signalWebhookEvent(JSON.parse(message) as SignalCreatedEvent)),
+      this.handle('signal.created', () =>
+        signalWebhookEvent(JSON.parse(message) as SignalCreatedEvent),
+      ),
     );
     await this.redis.subscribe(PREDICTION_UPDATED, (message) =>
-      this.handle(() => predictionWebhookEvent(JSON.parse(message) as CachedPrediction, maxAgeMs)),
+      this.handle('prediction.updated', () =>
+        predictionWebhookEvent(JSON.parse(message) as CachedPrediction, maxAgeMs),
+      ),
     );
   }
 
-  private handle(build: () => WebhookEvent): void {
-    let event: WebhookEvent;
-    try {
-      event = build();
-    } catch (error) {
-      this.logger.error(`An event could not become a webhook message: ${(error as Error).message}`);
-      return;
-    }
-    void this.fanOutWithRetries(event);
+  /** Builds the message only when someone subscribes to its type (the live path's usual case is nobody). */
+  private handle(type: string, build: () => WebhookEvent): void {
+    const go = (): void => {
+      let event: WebhookEvent;
+      try {
+        event = build();
+      } catch (error) {
+        this.logger.error(
+          `An event could not become a webhook message: ${(error as Error).message}`,
+        );
+        return;
+      }
+      void this.fanOutWithRetries(event);
+    };
+    this.wanted(type).then(
+      (wanted) => wanted && go(),
+      // Not known (database away): build and try, the retries will wait for it.
+      () => go(),
+    );
   }
 
   /** PostgreSQL or Redis briefly away must not lose a message: retry for about a minute. */
@@ -68,8 +97,24 @@ export class WebhookFanoutService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Whether any subscription wants this event type: the live path spends no query on events
+   * nobody subscribed to. Kept for 5 s, dropped at once when subscriptions change anywhere.
+   */
+  async wanted(type: string): Promise<boolean> {
+    if (!this.subscribed || Date.now() - this.subscribed.at > SUBSCRIBED_TTL_MS) {
+      const types = this.repository.subscribedTypes();
+      this.subscribed = { at: Date.now(), types };
+      types.catch(() => (this.subscribed = undefined));
+    }
+    return (await this.subscribed.types).has(type);
+  }
+
   /** Stores and queues one event for every subscription that wants it; returns how many. */
   async fanOut(event: WebhookEvent): Promise<number> {
+    if (event.type !== TEST_EVENT_TYPE && !(await this.wanted(event.type))) {
+      return 0;
+    }
     const created = await this.repository.fanOut(event);
     await this.delivery.enqueueFirst(created);
     return created.length;

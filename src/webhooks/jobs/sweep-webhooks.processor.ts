@@ -38,7 +38,10 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
 
   async process(): Promise<JobResult<JobName.SweepWebhooks>> {
     let fannedOut = 0;
-    for (const signal of await this.signals.createdSince(Date.now() - SIGNAL_LOOKBACK_MS, 5000)) {
+    const recent = (await this.fanout.wanted('signal.created'))
+      ? await this.signals.createdSince(Date.now() - SIGNAL_LOOKBACK_MS, 5000)
+      : [];
+    for (const signal of recent) {
       let symbol: string;
       try {
         symbol = this.catalogue.resolveSymbol(signal.market.symbol);
