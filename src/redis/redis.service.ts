@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import Redis, { type RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 
@@ -24,7 +24,7 @@ export function redisOptions(config: AppConfig, connectionName: string): RedisOp
  * trips) and one subscriber connection for pub/sub channels under the configured key prefix.
  */
 @Injectable()
-export class RedisService implements OnApplicationShutdown {
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis;
   private subscriber?: Redis;
@@ -37,11 +37,32 @@ export class RedisService implements OnApplicationShutdown {
       enableAutoPipelining: true,
       maxRetriesPerRequest: 2,
       // A request path waits at most this long on Redis (rate limits fail open after it).
-      commandTimeout: 1000,
+      commandTimeout: 2000,
     });
     this.client.on('error', (error: Error) =>
       this.logger.warn(`Redis command connection error: ${error.message}`),
     );
+  }
+
+  /**
+   * Start-up waits until the command connection is ready: commands queued while it connects
+   * would otherwise spend their `commandTimeout` waiting for a slow connect (seen on a loaded
+   * machine: a start-up write timed out and the process failed to start).
+   */
+  async onModuleInit(): Promise<void> {
+    if (this.client.status === 'ready') {
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Redis did not become ready within 15 s (${this.client.status})`)),
+        15_000,
+      );
+      this.client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   channel(name: string): string {
