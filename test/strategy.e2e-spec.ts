@@ -7,7 +7,6 @@ import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 
-const HOUR_MS = 3_600_000;
 const CANDLES = readCandleCsv(
   join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
 );
@@ -25,18 +24,8 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     request(t.url)[method](path).set('x-api-key', t.adminKey).send(body);
 
   async function closeNextCandle(): Promise<Candle> {
-    const next: Candle = {
-      ...last,
-      openTime: last.openTime + HOUR_MS,
-      open: last.close,
-      close: last.close * 1.001,
-      high: last.close * 1.003,
-      low: last.close * 0.998,
-    };
-    sim.append('BTCUSDT', '1h', next);
-    await sim.emit('BTCUSDT', '1h', next, true);
-    last = next;
-    return next;
+    last = await sim.closeNext('BTCUSDT', '1h', last, 0.001);
+    return last;
   }
 
   beforeAll(async () => {

@@ -109,18 +109,8 @@ describe('signal webhooks and live subscriptions', () => {
 
   /** Closes the next candle on the exchange: the worker stores it and the strategy decides. */
   async function closeNextCandle(): Promise<Candle> {
-    const next: Candle = {
-      ...last,
-      openTime: last.openTime + HOUR_MS,
-      open: last.close,
-      close: last.close * 1.002,
-      high: last.close * 1.004,
-      low: last.close * 0.998,
-    };
-    sim.append('BTCUSDT', '1h', next);
-    await sim.emit('BTCUSDT', '1h', next, true);
-    last = next;
-    return next;
+    last = await sim.closeNext('BTCUSDT', '1h', last, 0.002);
+    return last;
   }
 
   async function subscribe(

@@ -272,6 +272,30 @@ export class ExchangeSimulator {
     await this.send(symbol, interval, candle, closed);
   }
 
+  /**
+   * Closes the candle after `previous` on a replayed market: records it (as the exchange does)
+   * and sends its closed kline. The close moves by `change` (0.002 = +0.2%).
+   */
+  async closeNext(
+    symbol: string,
+    interval: string,
+    previous: Candle,
+    change: number,
+  ): Promise<Candle> {
+    const close = previous.close * (1 + change);
+    const next: Candle = {
+      ...previous,
+      openTime: previous.openTime + intervalMs(interval),
+      open: previous.close,
+      close,
+      high: Math.max(previous.close, close) * 1.002,
+      low: Math.min(previous.close, close) * 0.998,
+    };
+    this.append(symbol, interval, next);
+    await this.emit(symbol, interval, next, true);
+    return next;
+  }
+
   /** Cuts every websocket without a close frame, like a network failure. */
   dropConnections(): void {
     for (const connection of this.connections) {
