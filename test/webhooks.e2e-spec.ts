@@ -684,7 +684,7 @@ describe('signal webhooks and live subscriptions', () => {
     await as(clientKey).send('delete', `/webhooks/${id}`);
   }, 90_000);
 
-  it('streams signals produced by the worker process to a GraphQL subscription on the api', async () => {
+  it('streams signals and closed candles produced by the worker process to GraphQL subscriptions on the api', async () => {
     const wsUrl = `${t.url.replace(/^http/, 'ws')}/graphql`;
     const refused = new WebSocket(wsUrl, 'graphql-transport-ws');
     const refusedClose = new Promise<number>((resolve) =>
@@ -704,7 +704,12 @@ describe('signal webhooks and live subscriptions', () => {
     const messages: {
       type: string;
       id?: string;
-      payload?: { data?: { signalCreated?: Record<string, unknown> } };
+      payload?: {
+        data?: {
+          signalCreated?: Record<string, unknown>;
+          candleClosed?: { symbol: string; interval: string; candle: Record<string, unknown> };
+        };
+      };
     }[] = [];
     socket.on('message', (data: Buffer) =>
       messages.push(JSON.parse(data.toString()) as (typeof messages)[number]),
@@ -724,17 +729,36 @@ describe('signal webhooks and live subscriptions', () => {
         },
       }),
     );
-    // Give the subscription a moment to register before the worker produces the signal.
+    socket.send(
+      JSON.stringify({
+        id: '2',
+        type: 'subscribe',
+        payload: {
+          query:
+            'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol interval candle { openTime close } } }',
+        },
+      }),
+    );
+    // Give the subscriptions a moment to register before the worker produces the events.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const candle = await closeNextCandle();
-    const next = await eventually(async () => messages.find((m) => m.type === 'next'), {
-      timeoutMs: 15_000,
-    });
+    const next = await eventually(
+      async () => messages.find((m) => m.type === 'next' && m.id === '1'),
+      { timeoutMs: 15_000 },
+    );
+    const closed = await eventually(async () =>
+      messages.find((m) => m.type === 'next' && m.id === '2'),
+    );
     socket.close();
     expect(next.payload?.data?.signalCreated).toMatchObject({
       symbol: 'BTC',
       strategyName: 'default',
       openTime: new Date(candle.openTime).toISOString(),
+    });
+    expect(closed.payload?.data?.candleClosed).toEqual({
+      symbol: 'BTC',
+      interval: '1h',
+      candle: { openTime: new Date(candle.openTime).toISOString(), close: candle.close },
     });
   });
 });
