@@ -32,6 +32,8 @@ import { DEFAULT_FEATURES } from './models/engine/features';
 import { resolveModelParams } from './models/engine/lstm-model';
 import { loadTensorFlow } from './models/engine/tf-backend';
 import {
+  WALK_FORWARD_DEFAULTS,
+  walkForwardModelParams,
   walkForwardPredictions,
   type GeneratedPrediction,
 } from './models/engine/walk-forward-predictions';
@@ -490,7 +492,11 @@ async function main(argv: string[]): Promise<void> {
       '--no-walk-forward',
       'do not train walk-forward models for the model rules (they then never fire)',
     )
-    .option('--retrain-every <candles>', 'walk-forward: candles each model predicts', '720')
+    .option(
+      '--retrain-every <candles>',
+      'walk-forward: candles each model predicts',
+      String(WALK_FORWARD_DEFAULTS.retrainEvery),
+    )
     .option(
       '--model-params <json>',
       'walk-forward: model hyperparameters as JSON (default: the defaults with 10 epochs, as backtest jobs)',
@@ -533,7 +539,7 @@ async function main(argv: string[]): Promise<void> {
           if (!Number.isInteger(retrainEvery) || retrainEvery < 24) {
             throw new InvalidArgumentError('--retrain-every must be a whole number of at least 24');
           }
-          const modelParams = resolveModelParams({ epochs: 10, ...options.modelParams });
+          const modelParams = walkForwardModelParams(options.modelParams);
           const { tf, backend } = await loadTensorFlow(config.get('TF_BACKEND'));
           const blocks = Math.ceil(range.length / retrainEvery);
           process.stderr.write(
@@ -548,7 +554,7 @@ async function main(argv: string[]): Promise<void> {
             intervalMs: step,
             modelParams,
             retrainEvery,
-            trainingCandles: 35_040,
+            trainingCandles: WALK_FORWARD_DEFAULTS.trainingCandles,
             onBlock: (done, total) => {
               process.stderr.write(
                 `  model ${done}/${total} done after ${Math.round((Date.now() - started) / 1000)} s\n`,

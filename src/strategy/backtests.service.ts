@@ -8,6 +8,8 @@ import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { ModelParamsError, resolveModelParams } from '../models/engine/lstm-model';
 import {
+  WALK_FORWARD_DEFAULTS,
+  walkForwardModelParams,
   walkForwardPredictions,
   type WalkForwardBlock,
 } from '../models/engine/walk-forward-predictions';
@@ -56,7 +58,7 @@ export class BacktestsService {
     const fraction = input.fraction ?? 1;
     let modelParams: Record<string, number>;
     try {
-      modelParams = { ...resolveModelParams({ epochs: 10, ...input.modelParams }) };
+      modelParams = { ...walkForwardModelParams(input.modelParams) };
     } catch (error) {
       if (error instanceof ModelParamsError) {
         throw new ValidationException(
@@ -82,7 +84,7 @@ export class BacktestsService {
           slippage: input.slippage ?? 0,
           sizing: fraction >= 1 ? { kind: 'all-in' } : { kind: 'fraction', fraction },
           walkForward: input.walkForward ?? true,
-          retrainEvery: input.retrainEvery ?? 720,
+          retrainEvery: input.retrainEvery ?? WALK_FORWARD_DEFAULTS.retrainEvery,
           modelParams,
         },
         status: 'queued',
@@ -190,7 +192,7 @@ export class BacktestsService {
           ...market,
           from: 0,
           to: from - 1,
-          limit: 35_040,
+          limit: WALK_FORWARD_DEFAULTS.trainingCandles,
           newest: true,
         });
         const all = [...history, ...range];
@@ -201,8 +203,8 @@ export class BacktestsService {
           start: history.length,
           intervalMs: step,
           modelParams: resolveModelParams(options.modelParams),
-          retrainEvery: options.retrainEvery ?? 720,
-          trainingCandles: 35_040,
+          retrainEvery: options.retrainEvery ?? WALK_FORWARD_DEFAULTS.retrainEvery,
+          trainingCandles: WALK_FORWARD_DEFAULTS.trainingCandles,
           onBlock: (done, total) => onProgress?.(10 + Math.round((done / total) * 30)),
         });
         blocks = generated.blocks;

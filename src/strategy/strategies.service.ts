@@ -144,9 +144,7 @@ export class StrategiesService implements OnApplicationBootstrap {
   async latest(symbolInput: string, query: SignalsQueryDto): Promise<SignalDto[]> {
     const { symbol, market } = this.market(symbolInput, query.interval);
     const strategyId = query.strategy ? (await this.strategy(query.strategy)).id : undefined;
-    return (await this.signals.latest(market, strategyId)).map((row) =>
-      signalDto(symbol, row),
-    );
+    return (await this.signals.latest(market, strategyId)).map((row) => signalDto(symbol, row));
   }
 
   async history(symbolInput: string, query: SignalHistoryQueryDto): Promise<SignalDto[]> {

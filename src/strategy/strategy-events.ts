@@ -12,6 +12,17 @@ export interface SignalCreatedEvent extends Omit<SignalRow, 'strategyName' | 'st
   strategy: { id: string; name: string; version: number };
 }
 
+/** The `signal.created` message of a stored signal of base asset `symbol`. */
+export function signalCreatedEvent(row: SignalRow, symbol: string): SignalCreatedEvent {
+  const { strategyName, strategyVersion, ...rest } = row;
+  return {
+    ...rest,
+    symbol,
+    pair: row.market.symbol,
+    strategy: { id: row.strategyId, name: strategyName, version: strategyVersion },
+  };
+}
+
 /** The stored-signal view of a `signal.created` message. */
 export function signalRowOf(event: SignalCreatedEvent): SignalRow {
   return {

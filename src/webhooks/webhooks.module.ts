@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { StrategyModule } from '../strategy/strategy.module';
+import { AppConfig } from '../config/app-config';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
+import { WebhookUrlGuard } from './delivery/webhook-url-guard';
 import { WebhookSecrets } from './webhook-secrets.service';
 import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
@@ -9,7 +11,19 @@ import { WebhooksService } from './webhooks.service';
 /** Webhook subscriptions, messages and deliveries; shared by every role. */
 @Module({
   imports: [MarketDataModule, StrategyModule],
-  providers: [WebhooksRepository, WebhookSecrets, WebhooksService, WebhookDeliveryService],
+  providers: [
+    {
+      // One guard per process: the same allow-list at subscription time and at delivery.
+      provide: WebhookUrlGuard,
+      useFactory: (config: AppConfig) =>
+        new WebhookUrlGuard(config.get('WEBHOOK_ALLOWED_HOSTS') ?? []),
+      inject: [AppConfig],
+    },
+    WebhooksRepository,
+    WebhookSecrets,
+    WebhooksService,
+    WebhookDeliveryService,
+  ],
   exports: [WebhooksRepository, WebhookSecrets, WebhooksService, WebhookDeliveryService],
 })
 export class WebhooksModule {}

@@ -180,10 +180,7 @@ export class WebhooksRepository {
     return inputs.map(() => undefined);
   });
 
-  async setMessageState(
-    id: string,
-    state: { status: MessageStatus; attempts: number; nextAttemptAt: Date | null },
-  ): Promise<void> {
+  async setMessageState(id: string, state: MessageState): Promise<void> {
     await this.messages.update({ id }, state);
   }
 

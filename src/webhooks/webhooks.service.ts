@@ -7,9 +7,9 @@ import { isUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { MarketCatalogue } from '../market-data/market';
 import { QueueService } from '../queue/queue.service';
-import { JobName, jobIdFor } from '../queue/queue.catalogue';
+import { JobName } from '../queue/queue.catalogue';
 import { StrategiesRepository } from '../strategy/strategies.repository';
-import { deliveryJobKey } from './delivery/webhook-delivery.service';
+import { deliveryJob } from './delivery/webhook-delivery.service';
 import { WebhookUrlError, WebhookUrlGuard } from './delivery/webhook-url-guard';
 import type {
   CreateWebhookDto,
@@ -37,8 +37,6 @@ export class WebhooksException extends AppException {}
  */
 @Injectable()
 export class WebhooksService {
-  private readonly guard: WebhookUrlGuard;
-
   constructor(
     private readonly config: AppConfig,
     private readonly repository: WebhooksRepository,
@@ -47,9 +45,8 @@ export class WebhooksService {
     private readonly strategies: StrategiesRepository,
     private readonly queues: QueueService,
     private readonly redis: RedisService,
-  ) {
-    this.guard = new WebhookUrlGuard(config.get('WEBHOOK_ALLOWED_HOSTS') ?? []);
-  }
+    private readonly guard: WebhookUrlGuard,
+  ) {}
 
   async create(principal: Principal, input: CreateWebhookDto): Promise<WebhookWithSecretDto> {
     const owned = await this.repository.subscriptions.count({
@@ -154,16 +151,14 @@ export class WebhooksService {
     const subscription = await this.enabledOwned(principal, id);
     const event = testWebhookEvent(subscription.id);
     const messageRowId = await this.repository.messageFor(subscription.id, event);
-    const key = deliveryJobKey(messageRowId, 1);
-    await this.queues.enqueue({
+    const jobId = await this.queues.enqueue({
       name: JobName.DeliverWebhook,
-      key,
-      payload: { messageRowId, attempt: 1, retry: 0 },
+      ...deliveryJob(messageRowId, 1, 0),
     });
     return Object.assign(new WebhookMessageQueuedDto(), {
       messageId: event.messageId,
       type: event.type,
-      jobId: jobIdFor(JobName.DeliverWebhook, key),
+      jobId,
     });
   }
 
@@ -213,22 +208,19 @@ export class WebhooksService {
         `Message ${message.messageId} is still being delivered (next attempt ${message.nextAttemptAt?.toISOString() ?? 'now'}); replay it once it has failed`,
       );
     }
-    const attempt = message.attempts + 1;
-    const key = deliveryJobKey(message.id, attempt);
     await this.repository.setMessageState(message.id, {
       status: 'pending',
       attempts: message.attempts,
       nextAttemptAt: new Date(),
     });
-    await this.queues.enqueue({
+    const jobId = await this.queues.enqueue({
       name: JobName.DeliverWebhook,
-      key,
-      payload: { messageRowId: message.id, attempt, retry: null },
+      ...deliveryJob(message.id, message.attempts + 1, null),
     });
     return Object.assign(new WebhookMessageQueuedDto(), {
       messageId: message.messageId,
       type: message.eventType,
-      jobId: jobIdFor(JobName.DeliverWebhook, key),
+      jobId,
     });
   }
 

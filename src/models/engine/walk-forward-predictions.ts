@@ -2,9 +2,22 @@ import type { Candle } from '../../market-data/candle';
 import { buildDataset } from './dataset';
 import { normalCdf } from './evaluation';
 import { DEFAULT_FEATURES, featureSeedCandles } from './features';
-import { disposeModel, predictScaled, type ModelParams } from './lstm-model';
+import { disposeModel, predictScaled, resolveModelParams, type ModelParams } from './lstm-model';
 import type { TensorFlow } from './tf-backend';
 import { minimumCandles, runTraining } from './training-pipeline';
+
+/** Walk-forward defaults of backtests (jobs and the CLI alike). */
+export const WALK_FORWARD_DEFAULTS = {
+  /** Candles each model predicts before the next is trained. */
+  retrainEvery: 720,
+  /** At most this many candles before a block train its model (four years of 1h). */
+  trainingCandles: 35_040,
+} as const;
+
+/** Parameters of walk-forward models: the model defaults with 10 epochs, unless given. */
+export function walkForwardModelParams(input: Record<string, number> = {}): ModelParams {
+  return resolveModelParams({ epochs: 10, ...input });
+}
 
 export interface GeneratedPrediction {
   openTime: number;

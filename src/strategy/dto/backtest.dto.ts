@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { WALK_FORWARD_DEFAULTS } from '../../models/engine/walk-forward-predictions';
 import { GraphQLJSON } from 'graphql-scalars';
 
 @InputType('CreateBacktestInput')
@@ -68,7 +69,7 @@ export class CreateBacktestDto {
   walkForward?: boolean;
 
   @ApiPropertyOptional({
-    default: 720,
+    default: WALK_FORWARD_DEFAULTS.retrainEvery,
     description: 'Candles per walk-forward block (a model is trained for each)',
   })
   @Field(() => Int, { nullable: true })

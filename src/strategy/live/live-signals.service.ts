@@ -15,7 +15,7 @@ import type { PredictionInput } from '../engine/strategy-inputs';
 import { SignalsRepository } from '../signals.repository';
 import { StrategiesRepository } from '../strategies.repository';
 import { StrategyEvaluator } from '../strategy-evaluator';
-import { SIGNAL_CREATED, type SignalCreatedEvent } from '../strategy-events';
+import { SIGNAL_CREATED, signalCreatedEvent } from '../strategy-events';
 
 /**
  * Live decisions in the worker: on `prediction.updated` every active strategy that reads the model
@@ -160,13 +160,15 @@ export class LiveSignalsService implements OnApplicationBootstrap {
       close: evaluation.close,
     };
     if (await this.signals.insert(row)) {
-      const event: SignalCreatedEvent = {
-        ...row,
-        createdAt: Date.now(),
-        symbol: params.symbol,
-        pair: market.symbol,
-        strategy: { id: strategy.id, name: strategy.name, version: strategy.version },
-      };
+      const event = signalCreatedEvent(
+        {
+          ...row,
+          strategyName: strategy.name,
+          strategyVersion: strategy.version,
+          createdAt: Date.now(),
+        },
+        params.symbol,
+      );
       await this.redis.publish(SIGNAL_CREATED, JSON.stringify(event));
     }
   }

@@ -8,14 +8,21 @@ import { WebhookSecrets } from '../webhook-secrets.service';
 import { retryDelayMs } from './retry-schedule';
 import { sendWebhook, type SendResult } from './webhook-sender';
 import { signatureHeader } from './webhook-secrets';
-import { WebhookUrlError, WebhookUrlGuard } from './webhook-url-guard';
+import { WebhookUrlGuard } from './webhook-url-guard';
 
 type DeliverPayload = JobPayload<JobName.DeliverWebhook>;
 type DeliverResult = JobResult<JobName.DeliverWebhook>;
 
-/** The job key of one attempt of one message: re-adding it while it exists is a no-op. */
-export function deliveryJobKey(messageRowId: string, attempt: number): string {
-  return `${messageRowId}.${attempt}`;
+/**
+ * The job of one attempt of one message. Its key is deterministic, so re-adding it while it
+ * exists is a no-op. `retry` counts the retries before it (null: a replay, never retried).
+ */
+export function deliveryJob(
+  messageRowId: string,
+  attempt: number,
+  retry: number | null,
+): { key: string; payload: DeliverPayload } {
+  return { key: `${messageRowId}.${attempt}`, payload: { messageRowId, attempt, retry } };
 }
 
 /**
@@ -27,7 +34,6 @@ export function deliveryJobKey(messageRowId: string, attempt: number): string {
 @Injectable()
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
-  private readonly guard: WebhookUrlGuard;
   private readonly schedule: number[];
   /** Deliveries in flight in this worker, per subscription. */
   private readonly inFlight = new Map<string, number>();
@@ -37,8 +43,8 @@ export class WebhookDeliveryService {
     private readonly repository: WebhooksRepository,
     private readonly secrets: WebhookSecrets,
     private readonly queues: QueueService,
+    private readonly guard: WebhookUrlGuard,
   ) {
-    this.guard = new WebhookUrlGuard(config.get('WEBHOOK_ALLOWED_HOSTS') ?? []);
     this.schedule = config.get('WEBHOOK_RETRY_SCHEDULE').map(parseDuration);
   }
 
@@ -46,10 +52,7 @@ export class WebhookDeliveryService {
   async enqueueFirst(messageRowIds: string[]): Promise<void> {
     await this.queues.enqueueMany(
       JobName.DeliverWebhook,
-      messageRowIds.map((messageRowId) => ({
-        key: deliveryJobKey(messageRowId, 1),
-        payload: { messageRowId, attempt: 1, retry: 0 },
-      })),
+      messageRowIds.map((messageRowId) => deliveryJob(messageRowId, 1, 0)),
     );
   }
 
@@ -123,12 +126,7 @@ export class WebhookDeliveryService {
     if (nextAttemptAt && delay !== null) {
       await this.queues.enqueue({
         name: JobName.DeliverWebhook,
-        key: deliveryJobKey(message.id, job.attempt + 1),
-        payload: {
-          messageRowId: message.id,
-          attempt: job.attempt + 1,
-          retry: (job.retry ?? 0) + 1,
-        },
+        ...deliveryJob(message.id, job.attempt + 1, (job.retry ?? 0) + 1),
         options: { delay },
       });
       return {
@@ -162,23 +160,7 @@ export class WebhookDeliveryService {
     at: Date,
   ): Promise<SendResult> {
     const signature = signatureHeader(this.secrets.inForce(subscription, at), messageId, at, body);
-    try {
-      const url = new URL(subscription.url);
-      // Re-checked on every attempt: a host may have started resolving to an internal address.
-      await this.guard.addressesFor(url.hostname.replace(/^\[|\]$/g, '').toLowerCase());
-    } catch (error) {
-      if (error instanceof WebhookUrlError) {
-        return {
-          ok: false,
-          statusCode: null,
-          durationMs: 0,
-          error: `refused: ${error.message}`,
-          retryAfterMs: null,
-          responseExcerpt: null,
-        };
-      }
-      throw error;
-    }
+    // The guard checks the address on every attempt: a host may now resolve somewhere internal.
     return sendWebhook({
       url: subscription.url,
       body,

@@ -6,7 +6,6 @@ import { PREDICTION_UPDATED } from '../../models/model-events';
 import { RedisService } from '../../redis/redis.service';
 import { SIGNAL_CREATED, type SignalCreatedEvent } from '../../strategy/strategy-events';
 import {
-  TEST_EVENT_TYPE,
   WEBHOOKS_CHANGED,
   predictionWebhookEvent,
   signalWebhookEvent,
@@ -110,11 +109,11 @@ export class WebhookFanoutService implements OnApplicationBootstrap {
     return (await this.subscribed.types).has(type);
   }
 
-  /** Stores and queues one event for every subscription that wants it; returns how many. */
+  /**
+   * Stores and queues one event for every subscription that wants it; returns how many. Callers
+   * ask `wanted` first, so events nobody subscribes to cost no query.
+   */
   async fanOut(event: WebhookEvent): Promise<number> {
-    if (event.type !== TEST_EVENT_TYPE && !(await this.wanted(event.type))) {
-      return 0;
-    }
     const created = await this.repository.fanOut(event);
     await this.delivery.enqueueFirst(created);
     return created.length;

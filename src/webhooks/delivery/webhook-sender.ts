@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { WebhookUrlGuard } from './webhook-url-guard';
+import { isIP } from 'node:net';
+import { WebhookUrlError, hostOf, type WebhookUrlGuard } from './webhook-url-guard';
 
 export interface SendResult {
   /** Only a 2xx answer is a success; redirects are not followed and count as failures. */
@@ -33,7 +34,40 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
  * connection pinned to addresses the guard accepted, no redirects, and only the first bytes of
  * the answer read.
  */
-export function sendWebhook(params: {
+export async function sendWebhook(params: {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  guard: WebhookUrlGuard;
+}): Promise<SendResult> {
+  // A host name is checked by the connection's own lookup; an IP literal never goes through it.
+  const host = hostOf(new URL(params.url));
+  if (isIP(host)) {
+    try {
+      await params.guard.addressesFor(host);
+    } catch (error) {
+      if (error instanceof WebhookUrlError) {
+        return refused(error);
+      }
+      throw error;
+    }
+  }
+  return post(params);
+}
+
+function refused(error: WebhookUrlError): SendResult {
+  return {
+    ok: false,
+    statusCode: null,
+    durationMs: 0,
+    error: `refused: ${error.message}`,
+    retryAfterMs: null,
+    responseExcerpt: null,
+  };
+}
+
+function post(params: {
   url: string;
   headers: Record<string, string>;
   body: string;
@@ -110,13 +144,15 @@ export function sendWebhook(params: {
       req.destroy();
     }, params.timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) =>
-      finish({
-        ok: false,
-        statusCode: null,
-        error: error.code ? `${error.code}: ${error.message}` : error.message,
-        retryAfterMs: null,
-        responseExcerpt: null,
-      }),
+      error instanceof WebhookUrlError
+        ? finish(refused(error))
+        : finish({
+            ok: false,
+            statusCode: null,
+            error: error.code ? `${error.code}: ${error.message}` : error.message,
+            retryAfterMs: null,
+            responseExcerpt: null,
+          }),
     );
     req.end(params.body);
   });

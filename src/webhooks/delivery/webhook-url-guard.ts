@@ -43,9 +43,14 @@ export function refusedAddressReason(address: string): string | null {
   return REFUSED_RANGES.has(range) ? `${address} is a ${range} address` : null;
 }
 
-/** Host of a URL as DNS sees it (IPv6 literals lose their brackets), lower-case. */
+/** A host as DNS sees it: IPv6 literals without their brackets, lower-case. */
+function bareHost(host: string): string {
+  return host.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
+/** Host of a URL as DNS sees it. */
 export function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return bareHost(url.hostname);
 }
 
 /**
@@ -61,7 +66,7 @@ export class WebhookUrlGuard {
     allowedHosts: string[],
     private readonly resolve: (host: string) => Promise<LookupAddress[]> = resolveAll,
   ) {
-    this.allowed = new Set(allowedHosts.map((host) => host.replace(/^\[|\]$/g, '').toLowerCase()));
+    this.allowed = new Set(allowedHosts.map(bareHost));
   }
 
   /** Parses and checks a subscription URL; throws `WebhookUrlError` naming the problem. */
@@ -117,7 +122,7 @@ export class WebhookUrlGuard {
         family?: number,
       ) => void;
       const all = (_options as { all?: boolean }).all === true;
-      this.addressesFor(hostname.replace(/^\[|\]$/g, '').toLowerCase()).then(
+      this.addressesFor(bareHost(hostname)).then(
         (addresses) => {
           if (all) {
             done(null, addresses);

@@ -4,9 +4,9 @@ import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decor
 import { JobName, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { SignalsRepository } from '../../strategy/signals.repository';
-import type { SignalCreatedEvent } from '../../strategy/strategy-events';
+import { signalCreatedEvent } from '../../strategy/strategy-events';
 import { WebhookFanoutService } from '../delivery/webhook-fanout.service';
-import { deliveryJobKey } from '../delivery/webhook-delivery.service';
+import { deliveryJob } from '../delivery/webhook-delivery.service';
 import { signalWebhookEvent } from '../webhook-events';
 import { WebhooksRepository } from '../webhooks.repository';
 
@@ -48,14 +48,7 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
       } catch {
         continue; // a market no longer configured
       }
-      const { strategyName, strategyVersion, ...row } = signal;
-      const event: SignalCreatedEvent = {
-        ...row,
-        symbol,
-        pair: signal.market.symbol,
-        strategy: { id: signal.strategyId, name: strategyName, version: strategyVersion },
-      };
-      fannedOut += await this.fanout.fanOut(signalWebhookEvent(event));
+      fannedOut += await this.fanout.fanOut(signalWebhookEvent(signalCreatedEvent(signal, symbol)));
     }
     if (fannedOut) {
       this.logger.warn(
@@ -65,14 +58,7 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
     const overdue = await this.repository.overdue(OVERDUE_MS, 1000);
     await this.queues.enqueueMany(
       JobName.DeliverWebhook,
-      overdue.map((message) => ({
-        key: deliveryJobKey(message.id, message.attempts + 1),
-        payload: {
-          messageRowId: message.id,
-          attempt: message.attempts + 1,
-          retry: message.attempts,
-        },
-      })),
+      overdue.map((message) => deliveryJob(message.id, message.attempts + 1, message.attempts)),
     );
     return { requeued: overdue.length, recovered: fannedOut };
   }
