@@ -128,7 +128,11 @@ describe('the worker process', () => {
         `Worker started: ${Object.keys(QUEUES).length} queue(s), ${Object.keys(JOBS).length} job processor(s), ${SCHEDULES.length} schedule(s)`,
       );
       proc.child.kill('SIGTERM');
-      const { code } = await proc.exited;
+      const { code, signal } = await proc.exited;
+      if (code !== 0) {
+        // Say how it ended and what it printed: a rare CI failure showed only `code: null`.
+        process.stderr.write(`worker exited with ${code} (${signal})\n${proc.output().slice(-4000)}\n`);
+      }
       expect(code).toBe(0);
       expect(proc.output()).toContain('Worker stopped');
     } finally {
