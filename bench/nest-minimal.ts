@@ -34,5 +34,7 @@ async function main(): Promise<void> {
       reply.send({ status: 'ok' }),
     );
   await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+  // Exit normally on SIGTERM, so BENCH_SERVER_NODE_ARGS="--cpu-prof" writes its profile.
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 void main();

@@ -108,7 +108,7 @@ export async function createHttpApp(params: {
     done();
   });
   registerAuthentication(fastify, app.get(ApiKeysService), rootLogger);
-  await registerRateLimit(fastify, { config, redis: app.get(RedisService) });
+  registerRateLimit(fastify, { config, redis: app.get(RedisService) });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const durationMs = reply.elapsedTime;

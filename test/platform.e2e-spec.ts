@@ -173,13 +173,18 @@ describe('rate limits', () => {
 
   it('answers 429 with Retry-After per key, and per address for anonymous calls', async () => {
     const statuses: number[] = [];
+    const remaining: string[] = [];
     let limited: request.Response | undefined;
     for (let i = 0; i < 6; i++) {
       const response = await request(t.url).get('/me').set('x-api-key', t.adminKey);
       statuses.push(response.status);
+      remaining.push(response.headers['x-ratelimit-remaining'] as string);
+      expect(response.headers['x-ratelimit-limit']).toBe('5');
+      expect(Number(response.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
       limited = response;
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(remaining).toEqual(['4', '3', '2', '1', '0', '0']);
     expect(limited?.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
     expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited?.headers['retry-after'])).toBeLessThanOrEqual(30);

@@ -22,10 +22,17 @@ export class AccessGuard implements CanActivate {
     private readonly config: AppConfig,
   ) {}
 
+  /** Each handler's level, read from its metadata once (metadata does not change at run time). */
+  private readonly levels = new WeakMap<object, AccessLevel>();
+
   canActivate(context: ExecutionContext): boolean {
-    const level: AccessLevel =
-      this.reflector.getAllAndOverride(Access, [context.getHandler(), context.getClass()]) ??
-      'client';
+    const handler = context.getHandler();
+    let level = this.levels.get(handler);
+    if (level === undefined) {
+      level =
+        this.reflector.getAllAndOverride(Access, [handler, context.getClass()]) ?? 'client';
+      this.levels.set(handler, level);
+    }
     if (level === 'public') {
       return true;
     }

@@ -10,14 +10,20 @@ interface WindowCount {
   synced: boolean;
 }
 
-type Callback = (error: Error | null, result: { current: number; ttl: number } | null) => void;
+/** A key's count in the current window (this request included) and the window's remaining ms. */
+export interface WindowCountResult {
+  current: number;
+  ttl: number;
+}
+
+type Callback = (error: Error | null, result: WindowCountResult | null) => void;
 
 /** How often locally counted requests are added to the shared counters. */
 const FLUSH_MS = 25;
 
 /**
- * A `@fastify/rate-limit` store with fixed windows counted in Redis and shared by every replica,
- * that keeps Redis off the request path while a key is far from its limit: the first request of a
+ * Fixed-window request counters kept in Redis and shared by every replica, with Redis kept off
+ * the request path while a key is far from its limit: the first request of a
  * key in a window, and every request once the count passes half the limit, is counted in Redis
  * before it is answered (exact where it matters); in between, requests are counted locally and
  * added to Redis every 25 ms in one pipeline. Far from the limit the shared count can lag by what
@@ -32,15 +38,7 @@ export class BatchedRedisStore {
     private readonly prefix: string,
   ) {}
 
-  /** The store as the class `@fastify/rate-limit` instantiates (its `store` option). */
-  static bound(redis: Redis, prefix: string): new () => BatchedRedisStore {
-    return class extends BatchedRedisStore {
-      constructor() {
-        super(redis, prefix);
-      }
-    };
-  }
-
+  /** Counts one request of `key`; `callback` may run before `incr` returns (no Redis call). */
   incr(key: string, callback: Callback, timeWindowMs: number, max: number): void {
     const now = Date.now();
     const window = Math.floor(now / timeWindowMs);
@@ -67,10 +65,6 @@ export class BatchedRedisStore {
         callback(null, { current: total, ttl });
       })
       .catch((error: Error) => callback(error, null));
-  }
-
-  child(): BatchedRedisStore {
-    return this;
   }
 
   private redisKey(key: string, window: number): string {
