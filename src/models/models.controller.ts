@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiOkResponse,
@@ -33,11 +33,10 @@ export class ModelsController {
     description:
       'No production model yet; the message says why (training progress, not enough data)',
   })
-  predict(
-    @Param('symbol') symbol: string,
-    @Query() query: PredictQueryDto,
-  ): Promise<PredictionDto> {
-    return this.models.prediction(symbol, query.interval);
+  // The body is a PredictionDto, serialized once per prediction by the service.
+  @Header('content-type', 'application/json; charset=utf-8')
+  predict(@Param('symbol') symbol: string, @Query() query: PredictQueryDto): Promise<string> {
+    return this.models.predictionJson(symbol, query.interval);
   }
 
   @Get('models')

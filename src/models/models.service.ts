@@ -22,6 +22,9 @@ export class ModelsException extends AppException {}
 /** Models as admins and clients see them: training requests, the registry, promotion, predictions. */
 @Injectable()
 export class ModelsService {
+  private readonly servedJson = new WeakMap<CachedPrediction, { json: string; until: number }>();
+  private modelMaxAgeMs?: number;
+
   constructor(
     private readonly config: AppConfig,
     private readonly catalogue: MarketCatalogue,
@@ -165,6 +168,34 @@ export class ModelsService {
 
   /** The latest prediction from the cache; 503 with the reason when there is none. */
   async prediction(symbolInput: string, intervalInput?: string): Promise<PredictionDto> {
+    return predictionDto(await this.latest(symbolInput, intervalInput), this.maxAgeMs());
+  }
+
+  /**
+   * `GET /predict/:symbol`'s body as JSON, serialized once per cached prediction and again only
+   * when its `stale` flag turns (the in-process mirror hands out the same object until the next
+   * prediction arrives).
+   */
+  async predictionJson(symbolInput: string, intervalInput?: string): Promise<string> {
+    const cached = await this.latest(symbolInput, intervalInput);
+    let served = this.servedJson.get(cached);
+    if (!served || Date.now() >= served.until) {
+      const maxAgeMs = this.maxAgeMs();
+      const dto = predictionDto(cached, maxAgeMs);
+      served = {
+        json: JSON.stringify(dto),
+        until: dto.model.stale ? Infinity : (cached.trainedAt ?? 0) + maxAgeMs + 1,
+      };
+      this.servedJson.set(cached, served);
+    }
+    return served.json;
+  }
+
+  private maxAgeMs(): number {
+    return (this.modelMaxAgeMs ??= parseDuration(this.config.get('MODEL_MAX_AGE')));
+  }
+
+  private async latest(symbolInput: string, intervalInput?: string): Promise<CachedPrediction> {
     const symbol = this.catalogue.resolveSymbol(symbolInput);
     const interval = this.resolveInterval(intervalInput);
     const market = {
@@ -176,7 +207,7 @@ export class ModelsService {
     if (!cached) {
       throw new ModelsException('SERVICE_UNAVAILABLE', await this.whyNoPrediction(market, symbol));
     }
-    return predictionDto(cached, parseDuration(this.config.get('MODEL_MAX_AGE')));
+    return cached;
   }
 
   private async whyNoPrediction(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import type { MarketKey } from '../../market-data/candle';
 import { RedisService } from '../../redis/redis.service';
+import { PREDICTION_UPDATED } from '../model-events';
 
 /** The latest prediction of a market with what `/predict` shows about its model. */
 export interface CachedPrediction {
@@ -26,9 +27,29 @@ export interface CachedPrediction {
   computedAt: number;
 }
 
-/** Latest prediction per market in Redis, written by workers, read by every api replica. */
+/** How long a mirrored prediction is served before it is checked against Redis again. */
+const MIRROR_CHECK_MS = 1000;
+
+interface MirrorEntry {
+  prediction: CachedPrediction | undefined;
+  checkedAt: number;
+  checking?: Promise<void>;
+}
+
+/**
+ * Latest prediction per market in Redis, written by workers, read by every api replica.
+ *
+ * Readers keep an in-process mirror, so `GET /predict/:symbol` costs no Redis round trip: it is
+ * filled on the first read of a market, updated by every `prediction.updated` message (which
+ * carries the prediction), dropped when the subscriber reconnects (messages may have been lost),
+ * and checked against Redis in the background once a second while it is being read, so even a
+ * lost message or a retired model on another replica shows within a second.
+ */
 @Injectable()
 export class PredictionCache {
+  private mirror?: Map<string, MirrorEntry>;
+  private mirrorReady?: Promise<void>;
+
   constructor(
     private readonly redis: RedisService,
     private readonly config: AppConfig,
@@ -45,8 +66,19 @@ export class PredictionCache {
   }
 
   async read(market: MarketKey): Promise<CachedPrediction | undefined> {
-    const value = await this.redis.client.get(this.key(market));
-    return value ? (JSON.parse(value) as CachedPrediction) : undefined;
+    await (this.mirrorReady ??= this.startMirror());
+    const key = this.key(market);
+    const entry = this.mirror?.get(key);
+    if (!entry) {
+      const fresh: MirrorEntry = { prediction: undefined, checkedAt: 0 };
+      await this.check(key, fresh);
+      this.mirror?.set(key, fresh);
+      return fresh.prediction;
+    }
+    if (Date.now() - entry.checkedAt > MIRROR_CHECK_MS && !entry.checking) {
+      entry.checking = this.check(key, entry).finally(() => (entry.checking = undefined));
+    }
+    return entry.prediction;
   }
 
   /** Keeps the newest candle's prediction; a newer model on the same candle replaces the older one. */
@@ -55,6 +87,41 @@ export class PredictionCache {
   }
 
   async clear(market: MarketKey): Promise<void> {
-    await this.redis.client.del(this.key(market));
+    const key = this.key(market);
+    await this.redis.client.del(key);
+    this.mirror?.delete(key);
+  }
+
+  private async startMirror(): Promise<void> {
+    const mirror = new Map<string, MirrorEntry>();
+    await this.redis.subscribe(
+      PREDICTION_UPDATED,
+      (message) => {
+        const prediction = JSON.parse(message) as CachedPrediction;
+        const key = this.key({
+          exchange: prediction.exchange,
+          symbol: prediction.pair,
+          interval: prediction.interval,
+        });
+        const entry = mirror.get(key);
+        // Only markets being read are mirrored; the same order rule as `write`.
+        if (entry && (!entry.prediction || entry.prediction.openTime <= prediction.openTime)) {
+          entry.prediction = prediction;
+          entry.checkedAt = Date.now();
+        }
+      },
+      () => mirror.clear(),
+    );
+    this.mirror = mirror;
+  }
+
+  private async check(key: string, entry: MirrorEntry): Promise<void> {
+    const value = await this.redis.client.get(key);
+    const stored = value ? (JSON.parse(value) as CachedPrediction) : undefined;
+    // A message that overtook this read is newer than what the read returned: keep it.
+    if (!stored || !entry.prediction || entry.prediction.openTime <= stored.openTime) {
+      entry.prediction = stored;
+    }
+    entry.checkedAt = Date.now();
   }
 }
