@@ -139,8 +139,12 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     }
     const market = { exchange: event.exchange, symbol: event.pair, interval: event.interval };
     void this.enqueue(market, event.symbol, async () => {
-      await this.predictions.realise(market, event.candle.openTime, event.candle.close);
-      await this.predict(market, event.symbol, event.candle.openTime);
+      // The realised error is written while the model predicts; live accuracy is read after it.
+      const realised = this.predictions.realise(market, event.candle.openTime, event.candle.close);
+      await Promise.all([
+        realised,
+        this.predict(market, event.symbol, event.candle.openTime, false, realised),
+      ]);
     });
   }
 
@@ -193,6 +197,7 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     symbol: string,
     openTime: number,
     force = false,
+    realised: Promise<unknown> = Promise.resolve(),
   ): Promise<void> {
     const production = await this.versions.production(market);
     const state = this.state(market, symbol);
@@ -262,7 +267,7 @@ export class LivePredictionsService implements OnApplicationBootstrap {
         predictedReturn: prediction.predictedReturn,
         probabilityUp: prediction.probabilityUp,
       }),
-      this.predictions.liveAccuracy(loaded.versionId),
+      realised.then(() => this.predictions.liveAccuracy(loaded.versionId)),
     ]);
     if (!inserted && !force) {
       return; // Another worker made this one already.
