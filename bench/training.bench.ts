@@ -14,10 +14,10 @@ import {
 /**
  * `npm run bench:train [candles.csv]`:
  *
- * 1. Training samples/s of the project's model (`trainModel`: default shape, sigmoid gates,
- *    early-stopping bookkeeping, best-weight copies) next to a stock `tf.layers.lstm` model of the
- *    same shape (its own defaults) fitted with plain `model.fit` on the same windows, same
- *    backend, same run.
+ * 1. Training samples/s of the project's model (`trainModel`: default shape, `FastLstmCell` with
+ *    sigmoid gates, early-stopping bookkeeping, best-weight copies) next to a stock
+ *    `tf.layers.lstm` model of the same shape (its own defaults) fitted with plain `model.fit` on
+ *    the same windows, same backend, same run.
  * 2. Wall time to train and evaluate the default model (as the training job does: 80/20 split,
  *    early stopping, three walk-forward folds) on four years (35,040) of 1h candles, on one core
  *    (Node's thread and the single-threaded wasm backend). Target: under 10 minutes.

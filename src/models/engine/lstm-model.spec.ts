@@ -10,7 +10,9 @@ import {
 } from './dataset';
 import { evaluate, metricsOf, normalCdf } from './evaluation';
 import { DEFAULT_FEATURES } from './features';
+import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import {
+  buildLstm,
   disposeModel,
   loadModel,
   ModelParamsError,
@@ -236,4 +238,40 @@ describe('the LSTM', () => {
     disposeModel(trained.model);
     disposeModel(loaded.model);
   }, 60_000);
+
+  it('uses an LSTM cell that computes what tf.layers.lstm computes, gradients included', async () => {
+    const { tf } = await loadTensorFlow();
+    const params = resolveModelParams({ units: 8, lookback: 6, dropout: 0 });
+    const ours = buildLstm(tf, params, 3);
+    const stock = tf.sequential();
+    stock.add(
+      tf.layers.lstm({ units: 8, inputShape: [6, 3], recurrentActivation: 'sigmoid' }),
+    );
+    stock.add(tf.layers.dense({ units: 1 }));
+    stock.setWeights(ours.getWeights());
+    const x = tf.randomNormal([16, 6, 3], 0, 1, 'float32', 7);
+    const y = tf.randomNormal([16, 1], 0, 1, 'float32', 8);
+    const gradients = (model: typeof ours) => {
+      const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as Tensor) as Scalar,
+        variables,
+      );
+      return {
+        loss: value.dataSync()[0]!,
+        grads: variables.map((variable) => Array.from(grads[variable.name]!.dataSync())),
+      };
+    };
+    const [a, b] = [gradients(ours), gradients(stock)];
+    expect(a.loss).toBeCloseTo(b.loss, 6);
+    a.grads.forEach((grad, i) =>
+      grad.forEach((value, k) => expect(value).toBeCloseTo(b.grads[i]![k]!, 5)),
+    );
+    expect(Array.from((ours.predict(x) as Tensor).dataSync())).toEqual(
+      Array.from((stock.predict(x) as Tensor).dataSync()),
+    );
+    disposeModel(ours);
+    disposeModel(stock);
+    tf.dispose([x, y]);
+  });
 });

@@ -1,5 +1,6 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { StandardScaler, type Dataset, type Sample, type ScalerState } from './dataset';
+import { fastLstmCellClass } from './fast-lstm-cell';
 import type { FeatureName } from './features';
 import type { TensorFlow } from './tf-backend';
 
@@ -110,19 +111,23 @@ export interface TrainedModel {
 }
 
 export function buildLstm(tf: TensorFlow, params: ModelParams, featureCount: number): LayersModel {
+  const FastLstmCell = fastLstmCellClass(tf);
   const model = tf.sequential();
   for (let layer = 0; layer < params.layers; layer++) {
     model.add(
-      tf.layers.lstm({
-        units: params.units,
+      tf.layers.rnn({
+        // tf.layers.lstm's cell with cheaper gradients on wasm (see FastLstmCell).
+        cell: new FastLstmCell({
+          units: params.units,
+          // Glorot instead of the slow orthogonal default: same quality here, much faster to build.
+          recurrentInitializer: 'glorotUniform',
+          // The logistic sigmoid for the gates (the default of Keras 2 and PyTorch) instead of
+          // TensorFlow.js's hard sigmoid, which costs three kernels per gate and step on wasm
+          // (`bench:train`: ~1.15-1.2x the samples/s).
+          recurrentActivation: 'sigmoid',
+        }),
         returnSequences: layer < params.layers - 1,
         ...(layer === 0 ? { inputShape: [params.lookback, featureCount] } : {}),
-        // Glorot instead of the slow orthogonal default: same quality here, much faster to build.
-        recurrentInitializer: 'glorotUniform',
-        // The logistic sigmoid for the gates (the default of Keras 2 and PyTorch) instead of
-        // TensorFlow.js's hard sigmoid, which costs three kernels per gate and step on wasm
-        // (`bench:train`: ~1.15-1.2x the samples/s).
-        recurrentActivation: 'sigmoid',
       }),
     );
     if (params.dropout > 0) {
@@ -314,6 +319,7 @@ export async function loadModel(
     artifact.weightData.byteOffset,
     artifact.weightData.byteOffset + artifact.weightData.byteLength,
   ) as ArrayBuffer;
+  fastLstmCellClass(tf); // saved models name it; it must be registered before they load
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: manifest.modelTopology,
