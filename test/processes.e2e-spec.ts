@@ -86,6 +86,11 @@ describe('the api process', () => {
         { timeoutMs: 30_000, intervalMs: 200, what: 'the api to be ready' },
       );
       expect(Date.now() - startedAt).toBeLessThan(30_000);
+      // One request whose log line is looked for after exit (buffered lines are flushed then).
+      const traced = await fetch(`http://127.0.0.1:${port}/health`, {
+        headers: { 'x-request-id': 'proc-log-check-1' },
+      });
+      expect(traced.headers.get('x-request-id')).toBe('proc-log-check-1');
 
       // A burst in flight when SIGTERM arrives: every request that got in gets its answer.
       const inFlight = Array.from({ length: 60 }, () =>
@@ -108,6 +113,19 @@ describe('the api process', () => {
       // Every request that reached the process before SIGTERM was answered; none was cut.
       expect(outcomes).toEqual(outcomes.map(() => 200));
       expect(proc.output()).toContain('Shut down cleanly');
+      const requestLine = proc
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.requestId === 'proc-log-check-1');
+      expect(requestLine).toMatchObject({
+        method: 'GET',
+        url: '/health',
+        route: '/health',
+        statusCode: 200,
+        role: expect.any(String),
+      });
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     } finally {
       proc.child.kill('SIGKILL');
