@@ -20,14 +20,14 @@ function isUnlimited(url: string): boolean {
  * are served uncounted (fail open) and /health/ready reports Redis as down.
  *
  * A plain callback hook rather than `@fastify/rate-limit`: that plugin awaits its key generator,
- * allow list, limit and store one after another on every request, which cost about 8% of
- * `GET /me` throughput in `npm run bench:http`; here a request far from its limit costs no promise.
+ * allow list, limit and store one after another on every request, which in `npm run bench:http`
+ * cost more than the counting itself; here a request far from its limit costs no promise.
  * Registered after the authentication hook, whose principal decides the key and the limit.
  */
 export function registerRateLimit(
   fastify: FastifyInstance,
   params: { config: AppConfig; redis: RedisService },
-): BatchedRedisStore {
+): void {
   const { config, redis } = params;
   const keyedMax = config.get('RATE_LIMIT_MAX');
   const anonymousMax = config.get('RATE_LIMIT_ANONYMOUS_MAX');
@@ -79,5 +79,4 @@ export function registerRateLimit(
       max,
     );
   });
-  return store;
 }
