@@ -99,11 +99,18 @@ async function main(): Promise<void> {
     const [bareRate, nestRate, fullRate] = contenders.map(({ label }) =>
       median(samples.get(label) ?? []),
     );
+    // The same ratio round by round (each full-stack round against the bare round just before it):
+    // its spread shows how much of a difference between runs is the machine.
+    const bareRounds = samples.get('bare Fastify') ?? [];
+    const roundRatios = (samples.get('full stack') ?? []).map(
+      (rate, i) => (rate / (bareRounds[i] ?? Number.NaN)) * 100,
+    );
     process.stdout.write(
       `median req/s: bare Fastify ${bareRate.toFixed(0)}, minimal NestJS ${nestRate.toFixed(0)}, ` +
         `full stack (auth, Redis rate limit, log line, metrics) ${fullRate.toFixed(0)}\n` +
         `minimal NestJS / bare Fastify: ${((nestRate / bareRate) * 100).toFixed(1)}% (what the framework costs)\n` +
-        `full stack / bare Fastify: ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%)\n`,
+        `full stack / bare Fastify: ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%); ` +
+        `round by round: median ${median(roundRatios).toFixed(1)}%, ${Math.min(...roundRatios).toFixed(1)}-${Math.max(...roundRatios).toFixed(1)}%\n`,
     );
   } finally {
     for (const child of servers) {
