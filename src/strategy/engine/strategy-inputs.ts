@@ -1,6 +1,6 @@
 import type { Candle } from '../../market-data/candle';
 import { computeIndicators } from '../../indicators/engine/indicator-computation';
-import { createIndicatorSpec, parseIndicatorList } from '../../indicators/engine/indicator-spec';
+import { createIndicatorSpec, type IndicatorSpec } from '../../indicators/engine/indicator-spec';
 import { volumeZScore } from '../../models/engine/features';
 import type { StrategyDefinition, StrategyInput } from './strategy-definition';
 
@@ -23,6 +23,31 @@ export function inputKey(input: StrategyInput, period?: number): string {
 
 const VOLUME_WINDOW = 20;
 
+/** The indicator an input is read from, if any. */
+function indicatorOf(input: StrategyInput, period?: number): IndicatorSpec | undefined {
+  switch (input) {
+    case 'rsi':
+      return createIndicatorSpec('rsi', [14]);
+    case 'macdHistogram':
+    case 'macdHistogramChange':
+      return createIndicatorSpec('macd', [12, 26, 9]);
+    case 'bbPercentB':
+      return createIndicatorSpec('bb', [20, 2]);
+    case 'atrRatio':
+      return createIndicatorSpec('atr', [14]);
+    case 'priceVsEma':
+      return createIndicatorSpec('ema', [period ?? 50]);
+    case 'priceVsSma':
+      return createIndicatorSpec('sma', [period ?? 50]);
+    case 'predictedReturn':
+    case 'probabilityUp':
+    case 'volumeZScore':
+    case 'sentiment':
+    case 'sentimentChange':
+      return undefined;
+  }
+}
+
 /**
  * The columns a strategy's rules read, computed from candles i and earlier only (and the
  * prediction made at candle i, and sentiment known at its close). Each value is null where it
@@ -41,19 +66,24 @@ export function computeStrategyInputs(params: {
   for (const rule of definition.rules) {
     wanted.set(inputKey(rule.input, rule.period), { input: rule.input, period: rule.period });
   }
-  const needs = (...inputs: StrategyInput[]) =>
-    [...wanted.values()].some((w) => inputs.includes(w.input));
-  const [rsi, macd, bb, atr] = needs(
-    'rsi',
-    'macdHistogram',
-    'macdHistogramChange',
-    'bbPercentB',
-    'atrRatio',
-  )
-    ? computeIndicators(candles, parseIndicatorList('rsi:14,macd:12,26,9,bb:20,2,atr:14'))
-    : [];
+  // Only the indicators some rule reads, all computed in one pass over the candles.
+  const specs = new Map<string, IndicatorSpec>();
+  for (const { input, period } of wanted.values()) {
+    const spec = indicatorOf(input, period);
+    if (spec) {
+      specs.set(spec.key, spec);
+    }
+  }
+  const computed = new Map(
+    (specs.size > 0 ? computeIndicators(candles, [...specs.values()]) : []).map((series) => [
+      series.spec.key,
+      series,
+    ]),
+  );
+  const column = (input: StrategyInput, output: string, period?: number) =>
+    computed.get(indicatorOf(input, period)!.key)!.columns[output]!;
   for (const [key, { input, period }] of wanted) {
-    const column = new Array<number | null>(count).fill(null);
+    const values = new Array<number | null>(count).fill(null);
     switch (input) {
       case 'predictedReturn':
       case 'probabilityUp':
@@ -63,21 +93,21 @@ export function computeStrategyInputs(params: {
           const stale =
             maxAge !== undefined &&
             (prediction?.trainedAt ?? Number.NEGATIVE_INFINITY) < candle.openTime - maxAge;
-          column[i] = prediction && !stale ? prediction[input] : null;
+          values[i] = prediction && !stale ? prediction[input] : null;
         });
         break;
       case 'rsi':
-        rsi!.columns.value!.forEach((v, i) => (column[i] = v));
+        column(input, 'value').forEach((v, i) => (values[i] = v));
         break;
       case 'macdHistogram':
-        macd!.columns.histogram!.forEach((v, i) => (column[i] = v));
+        column(input, 'histogram').forEach((v, i) => (values[i] = v));
         break;
       case 'macdHistogramChange': {
-        const histogram = macd!.columns.histogram!;
+        const histogram = column(input, 'histogram');
         for (let i = 1; i < count; i++) {
           const now = histogram[i];
           const before = histogram[i - 1];
-          column[i] =
+          values[i] =
             now === null || now === undefined || before === null || before === undefined
               ? null
               : now - before;
@@ -85,42 +115,39 @@ export function computeStrategyInputs(params: {
         break;
       }
       case 'priceVsEma':
-      case 'priceVsSma': {
-        const spec = createIndicatorSpec(input === 'priceVsEma' ? 'ema' : 'sma', [period ?? 50]);
-        const [average] = computeIndicators(candles, [spec]);
-        average!.columns.value!.forEach(
-          (v, i) => (column[i] = v === null || v === undefined ? null : candles[i]!.close / v - 1),
+      case 'priceVsSma':
+        column(input, 'value', period).forEach(
+          (v, i) => (values[i] = v === null || v === undefined ? null : candles[i]!.close / v - 1),
         );
         break;
-      }
       case 'bbPercentB':
-        bb!.columns.percentB!.forEach((v, i) => (column[i] = v));
+        column(input, 'percentB').forEach((v, i) => (values[i] = v));
         break;
       case 'atrRatio':
-        atr!.columns.value!.forEach(
-          (v, i) => (column[i] = v === null || v === undefined ? null : v / candles[i]!.close),
+        column(input, 'value').forEach(
+          (v, i) => (values[i] = v === null || v === undefined ? null : v / candles[i]!.close),
         );
         break;
       case 'volumeZScore':
         for (let i = VOLUME_WINDOW - 1; i < count; i++) {
-          column[i] = volumeZScore(candles, i, VOLUME_WINDOW);
+          values[i] = volumeZScore(candles, i, VOLUME_WINDOW);
         }
         break;
       case 'sentiment':
-        params.sentiment?.forEach((v, i) => (column[i] = v));
+        params.sentiment?.forEach((v, i) => (values[i] = v));
         break;
       case 'sentimentChange':
         for (let i = 1; i < count; i++) {
           const now = params.sentiment?.[i];
           const before = params.sentiment?.[i - 1];
-          column[i] =
+          values[i] =
             now === null || now === undefined || before === null || before === undefined
               ? null
               : now - before;
         }
         break;
     }
-    columns.set(key, column);
+    columns.set(key, values);
   }
   return columns;
 }
