@@ -14,10 +14,15 @@ export interface Evaluation {
   close: number;
 }
 
-/** Candles before the decided one, so smoothed inputs (EMA, MACD) match a long history. */
+/**
+ * Candles before the decided one, so smoothed inputs (EMA, MACD, Wilder's RSI) match a long
+ * history: after 20 periods an exponential average keeps (1 - 2/(n+1))^(20n) of its start, below
+ * 1e-16 up to period 240, and the 5,000-candle cap still leaves under 2e-8 at period 500 (the
+ * largest a rule may ask for), so live decisions see what a backtest over the whole history sees.
+ */
 function windowFor(definition: StrategyDefinition): number {
   const longest = Math.max(26, ...definition.rules.map((rule) => rule.period ?? 0));
-  return Math.min(5000, Math.max(1000, 30 * longest + 100));
+  return Math.min(5000, Math.max(1000, 20 * longest + 100));
 }
 
 /** Runs a strategy on a market's newest candles (the live path, and dry runs). */
