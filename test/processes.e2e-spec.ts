@@ -133,6 +133,28 @@ describe('the api process', () => {
   });
 });
 
+describe('logs', () => {
+  it('are written out when the process dies of an uncaught exception', async () => {
+    // The logger buffers lines in 4 KiB blocks; the crash comes before its 200 ms flush.
+    const script = `
+      const { AppConfig } = require(${JSON.stringify(join(DIST, 'config', 'app-config.js'))});
+      const { createRootLogger } = require(${JSON.stringify(join(DIST, 'logging', 'root-logger.js'))});
+      const logger = createRootLogger(AppConfig.fromEnv({ LOG_PRETTY: 'false' }), 'test');
+      logger.info('the last line before the crash');
+      setTimeout(() => { throw new Error('crash'); }, 10);
+    `;
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stdout).toContain('"msg":"the last line before the crash"');
+  });
+});
+
 describe('the worker process', () => {
   it('starts, connects to Redis, and shuts down cleanly on SIGTERM', async () => {
     const proc = run('worker.js', testEnv({ LOG_LEVEL: 'info' }));

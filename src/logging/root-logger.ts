@@ -10,6 +10,10 @@ export function createRootLogger(config: AppConfig, role: string): Logger {
     config.get('LOG_PRETTY') ?? (config.get('NODE_ENV') === 'development' && process.stdout.isTTY);
   const destination = pretty ? undefined : new BatchedStdout();
   if (destination) {
+    if (destinations.size === 0) {
+      // Every way out (process.exit, an uncaught exception) writes what is still buffered.
+      process.on('exit', flushLogs);
+    }
     destinations.add(destination);
     setInterval(() => {
       try {
