@@ -140,8 +140,14 @@ async function httpBench(): Promise<void> {
     const bareRate = median(rates.get(contenders[0]!.label));
     const fullRate = median(rates.get(contenders[1]!.label));
     const fullP99 = median(p99s.get(contenders[1]!.label));
+    // Round by round (each full-stack round against the bare round just before it): the spread.
+    const bareRounds = rates.get(contenders[0]!.label) ?? [];
+    const roundRatios = (rates.get(contenders[1]!.label) ?? []).map(
+      (rate, i) => (rate / (bareRounds[i] ?? Number.NaN)) * 100,
+    );
     console.log(
-      `   median: bare ${bareRate.toFixed(0)} req/s, full stack ${fullRate.toFixed(0)} req/s = ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%); ` +
+      `   median: bare ${bareRate.toFixed(0)} req/s, full stack ${fullRate.toFixed(0)} req/s = ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%; ` +
+        `round by round ${Math.min(...roundRatios).toFixed(1)}-${Math.max(...roundRatios).toFixed(1)}%); ` +
         `full stack p99 ${fullP99} ms (target < 10 ms)`,
     );
   } finally {
