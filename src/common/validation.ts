@@ -1,4 +1,5 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { ValidationException, type FieldProblem } from './app.exception';
 
 function collectProblems(errors: ValidationError[], parentPath = ''): FieldProblem[] {
@@ -23,9 +24,39 @@ function collectProblems(errors: ValidationError[], parentPath = ''): FieldProbl
   return problems;
 }
 
+/**
+ * The stock pipe, except that a query with no parameters is validated once per DTO class: the
+ * verdict for `{}` cannot change, and class-validator collects a class's rules again on every
+ * call (~2.5 µs of each `GET /predict/BTC` in `npm run bench:predict`). An invalid empty query
+ * (a DTO with a required parameter) is never remembered, so it is refused every time as before.
+ */
+class AppValidationPipe extends ValidationPipe {
+  private readonly validEmptyQueries = new WeakSet<object>();
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const metatype = metadata.metatype;
+    if (
+      metadata.type !== 'query' ||
+      !metatype ||
+      typeof value !== 'object' ||
+      value === null ||
+      Object.keys(value).length > 0 ||
+      !this.toValidate(metadata)
+    ) {
+      return super.transform(value, metadata);
+    }
+    if (this.validEmptyQueries.has(metatype)) {
+      return plainToInstance(metatype, {}, this.transformOptions);
+    }
+    const result: unknown = await super.transform(value, metadata);
+    this.validEmptyQueries.add(metatype);
+    return result;
+  }
+}
+
 /** The one validation pipe: unknown fields are refused, values are converted to their DTO types. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AppValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
