@@ -84,6 +84,8 @@ export class AppModule {
             path: '/graphql',
             context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
             subscription: {
+              // The websocket, so LiveSessions can close it when its key is revoked.
+              context: (socket: unknown) => ({ socket }),
               onConnect: subscriptionAuthenticator(apiKeys, config.get('PUBLIC_READ')),
               keepAlive: 30_000,
             },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import WebSocket from 'ws';
 import { startTestApp, eventually, type TestApp } from './support/test-app';
 
 describe('API keys and access control', () => {
@@ -92,6 +93,61 @@ describe('API keys and access control', () => {
     const after = await request(t.url).get('/me').set('x-api-key', client.key);
     expect(after.status).toBe(401);
     expect(after.body.message).toBe('This API key has been revoked');
+  });
+
+  it('closes the GraphQL subscriptions of a key when it is revoked, on another replica too', async () => {
+    const other = await startTestApp();
+    try {
+      const client = await createKey('live-revoked', 'client');
+      const keeper = await createKey('live-kept', 'client');
+      const open = async (url: string, key: string) => {
+        const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+        const messages: { type: string }[] = [];
+        const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+        socket.on('message', (data: Buffer) =>
+          messages.push(JSON.parse(data.toString()) as { type: string }),
+        );
+        await new Promise((resolve) => socket.once('open', resolve));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': key } }));
+        await eventually(async () =>
+          messages.some((m) => m.type === 'connection_ack') ? true : undefined,
+        );
+        socket.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: {
+              query: 'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol } }',
+            },
+          }),
+        );
+        // Let the subscription register before anything happens to the key.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return { socket, closed };
+      };
+      const here = await open(t.url, client.key);
+      const there = await open(other.url, client.key);
+      const kept = await open(other.url, keeper.key);
+      const revokedAt = Date.now();
+      const revoked = await request(t.url).delete(`/admin/api-keys/${client.apiKey.id}`).set(admin());
+      expect(revoked.status).toBe(200);
+      expect(await here.closed).toBe(4403);
+      expect(await there.closed).toBe(4403);
+      expect(Date.now() - revokedAt).toBeLessThan(1000);
+      // Another key's subscription on the same replica stays open.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(kept.socket.readyState).toBe(WebSocket.OPEN);
+      kept.socket.close();
+      // And the revoked key cannot open a new connection.
+      const again = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      const refused = new Promise<number>((resolve) => again.on('close', (code) => resolve(code)));
+      again.on('open', () =>
+        again.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': client.key } })),
+      );
+      expect(await refused).not.toBe(1000);
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers 404 for an unknown key id and 400 for an id that is not a UUID', async () => {

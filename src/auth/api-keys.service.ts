@@ -41,6 +41,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   /** API key id -> when it was last used (epoch ms), written to PostgreSQL in batches. */
   private readonly usage = new Map<string, number>();
   private usageTimer?: NodeJS.Timeout;
+  private readonly changeListeners = new Set<(keyHash: string) => void>();
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly repository: Repository<ApiKeyEntity>,
@@ -51,7 +52,10 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.redis.subscribe(
       CHANGES_CHANNEL,
-      (keyHash) => this.forget(keyHash),
+      (keyHash) => {
+        this.forget(keyHash);
+        this.changeListeners.forEach((listener) => listener(keyHash));
+      },
       () => this.cache.clear(),
     );
     this.usageTimer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_INTERVAL_MS);
@@ -174,6 +178,17 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     });
     this.recordUse(resolution, now);
     return resolution;
+  }
+
+  /** Calls `listener` with the key's hash whenever a key changes here or on another replica. */
+  onChange(listener: (keyHash: string) => void): void {
+    this.changeListeners.add(listener);
+  }
+
+  /** The id of the key with this hash if it is revoked; undefined if it is active or unknown. */
+  async revokedKeyId(keyHash: string): Promise<string | undefined> {
+    const apiKey = await this.repository.findOneBy({ keyHash });
+    return apiKey?.revokedAt ? apiKey.id : undefined;
   }
 
   /** Drops the cached answers for a key (revoked or created here or on another replica). */

@@ -22,7 +22,11 @@ class RequiredQuery {
 
 describe('the validation pipe', () => {
   const pipe = createValidationPipe();
-  const query = (metatype: new () => object) => ({ type: 'query' as const, metatype, data: undefined });
+  const query = (metatype: new () => object) => ({
+    type: 'query' as const,
+    metatype,
+    data: undefined,
+  });
 
   it('answers an empty query with a fresh instance of its DTO, defaults filled, every time', async () => {
     const first = await pipe.transform({}, query(OptionalQuery));

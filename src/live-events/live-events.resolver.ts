@@ -6,25 +6,30 @@ import { PredictionDto } from '../models/dto/models.dto';
 import { SignalDto } from '../strategy/dto/strategy.dto';
 import { CandleClosedDto } from './live-events.dto';
 import { liveTopics } from './live-events';
+import { LiveSessions, type LiveSessionContext } from './live-sessions';
 
 /**
- * Live events over GraphQL subscriptions (websocket at /graphql). The API key is checked once,
- * when the connection opens (`connection_init` payload), so each field here is open to any
- * connection that got that far.
+ * Live events over GraphQL subscriptions (websocket at /graphql). The API key is checked when the
+ * connection opens (`connection_init` payload), so each field here is open to any connection
+ * that got that far; `LiveSessions` closes the connections of a key revoked later.
  */
 @Resolver()
 @Access('public')
 export class LiveEventsResolver {
-  constructor(private readonly catalogue: MarketCatalogue) {}
+  constructor(
+    private readonly catalogue: MarketCatalogue,
+    private readonly sessions: LiveSessions,
+  ) {}
 
   @Subscription(() => SignalDto, {
     description: 'Every new decision of any active strategy for a market',
   })
   signalCreated(
     @Args('symbol') symbol: string,
-    @Context('pubsub') pubsub: PubSub,
+    @Context() context: LiveSessionContext & { pubsub: PubSub },
   ): Promise<AsyncIterableIterator<unknown>> {
-    return pubsub.subscribe(liveTopics.signalCreated(this.catalogue.resolveSymbol(symbol)));
+    this.sessions.track(context);
+    return context.pubsub.subscribe(liveTopics.signalCreated(this.catalogue.resolveSymbol(symbol)));
   }
 
   @Subscription(() => PredictionDto, {
@@ -32,19 +37,23 @@ export class LiveEventsResolver {
   })
   predictionUpdated(
     @Args('symbol') symbol: string,
-    @Context('pubsub') pubsub: PubSub,
+    @Context() context: LiveSessionContext & { pubsub: PubSub },
   ): Promise<AsyncIterableIterator<unknown>> {
-    return pubsub.subscribe(liveTopics.predictionUpdated(this.catalogue.resolveSymbol(symbol)));
+    this.sessions.track(context);
+    return context.pubsub.subscribe(
+      liveTopics.predictionUpdated(this.catalogue.resolveSymbol(symbol)),
+    );
   }
 
   @Subscription(() => CandleClosedDto, { description: 'Every closed candle of a market' })
   candleClosed(
     @Args('symbol') symbol: string,
     @Args('interval') interval: string,
-    @Context('pubsub') pubsub: PubSub,
+    @Context() context: LiveSessionContext & { pubsub: PubSub },
   ): Promise<AsyncIterableIterator<unknown>> {
+    this.sessions.track(context);
     const base = this.catalogue.resolveSymbol(symbol);
-    return pubsub.subscribe(
+    return context.pubsub.subscribe(
       liveTopics.candleClosed(base, this.catalogue.resolveInterval(interval)),
     );
   }

@@ -1,8 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs';
-import type {
-  LSTMCell,
-  LSTMCellLayerArgs,
-} from '@tensorflow/tfjs-layers/dist/layers/recurrent';
+import type { LSTMCell, LSTMCellLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/recurrent';
 import type { TensorFlow } from './tf-backend';
 
 type LstmCellClass = new (args: LSTMCellLayerArgs) => LSTMCell;
