@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import WebSocket from 'ws';
+import { connectGraphQLWs } from './support/graphql-ws';
 import { startTestApp, eventually, type TestApp } from './support/test-app';
 
 describe('API keys and access control', () => {
@@ -101,29 +102,12 @@ describe('API keys and access control', () => {
       const client = await createKey('live-revoked', 'client');
       const keeper = await createKey('live-kept', 'client');
       const open = async (url: string, key: string) => {
-        const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-        const messages: { type: string }[] = [];
-        const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-        socket.on('message', (data: Buffer) =>
-          messages.push(JSON.parse(data.toString()) as { type: string }),
+        const connection = await connectGraphQLWs(url, { 'x-api-key': key });
+        await connection.subscribe(
+          '1',
+          'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol } }',
         );
-        await new Promise((resolve) => socket.once('open', resolve));
-        socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': key } }));
-        await eventually(async () =>
-          messages.some((m) => m.type === 'connection_ack') ? true : undefined,
-        );
-        socket.send(
-          JSON.stringify({
-            id: '1',
-            type: 'subscribe',
-            payload: {
-              query: 'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol } }',
-            },
-          }),
-        );
-        // Let the subscription register before anything happens to the key.
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return { socket, closed };
+        return connection;
       };
       const here = await open(t.url, client.key);
       const there = await open(other.url, client.key);

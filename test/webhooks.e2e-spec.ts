@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import WebSocket from 'ws';
+import { connectGraphQLWs } from './support/graphql-ws';
 import type { Candle } from '../src/market-data/candle';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
@@ -522,35 +523,13 @@ describe('signal webhooks and live subscriptions', () => {
       symbols: ['BTC'],
     });
     receiver.trust(hook.body.secret as string);
-    const socket = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-    const messages: {
-      type: string;
-      payload?: { data?: { predictionUpdated?: Record<string, unknown> } };
-    }[] = [];
-    socket.on('message', (data: Buffer) =>
-      messages.push(JSON.parse(data.toString()) as (typeof messages)[number]),
+    const { socket, messages, subscribe } = await connectGraphQLWs(t.url, {
+      authorization: `Bearer ${clientKey}`,
+    });
+    await subscribe(
+      'p',
+      'subscription { predictionUpdated(symbol: "BTC") { symbol predictedClose model { versionId } } }',
     );
-    await new Promise((resolve) => socket.once('open', resolve));
-    socket.send(
-      JSON.stringify({
-        type: 'connection_init',
-        payload: { authorization: `Bearer ${clientKey}` },
-      }),
-    );
-    await eventually(async () =>
-      messages.some((m) => m.type === 'connection_ack') ? true : undefined,
-    );
-    socket.send(
-      JSON.stringify({
-        id: 'p',
-        type: 'subscribe',
-        payload: {
-          query:
-            'subscription { predictionUpdated(symbol: "BTC") { symbol predictedClose model { versionId } } }',
-        },
-      }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
     // What the live prediction path publishes after a model predicts.
     const prediction = {
       exchange: 'binance',
@@ -700,47 +679,17 @@ describe('signal webhooks and live subscriptions', () => {
     );
     expect(await refusedClose).not.toBe(1000);
 
-    const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
-    const messages: {
-      type: string;
-      id?: string;
-      payload?: {
-        data?: {
-          signalCreated?: Record<string, unknown>;
-          candleClosed?: { symbol: string; interval: string; candle: Record<string, unknown> };
-        };
-      };
-    }[] = [];
-    socket.on('message', (data: Buffer) =>
-      messages.push(JSON.parse(data.toString()) as (typeof messages)[number]),
+    const { socket, messages, subscribe } = await connectGraphQLWs(t.url, {
+      'x-api-key': clientKey,
+    });
+    await subscribe(
+      '1',
+      'subscription { signalCreated(symbol: "BTC") { symbol strategyName action openTime } }',
     );
-    await new Promise((resolve) => socket.once('open', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': clientKey } }));
-    await eventually(async () =>
-      messages.some((m) => m.type === 'connection_ack') ? true : undefined,
+    await subscribe(
+      '2',
+      'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol interval candle { openTime close } } }',
     );
-    socket.send(
-      JSON.stringify({
-        id: '1',
-        type: 'subscribe',
-        payload: {
-          query:
-            'subscription { signalCreated(symbol: "BTC") { symbol strategyName action openTime } }',
-        },
-      }),
-    );
-    socket.send(
-      JSON.stringify({
-        id: '2',
-        type: 'subscribe',
-        payload: {
-          query:
-            'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol interval candle { openTime close } } }',
-        },
-      }),
-    );
-    // Give the subscriptions a moment to register before the worker produces the events.
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const candle = await closeNextCandle();
     const next = await eventually(
       async () => messages.find((m) => m.type === 'next' && m.id === '1'),
