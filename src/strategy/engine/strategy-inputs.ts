@@ -62,16 +62,18 @@ export function computeStrategyInputs(params: {
   const { candles, definition } = params;
   const count = candles.length;
   const columns: InputColumns = new Map();
-  const wanted = new Map<string, { input: StrategyInput; period?: number }>();
+  const wanted = new Map<string, { input: StrategyInput; indicator?: IndicatorSpec }>();
   for (const rule of definition.rules) {
-    wanted.set(inputKey(rule.input, rule.period), { input: rule.input, period: rule.period });
+    wanted.set(inputKey(rule.input, rule.period), {
+      input: rule.input,
+      indicator: indicatorOf(rule.input, rule.period),
+    });
   }
   // Only the indicators some rule reads, all computed in one pass over the candles.
   const specs = new Map<string, IndicatorSpec>();
-  for (const { input, period } of wanted.values()) {
-    const spec = indicatorOf(input, period);
-    if (spec) {
-      specs.set(spec.key, spec);
+  for (const { indicator } of wanted.values()) {
+    if (indicator) {
+      specs.set(indicator.key, indicator);
     }
   }
   const computed = new Map(
@@ -80,9 +82,8 @@ export function computeStrategyInputs(params: {
       series,
     ]),
   );
-  const column = (input: StrategyInput, output: string, period?: number) =>
-    computed.get(indicatorOf(input, period)!.key)!.columns[output]!;
-  for (const [key, { input, period }] of wanted) {
+  for (const [key, { input, indicator }] of wanted) {
+    const column = (output: string) => computed.get(indicator!.key)!.columns[output]!;
     const values = new Array<number | null>(count).fill(null);
     switch (input) {
       case 'predictedReturn':
@@ -97,13 +98,13 @@ export function computeStrategyInputs(params: {
         });
         break;
       case 'rsi':
-        column(input, 'value').forEach((v, i) => (values[i] = v));
+        column('value').forEach((v, i) => (values[i] = v));
         break;
       case 'macdHistogram':
-        column(input, 'histogram').forEach((v, i) => (values[i] = v));
+        column('histogram').forEach((v, i) => (values[i] = v));
         break;
       case 'macdHistogramChange': {
-        const histogram = column(input, 'histogram');
+        const histogram = column('histogram');
         for (let i = 1; i < count; i++) {
           const now = histogram[i];
           const before = histogram[i - 1];
@@ -116,15 +117,15 @@ export function computeStrategyInputs(params: {
       }
       case 'priceVsEma':
       case 'priceVsSma':
-        column(input, 'value', period).forEach(
+        column('value').forEach(
           (v, i) => (values[i] = v === null || v === undefined ? null : candles[i]!.close / v - 1),
         );
         break;
       case 'bbPercentB':
-        column(input, 'percentB').forEach((v, i) => (values[i] = v));
+        column('percentB').forEach((v, i) => (values[i] = v));
         break;
       case 'atrRatio':
-        column(input, 'value').forEach(
+        column('value').forEach(
           (v, i) => (values[i] = v === null || v === undefined ? null : v / candles[i]!.close),
         );
         break;

@@ -29,18 +29,21 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-/**
- * One POST of a signed body to a receiver, with the whole exchange bounded by `timeoutMs`, the
- * connection pinned to addresses the guard accepted, no redirects, and only the first bytes of
- * the answer read.
- */
-export async function sendWebhook(params: {
+/** A signed body to POST to a receiver, within `timeoutMs`, to addresses `guard` accepts. */
+export interface WebhookPost {
   url: string;
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
   guard: WebhookUrlGuard;
-}): Promise<SendResult> {
+}
+
+/**
+ * One POST of a signed body to a receiver, with the whole exchange bounded by `timeoutMs`, the
+ * connection pinned to addresses the guard accepted, no redirects, and only the first bytes of
+ * the answer read.
+ */
+export async function sendWebhook(params: WebhookPost): Promise<SendResult> {
   // A host name is checked by the connection's own lookup; an IP literal never goes through it.
   const host = hostOf(new URL(params.url));
   if (isIP(host)) {
@@ -67,13 +70,7 @@ function refused(error: WebhookUrlError): SendResult {
   };
 }
 
-function post(params: {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  guard: WebhookUrlGuard;
-}): Promise<SendResult> {
+function post(params: WebhookPost): Promise<SendResult> {
   const startedAt = performance.now();
   const url = new URL(params.url);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
