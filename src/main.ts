@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { exitOnSignals } from './common/shutdown';
+import { disableAllocationSitePretenuring } from './common/v8-flags';
 import { loadConfigOrExit } from './config/load-config';
 import { createHttpApp } from './http-app';
 import { createRootLogger, flushLogs } from './logging/root-logger';
@@ -9,6 +10,7 @@ import { createRootLogger, flushLogs } from './logging/root-logger';
  * queue processors: `npm start` on one machine.
  */
 export async function bootstrap(options: { withWorker: boolean }): Promise<void> {
+  disableAllocationSitePretenuring();
   const config = loadConfigOrExit();
   const { withWorker } = options;
   const rootLogger = createRootLogger(config, withWorker ? 'api+worker' : 'api');
