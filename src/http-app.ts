@@ -20,6 +20,7 @@ import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { MetricsService } from './health/metrics.service';
+import { createAccessLog } from './logging/access-log';
 import { QueueService } from './queue/queue.service';
 import { RedisService } from './redis/redis.service';
 
@@ -100,6 +101,7 @@ export async function createHttpApp(params: {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const metrics = app.get(MetricsService);
   const lifecycle = app.get(LifecycleService);
+  const accessLog = createAccessLog(rootLogger);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     if (lifecycle.draining) {
@@ -118,18 +120,15 @@ export async function createHttpApp(params: {
       statusCode: reply.statusCode,
       seconds: durationMs / 1000,
     });
-    rootLogger.info(
-      {
-        requestId: request.id,
-        method: request.method,
-        url: request.url,
-        route,
-        statusCode: reply.statusCode,
-        durationMs: Math.round(durationMs * 100) / 100,
-        apiKey: request.principal?.prefix,
-      },
-      `${request.method} ${request.url} ${reply.statusCode} in ${durationMs.toFixed(1)} ms`,
-    );
+    accessLog({
+      requestId: request.id,
+      method: request.method,
+      url: request.url,
+      route,
+      statusCode: reply.statusCode,
+      durationMs,
+      apiKey: request.principal?.prefix,
+    });
     done();
   });
 
