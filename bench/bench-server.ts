@@ -1,7 +1,8 @@
 import { Client } from 'pg';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 export async function freePort(): Promise<number> {
@@ -13,18 +14,58 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * For the autocannon benchmarks on a machine with few cores: each server under test runs on the
+ * last CPU and the load generator (this process) on the others, so that a server never shares its
+ * core with autocannon and the scheduler does not move it between cores mid-run. Unpinned, the
+ * ratios moved by ~15 points between runs minutes apart (a server whose threads landed beside
+ * autocannon lost), pinned they held within a few. `BENCH_PIN=0` turns it off; without `taskset`
+ * (util-linux) or with one CPU nothing is pinned. Returns the CPU for servers, or undefined.
+ */
+export function pinLoadGenerator(): number | undefined {
+  const cpus = availableParallelism();
+  if (process.env.BENCH_PIN === '0' || cpus < 2) {
+    return undefined;
+  }
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', `0-${cpus - 2}`, String(process.pid)], {
+      stdio: 'ignore',
+    });
+    return cpus - 1;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lets this process run on every CPU again (after `pinLoadGenerator`). */
+export function releaseLoadGenerator(): void {
+  try {
+    execFileSync(
+      'taskset',
+      ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(process.pid)],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    // Not pinned, or no taskset: nothing to undo.
+  }
+}
+
+/**
  * Starts a compiled script of dist/ (`src/main.js`, `bench/bare-fastify.js`) in its own process,
- * its log lines going to /dev/null, and waits until `/health` answers.
+ * its log lines going to /dev/null, and waits until `/health` answers. With `cpu` (from
+ * `pinLoadGenerator`), the process and every thread it starts run on that CPU only.
  */
 export async function startServer(
   script: string,
   env: NodeJS.ProcessEnv,
   args: string[] = [],
+  cpu?: number,
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under test.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', script), ...args], {
+  const command = [process.execPath, ...nodeArgs, join(__dirname, '..', script), ...args];
+  const pinned = cpu === undefined ? command : ['taskset', '-c', String(cpu), ...command];
+  const child = spawn(pinned[0] as string, pinned.slice(1), {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'],
   });

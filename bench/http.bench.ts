@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { startServer } from './bench-server';
+import { pinLoadGenerator, startServer } from './bench-server';
 
 /**
  * `npm run bench:http`: GET /me through the full stack (API key auth, Redis rate limit, request
@@ -49,22 +49,28 @@ async function main(): Promise<void> {
   );
   databaseUrl.pathname = `/${RUN}`;
   const servers: ChildProcess[] = [];
+  const serverCpu = pinLoadGenerator();
   try {
-    const full = await startServer('src/main.js', {
-      NODE_ENV: 'production',
-      SECRET_KEY: randomBytes(32).toString('hex'),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl.toString(),
-      REDIS_PREFIX: RUN,
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'info',
-      LOG_PRETTY: 'false',
-      RATE_LIMIT_MAX: '10000000',
-    });
+    const full = await startServer(
+      'src/main.js',
+      {
+        NODE_ENV: 'production',
+        SECRET_KEY: randomBytes(32).toString('hex'),
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl.toString(),
+        REDIS_PREFIX: RUN,
+        ADMIN_API_KEY: ADMIN_KEY,
+        LOG_LEVEL: 'info',
+        LOG_PRETTY: 'false',
+        RATE_LIMIT_MAX: '10000000',
+      },
+      [],
+      serverCpu,
+    );
     servers.push(full.child);
-    const bare = await startServer('bench/bare-fastify.js', {});
+    const bare = await startServer('bench/bare-fastify.js', {}, [], serverCpu);
     servers.push(bare.child);
-    const nest = await startServer('bench/nest-minimal.js', {});
+    const nest = await startServer('bench/nest-minimal.js', {}, [], serverCpu);
     servers.push(nest.child);
     const contenders: { label: string; port: number; headers: Record<string, string> }[] = [
       { label: 'bare Fastify', port: bare.port, headers: {} },
@@ -82,7 +88,10 @@ async function main(): Promise<void> {
     }
 
     process.stdout.write(
-      `GET /me, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each (after a 2 s warm-up)\n`,
+      `GET /me, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each (after a 2 s warm-up); ` +
+        (serverCpu === undefined
+          ? 'servers not pinned\n'
+          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=0: off)\n`),
     );
     // Alternate the contenders, so a noisy neighbour on the machine hurts all of them alike; each
     // one's figure is its median over the rounds.

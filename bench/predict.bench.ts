@@ -15,7 +15,13 @@ import { TrainingService } from '../src/models/training.service';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
-import { dropScratchDatabase, scratchDatabaseUrl, startServer } from './bench-server';
+import {
+  dropScratchDatabase,
+  pinLoadGenerator,
+  releaseLoadGenerator,
+  scratchDatabaseUrl,
+  startServer,
+} from './bench-server';
 
 /**
  * `npm run bench:predict`, each figure next to a reference measured in the same run:
@@ -47,23 +53,29 @@ async function httpBench(): Promise<void> {
   const adminKey = `bench-${randomBytes(16).toString('hex')}`;
   const database = `${RUN}_http`;
   const servers: ChildProcess[] = [];
+  const serverCpu = pinLoadGenerator();
   try {
-    const full = await startServer('src/main.js', {
-      NODE_ENV: 'production',
-      SECRET_KEY: randomBytes(32).toString('hex'),
-      HOST: '127.0.0.1',
-      DATABASE_URL: scratchDatabaseUrl(database),
-      REDIS_PREFIX: database,
-      ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'info',
-      LOG_PRETTY: 'false',
-      RATE_LIMIT_MAX: '10000000',
-      SYMBOLS: 'BTC',
-      INTERVALS: '1h',
-      LIVE_STREAM: 'false',
-      FEAR_GREED_API_URL: 'off',
-      MODEL_AUTO_TRAIN: 'false',
-    });
+    const full = await startServer(
+      'src/main.js',
+      {
+        NODE_ENV: 'production',
+        SECRET_KEY: randomBytes(32).toString('hex'),
+        HOST: '127.0.0.1',
+        DATABASE_URL: scratchDatabaseUrl(database),
+        REDIS_PREFIX: database,
+        ADMIN_API_KEY: adminKey,
+        LOG_LEVEL: 'info',
+        LOG_PRETTY: 'false',
+        RATE_LIMIT_MAX: '10000000',
+        SYMBOLS: 'BTC',
+        INTERVALS: '1h',
+        LIVE_STREAM: 'false',
+        FEAR_GREED_API_URL: 'off',
+        MODEL_AUTO_TRAIN: 'false',
+      },
+      [],
+      serverCpu,
+    );
     servers.push(full.child);
     const now = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
     const cached: CachedPrediction = {
@@ -97,7 +109,12 @@ async function httpBench(): Promise<void> {
     if (served.status !== 200) {
       throw new Error(`/predict/BTC answered ${served.status}: ${body}`);
     }
-    const bare = await startServer('bench/bare-fastify.js', { BENCH_PREDICT_BODY: body });
+    const bare = await startServer(
+      'bench/bare-fastify.js',
+      { BENCH_PREDICT_BODY: body },
+      [],
+      serverCpu,
+    );
     servers.push(bare.child);
     const contenders = [
       { label: 'bare Fastify, same JSON', port: bare.port, headers: {} as Record<string, string> },
@@ -112,7 +129,10 @@ async function httpBench(): Promise<void> {
       });
     }
     console.log(
-      `1. GET /predict/BTC, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s`,
+      `1. GET /predict/BTC, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s; ` +
+        (serverCpu === undefined
+          ? 'servers not pinned'
+          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=0: off)`),
     );
     const rates = new Map<string, number[]>();
     const p99s = new Map<string, number[]>();
@@ -151,6 +171,7 @@ async function httpBench(): Promise<void> {
         `full stack p99 ${fullP99} ms (target < 10 ms)`,
     );
   } finally {
+    releaseLoadGenerator();
     servers.forEach((child) => child.kill('SIGTERM'));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await dropScratchDatabase(database);
