@@ -13,40 +13,36 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Sets this process's CPUs (every thread); false when `taskset` (util-linux) is missing. */
+function setOwnCpus(cpuList: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * For the autocannon benchmarks on a machine with few cores: each server under test runs on the
  * last CPU and the load generator (this process) on the others, so that a server never shares its
- * core with autocannon and the scheduler does not move it between cores mid-run. Unpinned, the
- * ratios moved by ~15 points between runs minutes apart (a server whose threads landed beside
- * autocannon lost), pinned they held within a few. `BENCH_PIN=0` turns it off; without `taskset`
- * (util-linux) or with one CPU nothing is pinned. Returns the CPU for servers, or undefined.
+ * core with autocannon and the scheduler does not move it between cores mid-run (pinned, servers
+ * started side by side used the same CPU time per request; unpinned, some did not). It does not
+ * remove the machine's own swings: on 2026-12-02 pinned runs still gave 40% and 50%.
+ * `BENCH_PIN=0` turns it off; without `taskset` or with one CPU nothing is pinned. Returns the
+ * CPU for servers, or undefined.
  */
 export function pinLoadGenerator(): number | undefined {
   const cpus = availableParallelism();
   if (process.env.BENCH_PIN === '0' || cpus < 2) {
     return undefined;
   }
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', `0-${cpus - 2}`, String(process.pid)], {
-      stdio: 'ignore',
-    });
-    return cpus - 1;
-  } catch {
-    return undefined;
-  }
+  return setOwnCpus(`0-${cpus - 2}`) ? cpus - 1 : undefined;
 }
 
 /** Lets this process run on every CPU again (after `pinLoadGenerator`). */
 export function releaseLoadGenerator(): void {
-  try {
-    execFileSync(
-      'taskset',
-      ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(process.pid)],
-      { stdio: 'ignore' },
-    );
-  } catch {
-    // Not pinned, or no taskset: nothing to undo.
-  }
+  setOwnCpus(`0-${availableParallelism() - 1}`);
 }
 
 /**
