@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 
 export async function freePort(): Promise<number> {
@@ -33,16 +33,17 @@ function setOwnCpus(cpuList: string): boolean {
  * CPU for servers, or undefined.
  */
 export function pinLoadGenerator(): number | undefined {
-  const cpus = availableParallelism();
-  if (process.env.BENCH_PIN === '0' || cpus < 2) {
+  const count = availableParallelism();
+  if (process.env.BENCH_PIN === '0' || count < 2) {
     return undefined;
   }
-  return setOwnCpus(`0-${cpus - 2}`) ? cpus - 1 : undefined;
+  return setOwnCpus(`0-${count - 2}`) ? count - 1 : undefined;
 }
 
 /** Lets this process run on every CPU again (after `pinLoadGenerator`). */
 export function releaseLoadGenerator(): void {
-  setOwnCpus(`0-${availableParallelism() - 1}`);
+  // Every CPU of the machine: availableParallelism() counts only those this process may use now.
+  setOwnCpus(`0-${cpus().length - 1}`);
 }
 
 /**
