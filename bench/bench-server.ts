@@ -24,17 +24,18 @@ function setOwnCpus(cpuList: string): boolean {
 }
 
 /**
- * For the autocannon benchmarks on a machine with few cores: each server under test runs on the
- * last CPU and the load generator (this process) on the others, so that a server never shares its
- * core with autocannon and the scheduler does not move it between cores mid-run (pinned, servers
- * started side by side used the same CPU time per request; unpinned, some did not). It does not
- * remove the machine's own swings: on 2026-12-02 pinned runs still gave 40% and 50%.
- * `BENCH_PIN=0` turns it off; without `taskset` or with one CPU nothing is pinned. Returns the
- * CPU for servers, or undefined.
+ * Optional for the autocannon benchmarks (`BENCH_PIN=1`): each server under test runs on the last
+ * CPU and the load generator (this process) on the others, so that a server never shares its core
+ * with autocannon and the scheduler does not move it between cores mid-run (pinned, servers
+ * started side by side used the same CPU time per request; unpinned, some did not). Off by
+ * default: it did not remove the machine's own swings (pinned runs on 2026-12-02 gave 40% and
+ * 50%), and a server confined to one CPU shares it with its own GC threads, which raised
+ * `/predict`'s p99 from 5 ms to 16-21 ms. Without `taskset` or with one CPU nothing is pinned.
+ * Returns the CPU for servers, or undefined.
  */
 export function pinLoadGenerator(): number | undefined {
   const count = availableParallelism();
-  if (process.env.BENCH_PIN === '0' || count < 2) {
+  if (process.env.BENCH_PIN !== '1' || count < 2) {
     return undefined;
   }
   return setOwnCpus(`0-${count - 2}`) ? count - 1 : undefined;

@@ -90,8 +90,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `GET /me, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each (after a 2 s warm-up); ` +
         (serverCpu === undefined
-          ? 'servers not pinned\n'
-          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=0: off)\n`),
+          ? 'servers not pinned (BENCH_PIN=1 pins them)\n'
+          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=1)\n`),
     );
     // Alternate the contenders, so a noisy neighbour on the machine hurts all of them alike; each
     // one's figure is its median over the rounds.

@@ -131,8 +131,8 @@ async function httpBench(): Promise<void> {
     console.log(
       `1. GET /predict/BTC, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s; ` +
         (serverCpu === undefined
-          ? 'servers not pinned'
-          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=0: off)`),
+          ? 'servers not pinned (BENCH_PIN=1 pins them)'
+          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=1)`),
     );
     const rates = new Map<string, number[]>();
     const p99s = new Map<string, number[]>();
