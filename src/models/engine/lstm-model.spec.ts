@@ -21,6 +21,7 @@ import {
   saveModel,
   trainModel,
 } from './lstm-model';
+import { LstmForward } from './lstm-forward';
 import { predictLatest } from './training-pipeline';
 import { loadTensorFlow } from './tf-backend';
 
@@ -235,6 +236,10 @@ describe('the LSTM', () => {
     const again = predictScaled(tf, loaded.model, loaded.scaler, dataset, test);
     expect(Float32Array.from(again)).toEqual(Float32Array.from(first));
     expect(again).toEqual(first);
+    // The live path's single-window prediction too.
+    const latest = predictLatest({ tf, trained, candles: CANDLES, intervalMs: HOUR_MS });
+    expect(latest).toBeDefined();
+    expect(predictLatest({ tf, trained: loaded, candles: CANDLES, intervalMs: HOUR_MS })).toEqual(latest);
     disposeModel(trained.model);
     disposeModel(loaded.model);
   }, 60_000);
@@ -274,4 +279,43 @@ describe('the LSTM', () => {
     disposeModel(stock);
     tf.dispose([x, y]);
   });
+
+  it('predicts one window in JavaScript what TensorFlow.js predicts, for every shape buildLstm makes', async () => {
+    const { tf } = await loadTensorFlow();
+    const shapes = [
+      { layers: 1, units: 8, lookback: 6, dropout: 0 },
+      { layers: 2, units: 12, lookback: 5, dropout: 0.2 },
+    ];
+    for (const shape of shapes) {
+      const model = buildLstm(tf, resolveModelParams(shape), 4);
+      const forward = LstmForward.of(model);
+      expect(forward).toBeDefined();
+      const x = tf.randomNormal([8, shape.lookback, 4], 0, 1.5, 'float32', 11);
+      const expected = (model.predict(x) as Tensor).dataSync();
+      const windows = x.dataSync();
+      const size = shape.lookback * 4;
+      for (let n = 0; n < 8; n++) {
+        const value = forward!.predict(windows.subarray(n * size, (n + 1) * size));
+        expect(Math.abs(value - expected[n]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
+      }
+      expect(() => forward!.predict(new Float32Array(size - 1))).toThrow(/window of/);
+      disposeModel(model);
+      tf.dispose(x);
+    }
+    // The stock layer (hard sigmoid gates) also has buildLstm's shape.
+    const stock = tf.sequential();
+    stock.add(tf.layers.lstm({ units: 6, inputShape: [4, 3] }));
+    stock.add(tf.layers.dense({ units: 1 }));
+    const x = tf.randomNormal([1, 4, 3], 0, 2, 'float32', 3);
+    const value = LstmForward.of(stock)!.predict(x.dataSync());
+    expect(value).toBeCloseTo((stock.predict(x) as Tensor).dataSync()[0]!, 5);
+    // Other shapes go through TensorFlow.js.
+    const other = tf.sequential();
+    other.add(tf.layers.dense({ units: 1, inputShape: [3] }));
+    expect(LstmForward.of(other)).toBeUndefined();
+    tf.dispose(x);
+    disposeModel(stock);
+    disposeModel(other);
+  });
 });
+

@@ -2,6 +2,7 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { StandardScaler, type Dataset, type Sample, type ScalerState } from './dataset';
 import { fastLstmCellClass } from './fast-lstm-cell';
 import type { FeatureName } from './features';
+import { LstmForward } from './lstm-forward';
 import type { TensorFlow } from './tf-backend';
 
 export interface ModelParams {
@@ -266,6 +267,30 @@ export function predictScaled(
     }
   }
   return out;
+}
+
+const forwards = new WeakMap<LayersModel, LstmForward | null>();
+
+/**
+ * The predicted log return of one sample: through `LstmForward` (plain JavaScript, ~40x faster for
+ * a single window) where the model has `buildLstm`'s shape, else through TensorFlow.js. For models
+ * that only predict from now on (the live path): the weights are read at the first call.
+ */
+export function predictOne(
+  tf: TensorFlow,
+  trained: Pick<TrainedModel, 'model' | 'scaler'>,
+  dataset: Dataset,
+  sample: Sample,
+): number {
+  let forward = forwards.get(trained.model);
+  if (forward === undefined) {
+    forward = LstmForward.of(trained.model) ?? null;
+    forwards.set(trained.model, forward);
+  }
+  if (!forward) {
+    return predictScaled(tf, trained.model, trained.scaler, dataset, [sample])[0]!;
+  }
+  return trained.scaler.unscaleTarget(forward.predict(trained.scaler.windows(dataset, [sample])));
 }
 
 /** JSON of a trained model's manifest plus its weights, through TensorFlow.js IO handlers. */

@@ -11,6 +11,7 @@ import { evaluate, normalCdf, type Evaluation, type Metrics } from './evaluation
 import { featureSeedCandles, featureWarmupCandles, type FeatureName } from './features';
 import {
   disposeModel,
+  predictOne,
   predictScaled,
   trainModel,
   type EpochProgress,
@@ -222,10 +223,7 @@ export function predictLatest(params: {
   if (!last || !lastCandle || last.openTime !== lastCandle.openTime) {
     return undefined;
   }
-  const [predictedReturn] = predictScaled(params.tf, trained.model, trained.scaler, dataset, [
-    last,
-  ]);
-  const r = predictedReturn ?? 0;
+  const r = predictOne(params.tf, trained, dataset, last);
   return {
     openTime: last.openTime,
     lastClose: last.close,
