@@ -8,9 +8,9 @@ import pino from 'pino';
 import { AppModule } from '../src/app.module';
 import { AppConfig } from '../src/config/app-config';
 import type { Candle } from '../src/market-data/candle';
-import type { CachedPrediction } from '../src/models/live/prediction.cache';
+import { PredictionCache, type CachedPrediction } from '../src/models/live/prediction.cache';
 import { PREDICTION_UPDATED } from '../src/models/model-events';
-import { ModelVersionsRepository } from '../src/models/model-versions.repository';
+import { ModelsService } from '../src/models/models.service';
 import { TrainingService } from '../src/models/training.service';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
@@ -32,15 +32,19 @@ import {
  * 2. The live path: a closed kline on the simulator's websocket -> candle committed ->
  *    `candle.closed` -> production model predicts (features from the in-memory candle window) ->
  *    prediction row stored -> cached -> `prediction.updated` received by a Redis subscriber,
- *    p50 / p99 over BENCH_LIVE_CANDLES candles. Target: p99 under 50 ms.
+ *    p50 / p99 over BENCH_LIVE_CANDLES candles, after BENCH_LIVE_WARMUP candles that are timed
+ *    and printed but not counted (the first ones pay for JIT compilation). The model is promoted
+ *    the way the service promotes, so the worker has loaded it before the first candle. Target:
+ *    p99 under 50 ms.
  *
  * Environment: BENCH_DURATION_S (5), BENCH_CONNECTIONS (20), BENCH_ROUNDS (3), BENCH_LIVE_CANDLES
- * (200), BENCH_ONLY (http | live), DATABASE_URL / REDIS_URL like the service.
+ * (200), BENCH_LIVE_WARMUP (20), BENCH_ONLY (http | live), DATABASE_URL / REDIS_URL like the service.
  */
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIVE_CANDLES = Number(process.env.BENCH_LIVE_CANDLES ?? 200);
+const LIVE_WARMUP = Number(process.env.BENCH_LIVE_WARMUP ?? 20);
 const HOUR_MS = 3_600_000;
 const RUN = `cft_bench_${Date.now().toString(36)}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -229,7 +233,6 @@ async function liveBench(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // The start-up catch-up backfills the history; then one small model, promoted.
-    const versions = app.get(ModelVersionsRepository);
     for (let waited = 0; ; waited += 500) {
       const last = await app
         .get(CandlesRepository)
@@ -248,16 +251,29 @@ async function liveBench(): Promise<void> {
       params: { units: 32, lookback: 24, epochs: 3, patience: 0 },
       jobId: `bench-${RUN}`,
     });
+    // Promoted as the service promotes (a training job, or an admin through ModelsService), so the
+    // worker loads the model and predicts at the newest candle before the first timed candle.
     if (trained.status !== 'production') {
-      await versions.promote(trained.modelVersionId);
+      await app.get(ModelsService).promote(trained.modelVersionId);
+    }
+    const market = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' };
+    for (let waited = 0; ; waited += 100) {
+      const latest = await app.get(PredictionCache).read(market);
+      if (latest?.modelVersionId === trained.modelVersionId) {
+        break;
+      }
+      if (waited > 20_000) {
+        throw new Error('the promoted model made no prediction');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await subscriber.subscribe(`${database}:events:${PREDICTION_UPDATED}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     const latencies: number[] = [];
     let close = 30_000;
     // The last stored candle is the hour before the one forming now; carry on from there, without a gap.
     let openTime = sim.now() - (sim.now() % HOUR_MS) - HOUR_MS;
-    for (let i = 0; i < LIVE_CANDLES; i++) {
+    const warmup: number[] = [];
+    for (let i = 0; i < LIVE_WARMUP + LIVE_CANDLES; i++) {
       openTime += HOUR_MS;
       const next = close * (1 + Math.sin(i) * 0.002);
       const candle: Candle = {
@@ -290,12 +306,17 @@ async function liveBench(): Promise<void> {
       const started = performance.now();
       await sim.emit('BTCUSDT', '1h', candle, true);
       await arrived;
-      latencies.push(performance.now() - started);
+      (i < LIVE_WARMUP ? warmup : latencies).push(performance.now() - started);
     }
     latencies.sort((a, b) => a - b);
     console.log(
-      `\n2. Closed kline -> prediction stored and published (${LIVE_CANDLES} candles, LSTM(32) lookback 24 on ${trained.backend})`,
+      `\n2. Closed kline -> prediction stored and published (${LIVE_CANDLES} candles after ${LIVE_WARMUP} warm-up ones, LSTM(32) lookback 24 on ${trained.backend})`,
     );
+    if (warmup.length) {
+      console.log(
+        `   warm-up: first candle ${warmup[0]!.toFixed(2)} ms, slowest ${Math.max(...warmup).toFixed(2)} ms (JIT; not counted)`,
+      );
+    }
     console.log(
       `   p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, max ${latencies[latencies.length - 1]!.toFixed(2)} ms (target p99 < 50 ms)`,
     );

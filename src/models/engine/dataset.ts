@@ -39,17 +39,7 @@ export function buildDataset(params: {
 }): Dataset {
   const { candles, intervalMs, lookback, horizon } = params;
   const columns = computeFeatures(params);
-  const rows: (Float64Array | null)[] = candles.map((_, i) => {
-    const row = new Float64Array(params.features.length);
-    for (const [f, feature] of params.features.entries()) {
-      const value = columns[feature][i];
-      if (value === null || value === undefined || !Number.isFinite(value)) {
-        return null;
-      }
-      row[f] = value;
-    }
-    return row;
-  });
+  const rows = candles.map((_, i) => featureRow(columns, params.features, i));
   // Length of the run of contiguous candles ending at each index, and of usable rows.
   const contiguous = new Int32Array(candles.length);
   const usable = new Int32Array(candles.length);
@@ -75,6 +65,57 @@ export function buildDataset(params: {
     });
   }
   return { features: params.features, lookback, horizon, rows, samples };
+}
+
+/**
+ * `buildDataset`'s last window, without target (horizon 0), for a live prediction: the same
+ * features (computed over every candle, so indicators are seeded alike) but rows only for the
+ * window's candles. Undefined when that window has a missing value or crosses a gap.
+ */
+export function latestWindow(params: {
+  candles: readonly Candle[];
+  intervalMs: number;
+  features: readonly FeatureName[];
+  lookback: number;
+  sentiment?: readonly (number | null)[];
+}): { dataset: Dataset; sample: Sample } | undefined {
+  const { candles, intervalMs, lookback } = params;
+  const end = candles.length - 1;
+  const first = end - lookback + 1;
+  if (first < 0) {
+    return undefined;
+  }
+  const columns = computeFeatures(params);
+  const rows = new Array<Float64Array | null>(candles.length).fill(null);
+  for (let i = first; i <= end; i++) {
+    const row = featureRow(columns, params.features, i);
+    if (!row || (i > first && candles[i]!.openTime - candles[i - 1]!.openTime !== intervalMs)) {
+      return undefined;
+    }
+    rows[i] = row;
+  }
+  const close = candles[end]!.close;
+  return {
+    dataset: { features: params.features, lookback, horizon: 0, rows, samples: [] },
+    sample: { end, openTime: candles[end]!.openTime, close, targetClose: close, target: 0 },
+  };
+}
+
+/** Candle `i`'s feature row, or null when a feature has no finite value there. */
+function featureRow(
+  columns: Record<FeatureName, (number | null)[]>,
+  features: readonly FeatureName[],
+  i: number,
+): Float64Array | null {
+  const row = new Float64Array(features.length);
+  for (let f = 0; f < features.length; f++) {
+    const value = columns[features[f]!][i];
+    if (value === null || value === undefined || !Number.isFinite(value)) {
+      return null;
+    }
+    row[f] = value;
+  }
+  return row;
 }
 
 /** First `trainFraction` of the samples for training, the rest for testing, in time order. */

@@ -4,6 +4,7 @@ import { readCandleCsv } from '../../simulator/candle-series';
 import {
   buildDataset,
   chronologicalSplit,
+  latestWindow,
   purge,
   StandardScaler,
   walkForwardFolds,
@@ -135,6 +136,22 @@ describe('dataset', () => {
     expect(gapped.samples.length).toBeLessThan(full.samples.length - 8);
   });
 
+  it('gives the live path the same last window as the full dataset, and none across a gap', () => {
+    const spec = { intervalMs: HOUR_MS, features: DEFAULT_FEATURES, lookback: 8 };
+    for (const end of [600, 700, CANDLES.length]) {
+      const candles = CANDLES.slice(0, end);
+      const full = buildDataset({ ...spec, candles, horizon: 0 });
+      const live = latestWindow({ ...spec, candles })!;
+      expect(live.sample).toEqual(full.samples[full.samples.length - 1]);
+      for (let i = end - 8; i < end; i++) {
+        expect(live.dataset.rows[i]).toEqual(full.rows[i]);
+      }
+    }
+    const withGap = CANDLES.slice(0, 700).filter((_, i) => i !== 695);
+    expect(latestWindow({ ...spec, candles: withGap })).toBeUndefined();
+    expect(latestWindow({ ...spec, candles: CANDLES.slice(0, 5) })).toBeUndefined();
+  });
+
   it('has no look-ahead: changing candles after a window leaves its features and target alone', () => {
     const cut = 700;
     const changed: Candle[] = CANDLES.map((candle, i) =>
@@ -239,7 +256,9 @@ describe('the LSTM', () => {
     // The live path's single-window prediction too.
     const latest = predictLatest({ tf, trained, candles: CANDLES, intervalMs: HOUR_MS });
     expect(latest).toBeDefined();
-    expect(predictLatest({ tf, trained: loaded, candles: CANDLES, intervalMs: HOUR_MS })).toEqual(latest);
+    expect(predictLatest({ tf, trained: loaded, candles: CANDLES, intervalMs: HOUR_MS })).toEqual(
+      latest,
+    );
     disposeModel(trained.model);
     disposeModel(loaded.model);
   }, 60_000);
@@ -249,9 +268,7 @@ describe('the LSTM', () => {
     const params = resolveModelParams({ units: 8, lookback: 6, dropout: 0 });
     const ours = buildLstm(tf, params, 3);
     const stock = tf.sequential();
-    stock.add(
-      tf.layers.lstm({ units: 8, inputShape: [6, 3], recurrentActivation: 'sigmoid' }),
-    );
+    stock.add(tf.layers.lstm({ units: 8, inputShape: [6, 3], recurrentActivation: 'sigmoid' }));
     stock.add(tf.layers.dense({ units: 1 }));
     stock.setWeights(ours.getWeights());
     const x = tf.randomNormal([16, 6, 3], 0, 1, 'float32', 7);
@@ -292,7 +309,7 @@ describe('the LSTM', () => {
       expect(forward).toBeDefined();
       const x = tf.randomNormal([8, shape.lookback, 4], 0, 1.5, 'float32', 11);
       const expected = (model.predict(x) as Tensor).dataSync();
-      const windows = x.dataSync();
+      const windows = x.dataSync<'float32'>();
       const size = shape.lookback * 4;
       for (let n = 0; n < 8; n++) {
         const value = forward!.predict(windows.subarray(n * size, (n + 1) * size));
@@ -307,7 +324,7 @@ describe('the LSTM', () => {
     stock.add(tf.layers.lstm({ units: 6, inputShape: [4, 3] }));
     stock.add(tf.layers.dense({ units: 1 }));
     const x = tf.randomNormal([1, 4, 3], 0, 2, 'float32', 3);
-    const value = LstmForward.of(stock)!.predict(x.dataSync());
+    const value = LstmForward.of(stock)!.predict(x.dataSync<'float32'>());
     expect(value).toBeCloseTo((stock.predict(x) as Tensor).dataSync()[0]!, 5);
     // Other shapes go through TensorFlow.js.
     const other = tf.sequential();
@@ -318,4 +335,3 @@ describe('the LSTM', () => {
     disposeModel(other);
   });
 });
-

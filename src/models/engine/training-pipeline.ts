@@ -2,10 +2,10 @@ import type { Candle } from '../../market-data/candle';
 import {
   buildDataset,
   chronologicalSplit,
+  latestWindow,
   purge,
   walkForwardFolds,
   type Dataset,
-  type Sample,
 } from './dataset';
 import { evaluate, normalCdf, type Evaluation, type Metrics } from './evaluation';
 import { featureSeedCandles, featureWarmupCandles, type FeatureName } from './features';
@@ -210,19 +210,17 @@ export function predictLatest(params: {
   sentiment?: readonly (number | null)[];
 }): LatestPrediction | undefined {
   const { trained } = params;
-  const dataset = buildDataset({
+  const window = latestWindow({
     candles: params.candles,
     intervalMs: params.intervalMs,
     features: trained.features,
     lookback: trained.params.lookback,
-    horizon: 0,
     sentiment: params.sentiment,
   });
-  const last: Sample | undefined = dataset.samples[dataset.samples.length - 1];
-  const lastCandle = params.candles[params.candles.length - 1];
-  if (!last || !lastCandle || last.openTime !== lastCandle.openTime) {
+  if (!window) {
     return undefined;
   }
+  const { dataset, sample: last } = window;
   const r = predictOne(params.tf, trained, dataset, last);
   return {
     openTime: last.openTime,
