@@ -12,6 +12,7 @@ const ACTIVATIONS: Record<string, Activation> = {
 
 interface LstmLayer {
   units: number;
+  returnSequences: boolean;
   inputs: number;
   /** [inputs][4·units], row-major, gates in TensorFlow.js's order: input, forget, cell, output. */
   kernel: Float64Array;
@@ -59,7 +60,8 @@ export class LstmForward {
       }
       if (className === 'RNN' || className === 'LSTM') {
         const lstm = lstmLayer(layer);
-        if (!lstm) {
+        // Every LSTM but the last hands its whole sequence on; the last one only its last step.
+        if (!lstm || layers.some((previous) => !previous.returnSequences)) {
           return undefined;
         }
         layers.push(lstm);
@@ -76,6 +78,7 @@ export class LstmForward {
       const [kernel, bias] = layer.getWeights();
       const last = layers[layers.length - 1];
       if (
+        last?.returnSequences !== false ||
         config.units !== 1 ||
         (config.activation ?? 'linear') !== 'linear' ||
         !kernel ||
@@ -134,6 +137,7 @@ function lstmLayer(layer: LayersModel['layers'][number]): LstmLayer | undefined 
   };
   const layerConfig = layer.getConfig() as {
     goBackwards?: boolean;
+    returnSequences?: boolean;
     stateful?: boolean;
     returnState?: boolean;
   };
@@ -158,6 +162,7 @@ function lstmLayer(layer: LayersModel['layers'][number]): LstmLayer | undefined 
   }
   return {
     units,
+    returnSequences: layerConfig.returnSequences === true,
     inputs: kernel.shape[0]!,
     kernel: Float64Array.from(kernel.dataSync()),
     recurrent: Float64Array.from(recurrent.dataSync()),

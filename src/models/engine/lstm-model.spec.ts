@@ -330,6 +330,11 @@ describe('the LSTM', () => {
     const other = tf.sequential();
     other.add(tf.layers.dense({ units: 1, inputShape: [3] }));
     expect(LstmForward.of(other)).toBeUndefined();
+    const perStep = tf.sequential();
+    perStep.add(tf.layers.lstm({ units: 4, inputShape: [4, 3], returnSequences: true }));
+    perStep.add(tf.layers.dense({ units: 1 }));
+    expect(LstmForward.of(perStep)).toBeUndefined();
+    disposeModel(perStep);
     tf.dispose(x);
     disposeModel(stock);
     disposeModel(other);

@@ -272,9 +272,10 @@ export function predictScaled(
 const forwards = new WeakMap<LayersModel, LstmForward | null>();
 
 /**
- * The predicted log return of one sample: through `LstmForward` (plain JavaScript, ~40x faster for
- * a single window) where the model has `buildLstm`'s shape, else through TensorFlow.js. For models
- * that only predict from now on (the live path): the weights are read at the first call.
+ * The predicted log return of one sample: through `LstmForward` (plain JavaScript; LSTM(32) x 24
+ * on wasm: ~0.5 ms against ~3.8 ms through TensorFlow.js) where the model has `buildLstm`'s
+ * shape, else through TensorFlow.js. For models that only predict from now on (the live path):
+ * the weights are read at the first call.
  */
 export function predictOne(
   tf: TensorFlow,
