@@ -25,7 +25,7 @@ import {
 } from '../src/strategy/engine/strategy-definition';
 import { computeStrategyInputs } from '../src/strategy/engine/strategy-inputs';
 import { SIGNAL_CREATED } from '../src/strategy/strategy-events';
-import { dropScratchDatabase, scratchDatabaseUrl } from './bench-server';
+import { dropScratchDatabase, scratchDatabaseUrl, waitUntil } from './bench-server';
 
 /**
  * `npm run bench:backtest`:
@@ -164,16 +164,15 @@ async function liveBench(): Promise<void> {
       { logger: ['error', 'warn'] },
     );
     const market = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' };
-    for (let waited = 0; ; waited += 200) {
-      const last = await app.get(CandlesRepository).lastOpenTime(market);
-      if (app.get(LiveCandlesService).isOwner && last !== undefined && last >= now - 2 * HOUR_MS) {
-        break;
-      }
-      if (waited > 60_000) {
-        throw new Error('the stream and backfill did not get ready');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const stored = app.get(CandlesRepository);
+    const live = app.get(LiveCandlesService);
+    await waitUntil(
+      async () => {
+        const last = await stored.lastOpenTime(market);
+        return live.isOwner && last !== undefined && last >= now - 2 * HOUR_MS;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, failure: 'the stream and backfill did not get ready' },
+    );
     // A production model row, so candle.closed leaves the model-reading default strategy to prediction.updated.
     const client = new Client({ connectionString: url.toString() });
     await client.connect();

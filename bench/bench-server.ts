@@ -41,6 +41,36 @@ export function pinLoadGenerator(): number | undefined {
   return setOwnCpus(`0-${count - 2}`) ? count - 1 : undefined;
 }
 
+/** How the servers run, for a benchmark's header line (`cpu` from `pinLoadGenerator`). */
+export function pinningLabel(cpu: number | undefined): string {
+  return cpu === undefined
+    ? 'servers not pinned (BENCH_PIN=1 pins them)'
+    : `each server pinned to CPU ${cpu}, autocannon to the others (BENCH_PIN=1)`;
+}
+
+/** The middle value (the upper one of an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+}
+
+/** Each round's rate against the reference's round just before it, in percent: the spread. */
+export function roundRatios(reference: readonly number[], measured: readonly number[]): number[] {
+  return measured.map((rate, i) => (rate / (reference[i] ?? Number.NaN)) * 100);
+}
+
+/** Polls `ready` every `intervalMs` until it is true; throws `failure` after `timeoutMs`. */
+export async function waitUntil(
+  ready: () => boolean | Promise<boolean>,
+  params: { timeoutMs: number; intervalMs: number; failure: string },
+): Promise<void> {
+  for (let waited = 0; !(await ready()); waited += params.intervalMs) {
+    if (waited > params.timeoutMs) {
+      throw new Error(params.failure);
+    }
+    await new Promise((resolve) => setTimeout(resolve, params.intervalMs));
+  }
+}
+
 /** Lets this process run on every CPU again (after `pinLoadGenerator`). */
 export function releaseLoadGenerator(): void {
   // Every CPU of the machine: availableParallelism() counts only those this process may use now.

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { pinLoadGenerator, startServer } from './bench-server';
+import { median, pinLoadGenerator, pinningLabel, roundRatios, startServer } from './bench-server';
 
 /**
  * `npm run bench:http`: GET /me through the full stack (API key auth, Redis rate limit, request
@@ -89,9 +89,7 @@ async function main(): Promise<void> {
 
     process.stdout.write(
       `GET /me, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each (after a 2 s warm-up); ` +
-        (serverCpu === undefined
-          ? 'servers not pinned (BENCH_PIN=1 pins them)\n'
-          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=1)\n`),
+        `${pinningLabel(serverCpu)}\n`,
     );
     // Alternate the contenders, so a noisy neighbour on the machine hurts all of them alike; each
     // one's figure is its median over the rounds.
@@ -103,23 +101,18 @@ async function main(): Promise<void> {
           ?.push((await measure(`round ${round}: ${label}`, port, headers)).requests.average);
       }
     }
-    const median = (values: number[]) =>
-      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
     const [bareRate, nestRate, fullRate] = contenders.map(({ label }) =>
       median(samples.get(label) ?? []),
     );
     // The same ratio round by round (each full-stack round against the bare round just before it):
     // its spread shows how much of a difference between runs is the machine.
-    const bareRounds = samples.get('bare Fastify') ?? [];
-    const roundRatios = (samples.get('full stack') ?? []).map(
-      (rate, i) => (rate / (bareRounds[i] ?? Number.NaN)) * 100,
-    );
+    const ratios = roundRatios(samples.get('bare Fastify') ?? [], samples.get('full stack') ?? []);
     process.stdout.write(
       `median req/s: bare Fastify ${bareRate.toFixed(0)}, minimal NestJS ${nestRate.toFixed(0)}, ` +
         `full stack (auth, Redis rate limit, log line, metrics) ${fullRate.toFixed(0)}\n` +
         `minimal NestJS / bare Fastify: ${((nestRate / bareRate) * 100).toFixed(1)}% (what the framework costs)\n` +
         `full stack / bare Fastify: ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%); ` +
-        `round by round: median ${median(roundRatios).toFixed(1)}%, ${Math.min(...roundRatios).toFixed(1)}-${Math.max(...roundRatios).toFixed(1)}%\n`,
+        `round by round: median ${median(ratios).toFixed(1)}%, ${Math.min(...ratios).toFixed(1)}-${Math.max(...ratios).toFixed(1)}%\n`,
     );
   } finally {
     for (const child of servers) {

@@ -18,6 +18,7 @@ import { KlinesImportService } from '../src/market-data/import/klines-import.ser
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { CandleSyncService } from '../src/market-data/sync/candle-sync.service';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { waitUntil } from './bench-server';
 
 /**
  * `npm run bench:ingest`: candle ingestion, each figure next to a reference measured in the same run.
@@ -323,12 +324,11 @@ async function liveBench(): Promise<void> {
       config,
       async (app) => {
         const live = app.get(LiveCandlesService);
-        for (let waited = 0; !(live.isOwner && simulator.openConnections === 1); waited += 50) {
-          if (waited > 15_000) {
-            throw new Error('the live stream did not connect within 15 s');
-          }
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await waitUntil(() => live.isOwner && simulator.openConnections === 1, {
+          timeoutMs: 15_000,
+          intervalMs: 50,
+          failure: 'the live stream did not connect within 15 s',
+        });
         const candleAt = (i: number): Candle => {
           const close = 30_000 + (i % 100);
           return {

@@ -17,10 +17,14 @@ import { LiveCandlesService } from '../src/market-data/stream/live-candles.servi
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import {
   dropScratchDatabase,
+  median,
   pinLoadGenerator,
+  pinningLabel,
   releaseLoadGenerator,
+  roundRatios,
   scratchDatabaseUrl,
   startServer,
+  waitUntil,
 } from './bench-server';
 
 /**
@@ -134,9 +138,7 @@ async function httpBench(): Promise<void> {
     }
     console.log(
       `1. GET /predict/BTC, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s; ` +
-        (serverCpu === undefined
-          ? 'servers not pinned (BENCH_PIN=1 pins them)'
-          : `each server pinned to CPU ${serverCpu}, autocannon to the others (BENCH_PIN=1)`),
+        pinningLabel(serverCpu),
     );
     const rates = new Map<string, number[]>();
     const p99s = new Map<string, number[]>();
@@ -159,19 +161,16 @@ async function httpBench(): Promise<void> {
         );
       }
     }
-    const median = (values: number[] = []) =>
-      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-    const bareRate = median(rates.get(contenders[0]!.label));
-    const fullRate = median(rates.get(contenders[1]!.label));
-    const fullP99 = median(p99s.get(contenders[1]!.label));
-    // Round by round (each full-stack round against the bare round just before it): the spread.
-    const bareRounds = rates.get(contenders[0]!.label) ?? [];
-    const roundRatios = (rates.get(contenders[1]!.label) ?? []).map(
-      (rate, i) => (rate / (bareRounds[i] ?? Number.NaN)) * 100,
+    const bareRate = median(rates.get(contenders[0]!.label) ?? []);
+    const fullRate = median(rates.get(contenders[1]!.label) ?? []);
+    const fullP99 = median(p99s.get(contenders[1]!.label) ?? []);
+    const ratios = roundRatios(
+      rates.get(contenders[0]!.label) ?? [],
+      rates.get(contenders[1]!.label) ?? [],
     );
     console.log(
       `   median: bare ${bareRate.toFixed(0)} req/s, full stack ${fullRate.toFixed(0)} req/s = ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%; ` +
-        `round by round ${Math.min(...roundRatios).toFixed(1)}-${Math.max(...roundRatios).toFixed(1)}%); ` +
+        `round by round ${Math.min(...ratios).toFixed(1)}-${Math.max(...ratios).toFixed(1)}%); ` +
         `full stack p99 ${fullP99} ms (target < 10 ms)`,
     );
   } finally {
@@ -226,25 +225,21 @@ async function liveBench(): Promise<void> {
       { logger: ['error', 'warn'] },
     );
     const live = app.get(LiveCandlesService);
-    for (let waited = 0; !(live.isOwner && sim.openConnections === 1); waited += 100) {
-      if (waited > 20_000) {
-        throw new Error('the live stream did not connect');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitUntil(() => live.isOwner && sim.openConnections === 1, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      failure: 'the live stream did not connect',
+    });
     // The start-up catch-up backfills the history; then one small model, promoted.
-    for (let waited = 0; ; waited += 500) {
-      const last = await app
-        .get(CandlesRepository)
-        .lastOpenTime({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' });
-      if (last !== undefined && last >= now - 2 * HOUR_MS) {
-        break;
-      }
-      if (waited > 60_000) {
-        throw new Error('the backfill did not finish');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const market = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' };
+    const candles = app.get(CandlesRepository);
+    await waitUntil(
+      async () => {
+        const last = await candles.lastOpenTime(market);
+        return last !== undefined && last >= now - 2 * HOUR_MS;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, failure: 'the backfill did not finish' },
+    );
     const trained = await app.get(TrainingService).train({
       symbol: 'BTC',
       interval: '1h',
@@ -256,17 +251,11 @@ async function liveBench(): Promise<void> {
     if (trained.status !== 'production') {
       await app.get(ModelsService).promote(trained.modelVersionId);
     }
-    const market = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' };
-    for (let waited = 0; ; waited += 100) {
-      const latest = await app.get(PredictionCache).read(market);
-      if (latest?.modelVersionId === trained.modelVersionId) {
-        break;
-      }
-      if (waited > 20_000) {
-        throw new Error('the promoted model made no prediction');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const cache = app.get(PredictionCache);
+    await waitUntil(
+      async () => (await cache.read(market))?.modelVersionId === trained.modelVersionId,
+      { timeoutMs: 20_000, intervalMs: 100, failure: 'the promoted model made no prediction' },
+    );
     await subscriber.subscribe(`${database}:events:${PREDICTION_UPDATED}`);
     const latencies: number[] = [];
     let close = 30_000;

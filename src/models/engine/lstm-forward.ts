@@ -61,7 +61,7 @@ export class LstmForward {
       if (className === 'RNN' || className === 'LSTM') {
         const lstm = lstmLayer(layer);
         // Every LSTM but the last hands its whole sequence on; the last one only its last step.
-        if (!lstm || layers.some((previous) => !previous.returnSequences)) {
+        if (!lstm || layers[layers.length - 1]?.returnSequences === false) {
           return undefined;
         }
         layers.push(lstm);
@@ -70,19 +70,15 @@ export class LstmForward {
       if (className !== 'Dense') {
         return undefined;
       }
-      const config = layer.getConfig() as {
-        units?: number;
-        activation?: string;
-        useBias?: boolean;
-      };
+      const config = layer.getConfig() as { units?: number; activation?: string };
       const [kernel, bias] = layer.getWeights();
       const last = layers[layers.length - 1];
       if (
-        last?.returnSequences !== false ||
+        !last ||
+        last.returnSequences ||
         config.units !== 1 ||
         (config.activation ?? 'linear') !== 'linear' ||
         !kernel ||
-        !last ||
         kernel.shape[0] !== last.units
       ) {
         return undefined;
@@ -133,7 +129,6 @@ function lstmLayer(layer: LayersModel['layers'][number]): LstmLayer | undefined 
     units?: number;
     activation?: string;
     recurrentActivation?: string;
-    useBias?: boolean;
   };
   const layerConfig = layer.getConfig() as {
     goBackwards?: boolean;
@@ -166,10 +161,8 @@ function lstmLayer(layer: LayersModel['layers'][number]): LstmLayer | undefined 
     inputs: kernel.shape[0]!,
     kernel: Float64Array.from(kernel.dataSync()),
     recurrent: Float64Array.from(recurrent.dataSync()),
-    bias:
-      bias && config.useBias !== false
-        ? Float64Array.from(bias.dataSync())
-        : new Float64Array(4 * units),
+    // Without a bias (useBias: false) the layer has only its two kernels.
+    bias: bias ? Float64Array.from(bias.dataSync()) : new Float64Array(4 * units),
     activation,
     recurrentActivation,
   };
