@@ -25,7 +25,13 @@ import {
 } from '../src/strategy/engine/strategy-definition';
 import { computeStrategyInputs } from '../src/strategy/engine/strategy-inputs';
 import { SIGNAL_CREATED } from '../src/strategy/strategy-events';
-import { dropScratchDatabase, scratchDatabaseUrl, waitUntil } from './bench-server';
+import {
+  describeLatencies,
+  describeWarmup,
+  dropScratchDatabase,
+  scratchDatabaseUrl,
+  waitUntil,
+} from './bench-server';
 
 /**
  * `npm run bench:backtest`:
@@ -36,10 +42,13 @@ import { dropScratchDatabase, scratchDatabaseUrl, waitUntil } from './bench-serv
  *    fees over the same candles, measured in the same run. For reference (not measured here):
  *    jesse reports 1,051,200 1m candles in 2.05 s in its fast mode (~513,000 candles/s).
  * 2. The live path: `prediction.updated` -> the default strategy decides -> signal stored ->
- *    `signal.created` received, p50 / p99 over BENCH_LIVE_CANDLES candles. Target: p99 < 20 ms.
+ *    `signal.created` received, p50 / p99 over BENCH_LIVE_CANDLES candles, after BENCH_LIVE_WARMUP
+ *    (20) candles that are timed and printed but not counted (the first one, JIT and first
+ *    queries, took ~30-45 ms, and the p99 of 200 is the second-slowest). Target: p99 < 20 ms.
  */
 const CANDLES = Number(process.env.BENCH_CANDLES ?? 1_000_000);
 const LIVE_CANDLES = Number(process.env.BENCH_LIVE_CANDLES ?? 200);
+const LIVE_WARMUP = Number(process.env.BENCH_LIVE_WARMUP ?? 20);
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const RUN = `cft_bench_${Date.now().toString(36)}`;
@@ -185,9 +194,10 @@ async function liveBench(): Promise<void> {
       `${database}:events:${CANDLE_CLOSED}`,
     );
     const latencies: number[] = [];
+    const warmup: number[] = [];
     let openTime = now - HOUR_MS;
     let close = 30_000;
-    for (let i = 0; i < LIVE_CANDLES; i++) {
+    for (let i = 0; i < LIVE_WARMUP + LIVE_CANDLES; i++) {
       openTime += HOUR_MS;
       const next = close * (1 + Math.sin(i) * 0.003);
       const candle: Candle = {
@@ -245,17 +255,16 @@ async function liveBench(): Promise<void> {
         JSON.stringify(prediction),
       );
       await signalled;
-      latencies.push(performance.now() - started);
+      (i < LIVE_WARMUP ? warmup : latencies).push(performance.now() - started);
     }
-    latencies.sort((a, b) => a - b);
-    const at = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
     console.log(
-      `\n2. prediction.updated -> default strategy decides -> signal stored -> signal.created received (${LIVE_CANDLES} candles)`,
+      `\n2. prediction.updated -> default strategy decides -> signal stored -> signal.created received (${LIVE_CANDLES} candles after ${LIVE_WARMUP} warm-up ones)`,
     );
-    console.log(
-      `   p50 ${at(50).toFixed(2)} ms, p99 ${at(99).toFixed(2)} ms, max ${latencies[latencies.length - 1]!.toFixed(2)} ms (target p99 < 20 ms)`,
-    );
+    const warmupLine = describeWarmup(warmup);
+    if (warmupLine) {
+      console.log(warmupLine);
+    }
+    console.log(`   ${describeLatencies(latencies)} (target p99 < 20 ms)`);
   } finally {
     subscriber.disconnect();
     publisher.disconnect();

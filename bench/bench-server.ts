@@ -53,6 +53,25 @@ export function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 }
 
+/** The p-th percentile of ascending `sorted` values (nearest rank, rounded down); NaN for none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** `p50 … ms, p99 … ms, max … ms` of latency samples in any order. */
+export function describeLatencies(samples: readonly number[], digits = 2): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const ms = (value: number) => `${value.toFixed(digits)} ms`;
+  return `p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(percentile(sorted, 100))}`;
+}
+
+/** The line a live benchmark prints for its uncounted warm-up samples (none: undefined). */
+export function describeWarmup(warmup: readonly number[]): string | undefined {
+  return warmup.length
+    ? `   warm-up: first ${warmup[0]!.toFixed(2)} ms, slowest ${Math.max(...warmup).toFixed(2)} ms (JIT, first queries; not counted)`
+    : undefined;
+}
+
 /** Each round's rate against the reference's round just before it, in percent: the spread. */
 export function roundRatios(reference: readonly number[], measured: readonly number[]): number[] {
   return measured.map((rate, i) => (rate / (reference[i] ?? Number.NaN)) * 100);

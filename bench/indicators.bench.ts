@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { readCandleCsv } from '../src/simulator/candle-series';
-import { startServer } from './bench-server';
+import { percentile, startServer } from './bench-server';
 import { EMA, RSI } from 'technicalindicators';
 import type { Candle } from '../src/market-data/candle';
 import { INDICATOR_CATALOGUE } from '../src/indicators/engine/indicator-catalogue';
@@ -240,10 +240,6 @@ function handWrittenBench(candles: readonly Candle[]): void {
 
 const HTTP_REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 1000);
 const HTTP_CANDLES = 20_000;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 async function latencies(
   url: string,

@@ -5,7 +5,12 @@ import { WebhookReceiver } from '../src/simulator/webhook-receiver';
 import { WebhookUrlGuard } from '../src/webhooks/delivery/webhook-url-guard';
 import { sendWebhook } from '../src/webhooks/delivery/webhook-sender';
 import { signatureHeader, generateSigningSecret } from '../src/webhooks/delivery/webhook-secrets';
-import { dropScratchDatabase, scratchDatabaseUrl, startServer } from './bench-server';
+import {
+  describeLatencies,
+  dropScratchDatabase,
+  scratchDatabaseUrl,
+  startServer,
+} from './bench-server';
 
 /**
  * npm run bench:live — the whole live path in one service process (`main.js --with-worker`, as
@@ -28,10 +33,6 @@ const CONCURRENCY = 50;
 const RUN = `cft_bench_live_${randomBytes(3).toString('hex')}`;
 const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 const MODEL = { layers: 1, units: 16, lookback: 24, epochs: 3, batchSize: 128, patience: 0 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Hourly candles of a seeded random walk with some momentum (the model has something to learn). */
 function randomWalk(origin: number, count: number): Candle[] {
@@ -195,7 +196,6 @@ async function main(): Promise<void> {
       }
       latencies.push(hook.receivedAt - sentAt);
     }
-    latencies.sort((a, b) => a - b);
 
     // Reference: a signed POST from this process to the same receiver.
     const guard = new WebhookUrlGuard(['127.0.0.1']);
@@ -229,16 +229,13 @@ async function main(): Promise<void> {
       await direct('/direct-latency');
       directLatencies.push(performance.now() - started);
     }
-    directLatencies.sort((a, b) => a - b);
 
     console.log(
       `1. Closed kline from the exchange simulator -> signed webhook received (${CANDLES} candles, 1 subscriber, LSTM + default strategy)`,
     );
+    console.log(`   service: ${describeLatencies(latencies, 1)} (target p99 < 100 ms)`);
     console.log(
-      `   service: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (target p99 < 100 ms)`,
-    );
-    console.log(
-      `   reference, one signed POST straight to the receiver: p50 ${percentile(directLatencies, 50).toFixed(2)} ms, p99 ${percentile(directLatencies, 99).toFixed(2)} ms`,
+      `   reference, one signed POST straight to the receiver: ${describeLatencies(directLatencies)}`,
     );
 
     // 2. Throughput, 100 subscribers.

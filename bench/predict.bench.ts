@@ -16,6 +16,8 @@ import { CandlesRepository } from '../src/market-data/candles.repository';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import {
+  describeLatencies,
+  describeWarmup,
   dropScratchDatabase,
   median,
   pinLoadGenerator,
@@ -52,10 +54,6 @@ const LIVE_WARMUP = Number(process.env.BENCH_LIVE_WARMUP ?? 20);
 const HOUR_MS = 3_600_000;
 const RUN = `cft_bench_${Date.now().toString(36)}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 async function httpBench(): Promise<void> {
   const adminKey = `bench-${randomBytes(16).toString('hex')}`;
@@ -297,18 +295,14 @@ async function liveBench(): Promise<void> {
       await arrived;
       (i < LIVE_WARMUP ? warmup : latencies).push(performance.now() - started);
     }
-    latencies.sort((a, b) => a - b);
     console.log(
       `\n2. Closed kline -> prediction stored and published (${LIVE_CANDLES} candles after ${LIVE_WARMUP} warm-up ones, LSTM(32) lookback 24 on ${trained.backend})`,
     );
-    if (warmup.length) {
-      console.log(
-        `   warm-up: first candle ${warmup[0]!.toFixed(2)} ms, slowest ${Math.max(...warmup).toFixed(2)} ms (JIT; not counted)`,
-      );
+    const warmupLine = describeWarmup(warmup);
+    if (warmupLine) {
+      console.log(warmupLine);
     }
-    console.log(
-      `   p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, max ${latencies[latencies.length - 1]!.toFixed(2)} ms (target p99 < 50 ms)`,
-    );
+    console.log(`   ${describeLatencies(latencies)} (target p99 < 50 ms)`);
   } finally {
     subscriber.disconnect();
     await app?.close();
