@@ -270,6 +270,27 @@ describe('signal webhooks and live subscriptions', () => {
       ).message,
     ).toContain('unknown strategy');
     expect((await as(clientKey).get('/webhooks/..%2F..%2Fetc')).status).toBe(400);
+
+    // An update may leave url and events out, but not set them to null.
+    const created = await as(clientKey).send('post', '/webhooks', {
+      url: `${receiver.url}/patch-me`,
+      events: ['signal.created'],
+    });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    for (const field of ['url', 'events']) {
+      const response = await as(clientKey).send('patch', `/webhooks/${id}`, { [field]: null });
+      expect(response.status).toBe(400);
+      const { details } = response.body as { details: { field: string }[] };
+      expect(details.length).toBeGreaterThan(0);
+      expect(details.every((detail) => detail.field === field)).toBe(true);
+    }
+    const unchanged = await as(clientKey).get(`/webhooks/${id}`);
+    expect(unchanged.body).toMatchObject({
+      url: `${receiver.url}/patch-me`,
+      events: ['signal.created'],
+    });
+    expect((await as(clientKey).send('delete', `/webhooks/${id}`, {})).status).toBe(204);
   });
 
   it('delivers every signal signed so that a standardwebhooks receiver verifies it, with the attempt log', async () => {

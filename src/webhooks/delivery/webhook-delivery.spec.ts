@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { retryDelayMs } from './retry-schedule';
 import { SecretBox, generateSigningSecret, signatureHeader } from './webhook-secrets';
-import { parseRetryAfter, sendWebhook } from './webhook-sender';
+import { parseRetryAfter, sendWebhook, storableText } from './webhook-sender';
 import { WebhookUrlError, WebhookUrlGuard, refusedAddressReason } from './webhook-url-guard';
 
 const SCHEDULE = [5_000, 300_000, 1_800_000];
@@ -80,6 +80,12 @@ describe('the URL guard', () => {
       'ff02::1',
       '::ffff:127.0.0.1',
       '64:ff9b::a00:1',
+      // Ranges a list of names once missed: site-local, and IPv4-compatible forms of internal
+      // IPv4 addresses (loopback, the cloud metadata address).
+      'fec0::1',
+      '::7f00:1',
+      '::a9fe:a9fe',
+      '100::1',
     ]) {
       expect(refusedAddressReason(address)).not.toBeNull();
     }
@@ -156,6 +162,11 @@ describe('one delivery attempt', () => {
         response.writeHead(302, { location: 'http://127.0.0.1:9/elsewhere' }).end();
       } else if (request.url === '/busy') {
         response.writeHead(429, { 'retry-after': '30' }).end('slow down');
+      } else if (request.url === '/binary') {
+        // NULs, and a 4-byte emoji straddling the 500-byte limit.
+        response
+          .writeHead(500)
+          .end(Buffer.concat([Buffer.alloc(10), Buffer.from('a'.repeat(488) + '😀'.repeat(5))]));
       } else if (request.url === '/hang') {
         // never answers
       } else {
@@ -176,6 +187,18 @@ describe('one delivery attempt', () => {
     const result = await send('/ok');
     expect(result).toMatchObject({ ok: true, statusCode: 200, error: null });
     expect(result.responseExcerpt).toHaveLength(500);
+  });
+
+  it('keeps only text PostgreSQL can store from a binary answer (no NUL, no half emoji)', async () => {
+    const result = await send('/binary');
+    expect(result).toMatchObject({ ok: false, statusCode: 500 });
+    const excerpt = result.responseExcerpt ?? '';
+    expect(excerpt).not.toContain('\u0000');
+    expect(excerpt.startsWith('a'.repeat(488))).toBe(true);
+    // Well-formed UTF-16: encoding it to UTF-8 and back changes nothing.
+    expect(Buffer.from(excerpt, 'utf8').toString('utf8')).toBe(excerpt);
+    expect(excerpt).toMatch(/a\uFFFD$/);
+    expect(storableText(Buffer.alloc(0))).toBeNull();
   });
 
   it('does not follow redirects', async () => {

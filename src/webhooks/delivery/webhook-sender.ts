@@ -59,6 +59,16 @@ export async function sendWebhook(params: WebhookPost): Promise<SendResult> {
   return post(params);
 }
 
+/**
+ * The start of a receiver's answer as text PostgreSQL stores (its jsonb refuses NUL and lone
+ * UTF-16 surrogates, and one refused row fails the whole batch of attempts being recorded):
+ * decoding bytes, a multi-byte character cut at the limit or any invalid sequence becomes U+FFFD
+ * instead of half a surrogate pair; NULs are dropped. Null for an empty answer.
+ */
+export function storableText(bytes: Buffer): string | null {
+  return bytes.toString('utf8').replaceAll('\u0000', '') || null;
+}
+
 function refused(error: WebhookUrlError): SendResult {
   return {
     ok: false,
@@ -104,7 +114,7 @@ function post(params: WebhookPost): Promise<SendResult> {
         const statusCode = response.statusCode ?? 0;
         const done = () => {
           const ok = statusCode >= 200 && statusCode < 300;
-          const excerpt = Buffer.concat(chunks).toString('utf8').slice(0, EXCERPT_BYTES) || null;
+          const excerpt = storableText(Buffer.concat(chunks).subarray(0, EXCERPT_BYTES));
           finish({
             ok,
             statusCode,

@@ -2,45 +2,30 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
-/** Address ranges a webhook may never reach unless its host is explicitly allowed. */
-const REFUSED_RANGES = new Set([
-  'unspecified',
-  'broadcast',
-  'multicast',
-  'linkLocal',
-  'loopback',
-  'carrierGradeNat',
-  'private',
-  'reserved',
-  'uniqueLocal',
-  'benchmarking',
-  'amt',
-  'as112',
-  'as112v6',
-  'deprecated',
-  'orchid2',
-  'droneRemoteIdProtocolEntityTags',
-  'siteLocal',
-  // IPv6 forms that embed an IPv4 address a request could be tunnelled to.
-  '6to4',
-  'teredo',
-  'rfc6145',
-  'rfc6052',
-]);
-
 export class WebhookUrlError extends Error {}
 
-/** Why an address may not receive webhooks, or null when it may. */
+/**
+ * Why an address may not receive webhooks, or null when it may. Only ordinary unicast addresses
+ * may: every range ipaddr.js names (private, loopback, link-local, multicast, site-local,
+ * reserved, the IPv6 forms that tunnel to IPv4, ...) is refused, so a range this list forgot
+ * cannot slip through. IPv6 addresses that embed an IPv4 one (`::ffff:a.b.c.d`, and the
+ * deprecated IPv4-compatible `::a.b.c.d`) are judged by that IPv4 address.
+ */
 export function refusedAddressReason(address: string): string | null {
   if (!ipaddr.isValid(address)) {
     return `${address} is not an IP address`;
   }
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) {
+      parsed = v6.toIPv4Address();
+    } else if (v6.range() === 'unicast' && v6.parts.slice(0, 6).every((part) => part === 0)) {
+      parsed = ipaddr.fromByteArray(v6.toByteArray().slice(12));
+    }
   }
   const range = parsed.range();
-  return REFUSED_RANGES.has(range) ? `${address} is a ${range} address` : null;
+  return range === 'unicast' ? null : `${address} is a ${range} address`;
 }
 
 /** A host as DNS sees it: IPv6 literals without their brackets, lower-case. */

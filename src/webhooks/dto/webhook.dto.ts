@@ -15,6 +15,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
 
@@ -96,16 +97,18 @@ export class CreateWebhookDto {
 
 @InputType('UpdateWebhookInput')
 export class UpdateWebhookDto {
+  // Absent leaves the value as it is; null is not a URL or an event list (a 400 naming the
+  // field), where `@IsOptional()` would let null through to the service.
   @ApiPropertyOptional()
   @Field({ nullable: true })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsString()
   @MaxLength(2048)
   url?: string;
 
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
   @Field(() => [String], { nullable: true })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @ValidEvents()
   events?: string[];
 
