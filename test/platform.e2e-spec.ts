@@ -78,6 +78,26 @@ describe('platform', () => {
       expect(failed.attemptsMade).toBe(1);
     });
 
+    it('runs a job again under the same key once the first one has finished (enqueueAgain)', async () => {
+      const queues = t.app.get(QueueService);
+      const key = `again-${Date.now()}`;
+      const stateOf = async (jobId: string) =>
+        ((await request(t.url).get(`/jobs/${jobId}`).set('x-api-key', t.adminKey)).body as { state: string; data: unknown });
+      const first = await queues.enqueue({ name: JobName.CleanQueues, key, payload: { graceMs: -5, limitPerState: 10 } });
+      await eventually(async () => ((await stateOf(first)).state === 'failed' ? true : undefined), {
+        what: `job ${first} to fail`,
+      });
+      // A plain add under an id BullMQ still holds does nothing.
+      await queues.enqueueMany(JobName.CleanQueues, [{ key, payload: { graceMs: 0, limitPerState: 10 } }]);
+      expect(await stateOf(first)).toMatchObject({ state: 'failed', data: { graceMs: -5 } });
+      const again = await queues.enqueueAgain({ name: JobName.CleanQueues, key, payload: { graceMs: 0, limitPerState: 10 } });
+      expect(again).toBe(first);
+      await eventually(async () => ((await stateOf(again)).state === 'completed' ? true : undefined), {
+        what: `job ${again} to run again and complete`,
+      });
+      expect((await stateOf(again)).data).toEqual({ graceMs: 0, limitPerState: 10 });
+    });
+
     it('answers 404 for an unknown job and 400 for a malformed id', async () => {
       const unknown = await request(t.url).get('/jobs/clean-queues.nope').set('x-api-key', t.adminKey);
       expect(unknown.status).toBe(404);

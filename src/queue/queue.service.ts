@@ -95,6 +95,44 @@ export class QueueService implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * `enqueue` for a job that must run again although a job with the same key already ran: BullMQ
+   * keeps finished jobs for a while and ignores an add under an id it still holds, so a completed
+   * or failed job of that id is removed first. A job still waiting, delayed or active is left as
+   * it is (the add is then a no-op, so nothing runs twice).
+   */
+  async enqueueAgain<N extends JobName>(
+    params: EnqueueParams<N> & { key: string },
+  ): Promise<string> {
+    await this.removeFinished(params.name, [params.key]);
+    return this.enqueue(params);
+  }
+
+  /** `enqueueMany` with `enqueueAgain`'s rule for finished jobs of the same keys. */
+  async enqueueManyAgain<N extends JobName>(
+    name: N,
+    jobs: { key: string; payload: JobPayload<N>; options?: Omit<JobsOptions, 'jobId'> }[],
+  ): Promise<void> {
+    await this.removeFinished(
+      name,
+      jobs.map((job) => job.key),
+    );
+    await this.enqueueMany(name, jobs);
+  }
+
+  private async removeFinished(name: JobName, keys: string[]): Promise<void> {
+    const queue = this.queue(JOBS[name].queue);
+    await Promise.all(
+      keys.map(async (key) => {
+        const id = jobIdFor(name, key);
+        const state = await queue.getJobState(id);
+        if (state === 'completed' || state === 'failed') {
+          await queue.remove(id);
+        }
+      }),
+    );
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.all().map((queue) => queue.close()));
   }

@@ -213,7 +213,9 @@ export class WebhooksService {
       attempts: message.attempts,
       nextAttemptAt: new Date(),
     });
-    const jobId = await this.queues.enqueue({
+    // Again: the job of that attempt may still be kept as finished (a retry that found the
+    // subscription disabled, for one), and BullMQ would ignore the add.
+    const jobId = await this.queues.enqueueAgain({
       name: JobName.DeliverWebhook,
       ...deliveryJob(message.id, message.attempts + 1, null),
     });

@@ -21,7 +21,8 @@ const SIGNAL_LOOKBACK_MS = 10 * 60_000;
  *   a worker (a crash right after the signal was stored, a Redis pub/sub hiccup) is still
  *   delivered; messages are unique per subscription and webhook-id, so the rest is a no-op;
  * - pending messages well past their attempt time get that attempt queued again. The job id is
- *   the one the lost job had, so a job that merely waits for a free worker is not doubled.
+ *   the one the lost job had, so a job that merely waits for a free worker is not doubled, and a
+ *   finished job of that id is removed first (`enqueueManyAgain`).
  */
 @Injectable()
 @ProcessesJob(JobName.SweepWebhooks)
@@ -56,7 +57,9 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
       );
     }
     const overdue = await this.repository.overdue(OVERDUE_MS, 1000);
-    await this.queues.enqueueMany(
+    // Again: a job that failed for good (its worker could not reach PostgreSQL through all its
+    // tries) is still kept under that id, and a plain add would do nothing for days.
+    await this.queues.enqueueManyAgain(
       JobName.DeliverWebhook,
       overdue.map((message) => deliveryJob(message.id, message.attempts + 1, message.attempts)),
     );
