@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
 import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
 import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
@@ -219,6 +220,30 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     expect((await post(`/admin/models/${first.id}/retire`)).body.status).toBe('retired');
     const gone = await get('/predict/BTC');
     expect(gone.status).toBe(503);
+    expect((await post(`/admin/models/${first.id}/retire`)).status).toBe(409);
+    // A version that never finished training (failed, or cancelled) can be neither retired nor
+    // promoted: it has no stored model, and making it production would leave the market serving
+    // nothing while the old production model was retired.
+    const dataSource = t.app.get(DataSource);
+    const [failed] = (await dataSource.query(
+      `INSERT INTO model_versions (exchange, symbol, interval, status, params, features, error)
+       VALUES ('binance', 'BTCUSDT', '1h', 'failed', '{}', '[]', 'cancelled') RETURNING id`,
+    )) as { id: string }[];
+    const [neverTrained] = (await dataSource.query(
+      `INSERT INTO model_versions (exchange, symbol, interval, status, params, features)
+       VALUES ('binance', 'BTCUSDT', '1h', 'retired', '{}', '[]') RETURNING id`,
+    )) as { id: string }[];
+    const refusedRetire = await post(`/admin/models/${failed!.id}/retire`);
+    expect(refusedRetire.status).toBe(409);
+    expect(refusedRetire.body.message).toContain('is failed');
+    expect((await post(`/admin/models/${failed!.id}/promote`)).status).toBe(409);
+    const refusedPromote = await post(`/admin/models/${neverTrained!.id}/promote`);
+    expect(refusedPromote.status).toBe(409);
+    expect(refusedPromote.body.message).toContain('never finished training');
+    await dataSource.query(`DELETE FROM model_versions WHERE id IN ($1, $2)`, [
+      failed!.id,
+      neverTrained!.id,
+    ]);
     // Back to serving for the next tests.
     expect((await post(`/admin/models/${second.result.modelVersionId}/promote`)).status).toBe(200);
   }, 180_000);

@@ -87,10 +87,18 @@ export class ModelVersionsRepository {
       .update({ id, status: 'training' }, { status: 'failed', error: error.slice(0, 2000) });
   }
 
-  /** Makes `id` the production model of its market; the previous one is retired. */
+  /**
+   * Makes `id` the production model of its market; the previous one is retired. Promotions of
+   * one market take turns (a transaction-scoped advisory lock on the market): two at once would
+   * each retire only the production row they saw and then both claim production.
+   */
   async promote(id: string): Promise<ModelVersionEntity> {
     return this.dataSource.transaction(async (manager) => {
       const versions = manager.getRepository(ModelVersionEntity);
+      const found = await versions.findOneOrFail({ where: { id } });
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+        `model_versions:${found.exchange}:${found.symbol}:${found.interval}`,
+      ]);
       const version = await versions.findOneOrFail({
         where: { id },
         lock: { mode: 'pessimistic_write' },
@@ -103,12 +111,14 @@ export class ModelVersionsRepository {
     });
   }
 
-  async retire(id: string): Promise<ModelVersionEntity> {
+  /** Retires `id` if it still has status `from`; null when it has moved on meanwhile. */
+  async retire(id: string, from: ModelStatus): Promise<ModelVersionEntity | null> {
     const versions = this.dataSource.getRepository(ModelVersionEntity);
-    const version = await versions.findOneOrFail({ where: { id } });
-    version.status = 'retired';
-    version.retiredAt = new Date();
-    return versions.save(version);
+    const result = await versions.update(
+      { id, status: from },
+      { status: 'retired', retiredAt: new Date() },
+    );
+    return result.affected === 1 ? versions.findOneBy({ id }) : null;
   }
 
   private async retireProduction(manager: EntityManager, market: MarketKey): Promise<void> {

@@ -12,7 +12,7 @@ import { RedisService } from '../redis/redis.service';
 import { ModelParamsError, resolveModelParams } from './engine/lstm-model';
 import { cancelKey } from './jobs/train-model.processor';
 import { PredictionCache, type CachedPrediction } from './live/prediction.cache';
-import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
+import { MODEL_PROMOTED, MODEL_RETIRED, type ModelPromotedEvent } from './model-events';
 import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { ModelDto, PredictionDto, type ModelsQueryDto, type TrainModelDto } from './dto/models.dto';
@@ -140,6 +140,12 @@ export class ModelsService {
         `Model ${id} is ${version.status}; only candidates and retired versions can be promoted`,
       );
     }
+    if (!version.trainedAt) {
+      throw new ModelsException(
+        'CONFLICT',
+        `Model ${id} never finished training (it has no stored model); it cannot be promoted`,
+      );
+    }
     const promoted = await this.versions.promote(id);
     const event: ModelPromotedEvent = {
       exchange: version.exchange,
@@ -151,17 +157,33 @@ export class ModelsService {
     return this.toDto(promoted);
   }
 
+  /** Retires a candidate or the production model (the market then has none until a promotion). */
   async retire(id: string): Promise<ModelDto> {
     const version = await this.version(id);
-    if (version.status === 'training') {
+    if (version.status !== 'candidate' && version.status !== 'production') {
       throw new ModelsException(
         'CONFLICT',
-        `Model ${id} is still training; cancel its job instead`,
+        version.status === 'training'
+          ? `Model ${id} is still training; cancel its job instead`
+          : `Model ${id} is ${version.status}; only candidates and the production model can be retired`,
       );
     }
-    const retired = await this.versions.retire(id);
+    const retired = await this.versions.retire(id, version.status);
+    if (!retired) {
+      throw new ModelsException(
+        'CONFLICT',
+        `Model ${id} changed status while it was being retired; read it again and retry`,
+      );
+    }
     if (version.status === 'production') {
       await this.cache.clear(version);
+      const event: ModelPromotedEvent = {
+        exchange: version.exchange,
+        symbol: version.symbol,
+        interval: version.interval,
+        modelVersionId: id,
+      };
+      await this.redis.publish(MODEL_RETIRED, JSON.stringify(event));
     }
     return this.toDto(retired);
   }
@@ -220,6 +242,10 @@ export class ModelsService {
     if (!configured) {
       return `${symbol} ${market.interval} has no model: MODEL_INTERVALS is ${this.config.get('MODEL_INTERVALS').join(',')}`;
     }
+    const production = await this.versions.production(market);
+    if (production) {
+      return `Production model ${production.id} for ${symbol} ${market.interval} has not made a prediction yet (it does on the next closed candle)`;
+    }
     const training = await this.versions.latest(market, ['training']);
     if (training?.jobId) {
       const job = await this.jobs.get(training.jobId).catch(() => undefined);
@@ -234,10 +260,6 @@ export class ModelsService {
     const candidate = await this.versions.latest(market, ['candidate']);
     if (candidate) {
       return `No production model for ${symbol} ${market.interval}: candidate ${candidate.id} did not beat persistence; an admin can promote it (POST /admin/models/${candidate.id}/promote)`;
-    }
-    const production = await this.versions.production(market);
-    if (production) {
-      return `Production model ${production.id} for ${symbol} ${market.interval} has not made a prediction yet (it does on the next closed candle)`;
     }
     return `No model for ${symbol} ${market.interval} yet: one is trained once the market has enough candles (POST /admin/models/train to start one)`;
   }

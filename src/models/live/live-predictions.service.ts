@@ -15,7 +15,12 @@ import { QueueService } from '../../queue/queue.service';
 import { RedisService } from '../../redis/redis.service';
 import { disposeModel, loadModel, type TrainedModel } from '../engine/lstm-model';
 import { predictLatest, predictionWindow } from '../engine/training-pipeline';
-import { MODEL_PROMOTED, PREDICTION_UPDATED, type ModelPromotedEvent } from '../model-events';
+import {
+  MODEL_PROMOTED,
+  MODEL_RETIRED,
+  PREDICTION_UPDATED,
+  type ModelPromotedEvent,
+} from '../model-events';
 import { ModelSentiment } from '../model-sentiment';
 import { ModelVersionsRepository } from '../model-versions.repository';
 import { PredictionsRepository } from '../predictions.repository';
@@ -88,7 +93,10 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       this.onCandleClosed(JSON.parse(message) as CandleClosedEvent),
     );
     await this.redis.subscribe(MODEL_PROMOTED, (message) =>
-      this.onPromoted(JSON.parse(message) as ModelPromotedEvent),
+      this.onProductionChanged(JSON.parse(message) as ModelPromotedEvent),
+    );
+    await this.redis.subscribe(MODEL_RETIRED, (message) =>
+      this.onProductionChanged(JSON.parse(message) as ModelPromotedEvent),
     );
     for (const { symbol, market } of this.markets) {
       void this.enqueue(market, symbol, () => this.refresh(market, symbol));
@@ -173,7 +181,8 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     this.trainingCheckTimer.unref();
   }
 
-  private onPromoted(event: ModelPromotedEvent): void {
+  /** A promotion or a retirement: predict with the new production model, or drop the old one. */
+  private onProductionChanged(event: ModelPromotedEvent): void {
     if (!this.isModelMarket(event)) {
       return;
     }
@@ -202,11 +211,21 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     const production = await this.versions.production(market);
     const state = this.state(market, symbol);
     if (!production) {
+      // Retired (or never promoted): nothing may be served from an old model, including a
+      // prediction this worker wrote while the retirement cleared the cache.
+      if (state.loaded) {
+        disposeModel(state.loaded.trained.model);
+        state.loaded = undefined;
+        await this.cache.clear(market);
+      }
       return;
     }
     if (state.loaded?.versionId !== production.id) {
       const artifact = await this.versions.artifact(production.id);
       if (!artifact) {
+        this.logger.error(
+          `Production model ${production.id} for ${market.symbol} ${market.interval} has no artifact; nothing is predicted`,
+        );
         return;
       }
       const { tf } = await this.tensorflow.get();
