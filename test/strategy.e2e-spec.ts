@@ -158,6 +158,10 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     });
     expect(updated.body).toMatchObject({ name: 'oversold', version: 2, active: true });
     expect((await get(`/strategies/${current.id}`)).body.active).toBe(false);
+    // The latest decisions are those of active strategies: not version 1's any more.
+    const latest = (await get('/signals/BTC')).body as { strategyId: string }[];
+    expect(latest.length).toBeGreaterThan(0);
+    expect(latest.map((signal) => signal.strategyId)).not.toContain(current.id);
     const before = ((await get('/signals/BTC/history')).body as unknown[]).length;
     const dry = await send('post', '/strategies/oversold/evaluate', { symbol: 'BTC' });
     expect(dry.status).toBe(200);

@@ -102,11 +102,15 @@ export class SignalsRepository {
     return rows.map(rowOf);
   }
 
-  /** The newest signal of each strategy (or of one) for a market. */
+  /**
+   * The newest signal of each active strategy for a market, or of the one strategy named (an
+   * earlier, inactive version included: asked for by id, it is what the caller wants).
+   */
   async latest(market: MarketKey, strategyId?: string): Promise<SignalRow[]> {
     const rows: Row[] = await this.dataSource.query(
       `SELECT DISTINCT ON (s.strategy_id) ${COLUMNS} ${FROM}
-        WHERE s.exchange = $1 AND s.symbol = $2 AND s.interval = $3 AND ($4::uuid IS NULL OR s.strategy_id = $4)
+        WHERE s.exchange = $1 AND s.symbol = $2 AND s.interval = $3
+          AND (($4::uuid IS NULL AND st.active) OR s.strategy_id = $4)
         ORDER BY s.strategy_id, s.open_time DESC`,
       [market.exchange, market.symbol, market.interval, strategyId ?? null],
     );
