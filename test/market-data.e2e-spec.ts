@@ -218,6 +218,12 @@ describe('market data: import and the candles API', () => {
         'must be an ISO-8601 time or epoch milliseconds between 1970 and 2200',
       ],
       [{ cursor: 'bm9wZQ' }, 'cursor', 'is not a cursor this API returned'],
+      // Well-formed, but a time past what a Date holds (was a 500 from PostgreSQL).
+      [
+        { cursor: Buffer.from('t:9999999999999999').toString('base64url') },
+        'cursor',
+        'is not a cursor this API returned',
+      ],
     ])('answers 400 to %j naming %s', async (query, field, problem) => {
       const response = await get('/candles/BTC', query);
       expect(response.status).toBe(400);

@@ -20,7 +20,7 @@ function encodeCursor(openTimeMs: number): string {
 
 function decodeCursor(cursor: string): number {
   const match = /^t:(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  if (!match || Number(match[1]) > MAX_TIME_MS) {
     throw new ValidationException([
       { field: 'cursor', problem: 'is not a cursor this API returned' },
     ]);
