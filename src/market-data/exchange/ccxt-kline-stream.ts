@@ -29,7 +29,8 @@ function candleOf(row: OHLCV): Candle {
 
 /**
  * Live candles from ccxt's `watchOHLCVForSymbols`, for exchanges other than Binance. ccxt does
- * not say when a candle is final, so a candle counts as closed once the next one has started.
+ * not say when a candle is final, so a candle counts as closed once the next one has started on
+ * the same connection.
  */
 export class CcxtKlineStream implements LiveStream {
   private readonly logger = new Logger(CcxtKlineStream.name);
@@ -85,6 +86,10 @@ export class CcxtKlineStream implements LiveStream {
         }
       } catch (error) {
         this.isConnected = false;
+        // The last update seen of each candle is not its final state once updates may have been
+        // missed: after the reconnect, the next candle must not close it (the catch-up backfill
+        // that follows a reconnect stores it from the exchange's REST answer instead).
+        this.latest.clear();
         if (this.closed) {
           return;
         }
