@@ -650,13 +650,20 @@ describe('signal webhooks and live subscriptions', () => {
     expect(Date.parse(rotated.body.previousSecretExpiresAt as string) - Date.now()).toBeGreaterThan(
       23 * HOUR_MS,
     );
+    // The same request again at once, as a client whose answer was lost would send it: the
+    // secret receivers hold (the old one) must keep signing; the lost one is replaced.
+    const retried = await as(clientKey).send('post', `/webhooks/${id}/rotate-secret`);
+    expect(retried.status).toBe(200);
+    const retriedSecret = retried.body.secret as string;
+    expect(retried.body.previousSecretExpiresAt).toBe(rotated.body.previousSecretExpiresAt);
     receiver.forget(oldSecret);
     await as(clientKey).send('post', `/webhooks/${id}/test`);
     await receiver.until(() => receiver.uniqueDelivered('/rotate').size === 1);
     const [hook] = [...receiver.uniqueDelivered('/rotate').values()];
     expect(hook!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
-    expect(() => new Webhook(newSecret).verify(hook!.body, hook!.headers)).not.toThrow();
+    expect(() => new Webhook(retriedSecret).verify(hook!.body, hook!.headers)).not.toThrow();
     expect(() => new Webhook(oldSecret).verify(hook!.body, hook!.headers)).not.toThrow();
+    expect(() => new Webhook(newSecret).verify(hook!.body, hook!.headers)).toThrow();
     await as(clientKey).send('delete', `/webhooks/${id}`);
   });
 

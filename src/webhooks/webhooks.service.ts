@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LessThan, type FindOptionsWhere } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Principal } from '../auth/principal';
 import { AppException, ValidationException } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
@@ -28,6 +29,9 @@ import { WebhookSecrets, ROTATION_OVERLAP_MS } from './webhook-secrets.service';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 import { WebhooksRepository } from './webhooks.repository';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+
+/** A rotation this soon after the last is taken for a retry of it (see `rotateSecret`). */
+const RETRIED_ROTATION_MS = 10 * 60_000;
 
 export class WebhooksException extends AppException {}
 
@@ -93,25 +97,30 @@ export class WebhooksService {
 
   async update(principal: Principal, id: string, input: UpdateWebhookDto): Promise<WebhookDto> {
     const subscription = await this.owned(principal, id);
+    // Only the fields given are written: saving the whole entity would also write back the
+    // `enabled` it was read with, undoing a worker's disabling that landed in between.
+    const changes: QueryDeepPartialEntity<WebhookSubscriptionEntity> = {};
     if (input.url !== undefined) {
-      subscription.url = await this.checkedUrl(input.url);
+      changes.url = await this.checkedUrl(input.url);
     }
     if (input.events !== undefined) {
-      subscription.events = [...new Set(input.events)];
+      changes.events = [...new Set(input.events)];
     }
     if (input.symbols !== undefined) {
-      subscription.symbols = input.symbols === null ? null : this.symbols(input.symbols);
+      changes.symbols = input.symbols === null ? null : this.symbols(input.symbols);
     }
     if (input.strategies !== undefined) {
-      subscription.strategies =
+      changes.strategies =
         input.strategies === null ? null : await this.strategyIds(input.strategies);
     }
     if (input.description !== undefined) {
-      subscription.description = input.description;
+      changes.description = input.description;
     }
-    const saved = await this.repository.subscriptions.save(subscription);
-    await this.announceChange();
-    return toDto(saved);
+    if (Object.keys(changes).length) {
+      await this.repository.subscriptions.update({ id: subscription.id }, changes);
+      await this.announceChange();
+    }
+    return toDto(await this.repository.subscriptions.findOneByOrFail({ id: subscription.id }));
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
@@ -120,14 +129,40 @@ export class WebhooksService {
     await this.announceChange();
   }
 
-  /** A new secret, shown once; the old one keeps signing for 24 h so receivers can switch. */
+  /**
+   * A new secret, shown once; the old one keeps signing for 24 h so receivers can switch. A
+   * rotation within RETRIED_ROTATION_MS of the last one is taken for a retry of it (its answer,
+   * and the secret in it, lost on the way): it replaces that rotation's secret and keeps the one
+   * before it signing, so receivers that never switched are not cut off. Two rotations at once:
+   * one wins, the other is a 409.
+   */
   async rotateSecret(principal: Principal, id: string): Promise<WebhookWithSecretDto> {
     const subscription = await this.owned(principal, id);
     const { secret, sealed } = this.secrets.create();
-    subscription.previousSecretEncrypted = subscription.secretEncrypted;
-    subscription.previousSecretExpiresAt = new Date(Date.now() + ROTATION_OVERLAP_MS);
-    subscription.secretEncrypted = sealed;
-    const saved = await this.repository.subscriptions.save(subscription);
+    const now = Date.now();
+    const lastRotatedAt = subscription.previousSecretExpiresAt
+      ? subscription.previousSecretExpiresAt.getTime() - ROTATION_OVERLAP_MS
+      : undefined;
+    const retried = lastRotatedAt !== undefined && now - lastRotatedAt < RETRIED_ROTATION_MS;
+    const result = await this.repository.subscriptions.update(
+      { id: subscription.id, secretEncrypted: subscription.secretEncrypted },
+      {
+        secretEncrypted: sealed,
+        previousSecretEncrypted: retried
+          ? subscription.previousSecretEncrypted
+          : subscription.secretEncrypted,
+        previousSecretExpiresAt: retried
+          ? subscription.previousSecretExpiresAt
+          : new Date(now + ROTATION_OVERLAP_MS),
+      },
+    );
+    if (result.affected !== 1) {
+      throw new WebhooksException(
+        'CONFLICT',
+        `The secret of webhook ${id} was rotated by another request just now; rotate again if you need a secret of your own`,
+      );
+    }
+    const saved = await this.repository.subscriptions.findOneByOrFail({ id: subscription.id });
     return Object.assign(new WebhookWithSecretDto(), toDto(saved), { secret });
   }
 
