@@ -1,12 +1,16 @@
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import type { Candle } from '../src/market-data/candle';
+import { PredictionsRepository } from '../src/models/predictions.repository';
+import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 
+const HOUR_MS = 3_600_000;
 const CANDLES = readCandleCsv(
   join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
 );
@@ -212,6 +216,42 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     );
     expect(signal.modelVersionId).toBe(job.result.modelVersionId);
     expect(typeof signal.prediction?.predictedReturn).toBe('number');
+
+    // A crossing on a model input compares with the prediction stored at the candle before,
+    // live as in backtests (it never fired live: the candle before had no prediction).
+    const current = (await get('/predict/BTC')).body as { openTime: string; predictedReturn: number };
+    const at = Date.parse(current.openTime);
+    const dataSource = t.app.get(DataSource);
+    const updated = (await dataSource.query(
+      `UPDATE predictions SET predicted_return = $1
+        WHERE exchange = 'binance' AND symbol = 'BTCUSDT' AND interval = '1h' AND open_time = to_timestamp($2 / 1000.0)`,
+      [current.predictedReturn - 1, at - HOUR_MS],
+    )) as [unknown, number];
+    expect(updated[1]).toBeGreaterThan(0);
+    const crossing = await send('post', '/admin/strategies', {
+      name: 'model-cross',
+      definition: {
+        rules: [
+          {
+            label: 'prediction turned up',
+            input: 'predictedReturn',
+            condition: { op: 'crossesAbove', value: current.predictedReturn - 0.5 },
+            weight: 1,
+          },
+        ],
+        thresholds: { buy: 0.5, sell: -0.5 },
+      },
+    });
+    expect(crossing.status).toBe(201);
+    // Stored predictions carry when their model was trained (backtests' model-age guard reads it).
+    const model = (await get(`/models/${job.result.modelVersionId}`)).body as { trainedAt: string };
+    const stored = await t.app
+      .get(PredictionsRepository)
+      .forRange({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' }, at, at);
+    expect(stored.get(at)?.trainedAt).toBe(Date.parse(model.trainedAt));
+    const dry = await send('post', '/strategies/model-cross/evaluate', { symbol: 'BTC' });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ action: 'BUY', reasons: [expect.objectContaining({ label: 'prediction turned up' })] });
   }, 90_000);
 
   it('backtests a strategy as a job, with fees, trades and buy-and-hold, using the live predictions stored', async () => {
@@ -266,6 +306,40 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
       (await send('post', '/backtests', { strategy: 'nope', symbol: 'BTC', from, to })).status,
     ).toBe(404);
     expect((await get('/backtests/not-a-uuid')).status).toBe(400);
+
+    // Sentiment rules fire in backtests as they do live (the series was never passed in).
+    await t.app
+      .get(FearGreedImportService)
+      .import(join(__dirname, 'fixtures', 'sentiment', 'fear-greed-2022-08-15_2022-10-01.csv'));
+    expect(
+      (
+        await send('post', '/admin/strategies', {
+          name: 'sentiment-only',
+          definition: {
+            rules: [{ input: 'sentiment', condition: { op: '>', value: -1000 }, weight: 1 }],
+            thresholds: { buy: 0.5, sell: -0.5 },
+          },
+        })
+      ).status,
+    ).toBe(201);
+    const bySentiment = await send('post', '/backtests', {
+      strategy: 'sentiment-only',
+      symbol: 'BTC',
+      from,
+      to,
+    });
+    expect(bySentiment.status).toBe(202);
+    const sentimentResult = await eventually(
+      async () => {
+        const body = (await get(`/backtests/${bySentiment.body.backtestId}`)).body;
+        if (body.status === 'failed') {
+          throw new Error(body.error);
+        }
+        return body.status === 'completed' ? body : undefined;
+      },
+      { what: 'the sentiment backtest', timeoutMs: 30_000 },
+    );
+    expect(sentimentResult.tradeCount).toBeGreaterThan(0);
   }, 60_000);
 
   it('makes walk-forward predictions for a past range, each block from a model trained only before it', async () => {
@@ -299,6 +373,42 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     }
     expect(blocks[0]!.predictsFrom).toBe(CANDLES[400]!.openTime);
     expect(backtest.result.predictionsGenerated).toBe(CANDLES.length - 400);
+
+    // A strategy whose only rule reads the model, with a model-age guard: walk-forward
+    // predictions carry when their model was trained, so the rule fires (it never did: every
+    // prediction counted as stale) and the strategy buys.
+    expect(
+      (
+        await send('post', '/admin/strategies', {
+          name: 'model-only',
+          definition: {
+            rules: [{ input: 'predictedReturn', condition: { op: '>', value: -1 }, weight: 1 }],
+            thresholds: { buy: 0.5, sell: -0.5 },
+            guards: { maxModelAgeMs: 60 * 24 * HOUR_MS },
+          },
+        })
+      ).status,
+    ).toBe(201);
+    const guarded = await send('post', '/backtests', {
+      strategy: 'model-only',
+      symbol: 'BTC',
+      from: new Date(CANDLES[400]!.openTime).toISOString(),
+      to: new Date(CANDLES[CANDLES.length - 1]!.openTime).toISOString(),
+      retrainEvery: 300,
+      modelParams: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
+    });
+    expect(guarded.status).toBe(202);
+    const guardedResult = await eventually(
+      async () => {
+        const body = (await get(`/backtests/${guarded.body.backtestId}`)).body;
+        if (body.status === 'failed') {
+          throw new Error(body.error);
+        }
+        return body.status === 'completed' ? body : undefined;
+      },
+      { what: 'the model-only backtest', timeoutMs: 60_000 },
+    );
+    expect(guardedResult.tradeCount).toBeGreaterThan(0);
     const invalid = await send('post', '/backtests', {
       strategy: 'default',
       symbol: 'BTC',

@@ -15,6 +15,15 @@ export interface PredictionRow {
   probabilityUp: number;
 }
 
+/** A stored live prediction as backtests and strategies read it. */
+export interface StoredPrediction {
+  openTime: number;
+  predictedReturn: number;
+  probabilityUp: number;
+  /** When the model that made it was trained (null: its version is gone). */
+  trainedAt: number | null;
+}
+
 export interface LiveAccuracy {
   count: number;
   mae: number | null;
@@ -72,16 +81,22 @@ export class PredictionsRepository {
     market: MarketKey,
     from: number,
     to: number,
-  ): Promise<Map<number, { openTime: number; predictedReturn: number; probabilityUp: number }>> {
-    const rows: { open_ms: string; predicted_return: number; probability_up: number }[] =
-      await this.dataSource.query(
-        `SELECT DISTINCT ON (open_time) (extract(epoch FROM open_time) * 1000)::bigint AS open_ms, predicted_return, probability_up
-         FROM predictions
-        WHERE exchange = $1 AND symbol = $2 AND interval = $3
-          AND open_time >= to_timestamp($4 / 1000.0) AND open_time <= to_timestamp($5 / 1000.0)
-        ORDER BY open_time, created_at`,
-        [market.exchange, market.symbol, market.interval, from, to],
-      );
+  ): Promise<Map<number, StoredPrediction>> {
+    const rows: {
+      open_ms: string;
+      predicted_return: number;
+      probability_up: number;
+      trained_ms: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (p.open_time) (extract(epoch FROM p.open_time) * 1000)::bigint AS open_ms,
+              p.predicted_return, p.probability_up,
+              (extract(epoch FROM mv.trained_at) * 1000)::bigint AS trained_ms
+         FROM predictions p LEFT JOIN model_versions mv ON mv.id = p.model_version_id
+        WHERE p.exchange = $1 AND p.symbol = $2 AND p.interval = $3
+          AND p.open_time >= to_timestamp($4 / 1000.0) AND p.open_time <= to_timestamp($5 / 1000.0)
+        ORDER BY p.open_time, p.created_at`,
+      [market.exchange, market.symbol, market.interval, from, to],
+    );
     return new Map(
       rows.map((row) => [
         Number(row.open_ms),
@@ -89,6 +104,7 @@ export class PredictionsRepository {
           openTime: Number(row.open_ms),
           predictedReturn: row.predicted_return,
           probabilityUp: row.probability_up,
+          trainedAt: row.trained_ms === null ? null : Number(row.trained_ms),
         },
       ]),
     );

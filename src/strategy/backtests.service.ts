@@ -17,10 +17,12 @@ import { PredictionsRepository } from '../models/predictions.repository';
 import { TensorFlowProvider } from '../models/tensorflow.provider';
 import { JobName } from '../queue/queue.catalogue';
 import { QueueService } from '../queue/queue.service';
+import { SentimentService } from '../sentiment/sentiment.service';
 import { runBacktest } from './engine/backtest';
 import { decide } from './engine/rule-evaluation';
 import { needsModel, parseStrategyDefinition } from './engine/strategy-definition';
-import { computeStrategyInputs } from './engine/strategy-inputs';
+import { computeStrategyInputs, type PredictionInput } from './engine/strategy-inputs';
+import { readsSentiment, strategySentiment } from './strategy-evaluator';
 import { BacktestEntity } from './backtest.entity';
 import { BacktestDto, type CreateBacktestDto } from './dto/backtest.dto';
 import { StrategiesService, StrategyException } from './strategies.service';
@@ -40,6 +42,7 @@ export class BacktestsService {
     private readonly predictions: PredictionsRepository,
     private readonly queues: QueueService,
     private readonly tensorflow: TensorFlowProvider,
+    private readonly sentiment: SentimentService,
   ) {}
 
   private get repo() {
@@ -175,10 +178,11 @@ export class BacktestsService {
       }
       await onProgress?.(10);
       const candles = [...seed, ...range];
-      const predictions: Map<
-        number,
-        { openTime: number; predictedReturn: number; probabilityUp: number }
-      > = await this.predictions.forRange(market, from, to);
+      const predictions: Map<number, PredictionInput> = await this.predictions.forRange(
+        market,
+        from,
+        to,
+      );
       const stored = predictions.size;
       const options = backtest.params as {
         walkForward?: boolean;
@@ -214,7 +218,16 @@ export class BacktestsService {
           }
         }
       }
-      const inputs = computeStrategyInputs({ definition, candles, predictions });
+      const sentiment = readsSentiment(definition)
+        ? await strategySentiment(this.sentiment, {
+            symbol:
+              this.catalogue.bases.find((b) => this.catalogue.pair(b) === market.symbol) ??
+              market.symbol,
+            candles,
+            intervalMs: step,
+          })
+        : undefined;
+      const inputs = computeStrategyInputs({ definition, candles, predictions, sentiment });
       await onProgress?.(40);
       const decisions = range.map((_, i) => decide(definition, inputs, seed.length + i).action);
       const params = backtest.params as {

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_TIME_MS } from '../common/time-param';
-import type { MarketKey } from '../market-data/candle';
+import type { Candle, MarketKey } from '../market-data/candle';
 import { CandleWindowCache } from '../market-data/candle-window.cache';
 import { intervalMs } from '../market-data/market';
+import { PredictionsRepository } from '../models/predictions.repository';
 import { SentimentService } from '../sentiment/sentiment.service';
 import { decide, type Decision } from './engine/rule-evaluation';
-import type { StrategyDefinition } from './engine/strategy-definition';
+import { MODEL_INPUTS, type StrategyDefinition } from './engine/strategy-definition';
 import { computeStrategyInputs, type PredictionInput } from './engine/strategy-inputs';
 
 export interface Evaluation {
@@ -25,12 +26,48 @@ function windowFor(definition: StrategyDefinition): number {
   return Math.min(5000, Math.max(1000, 20 * longest + 100));
 }
 
+/** Whether a strategy reads sentiment. */
+export function readsSentiment(definition: StrategyDefinition): boolean {
+  return definition.rules.some(
+    (rule) => rule.input === 'sentiment' || rule.input === 'sentimentChange',
+  );
+}
+
+/**
+ * The sentiment column strategies read, aligned with `candles` without look-ahead: LunarCrush's
+ * when it has any value there, else Fear & Greed's. The same for live decisions and backtests.
+ */
+export async function strategySentiment(
+  sentiment: SentimentService,
+  params: { symbol: string; candles: readonly Candle[]; intervalMs: number },
+): Promise<(number | null)[] | undefined> {
+  const aligned = await sentiment.alignToCandles({
+    symbol: params.symbol,
+    candles: params.candles,
+    intervalMs: params.intervalMs,
+  });
+  const series = aligned.get('lunarcrush')?.some((point) => point !== null)
+    ? aligned.get('lunarcrush')
+    : aligned.get('fear-greed');
+  return series?.map((point) => point?.point.sentiment ?? null);
+}
+
+/** Whether a rule on a model input compares with the candle before (a crossing). */
+function crossesOnModelInput(definition: StrategyDefinition): boolean {
+  return definition.rules.some(
+    (rule) =>
+      MODEL_INPUTS.includes(rule.input) &&
+      (rule.condition.op === 'crossesAbove' || rule.condition.op === 'crossesBelow'),
+  );
+}
+
 /** Runs a strategy on a market's newest candles (the live path, and dry runs). */
 @Injectable()
 export class StrategyEvaluator {
   constructor(
     private readonly recent: CandleWindowCache,
     private readonly sentiment: SentimentService,
+    private readonly storedPredictions: PredictionsRepository,
   ) {}
 
   async evaluate(params: {
@@ -54,23 +91,27 @@ export class StrategyEvaluator {
     const predictions = new Map<number, PredictionInput>();
     if (params.prediction && params.prediction.openTime === last.openTime) {
       predictions.set(last.openTime, params.prediction);
+      // A crossing compares with the prediction stored at the candle before, as a backtest does.
+      const before = candles[candles.length - 2];
+      if (before && crossesOnModelInput(definition)) {
+        const stored = await this.storedPredictions.forRange(
+          market,
+          before.openTime,
+          before.openTime,
+        );
+        const previous = stored.get(before.openTime);
+        if (previous) {
+          predictions.set(before.openTime, previous);
+        }
+      }
     }
-    let sentiment: (number | null)[] | undefined;
-    if (
-      definition.rules.some(
-        (rule) => rule.input === 'sentiment' || rule.input === 'sentimentChange',
-      )
-    ) {
-      const aligned = await this.sentiment.alignToCandles({
-        symbol: params.symbol,
-        candles,
-        intervalMs: intervalMs(market.interval),
-      });
-      const series = aligned.get('lunarcrush')?.some((point) => point !== null)
-        ? aligned.get('lunarcrush')
-        : aligned.get('fear-greed');
-      sentiment = series?.map((point) => point?.point.sentiment ?? null);
-    }
+    const sentiment = readsSentiment(definition)
+      ? await strategySentiment(this.sentiment, {
+          symbol: params.symbol,
+          candles,
+          intervalMs: intervalMs(market.interval),
+        })
+      : undefined;
     const inputs = computeStrategyInputs({ definition, candles, predictions, sentiment });
     return {
       decision: decide(definition, inputs, candles.length - 1),

@@ -23,6 +23,11 @@ export interface GeneratedPrediction {
   openTime: number;
   predictedReturn: number;
   probabilityUp: number;
+  /**
+   * When its model would have been trained live: at the open of the first candle of its block
+   * (right after the last candle it was trained on closed). Strategies' `maxModelAgeMs` reads it.
+   */
+  trainedAt: number;
 }
 
 export interface WalkForwardBlock {
@@ -96,6 +101,7 @@ export async function walkForwardPredictions(params: {
             openTime: sample.openTime,
             predictedReturn,
             probabilityUp: normalCdf(predictedReturn / outcome.trained.residualStd),
+            trainedAt: first,
           });
         });
         blocks.push({
