@@ -65,7 +65,10 @@ export const strategyDefinitionSchema = z
           .optional(),
         /** A prediction older than this (ms) is ignored (its rules do not fire). */
         maxModelAgeMs: z.number().int().positive().optional(),
-        /** Candles to wait after a trade before the next one (backtests) or signal change (live). */
+        /**
+         * Backtests: decisions ignored for this many candles after a position is closed (live
+         * signals have no position, so they are not held back).
+         */
         cooldownCandles: z.number().int().min(0).max(10_000).optional(),
         /** Backtests: close the position when it lost this fraction (0.05 = 5%). */
         stopLoss: finite.refine((v) => v > 0 && v < 1, { error: 'must be in (0, 1)' }).optional(),
