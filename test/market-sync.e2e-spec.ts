@@ -111,6 +111,28 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
     expect(fake.requests.length).toBe(before);
   });
 
+  it('goes on with the candles that closed while an open-ended backfill ran', async () => {
+    const sync = t.app.get(CandleSyncService);
+    // The clock as the backfill sees it: mid-fixture when it starts, the fixture's end afterwards
+    // (as if days of candles closed while it ran).
+    const clock = jest
+      .spyOn(sync, 'lastClosedOpenTime')
+      .mockReturnValueOnce(Date.parse('2019-05-14T23:00:00Z'))
+      .mockReturnValue(Date.parse(RANGE.to));
+    try {
+      const outcome = await sync.backfill({
+        symbol: 'BTC',
+        interval: '1h',
+        from: Date.parse(RANGE.from),
+        to: null,
+      });
+      expect(outcome.lastOpenTime).toBe('2019-05-20T23:00:00.000Z');
+      expect(outcome.fetched).toBe(254);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('waits out a 429 for its Retry-After and completes the data', async () => {
     fake.failNext({ status: 429, count: 2, retryAfterSec: 1 });
     const before = fake.requests.length;

@@ -100,7 +100,7 @@ export class CandleSyncService {
     const market = this.marketKey(symbol, interval);
     const step = intervalMs(interval);
     const start = Math.ceil(params.from / step) * step;
-    const end = Math.min(params.to ?? Number.MAX_SAFE_INTEGER, this.lastClosedOpenTime(interval));
+    let end = Math.min(params.to ?? Number.MAX_SAFE_INTEGER, this.lastClosedOpenTime(interval));
     const outcome: BackfillOutcome = {
       symbol,
       interval,
@@ -119,37 +119,49 @@ export class CandleSyncService {
     let cursor = start;
     const fetchFrom = (from: number) => this.fetchPatiently({ market, from, to: end });
     let pending: Promise<Candle[]> | undefined = fetchFrom(cursor);
-    while (pending) {
-      const page = await pending;
-      pending = undefined;
-      const candles = this.acceptable(market, page);
-      const last = page[page.length - 1];
-      if (!last) {
+    for (;;) {
+      while (pending) {
+        const page = await pending;
+        pending = undefined;
+        const candles = this.acceptable(market, page);
+        const last = page[page.length - 1];
+        if (!last) {
+          break;
+        }
+        const next = last.openTime + step;
+        if (page.length >= this.provider.maxCandlesPerRequest && next <= end) {
+          pending = fetchFrom(next);
+          // An error of the prefetch surfaces when it is awaited; do not let it go unhandled meanwhile.
+          pending.catch(() => undefined);
+        }
+        const written = await this.candles.upsert(market, candles);
+        outcome.fetched += page.length;
+        outcome.inserted += written.inserted;
+        outcome.updated += written.updated;
+        outcome.unchanged += written.unchanged;
+        outcome.firstOpenTime ??= iso(page[0]?.openTime ?? last.openTime);
+        outcome.lastOpenTime = iso(last.openTime);
+        cursor = next;
+        await params.onProgress?.({
+          cursor,
+          fetched: outcome.fetched,
+          inserted: outcome.inserted,
+          percent: Math.min(
+            99,
+            Math.round(((cursor - start) / Math.max(step, end - start + step)) * 100),
+          ),
+        });
+      }
+      // An open-ended backfill goes on with the candles that closed while it ran: a reconnect's
+      // catch-up job is dropped while this one runs (one backfill per market at a time), so the
+      // candles a disconnect missed would otherwise wait for the hourly gap repair.
+      const newest = this.lastClosedOpenTime(interval);
+      if (params.to !== null || newest <= end) {
         break;
       }
-      const next = last.openTime + step;
-      if (page.length >= this.provider.maxCandlesPerRequest && next <= end) {
-        pending = fetchFrom(next);
-        // An error of the prefetch surfaces when it is awaited; do not let it go unhandled meanwhile.
-        pending.catch(() => undefined);
-      }
-      const written = await this.candles.upsert(market, candles);
-      outcome.fetched += page.length;
-      outcome.inserted += written.inserted;
-      outcome.updated += written.updated;
-      outcome.unchanged += written.unchanged;
-      outcome.firstOpenTime ??= iso(page[0]?.openTime ?? last.openTime);
-      outcome.lastOpenTime = iso(last.openTime);
-      cursor = next;
-      await params.onProgress?.({
-        cursor,
-        fetched: outcome.fetched,
-        inserted: outcome.inserted,
-        percent: Math.min(
-          99,
-          Math.round(((cursor - start) / Math.max(step, end - start + step)) * 100),
-        ),
-      });
+      cursor = Math.max(cursor, end + step);
+      end = newest;
+      pending = fetchFrom(cursor);
     }
     if (outcome.fetched) {
       this.logger.log(
