@@ -107,6 +107,7 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
   private pause?: ExchangeThrottledError;
   private usedWeight = 0;
   private usedWeightMinute = 0;
+  private ohlcvLimit = 500;
 
   constructor(private readonly options: CcxtProviderOptions) {
     this.clock = options.clock ?? Date.now;
@@ -117,8 +118,13 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
     return this.options.exchangeId;
   }
 
+  /**
+   * Candles one request returns at most: Binance's 1000, else what ccxt knows of the exchange
+   * (coinbase and okx 300, kraken 720, ...; 500 until the exchange is loaded). The backfill takes
+   * a shorter page for the end of the data, so a limit set too high stopped it after one page.
+   */
   get maxCandlesPerRequest(): number {
-    return this.binance ? BINANCE_MAX_KLINES : 500;
+    return this.binance ? BINANCE_MAX_KLINES : this.ohlcvLimit;
   }
 
   /** Epoch ms until which the exchange asked us to stay away (0 when free to call). */
@@ -223,6 +229,12 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
         // ccxt refuses plain ws:// (a local simulator, a proxy) until its agent is loaded.
         await exchange.loadHttpProxyAgent();
       }
+    }
+    const features = exchange.features as
+      { spot?: { fetchOHLCV?: { limit?: number } } } | undefined;
+    const limit = features?.spot?.fetchOHLCV?.limit;
+    if (typeof limit === 'number' && Number.isInteger(limit) && limit > 0) {
+      this.ohlcvLimit = limit;
     }
     const onRestResponse = exchange.onRestResponse.bind(exchange);
     exchange.onRestResponse = (status, statusText, url, method, headers, body, ...rest) => {
