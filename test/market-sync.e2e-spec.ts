@@ -276,6 +276,27 @@ describe('the live stream', () => {
     expect(events.some((event) => event.candle.close === 150)).toBe(false);
   });
 
+  it('publishes nothing once another worker holds the lease, even before it notices', async () => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      // Another worker took the lease (as after an event-loop stall past it); for a second.
+      await redis.set(`${prefix}:market-data:stream-owner`, 'someone-else', 'PX', 1000);
+      await fake.emit('BTCUSDT', '1m', candleAt(now - 10 * MINUTE_MS, 158), true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(events.some((event) => event.candle.close === 158)).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
+    // The lease runs out; a worker takes the stream again.
+    await eventually(
+      async () =>
+        apps.some((app) => app.app.get(LiveCandlesService).isOwner) && fake.openConnections === 1
+          ? true
+          : undefined,
+      { timeoutMs: 10_000, what: 'an owner again' },
+    );
+  });
+
   it('reconnects after a dropped connection and fetches the candles it missed', async () => {
     const opened = fake.connectionsOpened;
     // While the socket is down two more minutes close; the exchange has them in its history.

@@ -27,6 +27,8 @@ import { StreamStateService } from './stream-state.service';
 /** Renews the lease only if this process still holds it. */
 const RENEW_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Publishes only while this worker holds the lease (-1 otherwise): the owner's fence. */
+const PUBLISH_IF_OWNER_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('publish', ARGV[2], ARGV[3]) else return -1 end`;
 
 export interface LiveCandleTiming {
   /** Kline received -> row committed -> event published, in ms. */
@@ -179,9 +181,17 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
     this.logger.log(`Stream stopped (${reason})`);
   }
 
-  /** Writes a closed candle and publishes it. Intermediate klines never get here. */
+  /**
+   * Writes a closed candle and publishes it. Intermediate klines never get here. The event goes
+   * out only while this worker still holds the lease, checked in Redis with the publish itself: a
+   * worker whose event loop stalled past its lease, or whose stream still delivers after it was
+   * told to stop, would otherwise publish a candle the new owner publishes too.
+   */
   private async commitClosed(update: KlineUpdate): Promise<void> {
     const receivedAt = performance.now();
+    if (!this.owning) {
+      return;
+    }
     const base = this.pairs.get(update.symbol);
     if (!base || !this.catalogue.intervals.includes(update.interval)) {
       return;
@@ -209,7 +219,20 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
         eventTime: update.eventTime,
         committedAt: Date.now(),
       };
-      await this.redis.publish(CANDLE_CLOSED, JSON.stringify(event));
+      const published = (await this.redis.client.eval(
+        PUBLISH_IF_OWNER_SCRIPT,
+        1,
+        this.lockKey,
+        this.ownerId,
+        this.redis.channel(CANDLE_CLOSED),
+        JSON.stringify(event),
+      )) as number;
+      if (published === -1) {
+        this.logger.warn(
+          `Stored the closed ${update.symbol} ${update.interval} candle of ${new Date(update.candle.openTime).toISOString()} but did not publish it: this worker no longer owns the stream`,
+        );
+        return;
+      }
       this.onCommitted?.({ receivedToPublishedMs: performance.now() - receivedAt });
       void this.state
         .recordClosed(update.symbol, update.interval, update.candle.openTime)
