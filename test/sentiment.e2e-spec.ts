@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
+import { SentimentSources } from '../src/sentiment/sentiment-sources';
 import { FakeFearGreed, FEAR_GREED_FIXTURE } from './fakes/fake-fear-greed';
 import { FakeLunarCrush } from './fakes/fake-lunarcrush';
 import { databaseUrl, scratchName } from './support/test-env';
@@ -220,6 +221,19 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
     )!;
     expect(btc.inserted).toBeGreaterThanOrEqual(4);
     await db.destroy();
+  });
+
+  it('calls nothing while the source has asked for a pause, whichever worker it told', async () => {
+    const states = t.app.get(SentimentSources);
+    await states.updateState('lunarcrush', { pausedUntil: Date.now() + 60_000 });
+    try {
+      const before = lunar.requests.length;
+      const job = await waitForJob(t, await poll(t, 'lunarcrush'));
+      expect((job.result as { skipped: string }).skipped).toMatch(/pause until .* \(HTTP 429\)/);
+      expect(lunar.requests.length).toBe(before);
+    } finally {
+      await states.updateState('lunarcrush', { pausedUntil: undefined });
+    }
   });
 
   it('rejects a malformed payload: nothing stored, the attempt fails with the reason (and is retried with backoff)', async () => {

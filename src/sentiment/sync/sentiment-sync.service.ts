@@ -79,6 +79,14 @@ export class SentimentSyncService implements OnApplicationBootstrap {
     if (state.disabledReason) {
       return { ...result, skipped: state.disabledReason };
     }
+    // Paused by the source (HTTP 429) in another worker too: calling it meanwhile would spend the
+    // quota and can turn into a ban. The next scheduled poll goes on from where it stopped.
+    if (state.pausedUntil !== undefined && state.pausedUntil > Date.now()) {
+      return {
+        ...result,
+        skipped: `${params.source} asked for a pause until ${new Date(state.pausedUntil).toISOString()} (HTTP 429)`,
+      };
+    }
     const symbols = source.scope === 'market' ? [MARKET_SYMBOL] : [...this.catalogue.bases];
     try {
       for (const [index, symbol] of symbols.entries()) {
