@@ -481,13 +481,25 @@ describe('signal webhooks and live subscriptions', () => {
     ).body as { apiKey: { id: string }; key: string };
     await subscribe(key.key, '/revoked');
     const control = await subscribe(clientKey, '/control');
+    // A message to it is failing and has retries queued when the key is revoked: they stop too.
+    receiver.answerWith(({ path }) => (path === '/revoked' ? { status: 500 } : { status: 204 }));
+    await closeNextCandle();
+    await receiver.until(() => receiver.received.some((hook) => hook.path === '/revoked'));
     expect((await as(t.adminKey).send('delete', `/admin/api-keys/${key.apiKey.id}`)).status).toBe(
       200,
     );
+    const toRevoked = () => receiver.received.filter((hook) => hook.path === '/revoked').length;
+    const attempted = toRevoked();
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the whole retry schedule
+    // At most one attempt already under way when the key was revoked.
+    expect(toRevoked()).toBeLessThanOrEqual(attempted + 1);
+    receiver.answerWith({ status: 204 });
+    const settled = toRevoked();
+    // And nothing new for it.
     await closeNextCandle();
-    await receiver.until(() => receiver.uniqueDelivered('/control').size === 1);
+    await receiver.until(() => receiver.uniqueDelivered('/control').size === 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(receiver.received.filter((hook) => hook.path === '/revoked')).toHaveLength(0);
+    expect(toRevoked()).toBe(settled);
     await as(clientKey).send('delete', `/webhooks/${control.id}`);
   });
 

@@ -119,9 +119,12 @@ export class WebhooksRepository {
     async (ids) => {
       const rows: DeliveryRow[] = await this.dataSource.query(
         `SELECT m.id, m.message_id, m.event_type, m.body, m.status, m.attempts,
-              s.id AS subscription_id, s.url, s.enabled, s.secret_encrypted, s.previous_secret_encrypted,
-              s.previous_secret_expires_at
+              s.id AS subscription_id, s.url, s.secret_encrypted, s.previous_secret_encrypted,
+              s.previous_secret_expires_at,
+              -- A revoked owner key stops the retries already queued too, not only new messages.
+              (s.enabled AND k.revoked_at IS NULL) AS enabled
          FROM webhook_messages m JOIN webhook_subscriptions s ON s.id = m.subscription_id
+         LEFT JOIN api_keys k ON k.id = s.owner_key_id
         WHERE m.id = ANY ($1::uuid[])`,
         [ids],
       );
