@@ -15,6 +15,7 @@ import { registerAuthentication } from './auth/authentication.hook';
 import { AuthException } from './auth/auth.exception';
 import { mapError } from './common/error-response';
 import { LifecycleService } from './common/lifecycle.service';
+import { registerIdempotency } from './common/idempotency';
 import { registerRateLimit } from './common/rate-limit';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
@@ -61,15 +62,32 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addSecurityRequirements('api-key')
     .addSecurityRequirements('bearer')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) =>
       `${controller.replace(/Controller$/, '')}_${method}`,
   });
+  // Every POST takes an Idempotency-Key (src/common/idempotency.ts).
+  // A fresh object each time: a shared one would be written as a YAML anchor.
+  const idempotencyKey = () => ({
+    name: 'Idempotency-Key',
+    in: 'header' as const,
+    required: false,
+    description:
+      'Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409.',
+    schema: { type: 'string' as const, maxLength: 255 },
+  });
+  for (const item of Object.values(document.paths)) {
+    if (item.post) {
+      item.post.parameters = [...(item.post.parameters ?? []), idempotencyKey()];
+    }
+  }
+  return document;
 }
 
 /**
- * The HTTP API on Fastify: request ids, authentication, Redis-backed rate limits, one log line
- * and one latency observation per request, Swagger at /docs and Bull Board at /admin/queues.
+ * The HTTP API on Fastify: request ids, authentication, Redis-backed rate limits, Idempotency-Key
+ * on POSTs, one log line and one latency observation per request, Swagger at /docs and Bull Board
+ * at /admin/queues.
  */
 export async function createHttpApp(params: {
   config: AppConfig;
@@ -111,6 +129,11 @@ export async function createHttpApp(params: {
   });
   registerAuthentication(fastify, app.get(ApiKeysService), rootLogger);
   registerRateLimit(fastify, { config, redis: app.get(RedisService) });
+  registerIdempotency(fastify, {
+    redis: app.get(RedisService).client,
+    prefix: `${config.redisKey('idempotency')}:`,
+    secretKey: config.get('SECRET_KEY'),
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const durationMs = reply.elapsedTime;

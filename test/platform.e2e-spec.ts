@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { QueueService } from '../src/queue/queue.service';
 import { JobName } from '../src/queue/queue.catalogue';
+import { RedisService } from '../src/redis/redis.service';
 import { TcpProxy } from './support/tcp-proxy';
 import { databaseUrl } from './support/test-env';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
@@ -177,6 +178,71 @@ describe('platform', () => {
       expect(board.status).toBe(200);
       expect(board.text).toContain('Bull Dashboard');
     });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const create = (key: string | undefined, body: object, apiKey = t.adminKey) => {
+    const call = request(t.url).post('/admin/api-keys').set('x-api-key', apiKey);
+    if (key !== undefined) {
+      void call.set('idempotency-key', key);
+    }
+    return call.send(body);
+  };
+  const named = async (name: string) =>
+    ((await request(t.url).get('/admin/api-keys').set('x-api-key', t.adminKey)).body as { name: string }[]).filter(
+      (key) => key.name === name,
+    );
+
+  it('answers a repeated POST with the first answer instead of doing it twice', async () => {
+    const idempotencyKey = `idem-${Date.now()}`;
+    const first = await create(idempotencyKey, { name: 'idem-once', role: 'client' });
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    // The answer was lost; the client sends the same request again.
+    const again = await create(idempotencyKey, { name: 'idem-once', role: 'client' });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await named('idem-once')).toHaveLength(1);
+    // Kept sealed: the key shown once is not in Redis in clear.
+    const redis = t.app.get(RedisService).client;
+    const stored = await redis.keys(`${t.config.redisKey('idempotency')}:*`);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const redisKey of stored) {
+      expect(await redis.get(redisKey)).not.toContain((first.body as { key: string }).key);
+    }
+  });
+
+  it('refuses the same key for another request (422) and a malformed key (400), and keeps callers apart', async () => {
+    const idempotencyKey = `idem-other-${Date.now()}`;
+    expect((await create(idempotencyKey, { name: 'idem-a', role: 'client' })).status).toBe(201);
+    const reused = await create(idempotencyKey, { name: 'idem-b', role: 'client' });
+    expect(reused.status).toBe(422);
+    expect(reused.body).toMatchObject({ statusCode: 422, code: 'UNPROCESSABLE' });
+    expect(await named('idem-b')).toHaveLength(0);
+    const malformed = await create('has spaces in it', { name: 'idem-c', role: 'client' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.details).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    // A first answer that was an error is given again too (a 400 stays a 400).
+    const invalid = await create(`idem-bad-${Date.now()}`, { name: '', role: 'root' });
+    expect(invalid.status).toBe(400);
+    // Another admin key with the same Idempotency-Key runs its own request.
+    const other = (await create(undefined, { name: 'idem-admin-2', role: 'admin' })).body as { key: string };
+    const theirs = await create(idempotencyKey, { name: 'idem-a2', role: 'client' }, other.key);
+    expect(theirs.status).toBe(201);
+    expect(theirs.headers['idempotent-replayed']).toBeUndefined();
+    expect(await named('idem-a2')).toHaveLength(1);
+    // Without the header a repeat runs again (here refused: the name is taken).
+    expect((await create(undefined, { name: 'idem-plain', role: 'client' })).status).toBe(201);
+    expect((await create(undefined, { name: 'idem-plain', role: 'client' })).status).toBe(409);
   });
 });
 
