@@ -26,6 +26,18 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
   const send = (method: 'post' | 'put', path: string, body: object) =>
     request(t.url)[method](path).set('x-api-key', t.adminKey).send(body);
+  /** A backtest's body once it completed (its error, if it failed). */
+  const completedBacktest = (id: string, what: string, timeoutMs: number) =>
+    eventually(
+      async () => {
+        const body = (await get(`/backtests/${id}`)).body;
+        if (body.status === 'failed') {
+          throw new Error(body.error);
+        }
+        return body.status === 'completed' ? body : undefined;
+      },
+      { what, timeoutMs },
+    );
 
   async function closeNextCandle(): Promise<Candle> {
     last = await sim.closeNext('BTCUSDT', '1h', last, 0.001);
@@ -219,7 +231,10 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
 
     // A crossing on a model input compares with the prediction stored at the candle before,
     // live as in backtests (it never fired live: the candle before had no prediction).
-    const current = (await get('/predict/BTC')).body as { openTime: string; predictedReturn: number };
+    const current = (await get('/predict/BTC')).body as {
+      openTime: string;
+      predictedReturn: number;
+    };
     const at = Date.parse(current.openTime);
     const dataSource = t.app.get(DataSource);
     const updated = (await dataSource.query(
@@ -251,7 +266,10 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     expect(stored.get(at)?.trainedAt).toBe(Date.parse(model.trainedAt));
     const dry = await send('post', '/strategies/model-cross/evaluate', { symbol: 'BTC' });
     expect(dry.status).toBe(200);
-    expect(dry.body).toMatchObject({ action: 'BUY', reasons: [expect.objectContaining({ label: 'prediction turned up' })] });
+    expect(dry.body).toMatchObject({
+      action: 'BUY',
+      reasons: [expect.objectContaining({ label: 'prediction turned up' })],
+    });
   }, 90_000);
 
   it('backtests a strategy as a job, with fees, trades and buy-and-hold, using the live predictions stored', async () => {
@@ -266,16 +284,7 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
       feeRate: 0.001,
     });
     expect(started.status).toBe(202);
-    const backtest = await eventually(
-      async () => {
-        const body = (await get(`/backtests/${started.body.backtestId}`)).body;
-        if (body.status === 'failed') {
-          throw new Error(body.error);
-        }
-        return body.status === 'completed' ? body : undefined;
-      },
-      { what: 'the backtest', timeoutMs: 30_000 },
-    );
+    const backtest = await completedBacktest(started.body.backtestId, 'the backtest', 30_000);
     const candles = CANDLES.length - 200 + 2;
     expect(backtest.result.candles).toBe(candles);
     // The two candles closed live in this test carry stored predictions.
@@ -329,38 +338,31 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
       to,
     });
     expect(bySentiment.status).toBe(202);
-    const sentimentResult = await eventually(
-      async () => {
-        const body = (await get(`/backtests/${bySentiment.body.backtestId}`)).body;
-        if (body.status === 'failed') {
-          throw new Error(body.error);
-        }
-        return body.status === 'completed' ? body : undefined;
-      },
-      { what: 'the sentiment backtest', timeoutMs: 30_000 },
+    const sentimentResult = await completedBacktest(
+      bySentiment.body.backtestId,
+      'the sentiment backtest',
+      30_000,
     );
     expect(sentimentResult.tradeCount).toBeGreaterThan(0);
   }, 60_000);
 
   it('makes walk-forward predictions for a past range, each block from a model trained only before it', async () => {
-    const started = await send('post', '/backtests', {
-      strategy: 'default',
-      symbol: 'BTC',
-      from: new Date(CANDLES[400]!.openTime).toISOString(),
-      to: new Date(CANDLES[CANDLES.length - 1]!.openTime).toISOString(),
-      retrainEvery: 300,
-      modelParams: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
-    });
+    // The last part of the fixture, in two walk-forward blocks of small models.
+    const walkForward = (strategy: string) =>
+      send('post', '/backtests', {
+        strategy,
+        symbol: 'BTC',
+        from: new Date(CANDLES[400]!.openTime).toISOString(),
+        to: new Date(CANDLES[CANDLES.length - 1]!.openTime).toISOString(),
+        retrainEvery: 300,
+        modelParams: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
+      });
+    const started = await walkForward('default');
     expect(started.status).toBe(202);
-    const backtest = await eventually(
-      async () => {
-        const body = (await get(`/backtests/${started.body.backtestId}`)).body;
-        if (body.status === 'failed') {
-          throw new Error(body.error);
-        }
-        return body.status === 'completed' ? body : undefined;
-      },
-      { what: 'the walk-forward backtest', timeoutMs: 60_000 },
+    const backtest = await completedBacktest(
+      started.body.backtestId,
+      'the walk-forward backtest',
+      60_000,
     );
     const blocks = backtest.result.walkForwardBlocks as {
       trainedThrough: number;
@@ -389,24 +391,12 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
         })
       ).status,
     ).toBe(201);
-    const guarded = await send('post', '/backtests', {
-      strategy: 'model-only',
-      symbol: 'BTC',
-      from: new Date(CANDLES[400]!.openTime).toISOString(),
-      to: new Date(CANDLES[CANDLES.length - 1]!.openTime).toISOString(),
-      retrainEvery: 300,
-      modelParams: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
-    });
+    const guarded = await walkForward('model-only');
     expect(guarded.status).toBe(202);
-    const guardedResult = await eventually(
-      async () => {
-        const body = (await get(`/backtests/${guarded.body.backtestId}`)).body;
-        if (body.status === 'failed') {
-          throw new Error(body.error);
-        }
-        return body.status === 'completed' ? body : undefined;
-      },
-      { what: 'the model-only backtest', timeoutMs: 60_000 },
+    const guardedResult = await completedBacktest(
+      guarded.body.backtestId,
+      'the model-only backtest',
+      60_000,
     );
     expect(guardedResult.tradeCount).toBeGreaterThan(0);
     const invalid = await send('post', '/backtests', {

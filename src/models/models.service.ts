@@ -147,14 +147,22 @@ export class ModelsService {
       );
     }
     const promoted = await this.versions.promote(id);
+    await this.announce(MODEL_PROMOTED, version);
+    return this.toDto(promoted);
+  }
+
+  /** Tells every worker that the production model of `version`'s market changed. */
+  private async announce(
+    channel: typeof MODEL_PROMOTED | typeof MODEL_RETIRED,
+    version: ModelVersionEntity,
+  ): Promise<void> {
     const event: ModelPromotedEvent = {
       exchange: version.exchange,
       symbol: version.symbol,
       interval: version.interval,
-      modelVersionId: id,
+      modelVersionId: version.id,
     };
-    await this.redis.publish(MODEL_PROMOTED, JSON.stringify(event));
-    return this.toDto(promoted);
+    await this.redis.publish(channel, JSON.stringify(event));
   }
 
   /** Retires a candidate or the production model (the market then has none until a promotion). */
@@ -177,13 +185,7 @@ export class ModelsService {
     }
     if (version.status === 'production') {
       await this.cache.clear(version);
-      const event: ModelPromotedEvent = {
-        exchange: version.exchange,
-        symbol: version.symbol,
-        interval: version.interval,
-        modelVersionId: id,
-      };
-      await this.redis.publish(MODEL_RETIRED, JSON.stringify(event));
+      await this.announce(MODEL_RETIRED, version);
     }
     return this.toDto(retired);
   }
