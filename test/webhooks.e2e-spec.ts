@@ -751,3 +751,36 @@ describe('signal webhooks and live subscriptions', () => {
     });
   });
 });
+
+describe('webhook subscriptions per key', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        DATABASE_URL: databaseUrl(scratchName('hooklimit')),
+        REDIS_PREFIX: scratchName('hooklimit'),
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        WEBHOOK_MAX_PER_KEY: '3',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('holds WEBHOOK_MAX_PER_KEY even when the creations arrive at once', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        request(t.url)
+          .post('/webhooks')
+          .set('x-api-key', t.adminKey)
+          .send({ url: `http://127.0.0.1:9/hook-${i}`, events: ['signal.created'] })
+          .then((response) => response.status),
+      ),
+    );
+    expect(statuses.filter((status) => status === 201)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(5);
+    const listed = await request(t.url).get('/webhooks').set('x-api-key', t.adminKey);
+    expect(listed.body).toHaveLength(3);
+  });
+});

@@ -48,6 +48,24 @@ export class WebhooksRepository {
   readonly messages: Repository<WebhookMessageEntity>;
   readonly deliveries: Repository<WebhookDeliveryEntity>;
 
+  /**
+   * Saves a new subscription unless its owner already has `limit` (null then), counted and
+   * inserted under a per-owner lock so that concurrent creations cannot pass the limit together.
+   */
+  async createWithin(
+    subscription: WebhookSubscriptionEntity,
+    limit: number,
+  ): Promise<{ saved: WebhookSubscriptionEntity } | { owned: number }> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+        `webhook_subscriptions:${subscription.ownerKeyId}`,
+      ]);
+      const repository = manager.getRepository(WebhookSubscriptionEntity);
+      const owned = await repository.count({ where: { ownerKeyId: subscription.ownerKeyId } });
+      return owned >= limit ? { owned } : { saved: await repository.save(subscription) };
+    });
+  }
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.subscriptions = dataSource.getRepository(WebhookSubscriptionEntity);
     this.messages = dataSource.getRepository(WebhookMessageEntity);

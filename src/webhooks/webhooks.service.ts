@@ -53,19 +53,10 @@ export class WebhooksService {
   ) {}
 
   async create(principal: Principal, input: CreateWebhookDto): Promise<WebhookWithSecretDto> {
-    const owned = await this.repository.subscriptions.count({
-      where: { ownerKeyId: principal.apiKeyId },
-    });
     const limit = this.config.get('WEBHOOK_MAX_PER_KEY');
-    if (owned >= limit) {
-      throw new WebhooksException(
-        'CONFLICT',
-        `API key ${principal.prefix}… already has ${owned} webhook subscriptions (WEBHOOK_MAX_PER_KEY is ${limit}); delete one first`,
-      );
-    }
     const url = await this.checkedUrl(input.url);
     const { secret, sealed } = this.secrets.create();
-    const saved = await this.repository.subscriptions.save(
+    const created = await this.repository.createWithin(
       this.repository.subscriptions.create({
         ownerKeyId: principal.apiKeyId,
         url,
@@ -80,9 +71,16 @@ export class WebhooksService {
         disabledReason: null,
         disabledAt: null,
       }),
+      limit,
     );
+    if (!('saved' in created)) {
+      throw new WebhooksException(
+        'CONFLICT',
+        `API key ${principal.prefix}… already has ${created.owned} webhook subscriptions (WEBHOOK_MAX_PER_KEY is ${limit}); delete one first`,
+      );
+    }
     await this.announceChange();
-    return Object.assign(new WebhookWithSecretDto(), toDto(saved), { secret });
+    return Object.assign(new WebhookWithSecretDto(), toDto(created.saved), { secret });
   }
 
   async list(principal: Principal): Promise<WebhookDto[]> {
