@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { Client } from 'pg';
 import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
@@ -317,6 +318,37 @@ describe('the live stream', () => {
     );
     expect((await stored(now - 2 * MINUTE_MS))?.close).toBe(160);
   });
+
+  it('keeps the candles coming over REST while the websocket cannot reconnect', async () => {
+    const missing = now - 5 * MINUTE_MS;
+    const db = new Client({ connectionString: database });
+    await db.connect();
+    try {
+      // A hole the stream's catch-up repairs (as it would the candles a long outage missed).
+      await db.query(
+        `DELETE FROM candles WHERE symbol = 'BTCUSDT' AND interval = '1m' AND open_time = to_timestamp($1 / 1000.0)`,
+        [missing],
+      );
+    } finally {
+      await db.end();
+    }
+    expect(await stored(missing)).toBeUndefined();
+    fake.refuseStreams(true);
+    try {
+      fake.dropConnections();
+      await eventually(async () => ((await stored(missing)) ? true : undefined), {
+        timeoutMs: 10_000,
+        what: 'the candle fetched over REST while the stream is down',
+      });
+      expect(fake.openConnections).toBe(0);
+    } finally {
+      fake.refuseStreams(false);
+    }
+    await eventually(async () => (fake.openConnections === 1 ? true : undefined), {
+      timeoutMs: 40_000,
+      what: 'the stream back',
+    });
+  }, 60_000);
 
   it('hands the stream to a survivor within 15 s when the owner dies, and misses nothing', async () => {
     const ownerIndex = apps.findIndex((app) => app.app.get(LiveCandlesService).isOwner);

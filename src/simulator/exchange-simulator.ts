@@ -110,12 +110,15 @@ function streamName(symbol: string, interval: string): string {
  * (`/ws/<stream>`, `/stream?streams=a/b`, SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS) with
  * intermediate updates and the closed (`x: true`) one, server pings, and the 24 h drop.
  * Candles are replayed from files or generated from a seed; the live clock runs at `speed`.
- * Faults for tests: `failNext`, `withhold`, `slowResponses`, `dropConnections`, `silence`.
+ * Faults for tests: `failNext`, `withhold`, `slowResponses`, `dropConnections`, `refuseStreams`,
+ * `silence`.
  */
 export class ExchangeSimulator {
   /** Every REST request, as `path?query`. */
   readonly requests: string[] = [];
   connectionsOpened = 0;
+  /** While true, websocket connections are refused (REST still answers): `refuseStreams`. */
+  private refusingStreams = false;
   private readonly series = new Map<string, CandleSeries>();
   private readonly markets = new Map<string, SimulatedMarket>();
   private readonly streams = new Map<string, Stream>();
@@ -153,6 +156,10 @@ export class ExchangeSimulator {
     const simulator = new ExchangeSimulator(server, wss, options);
     server.on('request', (request, response) => simulator.handle(request, response));
     server.on('upgrade', (request, socket, head) => {
+      if (simulator.refusingStreams) {
+        socket.destroy();
+        return;
+      }
       wss.handleUpgrade(request, socket, head, (ws) => simulator.accept(ws, request));
     });
     await new Promise<void>((resolve, reject) => {
@@ -294,6 +301,11 @@ export class ExchangeSimulator {
     this.append(symbol, interval, next);
     await this.emit(symbol, interval, next, true);
     return next;
+  }
+
+  /** Refuses new websocket connections (REST still answers), as a blocked stream host would. */
+  refuseStreams(refuse: boolean): void {
+    this.refusingStreams = refuse;
   }
 
   /** Cuts every websocket without a close frame, like a network failure. */

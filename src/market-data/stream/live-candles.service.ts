@@ -162,6 +162,10 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
         void this.state
           .setConnection({ owner: this.ownerId, connected: false, ttlMs: this.leaseMs * 3 })
           .catch(() => undefined);
+        // After every failed (re)connection, as the stream backs off (30 s at most): the REST API
+        // may answer while the websocket does not, and nothing else fetches new candles meanwhile
+        // (this worker keeps the lease). The jobs are one per market at a time.
+        void this.enqueueCatchUp('stream-down');
       },
     });
   }
