@@ -5,6 +5,7 @@ import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { CandleSyncService } from '../src/market-data/sync/candle-sync.service';
+import { ExchangeStatusService } from '../src/market-data/sync/exchange-status.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
@@ -138,7 +139,14 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
     fake.failNext({ status: 429, count: 2, retryAfterSec: 1 });
     const before = fake.requests.length;
     const started = Date.now();
-    const job = await waitForJob(t, (await backfill('ETH')).body.jobId);
+    const jobId = (await backfill('ETH')).body.jobId as string;
+    // The pause is shared at once, so other workers do not call the exchange during it either.
+    const shared = await eventually(
+      async () => (await t.app.get(ExchangeStatusService).current()) ?? undefined,
+      { timeoutMs: 5_000, what: 'the 429 pause shared in Redis' },
+    );
+    expect(shared.status).toBe(429);
+    const job = await waitForJob(t, jobId);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(job.result).toMatchObject({ fetched: 254, inserted: 254 });
     expectFixture(await storedCandles('ETH'));

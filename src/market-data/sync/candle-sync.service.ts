@@ -266,16 +266,26 @@ export class CandleSyncService {
     return inserted;
   }
 
-  /** One page; a short 429 is waited out, a ban (here or seen by another process) is thrown. */
+  /**
+   * One page. Every 429 and 418 is shared through Redis, so no worker calls the exchange during a
+   * pause another one was given (Binance answers calls made during a 429 with a ban); a short
+   * pause is waited out, a ban or a long pause is thrown.
+   */
   private async fetchPatiently(params: {
     market: MarketKey;
     from: number;
     to: number;
   }): Promise<Candle[]> {
     for (;;) {
-      const ban = await this.exchangeStatus.current();
-      if (ban && ban.until > Date.now()) {
-        throw new ExchangeThrottledError(ban.status, ban.until, ban.message);
+      const pause = await this.exchangeStatus.current();
+      const waitMs = pause ? pause.until - Date.now() : 0;
+      if (pause && waitMs > 0) {
+        if (pause.status === 418 || waitMs > MAX_INLINE_WAIT_MS) {
+          throw new ExchangeThrottledError(pause.status, pause.until, pause.message);
+        }
+        this.logger.warn(`${pause.message}; waiting ${waitMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        continue;
       }
       try {
         return await this.provider.fetchCandles({
@@ -288,17 +298,15 @@ export class CandleSyncService {
         if (!(error instanceof ExchangeThrottledError)) {
           throw error;
         }
-        const waitMs = error.retryAt - Date.now();
-        if (error.banned || waitMs > MAX_INLINE_WAIT_MS) {
-          await this.exchangeStatus.report({
-            status: error.status,
-            until: error.retryAt,
-            message: error.message,
-          });
+        await this.exchangeStatus.report({
+          status: error.status,
+          until: error.retryAt,
+          message: error.message,
+        });
+        if (error.banned || error.retryAt - Date.now() > MAX_INLINE_WAIT_MS) {
           throw error;
         }
-        this.logger.warn(`${error.message}; waiting ${Math.max(0, waitMs)} ms`);
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
+        // The top of the loop waits it out, as every other worker reading the same pause does.
       }
     }
   }

@@ -10,8 +10,9 @@ export interface ExchangePause {
 }
 
 /**
- * A ban (418) or long rate-limit pause (429) one process got from the exchange, shared through
- * Redis so every worker stops calling until it ends, and shown by `GET /markets`.
+ * A ban (418) or rate-limit pause (429) one process got from the exchange, shared through Redis
+ * so every worker stops calling until it ends, and shown by `GET /markets`. A shorter pause never
+ * replaces a longer one.
  */
 @Injectable()
 export class ExchangeStatusService {
@@ -31,7 +32,15 @@ export class ExchangeStatusService {
     if (ttlMs <= 0) {
       return;
     }
-    this.logger.error(`Stopped calling the exchange: ${pause.message}`);
+    const current = await this.current();
+    if (current && current.until >= pause.until) {
+      return;
+    }
+    if (pause.status === 418 || ttlMs > 120_000) {
+      this.logger.error(`Stopped calling the exchange: ${pause.message}`);
+    } else {
+      this.logger.warn(`Pausing calls to the exchange for ${ttlMs} ms: ${pause.message}`);
+    }
     await this.redis.client.set(this.key, JSON.stringify(pause), 'PX', ttlMs);
   }
 
