@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
+import { RetrainModelsProcessor } from '../src/models/jobs/retrain-models.processor';
 import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
@@ -295,6 +296,22 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     }[];
     expect(failed.find((m) => m.jobId === jobId)?.error).toMatch(/cancelled/i);
   }, 60_000);
+
+  it('fails a version whose training job is gone, so the market can train again', async () => {
+    // A worker was killed mid-training and its job then removed: the row stayed 'training'.
+    const dataSource = t.app.get(DataSource);
+    const ghostJob = `train-model.ghost-${Date.now()}`;
+    const [orphan] = (await dataSource.query(
+      `INSERT INTO model_versions (exchange, symbol, interval, status, params, features, job_id)
+       VALUES ('binance', 'BTCUSDT', '1h', 'training', '{}', '[]', $1) RETURNING id`,
+      [ghostJob],
+    )) as { id: string }[];
+    await t.app.get(RetrainModelsProcessor).process();
+    const version = (await get(`/models/${orphan!.id}`)).body as { status: string; error: string };
+    expect(version.status).toBe('failed');
+    expect(version.error).toContain(`its training job ${ghostJob} ended (removed)`);
+    await dataSource.query(`DELETE FROM model_versions WHERE id = $1`, [orphan!.id]);
+  });
 
   it('adds sentiment to the inputs when a series covers the training candles, and still serves', async () => {
     const imported = await t.app

@@ -81,6 +81,14 @@ export class ModelVersionsRepository {
     });
   }
 
+  /** Fails the versions a training job left in `training` (the job is gone); how many. */
+  async failForJob(jobId: string, error: string): Promise<number> {
+    const result = await this.dataSource
+      .getRepository(ModelVersionEntity)
+      .update({ jobId, status: 'training' }, { status: 'failed', error: error.slice(0, 2000) });
+    return result.affected ?? 0;
+  }
+
   async fail(id: string, error: string): Promise<void> {
     await this.dataSource
       .getRepository(ModelVersionEntity)

@@ -98,6 +98,8 @@ export class ModelsService {
     await this.redis.client.set(cancelKey(this.config, jobId), '1', 'EX', 86_400);
     if (job.state === 'waiting' || job.state === 'delayed' || job.state === 'prioritized') {
       await this.queues.queue(JOBS[JobName.TrainModel].queue).remove(jobId);
+      // A job put back to waiting after its worker died already has its version row.
+      await this.versions.failForJob(jobId, 'cancelled by an admin before it ran again');
       return { jobId, state: 'removed' };
     }
     return { jobId, state: 'cancelling' };

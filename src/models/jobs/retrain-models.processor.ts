@@ -3,7 +3,8 @@ import { AppConfig } from '../../config/app-config';
 import { parseDuration } from '../../config/config.schema';
 import { CandlesRepository } from '../../market-data/candles.repository';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
-import { JobName, type JobResult } from '../../queue/queue.catalogue';
+import type { MarketKey } from '../../market-data/candle';
+import { JOBS, JobName, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { resolveModelParams } from '../engine/lstm-model';
 import { minimumCandles } from '../engine/training-pipeline';
@@ -26,8 +27,36 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
     private readonly queues: QueueService,
   ) {}
 
+  /**
+   * A version left in `training` by a job that no longer runs (its worker was killed and the job
+   * then removed, or failed for good after stalling) is failed: it would hold the market's
+   * retraining back for good, and an admin could neither retire it nor cancel its job.
+   */
+  private async failAbandoned(market: MarketKey): Promise<void> {
+    // Newest first; a few at most (each was a training job of this market).
+    for (let checked = 0; checked < 10; checked++) {
+      const training = await this.versions.latest(market, ['training']);
+      if (!training?.jobId) {
+        return;
+      }
+      const state = await this.queues
+        .queue(JOBS[JobName.TrainModel].queue)
+        .getJobState(training.jobId);
+      if (state !== 'unknown' && state !== 'completed' && state !== 'failed') {
+        return;
+      }
+      await this.versions.failForJob(
+        training.jobId,
+        `its training job ${training.jobId} ended (${state === 'unknown' ? 'removed' : state}) without finishing it`,
+      );
+    }
+  }
+
   async process(): Promise<JobResult<JobName.RetrainModels>> {
     const result: JobResult<JobName.RetrainModels> = { checked: 0, queued: [] };
+    for (const { market } of this.live.markets) {
+      await this.failAbandoned(market);
+    }
     if (!this.config.get('MODEL_AUTO_TRAIN')) {
       return result;
     }
