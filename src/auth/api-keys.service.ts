@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -38,6 +33,10 @@ interface CacheEntry {
 export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new Map<string, CacheEntry>();
+  /** Unknown and revoked keys, apart: a flood of made-up keys empties only this one. */
+  private readonly negativeCache = new Map<string, CacheEntry>();
+  /** Counts key changes seen (here or announced); a lookup that spans one is not cached. */
+  private changes = 0;
   /** API key id -> when it was last used (epoch ms), written to PostgreSQL in batches. */
   private readonly usage = new Map<string, number>();
   private usageTimer?: NodeJS.Timeout;
@@ -56,7 +55,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
         this.forget(keyHash);
         this.changeListeners.forEach((listener) => listener(keyHash));
       },
-      () => this.cache.clear(),
+      () => this.forgetAll(),
     );
     this.usageTimer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_INTERVAL_MS);
     this.usageTimer.unref();
@@ -104,7 +103,9 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     return this.repository.exists({ where: { role: 'admin', revokedAt: IsNull() } });
   }
 
-  async list(filter: { role?: ApiKeyRole; includeRevoked?: 'true' | 'false' } = {}): Promise<ApiKeyDto[]> {
+  async list(
+    filter: { role?: ApiKeyRole; includeRevoked?: 'true' | 'false' } = {},
+  ): Promise<ApiKeyDto[]> {
     const apiKeys = await this.repository.find({
       where: {
         ...(filter.role ? { role: filter.role } : {}),
@@ -150,7 +151,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
    */
   resolveCached(key: string): Resolution | undefined {
     // Keyed by the presented key itself: a cached request costs no SHA-256.
-    const cached = this.cache.get(key);
+    const cached = this.cache.get(key) ?? this.negativeCache.get(key);
     const now = Date.now();
     if (!cached || cached.expiresAt <= now) {
       return undefined;
@@ -166,15 +167,25 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       return cached;
     }
     const keyHash = hashApiKey(key);
-    const resolution = await this.lookup(keyHash);
-    const now = Date.now();
-    if (this.cache.size >= MAX_CACHE_ENTRIES) {
-      this.cache.clear();
+    const changesBefore = this.changes;
+    let resolution = await this.lookup(keyHash);
+    if (this.changes !== changesBefore) {
+      // A key changed while this lookup ran (a revocation committed after it read the row, say):
+      // its answer may be the old one; read again, and cache nothing.
+      resolution = await this.lookup(keyHash);
+      this.recordUse(resolution, Date.now());
+      return resolution;
     }
-    this.cache.set(key, {
+    const now = Date.now();
+    const positive = 'principal' in resolution;
+    const cache = positive ? this.cache : this.negativeCache;
+    if (cache.size >= MAX_CACHE_ENTRIES) {
+      cache.clear();
+    }
+    cache.set(key, {
       keyHash,
       resolution,
-      expiresAt: now + ('principal' in resolution ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS),
+      expiresAt: now + (positive ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS),
     });
     this.recordUse(resolution, now);
     return resolution;
@@ -193,11 +204,20 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** Drops the cached answers for a key (revoked or created here or on another replica). */
   private forget(keyHash: string): void {
-    for (const [key, entry] of this.cache) {
-      if (entry.keyHash === keyHash) {
-        this.cache.delete(key);
+    this.changes++;
+    for (const cache of [this.cache, this.negativeCache]) {
+      for (const [key, entry] of cache) {
+        if (entry.keyHash === keyHash) {
+          cache.delete(key);
+        }
       }
     }
+  }
+  /** Drops every cached answer (the change announcements may have been missed). */
+  private forgetAll(): void {
+    this.changes++;
+    this.cache.clear();
+    this.negativeCache.clear();
   }
 
   private recordUse(resolution: Resolution, now: number): void {
@@ -215,7 +235,12 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       return { failure: 'revoked' };
     }
     return {
-      principal: { apiKeyId: apiKey.id, name: apiKey.name, role: apiKey.role, prefix: apiKey.prefix },
+      principal: {
+        apiKeyId: apiKey.id,
+        name: apiKey.name,
+        role: apiKey.role,
+        prefix: apiKey.prefix,
+      },
     };
   }
 
