@@ -33,7 +33,7 @@ describe('ApiKeysService lookups', () => {
     const row = {
       id: 'k1',
       name: 'n',
-      role: 'client',
+      role: 'client' as const,
       prefix: 'cft_test',
       keyHash: hashApiKey(key),
     };
