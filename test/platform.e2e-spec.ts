@@ -2,6 +2,7 @@ import request from 'supertest';
 import { QueueService } from '../src/queue/queue.service';
 import { JobName } from '../src/queue/queue.catalogue';
 import { RedisService } from '../src/redis/redis.service';
+import { SecretBox } from '../src/webhooks/delivery/webhook-secrets';
 import { TcpProxy } from './support/tcp-proxy';
 import { databaseUrl } from './support/test-env';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
@@ -243,6 +244,45 @@ describe('Idempotency-Key', () => {
     // Without the header a repeat runs again (here refused: the name is taken).
     expect((await create(undefined, { name: 'idem-plain', role: 'client' })).status).toBe(201);
     expect((await create(undefined, { name: 'idem-plain', role: 'client' })).status).toBe(409);
+  });
+
+  it('runs a repeat again when the kept answer cannot be given (another SECRET_KEY) or was a GraphQL error', async () => {
+    const clean = (key: string) =>
+      request(t.url)
+        .post('/admin/jobs/clean-queues')
+        .set('x-api-key', t.adminKey)
+        .set('idempotency-key', key)
+        .send({ graceMs: 0, limitPerState: 10 });
+    const idempotencyKey = `idem-rekeyed-${Date.now()}`;
+    const first = await clean(idempotencyKey);
+    expect(first.status).toBe(202);
+    // As if SECRET_KEY had changed since: the kept answer is sealed under another key.
+    const redis = t.app.get(RedisService).client;
+    const [stored] = await redis.keys(`${t.config.redisKey('idempotency')}:*`).then(async (keys) => {
+      const all = await Promise.all(keys.map(async (k) => ({ k, v: await redis.get(k) })));
+      return all.filter(({ v }) => v?.includes('"statusCode":202'));
+    });
+    const record = JSON.parse(stored!.v!) as { body: string };
+    record.body = new SecretBox('another secret key').seal('{"jobId":"stale"}');
+    await redis.set(stored!.k, JSON.stringify(record), 'PX', 60_000);
+    const again = await clean(idempotencyKey);
+    expect(again.status).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.body.jobId).not.toBe(first.body.jobId);
+
+    // A GraphQL mutation that failed is not kept: its repeat runs again.
+    const mutation = (key: string) =>
+      request(t.url)
+        .post('/graphql')
+        .set('x-api-key', t.adminKey)
+        .set('idempotency-key', key)
+        .send({ query: 'mutation { createApiKey(input: { name: "", role: "client" }) { key } }' });
+    const graphqlKey = `idem-gql-${Date.now()}`;
+    const failed = await mutation(graphqlKey);
+    expect(failed.body.errors?.length).toBeGreaterThan(0);
+    const repeated = await mutation(graphqlKey);
+    expect(repeated.body.errors?.length).toBeGreaterThan(0);
+    expect(repeated.headers['idempotent-replayed']).toBeUndefined();
   });
 });
 

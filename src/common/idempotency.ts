@@ -37,6 +37,22 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
+/**
+ * GraphQL answers errors with HTTP 200; a mutation that failed (the database away, say) must run
+ * again on a repeat, not answer its failure for a day.
+ */
+function graphqlErrors(request: FastifyRequest, body: string): boolean {
+  if (!request.routeOptions.url?.endsWith('/graphql')) {
+    return false;
+  }
+  try {
+    const answer = JSON.parse(body) as { errors?: unknown[] };
+    return Array.isArray(answer.errors) && answer.errors.length > 0;
+  } catch {
+    return true;
+  }
+}
+
 function asArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
@@ -47,8 +63,9 @@ function asArray<T>(value: T | T[] | undefined): T[] {
  * instead of a second API key, subscription, secret or job. Per caller (API key, else address)
  * and key, for 24 h:
  * - the first request runs, and its answer is kept (status, content type, and the body sealed
- *   with SECRET_KEY, as it may hold a secret shown once); a 5xx is not kept, so a repeat runs
- *   again;
+ *   with SECRET_KEY, as it may hold a secret shown once); a 5xx, or a GraphQL answer with errors,
+ *   is not kept, so a repeat runs again (as does one whose answer was sealed under another
+ *   SECRET_KEY);
  * - a repeat with the same method, path and body gets the kept answer, marked
  *   `idempotent-replayed: true`;
  * - a repeat while the first still runs is a 409 (retry shortly); one with another method, path
@@ -106,11 +123,20 @@ export function registerIdempotency(
           'A request with this Idempotency-Key is still being processed; retry shortly for its answer',
         );
       }
+      let body: string;
+      try {
+        body = box.open(earlier.body);
+      } catch {
+        // Sealed under another SECRET_KEY (rotated, or a replica not yet updated): it cannot be
+        // given again, so the request runs again.
+        await redis.del(redisKey);
+        continue;
+      }
       void reply.header('idempotent-replayed', 'true');
       if (earlier.contentType) {
         void reply.type(earlier.contentType);
       }
-      return reply.code(earlier.statusCode).send(box.open(earlier.body));
+      return reply.code(earlier.statusCode).send(body);
     }
     return;
   };
@@ -127,7 +153,7 @@ export function registerIdempotency(
         : Buffer.isBuffer(payload)
           ? payload.toString('utf8')
           : undefined;
-    if (reply.statusCode >= 500 || body === undefined) {
+    if (reply.statusCode >= 500 || body === undefined || graphqlErrors(request, body)) {
       // Not an answer to give again: a repeat runs the request again.
       await redis.del(claimed.redisKey);
       return payload;
