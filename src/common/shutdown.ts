@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 /**
  * On SIGTERM or SIGINT: drain for `drainMs` (readiness 503, keep-alive connections closed after
  * their response, requests that already arrived still served), then stop accepting, let in-flight
- * requests and running jobs finish, close connections, exit 0. A second signal, or the timeout
- * passing, forces exit 1.
+ * requests and running jobs finish (for up to `timeoutMs` after the drain), close connections,
+ * exit 0. A second signal, or the deadline passing, forces exit 1.
  */
 export function exitOnSignals(
   app: INestApplicationContext,
@@ -23,11 +23,17 @@ export function exitOnSignals(
     }
     closing = true;
     logger.info(`Received ${signal}; shutting down gracefully`);
-    const timer = setTimeout(() => {
-      logger.error(`Shutdown took longer than ${timeoutMs} ms; exiting`);
-      flushLogs();
-      process.exit(1);
-    }, timeoutMs + 5_000);
+    // The drain comes first; then in-flight work gets its full timeout (and a margin to close).
+    const timer = setTimeout(
+      () => {
+        logger.error(
+          `Shutdown took longer than ${drainMs} ms of drain and ${timeoutMs} ms; exiting`,
+        );
+        flushLogs();
+        process.exit(1);
+      },
+      drainMs + timeoutMs + 5_000,
+    );
     timer.unref();
     app.get(LifecycleService).draining = true;
     new Promise((resolve) => setTimeout(resolve, drainMs))
