@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AuthApiModule } from './auth/auth-api.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { MAX_QUERY_DEPTH, rootFieldLimit } from './common/graphql-limits';
 import { LifecycleModule } from './common/lifecycle.service';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -82,6 +83,8 @@ export class AppModule {
             sortSchema: true,
             graphiql: !config.isProduction,
             path: '/graphql',
+            queryDepth: MAX_QUERY_DEPTH,
+            validationRules: [rootFieldLimit],
             context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
             subscription: {
               // The websocket, so LiveSessions can close it when its key is revoked.

@@ -154,6 +154,23 @@ describe('platform', () => {
       expect(badId.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
       expect(JSON.stringify(badId.body)).not.toMatch(/at .*\.js:\d+/);
     });
+
+    it('refuses an operation with more than 20 root fields, aliases and fragments included', async () => {
+      const aliases = Array.from({ length: 21 }, (_, i) => `a${i}: me { name }`).join(' ');
+      const many = await graphql(t, `{ ${aliases} }`, t.adminKey);
+      expect(many.status).toBe(400);
+      expect(many.body.errors[0].message).toMatch(/at most 20 root fields .* selects 21/);
+      const viaFragment = await graphql(
+        t,
+        `query { ...lots } fragment lots on Query { ${aliases} }`,
+        t.adminKey,
+      );
+      expect(viaFragment.body.errors[0].message).toMatch(/selects 21/);
+      const twenty = Array.from({ length: 20 }, (_, i) => `a${i}: me { name }`).join(' ');
+      const allowed = await graphql(t, `{ ${twenty} }`, t.adminKey);
+      expect(allowed.body.errors).toBeUndefined();
+      expect(allowed.body.data.a19).toEqual({ name: 'bootstrap-admin' });
+    });
   });
 
   describe('observability', () => {
