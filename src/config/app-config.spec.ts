@@ -24,6 +24,20 @@ describe('AppConfig', () => {
     expect(config.get('LOG_LEVEL')).toBe('info');
   });
 
+  it('reads TRUST_PROXY as a hop count, proxy addresses, or every hop', () => {
+    const trust = (value: string) => AppConfig.fromEnv({ TRUST_PROXY: value }).get('TRUST_PROXY');
+    expect(trust('false')).toBe(false);
+    expect(trust('1')).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 192.168.1.7,::1')).toEqual(['10.0.0.0/8', '192.168.1.7', '::1']);
+    expect(trust('true')).toBe(true);
+    expect(AppConfig.fromEnv({}).get('TRUST_PROXY')).toBe(false);
+    expect(() => trust('10.0.0.0/99')).toThrow(
+      /TRUST_PROXY: must be false, true, a number of proxy hops/,
+    );
+    expect(() => trust('my-proxy')).toThrow(/"my-proxy" is none of these/);
+  });
+
   it('reports every bad key at once, with why', () => {
     let error: unknown;
     try {

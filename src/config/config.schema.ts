@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -9,6 +10,47 @@ const booleanFromEnv = z
     error: 'must be one of true, false, 1, 0, yes, no',
   })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * Which proxies' `X-Forwarded-For` to believe (Fastify's `trustProxy`): `false`; a number of hops
+ * (`1`: the one load balancer in front; the client address is the one it saw); a comma-separated
+ * list of proxy addresses or CIDRs; or `true`, every hop, which lets a client choose its own
+ * address (and so its rate-limit bucket) unless the proxy overwrites the header.
+ */
+const trustProxyFromEnv = z.string().transform((value, context): boolean | number | string[] => {
+  const text = value.trim().toLowerCase();
+  if (text === 'false' || text === 'no' || text === '0') {
+    return false;
+  }
+  if (text === 'true' || text === 'yes') {
+    return true;
+  }
+  if (/^\d{1,2}$/.test(text)) {
+    return Number(text);
+  }
+  const entries = text.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !isAddressOrCidr(entry));
+  if (bad !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be false, true, a number of proxy hops, or proxy addresses / CIDRs separated by commas (${JSON.stringify(bad)} is none of these)`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+
+function isAddressOrCidr(entry: string): boolean {
+  if (entry.includes('/')) {
+    try {
+      ipaddr.parseCIDR(entry);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return ipaddr.isValid(entry);
+}
 
 const wholeNumber = (min: number, max: number, range = false) =>
   z.coerce
@@ -107,7 +149,7 @@ export const configSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' })
     .optional(),
   PUBLIC_READ: booleanFromEnv.default(false),
-  TRUST_PROXY: booleanFromEnv.default(false),
+  TRUST_PROXY: trustProxyFromEnv.default(false),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -213,17 +255,7 @@ export const configSchema = z.object({
         .min(1, { error: 'must list at least one duration' })
         .max(30, { error: 'must list at most 30 retries' }),
     )
-    .default([
-    '5s',
-    '5m',
-    '30m',
-    '2h',
-    '5h',
-    '10h',
-    '14h',
-    '20h',
-    '24h',
-  ]),
+    .default(['5s', '5m', '30m', '2h', '5h', '10h', '14h', '20h', '24h']),
   WEBHOOK_CONCURRENCY: positiveInt(1000).default(50),
   WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt(1000).default(4),
   WEBHOOK_MAX_PER_KEY: positiveInt(10_000).default(25),
