@@ -36,17 +36,34 @@ export class TensorFlowProvider {
   }
 
   private reportedCache?: { at: number; value: ReportedBackend | null };
+  private refreshing?: Promise<void>;
 
-  /** What a worker last reported, read from Redis at most every 10 s (liveness stays cheap). */
+  /**
+   * What a worker last reported, read from Redis at most every 10 s and in the background, so
+   * liveness never waits on Redis (with Redis down, a read waits out its command timeout and a
+   * probe would fail a healthy api); only the very first read is waited for, 250 ms at most.
+   */
   async reported(): Promise<ReportedBackend | null> {
     if (!this.reportedCache || Date.now() - this.reportedCache.at > 10_000) {
-      const value = await this.redis.client.get(this.key).catch(() => null);
+      this.refreshing ??= this.refreshReported().finally(() => (this.refreshing = undefined));
+      if (!this.reportedCache) {
+        await Promise.race([this.refreshing, new Promise((resolve) => setTimeout(resolve, 250))]);
+      }
+    }
+    return this.reportedCache?.value ?? null;
+  }
+
+  private async refreshReported(): Promise<void> {
+    try {
+      const value = await this.redis.client.get(this.key);
       this.reportedCache = {
         at: Date.now(),
         value: value ? (JSON.parse(value) as ReportedBackend) : null,
       };
+    } catch {
+      // Redis away: keep what was last known, and try again in 10 s.
+      this.reportedCache = { at: Date.now(), value: this.reportedCache?.value ?? null };
     }
-    return this.reportedCache.value;
   }
 
   async get(): Promise<LoadedTensorFlow> {
