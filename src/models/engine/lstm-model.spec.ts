@@ -23,7 +23,7 @@ import {
   trainModel,
 } from './lstm-model';
 import { LstmForward } from './lstm-forward';
-import { predictLatest } from './training-pipeline';
+import { NotEnoughDataError, predictLatest, runTraining } from './training-pipeline';
 import { loadTensorFlow } from './tf-backend';
 
 const HOUR_MS = 3_600_000;
@@ -210,6 +210,36 @@ describe('dataset', () => {
     expect(folds.every((fold) => fold.train[fold.train.length - 1]!.end < fold.test[0]!.end)).toBe(
       true,
     );
+  });
+});
+
+describe('the training pipeline', () => {
+  it('frees the trained model when a walk-forward fold is too small to train, and says so as not enough data', async () => {
+    const { tf } = await loadTensorFlow();
+    const before = tf.memory().numTensors;
+    let stage: string | undefined;
+    // 300 candles and batches of 512: the main model trains, the first fold has too few samples.
+    await expect(
+      runTraining({
+        tf,
+        candles: CANDLES.slice(0, 300),
+        intervalMs: HOUR_MS,
+        features: DEFAULT_FEATURES,
+        params: resolveModelParams({
+          units: 4,
+          lookback: 8,
+          epochs: 1,
+          batchSize: 512,
+          patience: 0,
+        }),
+        walkForwardFolds: 3,
+        onEpoch: (progress) => {
+          stage = progress.stage;
+        },
+      }),
+    ).rejects.toThrow(NotEnoughDataError);
+    expect(stage).toBe('train');
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

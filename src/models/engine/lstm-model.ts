@@ -48,6 +48,14 @@ export class ModelParamsError extends Error {
   }
 }
 
+/** Too few candles or windows for the model asked for; training it again will not help. */
+export class NotEnoughDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotEnoughDataError';
+  }
+}
+
 /** Every parameter checked (unknown ones refused), defaults filled in. */
 export function resolveModelParams(input: Record<string, unknown> = {}): ModelParams {
   const problems: { field: string; problem: string }[] = [];
@@ -158,8 +166,8 @@ export async function trainModel(params: {
   const fit = params.train.slice(0, cut);
   const validation = params.train.slice(cut);
   if (fit.length < p.batchSize / 4 || validation.length < 1) {
-    throw new Error(
-      `Too few samples to train: ${fit.length} for training and ${validation.length} for validation`,
+    throw new NotEnoughDataError(
+      `Too few samples to train: ${fit.length} for training and ${validation.length} for validation (batch size ${p.batchSize})`,
     );
   }
   const scaler = StandardScaler.fit(dataset, fit);

@@ -11,6 +11,7 @@ import { evaluate, normalCdf, type Evaluation, type Metrics } from './evaluation
 import { featureSeedCandles, featureWarmupCandles, type FeatureName } from './features';
 import {
   disposeModel,
+  NotEnoughDataError,
   predictOne,
   predictScaled,
   trainModel,
@@ -48,12 +49,7 @@ export interface TrainingOutcome {
 
 const MIN_SAMPLES = 200;
 
-export class NotEnoughDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotEnoughDataError';
-  }
-}
+export { NotEnoughDataError };
 
 /** Candles a market needs before a model with these params can be trained. */
 export function minimumCandles(params: Pick<ModelParams, 'lookback' | 'horizon'>): number {
@@ -101,21 +97,29 @@ export async function runTraining(params: {
     shouldStop: params.shouldStop,
     onEpoch: (progress) => params.onEpoch?.({ ...progress, stage: 'train' }),
   });
-  const predictions = predictScaled(params.tf, trained.model, trained.scaler, dataset, test);
-  const evaluation = evaluate({
-    test,
-    predictedReturns: predictions,
-    trainReturns: purged.map((s) => s.target),
-  });
+  let evaluation: Evaluation;
   let walkForward: WalkForwardResult | null = null;
-  const folds = params.walkForwardFolds ?? 0;
-  if (folds > 0) {
-    walkForward = await runWalkForward({
-      ...params,
-      dataset,
-      folds,
-      epochs: Math.min(p.epochs, params.walkForwardEpochs ?? 5),
+  try {
+    const predictions = predictScaled(params.tf, trained.model, trained.scaler, dataset, test);
+    evaluation = evaluate({
+      test,
+      predictedReturns: predictions,
+      trainReturns: purged.map((s) => s.target),
     });
+    const folds = params.walkForwardFolds ?? 0;
+    if (folds > 0) {
+      walkForward = await runWalkForward({
+        ...params,
+        dataset,
+        folds,
+        epochs: Math.min(p.epochs, params.walkForwardEpochs ?? 5),
+      });
+    }
+  } catch (error) {
+    // A fold that cannot train, or a cancel during the walk-forward: the model is not returned,
+    // so its tensors (weights and optimizer state) are freed here.
+    disposeModel(trained.model);
+    throw error;
   }
   return {
     trained,
