@@ -3,6 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { parseTime } from './common/time-param';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
@@ -524,11 +525,26 @@ async function main(argv: string[]): Promise<void> {
             : await storedCandles(app, options.symbol, options.interval),
         }));
         const definition = parseStrategyDefinition(strategy.definition);
-        const from = options.from ? Date.parse(options.from) : Number.NEGATIVE_INFINITY;
-        const to = options.to ? Date.parse(options.to) : Number.POSITIVE_INFINITY;
+        // The API's reading of times: epoch ms or ISO-8601, UTC without a zone.
+        const time = (value: string, option: string) => {
+          try {
+            return parseTime(value, option);
+          } catch {
+            throw new InvalidArgumentError(
+              `${option} must be an ISO-8601 time or epoch milliseconds, got ${JSON.stringify(value)}`,
+            );
+          }
+        };
+        const from = options.from ? time(options.from, '--from') : Number.NEGATIVE_INFINITY;
+        const to = options.to ? time(options.to, '--to') : Number.POSITIVE_INFINITY;
         const range = candles.flatMap((candle, index) =>
           candle.openTime >= from && candle.openTime <= to ? [index] : [],
         );
+        if (!range.length) {
+          throw new InvalidArgumentError(
+            `no candles between ${options.from ?? 'the start'} and ${options.to ?? 'the end'} (${candles.length} candles from ${candles[0] ? new Date(candles[0].openTime).toISOString() : '-'})`,
+          );
+        }
         const step = intervalMs(options.interval);
         const readsModel = needsModel(definition);
         let predictions: Map<number, GeneratedPrediction> | undefined;
