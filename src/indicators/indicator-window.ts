@@ -19,7 +19,9 @@ export function seedCandles(specs: readonly IndicatorSpec[], intervalMs: number)
   let extra = 0;
   for (const spec of specs) {
     const definition = definitionOf(spec);
-    if (definition.memory === 'recursive') {
+    if (definition.historyCandles !== undefined) {
+      extra = Math.max(extra, definition.historyCandles);
+    } else if (definition.memory === 'recursive') {
       extra = Math.max(
         extra,
         RECURSIVE_PERIODS * Math.max(1, ...spec.params.filter(Number.isInteger)),

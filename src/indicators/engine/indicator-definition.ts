@@ -56,6 +56,12 @@ export interface IndicatorDefinition {
   title: string;
   category: IndicatorCategory;
   memory: IndicatorMemory;
+  /**
+   * For a recursive indicator whose memory is not a smoothing period (Parabolic SAR carries its
+   * trend, extreme point and acceleration until a reversal): candles of history beyond the warm-up
+   * after which values no longer depend on where the series started.
+   */
+  historyCandles?: number;
   /** Positional parameters, in spec order. */
   params: readonly IndicatorParamDefinition[];
   outputs: readonly IndicatorOutputDefinition[];

@@ -777,6 +777,9 @@ export const psarIndicator: IndicatorDefinition = {
   title: 'Parabolic SAR',
   category: 'trend',
   memory: 'recursive',
+  // Its state restarts at each reversal, which 500 candles hold many of (30 "periods" of its
+  // real-valued parameters were 31 candles, and a fifth of the values then differed).
+  historyCandles: 500,
   params: [
     {
       name: 'step',
