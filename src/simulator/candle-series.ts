@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Candle } from '../market-data/candle';
+import { parseKlineLine } from '../market-data/import/kline-file.reader';
 
 /** The candles of one simulated market and interval, as the exchange knows them at a given time. */
 export interface CandleSeries {
@@ -44,35 +45,57 @@ export function partialCandle(final: Candle, fraction: number, decimals = 8): Ca
   };
 }
 
-/** Reads a `open_time_ms,open,high,low,close,volume[,...]` CSV (as in the shared data) into candles. */
+/**
+ * Reads a candle CSV into candles: `open_time_ms,open,high,low,close,volume` with a header (as in
+ * the shared data) or Binance's 12-column dumps without one (times in ms or µs), CRLF or LF. Rows
+ * that are not candles (a time that is not a number, a price that is not positive) stop the read
+ * with their line numbers, rather than reaching a model as NaN.
+ */
 export function readCandleCsv(path: string): Candle[] {
-  return readFileSync(path, 'utf8')
-    .trim()
+  const candles: Candle[] = [];
+  const problems: string[] = [];
+  readFileSync(path, 'utf8')
     .split('\n')
-    .slice(1)
-    .map((line) => {
-      const [openTime, open, high, low, close, volume] = line.split(',').map(Number) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      // The shared files carry OHLCV only; the other Binance fields are derived so replies stay complete.
-      return {
-        openTime,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        quoteVolume: Math.round(volume * close * 1e4) / 1e4,
-        tradeCount: Math.round(volume * 10),
-        takerBuyBaseVolume: Math.round(volume * 5e5) / 1e6,
-        takerBuyQuoteVolume: Math.round(volume * close * 5e3) / 1e4,
-      };
+    .forEach((text, index) => {
+      const row = parseKlineLine(text, index + 1);
+      if (!row) {
+        return; // blank line or header
+      }
+      if ('problem' in row) {
+        problems.push(`line ${row.line}: ${row.problem}`);
+        return;
+      }
+      const { candle } = row;
+      const prices = [candle.open, candle.high, candle.low, candle.close];
+      if (
+        !Number.isFinite(candle.openTime) ||
+        !prices.every((price) => Number.isFinite(price) && price > 0) ||
+        !(Number.isFinite(candle.volume) && candle.volume >= 0)
+      ) {
+        problems.push(
+          `line ${row.line}: expected an open time in epoch ms or µs, positive prices and a volume >= 0`,
+        );
+        return;
+      }
+      // Files with OHLCV only: the other Binance fields are derived so replies stay complete.
+      const { volume, close } = candle;
+      candles.push({
+        ...candle,
+        quoteVolume: candle.quoteVolume ?? Math.round(volume * close * 1e4) / 1e4,
+        tradeCount: candle.tradeCount ?? Math.round(volume * 10),
+        takerBuyBaseVolume: candle.takerBuyBaseVolume ?? Math.round(volume * 5e5) / 1e6,
+        takerBuyQuoteVolume: candle.takerBuyQuoteVolume ?? Math.round(volume * close * 5e3) / 1e4,
+      });
     });
+  if (problems.length) {
+    throw new Error(
+      `${path}: ${problems.length} row(s) are not candles (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; ...' : ''})`,
+    );
+  }
+  if (!candles.length) {
+    throw new Error(`${path} holds no candles`);
+  }
+  return candles;
 }
 
 /** Binary search: index of the first candle with open time >= `time`. */
