@@ -25,6 +25,7 @@ import {
 import { LstmForward } from './lstm-forward';
 import { NotEnoughDataError, predictLatest, runTraining } from './training-pipeline';
 import { loadTensorFlow } from './tf-backend';
+import { walkForwardPredictions } from './walk-forward-predictions';
 
 const HOUR_MS = 3_600_000;
 const CANDLES = readCandleCsv(
@@ -240,6 +241,33 @@ describe('the training pipeline', () => {
     ).rejects.toThrow(NotEnoughDataError);
     expect(stage).toBe('train');
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('walk-forward predictions', () => {
+  it('skip a block whose history has gaps enough to leave too few windows, and go on', async () => {
+    const { tf } = await loadTensorFlow();
+    // 600 candles with every third one missing, then the rest whole.
+    const gappy = CANDLES.slice(0, 600).filter((_, i) => i % 3 !== 2);
+    const candles = [...gappy, ...CANDLES.slice(600)];
+    const result = await walkForwardPredictions({
+      tf,
+      candles,
+      start: gappy.length,
+      intervalMs: HOUR_MS,
+      modelParams: resolveModelParams({
+        units: 4,
+        lookback: 8,
+        epochs: 1,
+        batchSize: 64,
+        patience: 0,
+      }),
+      retrainEvery: 150,
+      trainingCandles: 400,
+    });
+    expect(result.blocks).toHaveLength(1);
+    expect(result.blocks[0]!.predictsFrom).toBe(candles[gappy.length + 300]!.openTime);
+    expect(result.predictions.size).toBe(candles.length - gappy.length - 300);
   });
 });
 

@@ -4,7 +4,7 @@ import { normalCdf } from './evaluation';
 import { DEFAULT_FEATURES, featureSeedCandles } from './features';
 import { disposeModel, predictScaled, resolveModelParams, type ModelParams } from './lstm-model';
 import type { TensorFlow } from './tf-backend';
-import { minimumCandles, runTraining } from './training-pipeline';
+import { minimumCandles, NotEnoughDataError, runTraining } from './training-pipeline';
 
 /** Walk-forward defaults of backtests (jobs and the CLI alike). */
 export const WALK_FORWARD_DEFAULTS = {
@@ -65,15 +65,25 @@ export async function walkForwardPredictions(params: {
   ) {
     const blockEnd = Math.min(candles.length, blockStart + params.retrainEvery);
     const history = candles.slice(Math.max(0, blockStart - params.trainingCandles), blockStart);
-    if (history.length >= minimumCandles(modelParams)) {
-      const outcome = await runTraining({
-        tf: params.tf,
-        candles: history,
-        intervalMs: params.intervalMs,
-        features: DEFAULT_FEATURES,
-        params: modelParams,
-        walkForwardFolds: 0,
-      });
+    // Enough candles can still be too few windows (gaps in the history): that block then gets
+    // no predictions, as one with too little history does, and the others go on.
+    const outcome =
+      history.length >= minimumCandles(modelParams)
+        ? await runTraining({
+            tf: params.tf,
+            candles: history,
+            intervalMs: params.intervalMs,
+            features: DEFAULT_FEATURES,
+            params: modelParams,
+            walkForwardFolds: 0,
+          }).catch((error: unknown) => {
+            if (error instanceof NotEnoughDataError) {
+              return undefined;
+            }
+            throw error;
+          })
+        : undefined;
+    if (outcome) {
       try {
         const contextStart = Math.max(
           0,
