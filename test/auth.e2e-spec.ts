@@ -69,6 +69,16 @@ describe('API keys and access control', () => {
     const again = await request(t.url).post('/admin/api-keys').set(admin()).send({ name: 'unique-name', role: 'client' });
     expect(again.status).toBe(409);
     expect(again.body.details).toEqual([{ field: 'name', problem: 'is already used by an active key' }]);
+    // Also when the creations arrive at once (the check alone let several through).
+    const racing = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        request(t.url).post('/admin/api-keys').set(admin()).send({ name: 'racing-name', role: 'client' }),
+      ),
+    );
+    expect(racing.map((response) => response.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    expect(racing.find((response) => response.status === 409)?.body.details).toEqual([
+      { field: 'name', problem: 'is already used by an active key' },
+    ]);
   });
 
   it('answers 403 to a client key on an admin route, and serves it client routes', async () => {

@@ -5,6 +5,8 @@ export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 /** An API key as stored: only the SHA-256 of the secret, and a short prefix to recognise it by. */
 @Entity({ name: 'api_keys' })
+// One active key per name, even when two creations race (a revoked key's name can be reused).
+@Index('api_keys_active_name_key', ['name'], { unique: true, where: '"revoked_at" IS NULL' })
 export class ApiKeyEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { IsNull, QueryFailedError, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
 import { ApiKeyEntity, type ApiKeyRole } from './api-key.entity';
@@ -75,24 +75,38 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       .createQueryBuilder('key')
       .where('key.name = :name AND key.revoked_at IS NULL', { name: params.name })
       .getOne();
-    if (existing) {
-      throw new ApiKeysException(
+    const nameTaken = (id?: string) =>
+      new ApiKeysException(
         'CONFLICT',
-        `An active API key named "${params.name}" already exists (id ${existing.id}); revoke it or choose another name`,
+        `An active API key named "${params.name}" already exists${id ? ` (id ${id})` : ''}; revoke it or choose another name`,
         [{ field: 'name', problem: 'is already used by an active key' }],
       );
+    if (existing) {
+      throw nameTaken(existing.id);
     }
     const key = generateApiKey();
-    const apiKey = await this.repository.save(
-      this.repository.create({
-        name: params.name,
-        role: params.role,
-        keyHash: hashApiKey(key),
-        prefix: visiblePrefix(key),
-        lastUsedAt: null,
-        revokedAt: null,
-      }),
-    );
+    let apiKey: ApiKeyEntity;
+    try {
+      apiKey = await this.repository.save(
+        this.repository.create({
+          name: params.name,
+          role: params.role,
+          keyHash: hashApiKey(key),
+          prefix: visiblePrefix(key),
+          lastUsedAt: null,
+          revokedAt: null,
+        }),
+      );
+    } catch (error) {
+      // Another creation of the same name won the race (the unique index on active names).
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { constraint?: string }).constraint === 'api_keys_active_name_key'
+      ) {
+        throw nameTaken();
+      }
+      throw error;
+    }
     await this.announceChange(apiKey.keyHash);
     this.logger.log(`Created ${apiKey.role} API key ${apiKey.prefix}… named "${apiKey.name}"`);
     return { apiKey: ApiKeyDto.from(apiKey), key };
