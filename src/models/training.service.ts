@@ -7,7 +7,6 @@ import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
 import { buildDataset } from './engine/dataset';
-import { metricsOf } from './engine/evaluation';
 import { DEFAULT_FEATURES, type FeatureName } from './engine/features';
 import { ModelSentiment } from './model-sentiment';
 import {
@@ -17,6 +16,7 @@ import {
   resolveModelParams,
   saveModel,
   type EpochProgress,
+  type TrainedModel,
 } from './engine/lstm-model';
 import { runTraining, type TrainingOutcome } from './engine/training-pipeline';
 import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
@@ -187,16 +187,17 @@ export class TrainingService {
     }
     const production = await this.versions.production(market);
     if (production) {
-      const productionMae = await this.maeOnWindow({
+      const compared = await this.compareOnSameCandles({
         market,
-        versionId: production.id,
+        productionId: production.id,
+        candidateId: versionId,
         outcome,
         candles,
       });
-      if (productionMae !== undefined && !(model.mae < productionMae)) {
+      if (compared && !(compared.candidate < compared.production)) {
         return {
           promoted: false,
-          reason: `stays a candidate: test MAE ${model.mae.toFixed(6)} does not beat production model ${production.id}'s ${productionMae.toFixed(6)} on the same candles`,
+          reason: `stays a candidate: MAE ${compared.candidate.toFixed(6)} does not beat production model ${production.id}'s ${compared.production.toFixed(6)} on the same ${compared.count} test candles`,
         };
       }
     }
@@ -209,15 +210,20 @@ export class TrainingService {
     };
   }
 
-  /** MAE of a stored model on the test candles of `outcome`, or undefined when it cannot be compared. */
-  private async maeOnWindow(params: {
+  /**
+   * MAE of the new model and of the production model on exactly the same candles: the test
+   * windows both can predict at (their lookbacks and sentiment coverage may differ), or undefined
+   * when they share none or predict different horizons.
+   */
+  private async compareOnSameCandles(params: {
     market: MarketKey;
-    versionId: string;
+    productionId: string;
+    candidateId: string;
     outcome: TrainingOutcome;
     candles: readonly Candle[];
-  }): Promise<number | undefined> {
-    const { versionId, outcome, candles } = params;
-    const artifact = await this.versions.artifact(versionId);
+  }): Promise<{ candidate: number; production: number; count: number } | undefined> {
+    const { outcome, candles, market } = params;
+    const artifact = await this.versions.artifact(params.productionId);
     const { testFrom, testTo } = outcome.evaluation;
     if (!artifact || testFrom === null || testTo === null) {
       return undefined;
@@ -228,33 +234,70 @@ export class TrainingService {
       if (stored.params.horizon !== outcome.trained.params.horizon) {
         return undefined;
       }
-      const source = (await this.versions.find(versionId))?.params.sentimentSource;
-      const sentiment = stored.features.includes('sentiment')
-        ? await this.sentiment.column({
-            symbol: params.market.symbol,
-            candles,
-            intervalMs: intervalMs(params.market.interval),
-            minCoverage: 0,
-            source: typeof source === 'string' ? source : undefined,
-          })
-        : undefined;
-      const dataset = buildDataset({
-        candles,
-        intervalMs: intervalMs(params.market.interval),
-        features: stored.features,
-        lookback: stored.params.lookback,
-        horizon: stored.params.horizon,
-        sentiment: sentiment?.values,
-      });
-      const test = dataset.samples.filter(
-        (sample) => sample.openTime >= testFrom && sample.openTime <= testTo,
-      );
-      if (!test.length) {
-        return undefined;
+      const window = { market, candles, testFrom, testTo };
+      const [production, candidate] = await Promise.all([
+        this.errorsOnWindow({ ...window, trained: stored, versionId: params.productionId }),
+        this.errorsOnWindow({ ...window, trained: outcome.trained, versionId: params.candidateId }),
+      ]);
+      let count = 0;
+      let productionSum = 0;
+      let candidateSum = 0;
+      for (const [openTime, error] of candidate) {
+        const other = production.get(openTime);
+        if (other !== undefined) {
+          count++;
+          candidateSum += error;
+          productionSum += other;
+        }
       }
-      return metricsOf(test, predictScaled(tf, stored.model, stored.scaler, dataset, test)).mae;
+      return count
+        ? { candidate: candidateSum / count, production: productionSum / count, count }
+        : undefined;
     } finally {
       disposeModel(stored.model);
     }
+  }
+
+  /** A model's absolute close error at each test window it can predict at, by open time. */
+  private async errorsOnWindow(params: {
+    market: MarketKey;
+    trained: TrainedModel;
+    versionId: string;
+    candles: readonly Candle[];
+    testFrom: number;
+    testTo: number;
+  }): Promise<Map<number, number>> {
+    const { trained, market, candles } = params;
+    const { tf } = await this.tensorflow.get();
+    const source = (await this.versions.find(params.versionId))?.params.sentimentSource;
+    const sentiment = trained.features.includes('sentiment')
+      ? await this.sentiment.column({
+          symbol: market.symbol,
+          candles,
+          intervalMs: intervalMs(market.interval),
+          minCoverage: 0,
+          source: typeof source === 'string' ? source : undefined,
+        })
+      : undefined;
+    const dataset = buildDataset({
+      candles,
+      intervalMs: intervalMs(market.interval),
+      features: trained.features,
+      lookback: trained.params.lookback,
+      horizon: trained.params.horizon,
+      sentiment: sentiment?.values,
+    });
+    const test = dataset.samples.filter(
+      (sample) => sample.openTime >= params.testFrom && sample.openTime <= params.testTo,
+    );
+    const predicted = test.length
+      ? predictScaled(tf, trained.model, trained.scaler, dataset, test)
+      : [];
+    return new Map(
+      test.map((sample, i) => [
+        sample.openTime,
+        Math.abs(sample.close * Math.exp(predicted[i] ?? 0) - sample.targetClose),
+      ]),
+    );
   }
 }
