@@ -2,7 +2,7 @@ import request from 'supertest';
 import { QueueService } from '../src/queue/queue.service';
 import { JobName } from '../src/queue/queue.catalogue';
 import { RedisService } from '../src/redis/redis.service';
-import { SecretBox } from '../src/webhooks/delivery/webhook-secrets';
+import { SecretBox } from '../src/common/secret-box';
 import { TcpProxy } from './support/tcp-proxy';
 import { databaseUrl } from './support/test-env';
 import { eventually, startTestApp, type TestApp } from './support/test-app';

@@ -26,6 +26,9 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
   const send = (method: 'post' | 'put', path: string, body: object) =>
     request(t.url)[method](path).set('x-api-key', t.adminKey).send(body);
+  /** Creates a strategy the test needs (201 expected). */
+  const createStrategy = async (name: string, definition: object) =>
+    expect((await send('post', '/admin/strategies', { name, definition })).status).toBe(201);
   /** A backtest's body once it completed (its error, if it failed). */
   const completedBacktest = (id: string, what: string, timeoutMs: number) =>
     eventually(
@@ -320,17 +323,10 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     await t.app
       .get(FearGreedImportService)
       .import(join(__dirname, 'fixtures', 'sentiment', 'fear-greed-2022-08-15_2022-10-01.csv'));
-    expect(
-      (
-        await send('post', '/admin/strategies', {
-          name: 'sentiment-only',
-          definition: {
-            rules: [{ input: 'sentiment', condition: { op: '>', value: -1000 }, weight: 1 }],
-            thresholds: { buy: 0.5, sell: -0.5 },
-          },
-        })
-      ).status,
-    ).toBe(201);
+    await createStrategy('sentiment-only', {
+      rules: [{ input: 'sentiment', condition: { op: '>', value: -1000 }, weight: 1 }],
+      thresholds: { buy: 0.5, sell: -0.5 },
+    });
     const bySentiment = await send('post', '/backtests', {
       strategy: 'sentiment-only',
       symbol: 'BTC',
@@ -379,18 +375,11 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     // A strategy whose only rule reads the model, with a model-age guard: walk-forward
     // predictions carry when their model was trained, so the rule fires (it never did: every
     // prediction counted as stale) and the strategy buys.
-    expect(
-      (
-        await send('post', '/admin/strategies', {
-          name: 'model-only',
-          definition: {
-            rules: [{ input: 'predictedReturn', condition: { op: '>', value: -1 }, weight: 1 }],
-            thresholds: { buy: 0.5, sell: -0.5 },
-            guards: { maxModelAgeMs: 60 * 24 * HOUR_MS },
-          },
-        })
-      ).status,
-    ).toBe(201);
+    await createStrategy('model-only', {
+      rules: [{ input: 'predictedReturn', condition: { op: '>', value: -1 }, weight: 1 }],
+      thresholds: { buy: 0.5, sell: -0.5 },
+      guards: { maxModelAgeMs: 60 * 24 * HOUR_MS },
+    });
     const guarded = await walkForward('model-only');
     expect(guarded.status).toBe(202);
     const guardedResult = await completedBacktest(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type Redis from 'ioredis';
-import { SecretBox } from '../webhooks/delivery/webhook-secrets';
+import { SecretBox } from './secret-box';
 import { AppException, ValidationException } from './app.exception';
 
 export class IdempotencyException extends AppException {}

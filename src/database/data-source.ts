@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 
@@ -60,6 +60,14 @@ export async function ensureDatabaseExists(url: string): Promise<boolean> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Makes the transaction of `manager` wait for, then hold until it ends, an advisory lock named
+ * `name`: writers of the same name take turns (a check and the write it guards stay together).
+ */
+export async function lockUntilCommit(manager: EntityManager, name: string): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
 }
 
 /** Runs pending migrations while holding an advisory lock; returns the names it applied. */

@@ -73,4 +73,9 @@ export class MarketCatalogue {
   pair(base: string): string {
     return `${base}${this.quote}`;
   }
+
+  /** The configured base asset of an exchange pair (`BTCUSDT` -> `BTC`), else the pair itself. */
+  baseOf(pair: string): string {
+    return this.bases.find((base) => this.pair(base) === pair) ?? pair;
+  }
 }

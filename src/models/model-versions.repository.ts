@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { lockUntilCommit } from '../database/data-source';
 import type { MarketKey } from '../market-data/candle';
 import { ModelArtifactEntity } from './model-artifact.entity';
 import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
@@ -104,9 +105,10 @@ export class ModelVersionsRepository {
     return this.dataSource.transaction(async (manager) => {
       const versions = manager.getRepository(ModelVersionEntity);
       const found = await versions.findOneOrFail({ where: { id } });
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      await lockUntilCommit(
+        manager,
         `model_versions:${found.exchange}:${found.symbol}:${found.interval}`,
-      ]);
+      );
       const version = await versions.findOneOrFail({
         where: { id },
         lock: { mode: 'pessimistic_write' },

@@ -6,7 +6,8 @@ import { CandlesRepository } from '../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
-import { buildDataset } from './engine/dataset';
+import { buildDataset, type Sample } from './engine/dataset';
+import { metricsOf } from './engine/evaluation';
 import { DEFAULT_FEATURES, type FeatureName } from './engine/features';
 import { ModelSentiment } from './model-sentiment';
 import {
@@ -239,26 +240,24 @@ export class TrainingService {
         this.errorsOnWindow({ ...window, trained: stored, versionId: params.productionId }),
         this.errorsOnWindow({ ...window, trained: outcome.trained, versionId: params.candidateId }),
       ]);
-      let count = 0;
-      let productionSum = 0;
-      let candidateSum = 0;
-      for (const [openTime, error] of candidate) {
-        const other = production.get(openTime);
-        if (other !== undefined) {
-          count++;
-          candidateSum += error;
-          productionSum += other;
-        }
+      const shared = [...candidate.keys()].filter((openTime) => production.has(openTime));
+      if (!shared.length) {
+        return undefined;
       }
-      return count
-        ? { candidate: candidateSum / count, production: productionSum / count, count }
-        : undefined;
+      const maeOn = (predicted: Map<number, { sample: Sample; predicted: number }>) => {
+        const rows = shared.map((openTime) => predicted.get(openTime)!);
+        return metricsOf(
+          rows.map((row) => row.sample),
+          rows.map((row) => row.predicted),
+        ).mae;
+      };
+      return { candidate: maeOn(candidate), production: maeOn(production), count: shared.length };
     } finally {
       disposeModel(stored.model);
     }
   }
 
-  /** A model's absolute close error at each test window it can predict at, by open time. */
+  /** A model's predicted return at each test window it can predict at, by open time. */
   private async errorsOnWindow(params: {
     market: MarketKey;
     trained: TrainedModel;
@@ -266,7 +265,7 @@ export class TrainingService {
     candles: readonly Candle[];
     testFrom: number;
     testTo: number;
-  }): Promise<Map<number, number>> {
+  }): Promise<Map<number, { sample: Sample; predicted: number }>> {
     const { trained, market, candles } = params;
     const { tf } = await this.tensorflow.get();
     const source = (await this.versions.find(params.versionId))?.params.sentimentSource;
@@ -294,10 +293,7 @@ export class TrainingService {
       ? predictScaled(tf, trained.model, trained.scaler, dataset, test)
       : [];
     return new Map(
-      test.map((sample, i) => [
-        sample.openTime,
-        Math.abs(sample.close * Math.exp(predicted[i] ?? 0) - sample.targetClose),
-      ]),
+      test.map((sample, i) => [sample.openTime, { sample, predicted: predicted[i] ?? 0 }]),
     );
   }
 }

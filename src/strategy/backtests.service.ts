@@ -113,9 +113,7 @@ export class BacktestsService {
 
   async get(id: string): Promise<BacktestDto> {
     const backtest = await this.find(id);
-    const base =
-      this.catalogue.bases.find((b) => this.catalogue.pair(b) === backtest.symbol) ??
-      backtest.symbol;
+    const base = this.catalogue.baseOf(backtest.symbol);
     return Object.assign(new BacktestDto(), {
       id: backtest.id,
       strategyId: backtest.strategyId,
@@ -220,9 +218,7 @@ export class BacktestsService {
       }
       const sentiment = readsSentiment(definition)
         ? await strategySentiment(this.sentiment, {
-            symbol:
-              this.catalogue.bases.find((b) => this.catalogue.pair(b) === market.symbol) ??
-              market.symbol,
+            symbol: this.catalogue.baseOf(market.symbol),
             candles,
             intervalMs: step,
           })

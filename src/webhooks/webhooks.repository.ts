@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { MicroBatch } from '../common/micro-batch';
+import { lockUntilCommit } from '../database/data-source';
 import type { WebhookEvent } from './webhook-events';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookMessageEntity, type MessageStatus } from './webhook-message.entity';
@@ -57,9 +58,7 @@ export class WebhooksRepository {
     limit: number,
   ): Promise<{ saved: WebhookSubscriptionEntity } | { owned: number }> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-        `webhook_subscriptions:${subscription.ownerKeyId}`,
-      ]);
+      await lockUntilCommit(manager, `webhook_subscriptions:${subscription.ownerKeyId}`);
       const repository = manager.getRepository(WebhookSubscriptionEntity);
       const owned = await repository.count({ where: { ownerKeyId: subscription.ownerKeyId } });
       return owned >= limit ? { owned } : { saved: await repository.save(subscription) };

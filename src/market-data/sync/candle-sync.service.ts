@@ -9,7 +9,7 @@ import {
 } from '../exchange/market-data.provider';
 import { KnownGapsRepository, type TimeRange } from '../known-gaps.repository';
 import { MarketCatalogue, intervalMs } from '../market';
-import { ExchangeStatusService } from './exchange-status.service';
+import { ExchangeStatusService, MAX_INLINE_WAIT_MS } from './exchange-status.service';
 
 export interface BackfillProgress {
   /** Open time the next page starts at (epoch ms). */
@@ -40,9 +40,6 @@ export interface RepairOutcome {
   candlesInserted: number;
   knownGapsRecorded: number;
 }
-
-/** A 429 shorter than this is waited out inside the job; longer pauses hand the job back to the queue. */
-const MAX_INLINE_WAIT_MS = 120_000;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -2,6 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
 
+/** A 429 shorter than this is waited out inside the job; longer pauses hand the job back to the queue. */
+export const MAX_INLINE_WAIT_MS = 120_000;
+
 export interface ExchangePause {
   status: 429 | 418;
   /** Epoch ms until which nobody calls the exchange. */
@@ -36,7 +39,7 @@ export class ExchangeStatusService {
     if (current && current.until >= pause.until) {
       return;
     }
-    if (pause.status === 418 || ttlMs > 120_000) {
+    if (pause.status === 418 || ttlMs > MAX_INLINE_WAIT_MS) {
       this.logger.error(`Stopped calling the exchange: ${pause.message}`);
     } else {
       this.logger.warn(`Pausing calls to the exchange for ${ttlMs} ms: ${pause.message}`);

@@ -187,9 +187,7 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       return;
     }
     const market = { exchange: event.exchange, symbol: event.symbol, interval: event.interval };
-    const symbol =
-      this.catalogue.bases.find((base) => this.catalogue.pair(base) === event.symbol) ??
-      event.symbol;
+    const symbol = this.catalogue.baseOf(event.symbol);
     void this.enqueue(market, symbol, () => this.refresh(market, symbol));
   }
 

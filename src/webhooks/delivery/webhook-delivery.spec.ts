@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { retryDelayMs } from './retry-schedule';
-import { SecretBox, generateSigningSecret, signatureHeader } from './webhook-secrets';
+import { SecretBox } from '../../common/secret-box';
+import { generateSigningSecret, signatureHeader } from './webhook-secrets';
 import { parseRetryAfter, sendWebhook, storableText } from './webhook-sender';
 import { WebhookUrlError, WebhookUrlGuard, refusedAddressReason } from './webhook-url-guard';
 
