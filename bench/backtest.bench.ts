@@ -228,6 +228,8 @@ async function liveBench(): Promise<void> {
         symbol: 'BTC',
         pair: 'BTCUSDT',
         interval: '1h',
+        kind: 'model',
+        horizons: [],
         openTime,
         targetTime: openTime + HOUR_MS,
         horizon: 1,

@@ -89,6 +89,8 @@ async function httpBench(): Promise<void> {
       symbol: 'BTC',
       pair: 'BTCUSDT',
       interval: '1h',
+      kind: 'model',
+      horizons: [],
       openTime: now,
       targetTime: now + HOUR_MS,
       horizon: 1,

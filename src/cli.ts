@@ -206,7 +206,7 @@ function printEvaluation(
   });
   process.stdout.write(
     `${run.candles} candles, ${outcome.samples} windows (${outcome.trainSamples} for training), ${outcome.trained.epochsRun} epochs on ${run.backend} in ${run.seconds.toFixed(0)} s\n` +
-      `Test set: the last 20% (${new Date(evaluation.testFrom ?? 0).toISOString()} to ${new Date(evaluation.testTo ?? 0).toISOString()})\n`,
+      `Test set: ${evaluation.model.count} windows (${new Date(evaluation.testFrom ?? 0).toISOString()} to ${new Date(evaluation.testTo ?? 0).toISOString()})\n`,
   );
   console.table([
     row('model', evaluation.model),
@@ -235,12 +235,64 @@ function printEvaluation(
       },
     ]);
   }
+  process.stdout.write(
+    'Forecast per horizon on the test set (point: served forecast vs persistence, Diebold-Mariano p; band: 80% interval coverage / mean width, model vs rolling empirical quantiles vs EWMA; P(up): Brier, model vs base rate):\n',
+  );
+  console.table(
+    outcome.forecast.map((h) => ({
+      horizon: h.horizon,
+      shrinkage: h.shrinkage.toFixed(3),
+      'MAE model': h.point.model.mae.toPrecision(6),
+      'MAE persistence': h.point.persistence.mae.toPrecision(6),
+      'DM p': h.point.versusPersistence.pValue.toPrecision(3),
+      'direction %':
+        h.point.model.directionalAccuracy === null
+          ? '-'
+          : (h.point.model.directionalAccuracy * 100).toFixed(2),
+      coverage: `${(h.band.model.coverage * 100).toFixed(1)} / ${(h.band.empirical.coverage * 100).toFixed(1)} / ${(h.band.ewma.coverage * 100).toFixed(1)}`,
+      'width %': `${(h.band.model.meanWidth * 100).toFixed(2)} / ${(h.band.empirical.meanWidth * 100).toFixed(2)} / ${(h.band.ewma.meanWidth * 100).toFixed(2)}`,
+      Brier: `${h.probabilityUp.model.brier.toFixed(4)} / ${h.probabilityUp.baseRate.brier.toFixed(4)}`,
+      candles: h.count,
+    })),
+  );
   const beats = evaluation.model.mae < evaluation.persistence.mae;
   process.stdout.write(
     beats
       ? `The model beats persistence on the test set by ${(((evaluation.persistence.mae - evaluation.model.mae) / evaluation.persistence.mae) * 100).toFixed(2)}% MAE.\n`
       : `The model does NOT beat persistence on the test set (MAE ${(((evaluation.model.mae - evaluation.persistence.mae) / evaluation.persistence.mae) * 100).toFixed(2)}% worse).\n`,
   );
+}
+
+/** The API's reading of times: epoch ms or ISO-8601, UTC without a zone. */
+function cliTime(value: string, option: string): number {
+  try {
+    return parseTime(value, option);
+  } catch {
+    throw new InvalidArgumentError(
+      `${option} must be an ISO-8601 time or epoch milliseconds, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+/** `evaluate --json`: the figures a model version stores as its metrics, plus the run. */
+function evaluationJson(
+  outcome: TrainingOutcome,
+  run: { backend: string; seconds: number; candles: number },
+): Record<string, unknown> {
+  return {
+    candles: run.candles,
+    backend: run.backend,
+    seconds: run.seconds,
+    samples: outcome.samples,
+    trainSamples: outcome.trainSamples,
+    epochsRun: outcome.trained.epochsRun,
+    params: outcome.trained.params,
+    features: outcome.trained.features,
+    split: outcome.evaluation,
+    forecast: outcome.forecast,
+    calibration: outcome.trained.calibration,
+    walkForward: outcome.walkForward,
+  };
 }
 
 function parseRole(value: string): ApiKeyRole {
@@ -414,7 +466,16 @@ async function main(argv: string[]): Promise<void> {
       'candles from a CSV (open_time_ms,open,high,low,close,volume) instead of the database',
     )
     .option('--params <json>', 'hyperparameters as JSON (defaults otherwise)', parseJsonObject)
-    .option('--folds <count>', 'walk-forward folds (0 = none)', '3')
+    .option('--folds <count>', 'walk-forward folds on the training part (0 = none)', '3')
+    .option(
+      '--test-from <time>',
+      'the test set starts here (ISO-8601 or epoch ms; default: the last 20%)',
+    )
+    .option(
+      '--horizons <list>',
+      'forecast horizons in candles, comma-separated (default: FORECAST_HORIZONS for the interval)',
+    )
+    .option('--json', 'print one JSON document instead of tables')
     .action(
       async (options: {
         symbol?: string;
@@ -422,7 +483,22 @@ async function main(argv: string[]): Promise<void> {
         csv?: string;
         params?: Record<string, number>;
         folds: string;
+        testFrom?: string;
+        horizons?: string;
+        json?: boolean;
       }) => {
+        const testFrom = options.testFrom ? cliTime(options.testFrom, '--test-from') : undefined;
+        const horizons = options.horizons
+          ? options.horizons.split(',').map((h) => {
+              const value = Number(h.trim());
+              if (!Number.isInteger(value) || value < 1 || value > 240) {
+                throw new InvalidArgumentError(
+                  `--horizons must be whole numbers of candles from 1 to 240, got ${JSON.stringify(h)}`,
+                );
+              }
+              return value;
+            })
+          : config.forecastHorizons(options.interval);
         const candles = options.csv
           ? readCandleCsv(options.csv)
           : await withApp(config, (app) =>
@@ -453,6 +529,8 @@ async function main(argv: string[]): Promise<void> {
           intervalMs: intervalMs(options.interval),
           features: DEFAULT_FEATURES,
           params,
+          horizons,
+          testFrom,
           walkForwardFolds: Number(options.folds),
           walkForwardEpochs: 3,
           onEpoch: (progress) =>
@@ -464,11 +542,12 @@ async function main(argv: string[]): Promise<void> {
               valLoss: progress.valLoss?.toFixed(4) ?? '-',
             }),
         }).finally(() => bar?.stop());
-        printEvaluation(outcome, {
-          backend,
-          seconds: (Date.now() - started) / 1000,
-          candles: candles.length,
-        });
+        const run = { backend, seconds: (Date.now() - started) / 1000, candles: candles.length };
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(evaluationJson(outcome, run), null, 2)}\n`);
+        } else {
+          printEvaluation(outcome, run);
+        }
       },
     );
 
@@ -525,18 +604,8 @@ async function main(argv: string[]): Promise<void> {
             : await storedCandles(app, options.symbol, options.interval),
         }));
         const definition = parseStrategyDefinition(strategy.definition);
-        // The API's reading of times: epoch ms or ISO-8601, UTC without a zone.
-        const time = (value: string, option: string) => {
-          try {
-            return parseTime(value, option);
-          } catch {
-            throw new InvalidArgumentError(
-              `${option} must be an ISO-8601 time or epoch milliseconds, got ${JSON.stringify(value)}`,
-            );
-          }
-        };
-        const from = options.from ? time(options.from, '--from') : Number.NEGATIVE_INFINITY;
-        const to = options.to ? time(options.to, '--to') : Number.POSITIVE_INFINITY;
+        const from = options.from ? cliTime(options.from, '--from') : Number.NEGATIVE_INFINITY;
+        const to = options.to ? cliTime(options.to, '--to') : Number.POSITIVE_INFINITY;
         const range = candles.flatMap((candle, index) =>
           candle.openTime >= from && candle.openTime <= to ? [index] : [],
         );

@@ -63,6 +63,7 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
         promotion: string;
         testMae: number;
         persistenceMae: number;
+        pValue: number;
       },
       progress,
     };
@@ -85,10 +86,53 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     await sim.close();
   });
 
-  it('answers 503 with the reason before any model exists', async () => {
-    const response = await get('/predict/BTC');
-    expect(response.status).toBe(503);
-    expect(response.body.message).toMatch(/No model for BTC 1h/);
+  it('serves the baseline forecast, labelled as such, before any model exists', async () => {
+    const baseline = await eventually(
+      async () => {
+        const response = await get('/predict/BTC');
+        return response.status === 200 ? response.body : undefined;
+      },
+      { what: 'the baseline forecast after the backfill', timeoutMs: 20_000 },
+    );
+    const last = CANDLES[CANDLES.length - 1]!;
+    expect(baseline).toMatchObject({
+      kind: 'baseline',
+      model: null,
+      horizon: 1,
+      predictedReturn: 0,
+      lastClose: last.close,
+      predictedClose: last.close,
+    });
+    expect(Date.parse(baseline.openTime)).toBe(last.openTime);
+    const horizons = baseline.horizons as {
+      horizon: number;
+      targetTime: string;
+      lower: number;
+      median: number;
+      upper: number;
+      lowerClose: number;
+      upperClose: number;
+      volatility: number;
+      probabilityUp: number;
+      shrinkage: number | null;
+      test: unknown;
+    }[];
+    expect(horizons.map((h) => h.horizon)).toEqual([1, 4, 24]);
+    for (const h of horizons) {
+      expect(Date.parse(h.targetTime)).toBe(last.openTime + h.horizon * HOUR_MS);
+      expect(h.lower).toBeLessThan(h.upper);
+      expect(h.lowerClose).toBeCloseTo(last.close * Math.exp(h.lower), 6);
+      expect(h.upperClose).toBeCloseTo(last.close * Math.exp(h.upper), 6);
+      expect(h.volatility).toBeGreaterThan(0);
+      expect(h.probabilityUp).toBeGreaterThan(0);
+      expect(h.probabilityUp).toBeLessThan(1);
+      expect(h.shrinkage).toBeNull();
+      expect(h.test).toBeNull();
+    }
+    // Wider bands further out.
+    expect(horizons[2]!.upper - horizons[2]!.lower).toBeGreaterThan(
+      horizons[0]!.upper - horizons[0]!.lower,
+    );
   });
 
   it('trains through the queue with progress, registers the version with metrics, and serves /predict', async () => {
@@ -108,21 +152,58 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     expect(model.metrics.split.model.count).toBe(model.metrics.split.persistence.count);
     expect(model.metrics.split.model.mae).toBeCloseTo(result.testMae, 10);
     expect(model.metrics.walkForward.folds).toHaveLength(3);
+    // Calibrated on the walk-forward folds of the training part, scored per horizon.
+    expect(model.metrics.calibration.source).toBe('walk-forward');
+    const calibration = model.metrics.calibration.horizons as {
+      horizon: number;
+      shrinkage: number;
+    }[];
+    expect(calibration.map((h) => h.horizon)).toEqual([1, 4, 24]);
+    for (const h of calibration) {
+      expect(h.shrinkage).toBeGreaterThanOrEqual(0);
+      expect(h.shrinkage).toBeLessThanOrEqual(h.horizon);
+    }
+    const scores = model.metrics.forecast as {
+      horizon: number;
+      point: { versusPersistence: { pValue: number } };
+    }[];
+    expect(scores.map((h) => h.horizon)).toEqual([1, 4, 24]);
+    expect(model.metrics.split.versusPersistence.pValue).toBeCloseTo(result.pValue, 12);
+    expect(result.pValue).toBeGreaterThan(0);
+    expect(result.pValue).toBeLessThanOrEqual(1);
     if (result.status === 'candidate') {
-      // It did not beat persistence: promotion is the admin's call.
-      expect(result.promotion).toMatch(/does not beat persistence/);
-      expect((await get('/predict/BTC')).status).toBe(503);
+      // It did not beat persistence with significance: promotion is the admin's call, and the
+      // market keeps serving the baseline.
+      expect(result.promotion).toMatch(/does not beat persistence with significance/);
+      expect((await get('/predict/BTC')).body.kind).toBe('baseline');
       expect((await post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
     } else {
       expect(result.testMae).toBeLessThan(result.persistenceMae);
+      expect(result.pValue).toBeLessThan(0.05);
     }
     const prediction = await eventually(
       async () => {
         const response = await get('/predict/BTC');
-        return response.status === 200 ? response.body : undefined;
+        return response.body.kind === 'model' ? response.body : undefined;
       },
       { what: 'a served prediction', timeoutMs: 20_000 },
     );
+    expect(prediction.horizons.map((h: { horizon: number }) => h.horizon)).toEqual([1, 4, 24]);
+    for (const h of prediction.horizons as {
+      horizon: number;
+      shrinkage: number;
+      lower: number;
+      median: number;
+      upper: number;
+      test: { pValue: number; mae: number; persistenceMae: number; coverage: number };
+    }[]) {
+      expect(h.shrinkage).toBe(calibration.find((c) => c.horizon === h.horizon)!.shrinkage);
+      expect(h.lower).toBeLessThan(h.upper);
+      expect(h.test.pValue).toBe(
+        scores.find((c) => c.horizon === h.horizon)!.point.versusPersistence.pValue,
+      );
+      expect(h.test.coverage).toBeGreaterThan(0);
+    }
     const last = CANDLES[CANDLES.length - 1]!;
     expect(Date.parse(prediction.openTime)).toBe(last.openTime);
     expect(Date.parse(prediction.targetTime)).toBe(last.openTime + HOUR_MS);
@@ -185,7 +266,7 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     }
   });
 
-  it('promotes by the rules, rolls back to an earlier version, and retiring production stops serving', async () => {
+  it('promotes by the rules, rolls back to an earlier version, and retiring production falls back to the baseline', async () => {
     const first = (await get('/models?symbol=BTC&status=production')).body[0];
     const second = await trainedJob({ ...TINY, units: 12 });
     if (second.result.status === 'candidate') {
@@ -219,8 +300,11 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     );
     expect((await post(`/admin/models/${first.id}/promote`)).status).toBe(409);
     expect((await post(`/admin/models/${first.id}/retire`)).body.status).toBe('retired');
-    const gone = await get('/predict/BTC');
-    expect(gone.status).toBe(503);
+    // Without a production model the market falls back to the baseline, labelled as such.
+    await eventually(
+      async () => ((await get('/predict/BTC')).body.kind === 'baseline' ? true : undefined),
+      { what: 'the baseline after the retirement' },
+    );
     expect((await post(`/admin/models/${first.id}/retire`)).status).toBe(409);
     // A version that never finished training (failed, or cancelled) can be neither retired nor
     // promoted: it has no stored model, and making it production would leave the market serving
@@ -260,7 +344,7 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     const prediction = await eventually(
       async () => {
         const response = await get('/predict/BTC');
-        return response.status === 200 ? response.body : undefined;
+        return response.body.kind === 'model' ? response.body : undefined;
       },
       { what: 'a prediction after the restart', timeoutMs: 20_000 },
     );

@@ -13,6 +13,8 @@ function prediction(openTime: number, modelVersionId = 'model-a'): CachedPredict
     symbol: 'BTC',
     pair: market.symbol,
     interval: market.interval,
+    kind: 'model',
+    horizons: [],
     openTime,
     targetTime: openTime + HOUR_MS,
     horizon: 1,
@@ -51,7 +53,9 @@ describe('the prediction cache and its in-process mirror (real Redis)', () => {
   const api = new PredictionCache(apiRedis, config);
 
   afterAll(async () => {
-    await workerRedis.client.del(config.redisKey('predictions', 'latest', market.exchange, market.symbol, market.interval));
+    await workerRedis.client.del(
+      config.redisKey('predictions', 'latest', market.exchange, market.symbol, market.interval),
+    );
     await Promise.all([workerRedis.onApplicationShutdown(), apiRedis.onApplicationShutdown()]);
   });
 
@@ -92,7 +96,10 @@ describe('the prediction cache and its in-process mirror (real Redis)', () => {
 
   it('keeps the newer candle when an older prediction arrives late, and takes a new model on the same candle', async () => {
     const current = (await api.read(market))!;
-    await workerRedis.publish(PREDICTION_UPDATED, JSON.stringify(prediction(current.openTime - HOUR_MS)));
+    await workerRedis.publish(
+      PREDICTION_UPDATED,
+      JSON.stringify(prediction(current.openTime - HOUR_MS)),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await api.read(market))?.openTime).toBe(current.openTime);
 

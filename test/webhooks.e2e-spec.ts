@@ -14,6 +14,7 @@ import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { WebhookReceiver } from '../src/simulator/webhook-receiver';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { REDIS_URL, databaseUrl, scratchName, testEnv } from './support/test-env';
+import type { CachedPrediction } from '../src/models/live/prediction.cache';
 
 const HOUR_MS = 3_600_000;
 const CANDLES = readCandleCsv(
@@ -564,11 +565,13 @@ describe('signal webhooks and live subscriptions', () => {
       'subscription { predictionUpdated(symbol: "BTC") { symbol predictedClose model { versionId } } }',
     );
     // What the live prediction path publishes after a model predicts.
-    const prediction = {
+    const prediction: CachedPrediction = {
       exchange: 'binance',
       symbol: 'BTC',
       pair: 'BTCUSDT',
       interval: '1h',
+      kind: 'model',
+      horizons: [],
       openTime: last.openTime,
       targetTime: last.openTime + HOUR_MS,
       horizon: 1,

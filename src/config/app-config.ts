@@ -1,4 +1,4 @@
-import { configSchema, type AppConfigValues } from './config.schema';
+import { configSchema, DEFAULT_FORECAST_HORIZONS, type AppConfigValues } from './config.schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: { key: string; problem: string }[]) {
@@ -48,6 +48,14 @@ export class AppConfig {
 
   get<K extends keyof AppConfigValues>(key: K): AppConfigValues[K] {
     return this.values[key];
+  }
+
+  /** Horizons (candles ahead) forecast for markets of `interval`. */
+  forecastHorizons(interval: string): number[] {
+    return (
+      this.values.FORECAST_HORIZONS?.[interval] ??
+      DEFAULT_FORECAST_HORIZONS[interval as keyof typeof DEFAULT_FORECAST_HORIZONS] ?? [1]
+    );
   }
 
   get isProduction(): boolean {

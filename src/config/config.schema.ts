@@ -124,6 +124,51 @@ const commaList = <T extends string>(item: z.ZodType<T, string>, what: string) =
 
 export { SUPPORTED_INTERVALS };
 
+/** Horizons (candles ahead) forecast per interval when `FORECAST_HORIZONS` does not name it. */
+export const DEFAULT_FORECAST_HORIZONS: Record<(typeof SUPPORTED_INTERVALS)[number], number[]> = {
+  '1m': [1, 5, 15],
+  '3m': [1, 5, 20],
+  '5m': [1, 3, 12],
+  '15m': [1, 4, 16],
+  '30m': [1, 4, 24],
+  '1h': [1, 4, 24],
+  '2h': [1, 6, 12],
+  '4h': [1, 6, 42],
+  '6h': [1, 4, 28],
+  '8h': [1, 3, 21],
+  '12h': [1, 2, 14],
+  '1d': [1, 7, 30],
+};
+export const MAX_FORECAST_HORIZON = 240;
+
+/** `1h:1,4,24;1m:1,5,15` -> { '1h': [1, 4, 24], '1m': [1, 5, 15] } (sorted, without repeats). */
+const forecastHorizons = z.string().transform((value, context) => {
+  const out: Partial<Record<string, number[]>> = {};
+  for (const part of value
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter(Boolean)) {
+    const match = /^([0-9]+[mhd]):([0-9, ]+)$/.exec(part);
+    const interval = match?.[1];
+    const horizons = match?.[2]?.split(',').map((h) => Number(h.trim())) ?? [];
+    if (
+      !match ||
+      !interval ||
+      !(SUPPORTED_INTERVALS as readonly string[]).includes(interval) ||
+      !horizons.length ||
+      horizons.some((h) => !Number.isInteger(h) || h < 1 || h > MAX_FORECAST_HORIZON)
+    ) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be interval:horizons entries separated by ';' (1h:1,4,24;1m:1,5,15), each interval one of ${SUPPORTED_INTERVALS.join(', ')} and each horizon a whole number of candles from 1 to ${MAX_FORECAST_HORIZON} (${JSON.stringify(part)} is not)`,
+      });
+      return z.NEVER;
+    }
+    out[interval] = [...new Set(horizons)].sort((a, b) => a - b);
+  }
+  return out;
+});
+
 export const configSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'production', 'test'], {
@@ -221,6 +266,7 @@ export const configSchema = z.object({
   RETRAIN_EVERY: duration.default('24h'),
   MODEL_MAX_AGE: duration.default('72h'),
   TRAINING_WINDOW: duration.default('1460d'),
+  FORECAST_HORIZONS: forecastHorizons.optional(),
   TF_BACKEND: z
     .enum(['tensorflow', 'wasm', 'cpu'], { error: 'must be one of tensorflow, wasm, cpu' })
     .optional(),

@@ -15,7 +15,13 @@ import { PredictionCache, type CachedPrediction } from './live/prediction.cache'
 import { MODEL_PROMOTED, MODEL_RETIRED, type ModelPromotedEvent } from './model-events';
 import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
 import { ModelVersionsRepository } from './model-versions.repository';
-import { ModelDto, PredictionDto, type ModelsQueryDto, type TrainModelDto } from './dto/models.dto';
+import {
+  HorizonForecastDto,
+  ModelDto,
+  PredictionDto,
+  type ModelsQueryDto,
+  type TrainModelDto,
+} from './dto/models.dto';
 
 export class ModelsException extends AppException {}
 
@@ -210,7 +216,7 @@ export class ModelsService {
       const dto = predictionDto(cached, maxAgeMs);
       served = {
         json: JSON.stringify(dto),
-        until: dto.model.stale ? Infinity : (cached.trainedAt ?? 0) + maxAgeMs + 1,
+        until: !dto.model || dto.model.stale ? Infinity : (cached.trainedAt ?? 0) + maxAgeMs + 1,
       };
       this.servedJson.set(cached, served);
     }
@@ -275,6 +281,7 @@ export function predictionDto(cached: CachedPrediction, maxAgeMs: number): Predi
     symbol: cached.symbol,
     pair: cached.pair,
     interval: cached.interval,
+    kind: cached.kind,
     openTime: new Date(cached.openTime),
     targetTime: new Date(cached.targetTime),
     horizon: cached.horizon,
@@ -282,19 +289,28 @@ export function predictionDto(cached: CachedPrediction, maxAgeMs: number): Predi
     predictedClose: cached.predictedClose,
     predictedReturn: cached.predictedReturn,
     probabilityUp: cached.probabilityUp,
-    model: {
-      versionId: cached.modelVersionId,
-      trainedAt: cached.trainedAt === null ? null : new Date(cached.trainedAt),
-      testMae: cached.testMae,
-      testPersistenceMae: cached.testPersistenceMae,
-      liveCount: cached.liveCount,
-      liveMae: cached.liveMae,
-      livePersistenceMae: cached.livePersistenceMae,
-      beatsPersistence:
-        cached.testMae !== null &&
-        cached.testPersistenceMae !== null &&
-        cached.testMae < cached.testPersistenceMae,
-      stale: cached.trainedAt === null || Date.now() - cached.trainedAt > maxAgeMs,
-    },
+    horizons: cached.horizons.map((horizon) =>
+      Object.assign(new HorizonForecastDto(), {
+        ...horizon,
+        targetTime: new Date(horizon.targetTime),
+      }),
+    ),
+    model:
+      cached.modelVersionId === null
+        ? null
+        : {
+            versionId: cached.modelVersionId,
+            trainedAt: cached.trainedAt === null ? null : new Date(cached.trainedAt),
+            testMae: cached.testMae,
+            testPersistenceMae: cached.testPersistenceMae,
+            liveCount: cached.liveCount,
+            liveMae: cached.liveMae,
+            livePersistenceMae: cached.livePersistenceMae,
+            beatsPersistence:
+              cached.testMae !== null &&
+              cached.testPersistenceMae !== null &&
+              cached.testMae < cached.testPersistenceMae,
+            stale: cached.trainedAt === null || Date.now() - cached.trainedAt > maxAgeMs,
+          },
   });
 }

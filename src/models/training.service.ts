@@ -7,7 +7,7 @@ import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
 import { buildDataset, type Sample } from './engine/dataset';
-import { metricsOf } from './engine/evaluation';
+import { significance, type SignificanceResult } from './engine/forecast';
 import { DEFAULT_FEATURES, type FeatureName } from './engine/features';
 import { ModelSentiment } from './model-sentiment';
 import {
@@ -19,10 +19,18 @@ import {
   type EpochProgress,
   type TrainedModel,
 } from './engine/lstm-model';
-import { runTraining, type TrainingOutcome } from './engine/training-pipeline';
+import { closeErrors, runTraining, type TrainingOutcome } from './engine/training-pipeline';
 import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { TensorFlowProvider } from './tensorflow.provider';
+
+/** A candidate must beat persistence and production with a Diebold-Mariano p-value below this. */
+export const PROMOTION_P_VALUE = 0.05;
+
+/** Lower loss and significant. */
+function passes(test: SignificanceResult): boolean {
+  return test.meanLossDifference < 0 && test.pValue < PROMOTION_P_VALUE;
+}
 
 /** Most candles one training reads (four years of 1h is 35,040). */
 const MAX_TRAINING_CANDLES = 200_000;
@@ -92,6 +100,7 @@ export class TrainingService {
         features,
         sentiment: sentiment?.values,
         params: modelParams,
+        horizons: this.config.forecastHorizons(market.interval),
         walkForwardFolds: 3,
         walkForwardEpochs: 3,
         shouldStop: params.shouldStop,
@@ -122,6 +131,7 @@ export class TrainingService {
           promotion: promotion.reason,
           testMae: outcome.evaluation.model.mae,
           persistenceMae: outcome.evaluation.persistence.mae,
+          pValue: outcome.evaluation.versusPersistence.pValue,
           epochs: outcome.trained.epochsRun,
           samples: outcome.samples,
           backend,
@@ -160,6 +170,8 @@ export class TrainingService {
   private metrics(outcome: TrainingOutcome, trainingSeconds: number): Record<string, unknown> {
     return {
       split: { trainFraction: 0.8, ...outcome.evaluation },
+      forecast: outcome.forecast,
+      calibration: outcome.trained.calibration,
       walkForward: outcome.walkForward,
       samples: outcome.samples,
       trainSamples: outcome.trainSamples,
@@ -170,8 +182,9 @@ export class TrainingService {
   }
 
   /**
-   * Production when the new model beats persistence and the current production model on MAE over
-   * the same test window (the production model is run on the new model's test candles).
+   * Production when the new model's served point forecast beats persistence and the current
+   * production model with significance: a Diebold-Mariano test on the absolute close errors over
+   * the same test candles (Newey-West variance for overlapping horizons), lower MAE and p < 0.05.
    */
   private async decidePromotion(
     market: MarketKey,
@@ -179,11 +192,11 @@ export class TrainingService {
     outcome: TrainingOutcome,
     candles: readonly Candle[],
   ): Promise<{ promoted: boolean; reason: string }> {
-    const { model, persistence } = outcome.evaluation;
-    if (!(model.mae < persistence.mae)) {
+    const { model, persistence, versusPersistence } = outcome.evaluation;
+    if (!passes(versusPersistence)) {
       return {
         promoted: false,
-        reason: `stays a candidate: test MAE ${model.mae.toFixed(6)} does not beat persistence's ${persistence.mae.toFixed(6)}`,
+        reason: `stays a candidate: test MAE ${model.mae.toFixed(6)} against persistence's ${persistence.mae.toFixed(6)}, Diebold-Mariano p = ${versusPersistence.pValue.toPrecision(3)}: does not beat persistence with significance (lower MAE and p < ${PROMOTION_P_VALUE})`,
       };
     }
     const production = await this.versions.production(market);
@@ -195,10 +208,10 @@ export class TrainingService {
         outcome,
         candles,
       });
-      if (compared && !(compared.candidate < compared.production)) {
+      if (compared && !passes(compared.test)) {
         return {
           promoted: false,
-          reason: `stays a candidate: MAE ${compared.candidate.toFixed(6)} does not beat production model ${production.id}'s ${compared.production.toFixed(6)} on the same ${compared.count} test candles`,
+          reason: `stays a candidate: MAE ${compared.candidate.toFixed(6)} against production model ${production.id}'s ${compared.production.toFixed(6)} on the same ${compared.test.count} test candles, Diebold-Mariano p = ${compared.test.pValue.toPrecision(3)}: does not beat production with significance`,
         };
       }
     }
@@ -207,14 +220,15 @@ export class TrainingService {
     await this.redis.publish(MODEL_PROMOTED, JSON.stringify(event));
     return {
       promoted: true,
-      reason: `promoted to production: test MAE ${model.mae.toFixed(6)} beats persistence's ${persistence.mae.toFixed(6)}${production ? ` and production model ${production.id}` : ''}`,
+      reason: `promoted to production: test MAE ${model.mae.toFixed(6)} beats persistence's ${persistence.mae.toFixed(6)} (Diebold-Mariano p = ${versusPersistence.pValue.toPrecision(3)})${production ? ` and production model ${production.id}` : ''}`,
     };
   }
 
   /**
-   * MAE of the new model and of the production model on exactly the same candles: the test
-   * windows both can predict at (their lookbacks and sentiment coverage may differ), or undefined
-   * when they share none or predict different horizons.
+   * The new model's and the production model's served point forecasts on exactly the same
+   * candles (the test windows both can predict at: their lookbacks and sentiment coverage may
+   * differ), compared by a Diebold-Mariano test; undefined when they share none or predict
+   * different horizons.
    */
   private async compareOnSameCandles(params: {
     market: MarketKey;
@@ -222,7 +236,7 @@ export class TrainingService {
     candidateId: string;
     outcome: TrainingOutcome;
     candles: readonly Candle[];
-  }): Promise<{ candidate: number; production: number; count: number } | undefined> {
+  }): Promise<{ candidate: number; production: number; test: SignificanceResult } | undefined> {
     const { outcome, candles, market } = params;
     const artifact = await this.versions.artifact(params.productionId);
     const { testFrom, testTo } = outcome.evaluation;
@@ -241,17 +255,24 @@ export class TrainingService {
         this.errorsOnWindow({ ...window, trained: outcome.trained, versionId: params.candidateId }),
       ]);
       const shared = [...candidate.keys()].filter((openTime) => production.has(openTime));
-      if (!shared.length) {
+      if (shared.length < 2) {
         return undefined;
       }
-      const maeOn = (predicted: Map<number, { sample: Sample; predicted: number }>) => {
+      const errorsOf = (predicted: Map<number, { sample: Sample; predicted: number }>) => {
         const rows = shared.map((openTime) => predicted.get(openTime)!);
-        return metricsOf(
+        return closeErrors(
           rows.map((row) => row.sample),
           rows.map((row) => row.predicted),
-        ).mae;
+        );
       };
-      return { candidate: maeOn(candidate), production: maeOn(production), count: shared.length };
+      const candidateErrors = errorsOf(candidate);
+      const productionErrors = errorsOf(production);
+      const mae = (errors: number[]) => errors.reduce((a, e) => a + Math.abs(e), 0) / errors.length;
+      return {
+        candidate: mae(candidateErrors),
+        production: mae(productionErrors),
+        test: significance(candidateErrors, productionErrors, outcome.trained.params.horizon),
+      };
     } finally {
       disposeModel(stored.model);
     }
@@ -289,8 +310,13 @@ export class TrainingService {
     const test = dataset.samples.filter(
       (sample) => sample.openTime >= params.testFrom && sample.openTime <= params.testTo,
     );
+    // The served point forecast: the model's output times its shrinkage (1 for a model stored
+    // before forecasts were calibrated).
+    const shrinkage =
+      trained.calibration?.horizons.find((h) => h.horizon === trained.params.horizon)?.shrinkage ??
+      1;
     const predicted = test.length
-      ? predictScaled(tf, trained.model, trained.scaler, dataset, test)
+      ? predictScaled(tf, trained.model, trained.scaler, dataset, test).map((r) => r * shrinkage)
       : [];
     return new Map(
       test.map((sample, i) => [sample.openTime, { sample, predicted: predicted[i] ?? 0 }]),

@@ -120,6 +120,8 @@ export interface TrainModelResult {
   promotion: string;
   testMae: number;
   persistenceMae: number;
+  /** Diebold-Mariano p-value of the test MAE difference with persistence. */
+  pValue: number;
   epochs: number;
   samples: number;
   backend: string;
@@ -204,7 +206,8 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
     // Short locks, renewed while a delivery runs: a killed worker's deliveries go to another
     // worker within seconds, not the default half minute.
     worker: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 5 },
-    description: 'Signed webhook deliveries, one job per message, subscription and attempt (I/O-bound)',
+    description:
+      'Signed webhook deliveries, one job per message, subscription and attempt (I/O-bound)',
   },
   [QueueName.Training]: {
     concurrency: 1,
@@ -259,7 +262,8 @@ export const JOBS: Record<JobName, JobDefinition> = {
   },
   [JobName.SweepWebhooks]: {
     queue: QueueName.Maintenance,
-    description: 'Re-queues webhook messages left pending without a job (a crash between store and queue)',
+    description:
+      'Re-queues webhook messages left pending without a job (a crash between store and queue)',
     options: { attempts: 1, ...KEEP_FINISHED, removeOnComplete: { count: 100 } },
   },
   [JobName.RetrainModels]: {

@@ -68,7 +68,7 @@ export function predictionWebhookEvent(cached: CachedPrediction, maxAgeMs: numbe
     type: 'prediction.updated',
     messageId: messageIdOf(
       'prediction.updated',
-      cached.modelVersionId,
+      cached.modelVersionId ?? 'baseline',
       cached.exchange,
       cached.pair,
       cached.interval,

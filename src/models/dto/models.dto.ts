@@ -190,6 +190,84 @@ export class PredictionModelDto {
   stale!: boolean;
 }
 
+@ObjectType('HorizonTestScore')
+export class HorizonTestScoreDto {
+  @ApiProperty({ description: 'Test candles scored' }) @Field(() => Int) count!: number;
+  @ApiProperty({ description: 'MAE of the predicted close' }) @Field(() => Float) mae!: number;
+  @ApiProperty({ description: "Persistence's MAE on the same candles" })
+  @Field(() => Float)
+  persistenceMae!: number;
+  @ApiProperty({
+    description:
+      'Diebold-Mariano p-value of the MAE difference with persistence (two-sided, Newey-West variance)',
+  })
+  @Field(() => Float)
+  pValue!: number;
+  @ApiProperty({ description: 'Share of test outcomes inside the 80% interval' })
+  @Field(() => Float)
+  coverage!: number;
+  @ApiProperty({ description: 'Coverage of the rolling empirical quantiles (baseline)' })
+  @Field(() => Float)
+  empiricalCoverage!: number;
+  @ApiProperty({ description: 'Coverage of the EWMA (RiskMetrics) normal band (baseline)' })
+  @Field(() => Float)
+  ewmaCoverage!: number;
+  @ApiProperty({ description: 'Brier score of P(up)' }) @Field(() => Float) brier!: number;
+  @ApiProperty({ description: 'Brier score of the training base rate' })
+  @Field(() => Float)
+  baseRateBrier!: number;
+}
+
+@ObjectType('HorizonForecast')
+export class HorizonForecastDto {
+  @ApiProperty({ description: 'Candles ahead' }) @Field(() => Int) horizon!: number;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'Open time of the candle whose close is forecast',
+  })
+  @Field()
+  targetTime!: Date;
+  @ApiProperty({ description: 'Point forecast of the log return (0 for the baseline)' })
+  @Field(() => Float)
+  predictedReturn!: number;
+  @ApiProperty() @Field(() => Float) predictedClose!: number;
+  @ApiProperty({ description: 'Median of the log return' }) @Field(() => Float) median!: number;
+  @ApiProperty({ description: '10% quantile of the log return' })
+  @Field(() => Float)
+  lower!: number;
+  @ApiProperty({ description: '90% quantile of the log return' })
+  @Field(() => Float)
+  upper!: number;
+  @ApiProperty({ description: 'Close at the 10% quantile' })
+  @Field(() => Float)
+  lowerClose!: number;
+  @ApiProperty({ description: 'Close at the 90% quantile' })
+  @Field(() => Float)
+  upperClose!: number;
+  @ApiProperty({ description: 'Standard deviation of the log return over the horizon' })
+  @Field(() => Float)
+  volatility!: number;
+  @ApiProperty({ description: 'Probability that the close is higher after the horizon' })
+  @Field(() => Float)
+  probabilityUp!: number;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description:
+      "The model's weight against persistence, fitted on the training data; null for the baseline",
+  })
+  @Field(() => Float, { nullable: true })
+  shrinkage!: number | null;
+  @ApiPropertyOptional({
+    type: HorizonTestScoreDto,
+    nullable: true,
+    description: "The model's scores on its test candles; null for the baseline",
+  })
+  @Field(() => HorizonTestScoreDto, { nullable: true })
+  test!: HorizonTestScoreDto | null;
+}
+
 @ObjectType('Prediction')
 export class PredictionDto {
   @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
@@ -209,16 +287,32 @@ export class PredictionDto {
   })
   @Field()
   targetTime!: Date;
-  @ApiProperty({ description: 'Candles ahead' }) @Field(() => Int) horizon!: number;
+  @ApiProperty({
+    enum: ['model', 'baseline'],
+    description:
+      "model: the production model's forecast; baseline: persistence with empirical intervals (no model passed)",
+  })
+  @Field()
+  kind!: string;
+  @ApiProperty({ description: 'Candles ahead (the shortest horizon; see horizons)' })
+  @Field(() => Int)
+  horizon!: number;
   @ApiProperty() @Field(() => Float) lastClose!: number;
   @ApiProperty() @Field(() => Float) predictedClose!: number;
   @ApiProperty({ description: 'Predicted log return of the close over the horizon' })
   @Field(() => Float)
   predictedReturn!: number;
-  @ApiProperty({ description: 'Probability of an up move (normal residuals from validation)' })
+  @ApiProperty({ description: 'Probability of an up move over the shortest horizon' })
   @Field(() => Float)
   probabilityUp!: number;
-  @ApiProperty({ type: PredictionModelDto })
-  @Field(() => PredictionModelDto)
-  model!: PredictionModelDto;
+  @ApiProperty({ type: [HorizonForecastDto], description: 'One forecast per horizon' })
+  @Field(() => [HorizonForecastDto])
+  horizons!: HorizonForecastDto[];
+  @ApiPropertyOptional({
+    type: PredictionModelDto,
+    nullable: true,
+    description: 'The model that made it; null for the baseline',
+  })
+  @Field(() => PredictionModelDto, { nullable: true })
+  model!: PredictionModelDto | null;
 }

@@ -24,7 +24,7 @@ export interface Evaluation {
 
 /** Close-price error metrics of predicted log returns against what happened, on the same samples. */
 export function metricsOf(
-  samples: readonly Sample[],
+  samples: readonly Pick<Sample, 'close' | 'targetClose' | 'target'>[],
   predictedReturns: readonly number[],
 ): Metrics {
   let absolute = 0;

@@ -11,6 +11,7 @@ import {
 } from './dataset';
 import { evaluate, metricsOf, normalCdf } from './evaluation';
 import { DEFAULT_FEATURES } from './features';
+import { fitCalibration, volatilitySeries } from './forecast';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import {
   buildLstm,
@@ -295,6 +296,19 @@ describe('the LSTM', () => {
     expect(counts).toHaveLength(3);
     // Each epoch ends with the same tensors alive (the best weights swap one copy for another).
     expect(new Set(counts.slice(1)).size).toBe(1);
+    // The live path serves calibrated distributions: fit one (here on the training windows).
+    const fitted = predictScaled(tf, trained.model, trained.scaler, dataset, train);
+    trained.calibration = fitCalibration({
+      candles: CANDLES,
+      intervalMs: HOUR_MS,
+      volatility: volatilitySeries(CANDLES),
+      points: train.map((sample, i) => ({
+        end: sample.end,
+        predicted: fitted[i]!,
+      })),
+      horizons: [1, 4],
+      source: 'validation',
+    });
     const before = tf.memory().numTensors;
     const first = predictScaled(tf, trained.model, trained.scaler, dataset, test);
     for (let i = 0; i < 5; i++) {

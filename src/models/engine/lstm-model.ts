@@ -2,6 +2,7 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { StandardScaler, type Dataset, type Sample, type ScalerState } from './dataset';
 import { fastLstmCellClass } from './fast-lstm-cell';
 import type { FeatureName } from './features';
+import type { ForecastCalibration } from './forecast';
 import { LstmForward } from './lstm-forward';
 import type { TensorFlow } from './tf-backend';
 
@@ -117,6 +118,8 @@ export interface TrainedModel {
   /** Standard deviation of validation residuals (log return), for the probability of an up move. */
   residualStd: number;
   epochsRun: number;
+  /** Shrinkage and residual distribution per served horizon (see forecast.ts); set after training. */
+  calibration?: ForecastCalibration;
 }
 
 export function buildLstm(tf: TensorFlow, params: ModelParams, featureCount: number): LayersModel {
@@ -331,6 +334,7 @@ export async function saveModel(
       params: trained.params,
       residualStd: trained.residualStd,
       epochsRun: trained.epochsRun,
+      calibration: trained.calibration,
     },
     weightData: Buffer.from(saved.weightData),
   };
@@ -348,6 +352,7 @@ export async function loadModel(
     params: ModelParams;
     residualStd: number;
     epochsRun: number;
+    calibration?: ForecastCalibration;
   };
   const weights = artifact.weightData.buffer.slice(
     artifact.weightData.byteOffset,
@@ -368,5 +373,6 @@ export async function loadModel(
     params: manifest.params,
     residualStd: manifest.residualStd,
     epochsRun: manifest.epochsRun,
+    calibration: manifest.calibration,
   };
 }

@@ -6,8 +6,23 @@ import {
   purge,
   walkForwardFolds,
   type Dataset,
+  type Sample,
 } from './dataset';
-import { evaluate, normalCdf, type Evaluation, type Metrics } from './evaluation';
+import { evaluate, metricsOf, type Evaluation, type Metrics } from './evaluation';
+import {
+  fitCalibration,
+  modelForecast,
+  scoreForecasts,
+  significance,
+  volatilitySeries,
+  type SignificanceResult,
+  type ForecastCalibration,
+  type HorizonForecast,
+  type HorizonScore,
+  type PointPrediction,
+  baselineForecast,
+  EMPIRICAL_WINDOW,
+} from './forecast';
 import { featureSeedCandles, featureWarmupCandles, type FeatureName } from './features';
 import {
   disposeModel,
@@ -22,6 +37,7 @@ import {
 import type { TensorFlow } from './tf-backend';
 
 export interface WalkForwardResult {
+  /** Folds over the training part only (the test part is never read). */
   folds: {
     testFrom: number | null;
     testTo: number | null;
@@ -38,8 +54,17 @@ export interface WalkForwardResult {
 
 export interface TrainingOutcome {
   trained: TrainedModel;
-  /** Chronological 80/20 split: the last 20% is the test set. */
-  evaluation: Evaluation;
+  /**
+   * Chronological split (the last 20%, or from `testFrom`, is the test set): the served point
+   * forecast at the model's horizon (shrunk toward persistence) and the baselines.
+   */
+  evaluation: Evaluation & {
+    unshrunkModel: Metrics;
+    /** Diebold-Mariano test of the served point forecast against persistence on the test set. */
+    versusPersistence: SignificanceResult;
+  };
+  /** Every served horizon scored on the test set against the baselines. */
+  forecast: HorizonScore[];
   walkForward: WalkForwardResult | null;
   samples: number;
   trainSamples: number;
@@ -57,9 +82,11 @@ export function minimumCandles(params: Pick<ModelParams, 'lookback' | 'horizon'>
 }
 
 /**
- * Dataset -> chronological split (purged) -> train with early stopping -> evaluation of the model
- * and the baselines on the same test candles -> walk-forward folds (retrained per fold with at
- * most `walkForwardEpochs` epochs).
+ * Dataset -> chronological split (purged) -> train with early stopping -> walk-forward folds on
+ * the training part (retrained per fold with at most `walkForwardEpochs` epochs), whose
+ * out-of-sample predictions fit the forecast calibration (shrinkage toward persistence and the
+ * residual distribution per horizon; without folds, the validation slice's predictions) -> the
+ * test set scored once, model and baselines on the same candles.
  */
 export async function runTraining(params: {
   tf: TensorFlow;
@@ -67,7 +94,11 @@ export async function runTraining(params: {
   intervalMs: number;
   features: readonly FeatureName[];
   params: ModelParams;
+  /** Horizons served (candles ahead); default the model's own. */
+  horizons?: readonly number[];
   sentiment?: readonly (number | null)[];
+  /** The test set starts at the first window at or after this open time (default: the last 20%). */
+  testFrom?: number;
   walkForwardFolds?: number;
   walkForwardEpochs?: number;
   onEpoch?: (progress: EpochProgress & { stage: string }) => Promise<void> | void;
@@ -87,8 +118,15 @@ export async function runTraining(params: {
       `Only ${dataset.samples.length} usable windows in ${params.candles.length} candles; at least ${MIN_SAMPLES} are needed`,
     );
   }
-  const { train, test } = chronologicalSplit(dataset.samples, 0.8);
-  const purged = purge(train, test, p.horizon);
+  const horizons = [...new Set(params.horizons ?? [p.horizon])].sort((a, b) => a - b);
+  const { train, test } = splitAt(dataset.samples, params.testFrom);
+  if (test.length < 1) {
+    throw new NotEnoughDataError(
+      `No test windows: the ${dataset.samples.length} windows all open before the test start`,
+    );
+  }
+  // Nothing after the last training target is read until the model and its calibration are fixed.
+  const purged = purge(train, test, Math.max(p.horizon, ...horizons));
   const trained = await trainModel({
     tf: params.tf,
     dataset,
@@ -97,56 +135,132 @@ export async function runTraining(params: {
     shouldStop: params.shouldStop,
     onEpoch: (progress) => params.onEpoch?.({ ...progress, stage: 'train' }),
   });
-  let evaluation: Evaluation;
-  let walkForward: WalkForwardResult | null = null;
   try {
-    const predictions = predictScaled(params.tf, trained.model, trained.scaler, dataset, test);
-    evaluation = evaluate({
-      test,
-      predictedReturns: predictions,
-      trainReturns: purged.map((s) => s.target),
-    });
+    const volatility = volatilitySeries(params.candles);
     const folds = params.walkForwardFolds ?? 0;
+    let walkForward: WalkForwardResult | null = null;
+    let calibrationPoints: PointPrediction[];
     if (folds > 0) {
-      walkForward = await runWalkForward({
+      const run = await runWalkForward({
         ...params,
         dataset,
+        samples: purged,
+        horizon: Math.max(p.horizon, ...horizons),
         folds,
         epochs: Math.min(p.epochs, params.walkForwardEpochs ?? 5),
       });
+      walkForward = run.result;
+      calibrationPoints = run.points;
+    } else {
+      const validation = purged.slice(
+        Math.max(1, Math.floor(purged.length * (1 - p.validationFraction))),
+      );
+      calibrationPoints = pointsOf(
+        validation,
+        predictScaled(params.tf, trained.model, trained.scaler, dataset, validation),
+      );
     }
+    const calibration = calibrate({
+      candles: params.candles,
+      intervalMs: params.intervalMs,
+      volatility,
+      points: calibrationPoints,
+      horizons: horizons.includes(p.horizon) ? horizons : [...horizons, p.horizon],
+      source: folds > 0 ? 'walk-forward' : 'validation',
+    });
+    trained.calibration = calibration;
+    const raw = predictScaled(params.tf, trained.model, trained.scaler, dataset, test);
+    const native = calibration.horizons.find((h) => h.horizon === p.horizon)!;
+    const trainReturns = purged.map((s) => s.target);
+    const served = raw.map((value) => value * native.shrinkage);
+    const evaluation = {
+      ...evaluate({ test, predictedReturns: served, trainReturns }),
+      unshrunkModel: metricsOf(test, raw),
+      versusPersistence: significance(closeErrors(test, served), closeErrors(test, []), p.horizon),
+    };
+    const forecast = scoreForecasts({
+      candles: params.candles,
+      intervalMs: params.intervalMs,
+      volatility,
+      calibration: {
+        ...calibration,
+        horizons: calibration.horizons.filter((h) => horizons.includes(h.horizon)),
+      },
+      test: pointsOf(test, raw),
+      trainEnds: purged.map((s) => s.end),
+    });
+    return {
+      trained,
+      evaluation,
+      forecast,
+      walkForward,
+      samples: dataset.samples.length,
+      trainSamples: purged.length,
+      dataFrom: params.candles[0]!.openTime,
+      dataTo: params.candles[params.candles.length - 1]!.openTime,
+    };
   } catch (error) {
     // A fold that cannot train, or a cancel during the walk-forward: the model is not returned,
     // so its tensors (weights and optimizer state) are freed here.
     disposeModel(trained.model);
     throw error;
   }
-  return {
-    trained,
-    evaluation,
-    walkForward,
-    samples: dataset.samples.length,
-    trainSamples: purged.length,
-    dataFrom: params.candles[0]!.openTime,
-    dataTo: params.candles[params.candles.length - 1]!.openTime,
-  };
+}
+
+/** `fitCalibration`, whose too few predictions are not enough data (the job is not retried). */
+function calibrate(params: Parameters<typeof fitCalibration>[0]): ForecastCalibration {
+  try {
+    return fitCalibration(params);
+  } catch (error) {
+    throw error instanceof RangeError ? new NotEnoughDataError(error.message) : error;
+  }
+}
+
+/** Train and test windows split at `testFrom` (an open time), or 80/20 without it. */
+function splitAt(
+  samples: readonly Sample[],
+  testFrom?: number,
+): { train: Sample[]; test: Sample[] } {
+  if (testFrom === undefined) {
+    return chronologicalSplit(samples, 0.8);
+  }
+  const cut = samples.findIndex((sample) => sample.openTime >= testFrom);
+  return cut < 0
+    ? { train: [...samples], test: [] }
+    : { train: samples.slice(0, cut), test: samples.slice(cut) };
+}
+
+/** Predicted close minus actual close of each sample (a missing prediction is persistence). */
+export function closeErrors(samples: readonly Sample[], predicted: readonly number[]): number[] {
+  return samples.map(
+    (sample, i) => sample.close * Math.exp(predicted[i] ?? 0) - sample.targetClose,
+  );
+}
+
+function pointsOf(samples: readonly Sample[], predicted: readonly number[]): PointPrediction[] {
+  return samples.map((sample, i) => ({ end: sample.end, predicted: predicted[i] ?? 0 }));
 }
 
 async function runWalkForward(params: {
   tf: TensorFlow;
   dataset: Dataset;
+  /** The samples folded: the training part only. */
+  samples: readonly Sample[];
+  /** Longest horizon: what each fold's training is purged by. */
+  horizon: number;
   params: ModelParams;
   folds: number;
   epochs: number;
   onEpoch?: (progress: EpochProgress & { stage: string }) => Promise<void> | void;
   shouldStop?: () => boolean;
-}): Promise<WalkForwardResult> {
+}): Promise<{ result: WalkForwardResult; points: PointPrediction[] }> {
   const result: WalkForwardResult['folds'] = [];
-  for (const [index, fold] of walkForwardFolds(params.dataset.samples, {
+  const points: PointPrediction[] = [];
+  for (const [index, fold] of walkForwardFolds(params.samples, {
     folds: params.folds,
     minTrainFraction: 0.5,
   }).entries()) {
-    const train = purge(fold.train, fold.test, params.params.horizon);
+    const train = purge(fold.train, fold.test, params.horizon);
     const trained = await trainModel({
       tf: params.tf,
       dataset: params.dataset,
@@ -164,6 +278,7 @@ async function runWalkForward(params: {
         params.dataset,
         fold.test,
       );
+      points.push(...pointsOf(fold.test, predictions));
       const evaluation = evaluate({
         test: fold.test,
         predictedReturns: predictions,
@@ -187,33 +302,43 @@ async function runWalkForward(params: {
     return { mae, count };
   };
   return {
-    folds: result,
-    model: mean((fold) => fold.model),
-    persistence: mean((fold) => fold.persistence),
-    drift: mean((fold) => fold.drift),
-    epochsPerFold: params.epochs,
+    result: {
+      folds: result,
+      model: mean((fold) => fold.model),
+      persistence: mean((fold) => fold.persistence),
+      drift: mean((fold) => fold.drift),
+      epochsPerFold: params.epochs,
+    },
+    points,
   };
 }
 
-export interface LatestPrediction {
+export interface LatestForecast {
   /** Open time of the last candle the model saw. */
   openTime: number;
   lastClose: number;
-  predictedReturn: number;
-  predictedClose: number;
-  /** Φ(predicted return / residual std on validation): the residuals as a normal error. */
-  probabilityUp: number;
+  /** The model's own output at its horizon, before shrinkage. */
+  modelReturn: number;
+  horizons: HorizonForecast[];
 }
 
-/** The prediction at the newest candle, from enough history to compute its features exactly. */
+/**
+ * The forecast at the newest candle, from enough history to compute its features exactly; one
+ * distribution per calibrated horizon. Undefined across a gap, or for a model stored without a
+ * calibration (trained before forecasts were distributions).
+ */
 export function predictLatest(params: {
   tf: TensorFlow;
   trained: TrainedModel;
   candles: readonly Candle[];
   intervalMs: number;
   sentiment?: readonly (number | null)[];
-}): LatestPrediction | undefined {
+}): LatestForecast | undefined {
   const { trained } = params;
+  const calibration = trained.calibration;
+  if (!calibration) {
+    return undefined;
+  }
   const window = latestWindow({
     candles: params.candles,
     intervalMs: params.intervalMs,
@@ -221,7 +346,8 @@ export function predictLatest(params: {
     lookback: trained.params.lookback,
     sentiment: params.sentiment,
   });
-  if (!window) {
+  const sigma = volatilitySeries(params.candles)[params.candles.length - 1];
+  if (!window || sigma === undefined || !(sigma > 0)) {
     return undefined;
   }
   const { dataset, sample: last } = window;
@@ -229,16 +355,43 @@ export function predictLatest(params: {
   return {
     openTime: last.openTime,
     lastClose: last.close,
-    predictedReturn: r,
-    predictedClose: last.close * Math.exp(r),
-    probabilityUp: normalCdf(r / trained.residualStd),
+    modelReturn: r,
+    horizons: calibration.horizons.map((horizon) => modelForecast(horizon, r, sigma)),
   };
 }
 
-/** Candles `predictLatest` needs before the newest one. */
+/** The baseline forecast at the newest candle for each horizon (undefined without enough history). */
+export function baselineLatest(params: {
+  candles: readonly Candle[];
+  intervalMs: number;
+  horizons: readonly number[];
+}): Omit<LatestForecast, 'modelReturn'> | undefined {
+  const end = params.candles.length - 1;
+  const last = params.candles[end];
+  if (!last) {
+    return undefined;
+  }
+  const volatility = volatilitySeries(params.candles);
+  const horizons: HorizonForecast[] = [];
+  for (const horizon of params.horizons) {
+    const forecast = baselineForecast({ ...params, volatility, end, horizon });
+    if (!forecast) {
+      return undefined;
+    }
+    horizons.push(forecast);
+  }
+  return { openTime: last.openTime, lastClose: last.close, horizons };
+}
+
+/** Candles `baselineLatest` reads before the newest one. */
+export function baselineWindow(horizons: readonly number[]): number {
+  return EMPIRICAL_WINDOW + Math.max(1, ...horizons) + 1;
+}
+
+/** Candles `predictLatest` needs before the newest one (the volatility's too). */
 export function predictionWindow(
   trained: Pick<TrainedModel, 'params'>,
   intervalMs: number,
 ): number {
-  return featureSeedCandles(intervalMs) + trained.params.lookback + 1;
+  return Math.max(featureSeedCandles(intervalMs) + trained.params.lookback + 1, 200);
 }

@@ -2,6 +2,7 @@ import type { Candle } from '../../market-data/candle';
 import { buildDataset } from './dataset';
 import { normalCdf } from './evaluation';
 import { DEFAULT_FEATURES, featureSeedCandles } from './features';
+import { modelForecast, volatilitySeries } from './forecast';
 import { disposeModel, predictScaled, resolveModelParams, type ModelParams } from './lstm-model';
 import type { TensorFlow } from './tf-backend';
 import { minimumCandles, NotEnoughDataError, runTraining } from './training-pipeline';
@@ -89,8 +90,10 @@ export async function walkForwardPredictions(params: {
           0,
           blockStart - featureSeedCandles(params.intervalMs) - modelParams.lookback,
         );
+        const context = candles.slice(contextStart, blockEnd);
+        const volatility = volatilitySeries(context);
         const dataset = buildDataset({
-          candles: candles.slice(contextStart, blockEnd),
+          candles: context,
           intervalMs: params.intervalMs,
           features: outcome.trained.features,
           lookback: modelParams.lookback,
@@ -105,12 +108,20 @@ export async function walkForwardPredictions(params: {
           dataset,
           samples,
         );
+        // What the live path would have served: the forecast at the model's horizon, shrunk
+        // toward persistence and with the calibrated P(up).
+        const calibration = outcome.trained.calibration?.horizons.find(
+          (h) => h.horizon === modelParams.horizon,
+        );
         samples.forEach((sample, i) => {
-          const predictedReturn = returns[i] ?? 0;
+          const raw = returns[i] ?? 0;
+          const sigma = volatility[sample.end] ?? Number.NaN;
+          const forecast =
+            calibration && sigma > 0 ? modelForecast(calibration, raw, sigma) : undefined;
           predictions.set(sample.openTime, {
             openTime: sample.openTime,
-            predictedReturn,
-            probabilityUp: normalCdf(predictedReturn / outcome.trained.residualStd),
+            predictedReturn: forecast?.predictedReturn ?? raw,
+            probabilityUp: forecast?.probabilityUp ?? normalCdf(raw / outcome.trained.residualStd),
             trainedAt: first,
           });
         });

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import type { MarketKey } from '../../market-data/candle';
 import {
@@ -14,7 +19,13 @@ import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { RedisService } from '../../redis/redis.service';
 import { disposeModel, loadModel, type TrainedModel } from '../engine/lstm-model';
-import { predictLatest, predictionWindow } from '../engine/training-pipeline';
+import type { HorizonForecast, HorizonScore } from '../engine/forecast';
+import {
+  baselineLatest,
+  baselineWindow,
+  predictLatest,
+  predictionWindow,
+} from '../engine/training-pipeline';
 import {
   MODEL_PROMOTED,
   MODEL_RETIRED,
@@ -25,7 +36,7 @@ import { ModelSentiment } from '../model-sentiment';
 import { ModelVersionsRepository } from '../model-versions.repository';
 import { PredictionsRepository } from '../predictions.repository';
 import { TensorFlowProvider } from '../tensorflow.provider';
-import { PredictionCache, type CachedPrediction } from './prediction.cache';
+import { PredictionCache, type CachedHorizon, type CachedPrediction } from './prediction.cache';
 
 interface MarketState {
   symbol: string;
@@ -48,11 +59,12 @@ interface MarketState {
  * prediction at once. Also schedules retraining (`RETRAIN_EVERY`) and a market's first model.
  */
 @Injectable()
-export class LivePredictionsService implements OnApplicationBootstrap {
+export class LivePredictionsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LivePredictionsService.name);
   private readonly states = new Map<string, MarketState>();
   private lastTrainingCheck = 0;
   private trainingCheckTimer?: NodeJS.Timeout;
+  private readonly baselineTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly config: AppConfig,
@@ -114,6 +126,11 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     }
   }
 
+  onModuleDestroy(): void {
+    this.baselineTimers.forEach((timer) => clearTimeout(timer));
+    this.baselineTimers.clear();
+  }
+
   private state(market: MarketKey, symbol: string): MarketState {
     const key = `${market.symbol}:${market.interval}`;
     let state = this.states.get(key);
@@ -157,14 +174,30 @@ export class LivePredictionsService implements OnApplicationBootstrap {
   }
 
   /**
-   * New candles in a model market that serves no model yet (a backfill landing): check at once,
-   * at most every 30 s, whether it has enough candles for its first model.
+   * New candles in a model market that serves no model yet (a backfill landing): its baseline
+   * forecast is brought up to date within a second, and at most every 30 s a check runs whether
+   * it has enough candles for its first model.
    */
   private onCandlesWritten(event: CandlesWrittenEvent): void {
-    if (!this.config.get('MODEL_AUTO_TRAIN') || !this.isModelMarket(event)) {
+    if (!this.isModelMarket(event)) {
       return;
     }
-    if (this.states.get(`${event.symbol}:${event.interval}`)?.loaded || this.trainingCheckTimer) {
+    const key = `${event.symbol}:${event.interval}`;
+    if (this.states.get(key)?.loaded) {
+      return;
+    }
+    if (!event.candle && !this.baselineTimers.has(key)) {
+      // A batch (the live path's single candles are forecast on candle.closed).
+      const market = { exchange: event.exchange, symbol: event.symbol, interval: event.interval };
+      const symbol = this.catalogue.baseOf(event.symbol);
+      const timer = setTimeout(() => {
+        this.baselineTimers.delete(key);
+        void this.enqueue(market, symbol, () => this.refresh(market, symbol, false));
+      }, 1000);
+      timer.unref();
+      this.baselineTimers.set(key, timer);
+    }
+    if (!this.config.get('MODEL_AUTO_TRAIN') || this.trainingCheckTimer) {
       return;
     }
     // Trailing: one check 30 s after the last, so a backfill that is still landing is counted whole.
@@ -191,11 +224,11 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     void this.enqueue(market, symbol, () => this.refresh(market, symbol));
   }
 
-  /** Predicts at the newest stored candle (at start and after a promotion). */
-  private async refresh(market: MarketKey, symbol: string): Promise<void> {
+  /** Predicts at the newest stored candle (at start, after a promotion, after a backfill). */
+  private async refresh(market: MarketKey, symbol: string, force = true): Promise<void> {
     const last = await this.candles.lastOpenTime(market);
     if (last !== undefined) {
-      await this.predict(market, symbol, last, true);
+      await this.predict(market, symbol, last, force);
     }
   }
 
@@ -209,21 +242,21 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     const production = await this.versions.production(market);
     const state = this.state(market, symbol);
     if (!production) {
-      // Retired (or never promoted): nothing may be served from an old model, including a
-      // prediction this worker wrote while the retirement cleared the cache.
+      // Retired (or never promoted): nothing may be served from an old model.
       if (state.loaded) {
         disposeModel(state.loaded.trained.model);
         state.loaded = undefined;
-        await this.cache.clear(market);
       }
+      await this.predictBaseline(market, symbol, openTime, force);
       return;
     }
     if (state.loaded?.versionId !== production.id) {
       const artifact = await this.versions.artifact(production.id);
       if (!artifact) {
         this.logger.error(
-          `Production model ${production.id} for ${market.symbol} ${market.interval} has no artifact; nothing is predicted`,
+          `Production model ${production.id} for ${market.symbol} ${market.interval} has no artifact; the baseline is served`,
         );
+        await this.predictBaseline(market, symbol, openTime, force);
         return;
       }
       const { tf } = await this.tensorflow.get();
@@ -244,10 +277,19 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       this.logger.log(
         `Loaded production model ${production.id} for ${market.symbol} ${market.interval}`,
       );
+      if (!trained.calibration) {
+        this.logger.warn(
+          `Production model ${production.id} for ${market.symbol} ${market.interval} was trained before forecasts were calibrated; the baseline is served until a model trained since is promoted`,
+        );
+      }
+    }
+    const loaded = state.loaded;
+    if (!loaded.trained.calibration) {
+      await this.predictBaseline(market, symbol, openTime, force);
+      return;
     }
     const { tf } = await this.tensorflow.get();
     const step = intervalMs(market.interval);
-    const loaded = state.loaded;
     const candles = await this.recent.newest(market, {
       count: predictionWindow(loaded.trained, step),
       to: openTime,
@@ -261,28 +303,30 @@ export class LivePredictionsService implements OnApplicationBootstrap {
           source: loaded.sentimentSource,
         })
       : undefined;
-    const prediction = predictLatest({
+    const forecast = predictLatest({
       tf,
       trained: loaded.trained,
       candles,
       intervalMs: step,
       sentiment: sentiment?.values,
     });
-    if (!prediction || prediction.openTime !== openTime) {
+    if (!forecast || forecast.openTime !== openTime) {
       return; // A gap in the window: no honest prediction at this candle.
     }
-    const horizon = loaded.trained.params.horizon;
+    const native =
+      forecast.horizons.find((h) => h.horizon === loaded.trained.params.horizon) ??
+      forecast.horizons[0]!;
     const [inserted, live] = await Promise.all([
       this.predictions.insert({
         modelVersionId: loaded.versionId,
         market,
         openTime,
-        targetTime: openTime + horizon * step,
-        horizon,
-        lastClose: prediction.lastClose,
-        predictedClose: prediction.predictedClose,
-        predictedReturn: prediction.predictedReturn,
-        probabilityUp: prediction.probabilityUp,
+        targetTime: openTime + native.horizon * step,
+        horizon: native.horizon,
+        lastClose: forecast.lastClose,
+        predictedClose: forecast.lastClose * Math.exp(native.predictedReturn),
+        predictedReturn: native.predictedReturn,
+        probabilityUp: native.probabilityUp,
       }),
       realised.then(() => this.predictions.liveAccuracy(loaded.versionId)),
     ]);
@@ -293,30 +337,152 @@ export class LivePredictionsService implements OnApplicationBootstrap {
       model?: { mae?: number };
       persistence?: { mae?: number };
     };
-    const cached: CachedPrediction = {
-      exchange: market.exchange,
-      symbol,
-      pair: market.symbol,
-      interval: market.interval,
-      openTime,
-      targetTime: openTime + horizon * step,
-      horizon,
-      lastClose: prediction.lastClose,
-      predictedClose: prediction.predictedClose,
-      predictedReturn: prediction.predictedReturn,
-      probabilityUp: prediction.probabilityUp,
-      modelVersionId: loaded.versionId,
-      trainedAt: loaded.trainedAt,
-      testMae: split.model?.mae ?? null,
-      testPersistenceMae: split.persistence?.mae ?? null,
-      liveCount: live.count,
-      liveMae: live.mae,
-      livePersistenceMae: live.persistenceMae,
-      computedAt: Date.now(),
-    };
+    const scores = (loaded.metrics?.forecast ?? []) as HorizonScore[];
+    await this.publish(
+      market,
+      cachedForecast({
+        market,
+        symbol,
+        intervalMs: step,
+        forecast,
+        scores,
+        model: {
+          modelVersionId: loaded.versionId,
+          trainedAt: loaded.trainedAt,
+          testMae: split.model?.mae ?? null,
+          testPersistenceMae: split.persistence?.mae ?? null,
+          liveCount: live.count,
+          liveMae: live.mae,
+          livePersistenceMae: live.persistenceMae,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Persistence with its empirical intervals and volatility, for a market without a model that
+   * passed: a client always gets a forecast, labelled `baseline`. Published once per candle across
+   * workers (a Redis claim), or again when `force`d (start-up, a retirement).
+   */
+  private async predictBaseline(
+    market: MarketKey,
+    symbol: string,
+    openTime: number,
+    force: boolean,
+  ): Promise<void> {
+    const step = intervalMs(market.interval);
+    const horizons = this.config.forecastHorizons(market.interval);
+    const candles = await this.recent.newest(market, {
+      count: baselineWindow(horizons),
+      to: openTime,
+    });
+    const forecast = baselineLatest({ candles, intervalMs: step, horizons });
+    if (!forecast || forecast.openTime !== openTime) {
+      await this.cache.clear(market); // Too little history (or a gap at the end): nothing honest.
+      return;
+    }
+    const claimed = await this.redis.client.set(
+      this.config.redisKey(
+        'predictions',
+        'baseline',
+        market.symbol,
+        market.interval,
+        String(openTime),
+      ),
+      '1',
+      'PX',
+      Math.max(60_000, 2 * step),
+      'NX',
+    );
+    if (claimed === null && !force) {
+      return; // Another worker published it.
+    }
+    await this.publish(
+      market,
+      cachedForecast({ market, symbol, intervalMs: step, forecast, scores: [], model: null }),
+    );
+  }
+
+  private async publish(market: MarketKey, cached: CachedPrediction): Promise<void> {
     await Promise.all([
       this.cache.write(market, cached),
       this.redis.publish(PREDICTION_UPDATED, JSON.stringify(cached)),
     ]);
   }
+}
+
+/** A forecast as it is cached and published: closes for each horizon, and the model's test scores. */
+export function cachedForecast(params: {
+  market: MarketKey;
+  symbol: string;
+  intervalMs: number;
+  forecast: { openTime: number; lastClose: number; horizons: HorizonForecast[] };
+  scores: readonly HorizonScore[];
+  model: Pick<
+    CachedPrediction,
+    | 'modelVersionId'
+    | 'trainedAt'
+    | 'testMae'
+    | 'testPersistenceMae'
+    | 'liveCount'
+    | 'liveMae'
+    | 'livePersistenceMae'
+  > | null;
+}): CachedPrediction {
+  const { market, forecast } = params;
+  const close = (logReturn: number) => forecast.lastClose * Math.exp(logReturn);
+  const horizons: CachedHorizon[] = forecast.horizons.map((h) => {
+    const score = params.scores.find((s) => s.horizon === h.horizon);
+    return {
+      horizon: h.horizon,
+      targetTime: forecast.openTime + h.horizon * params.intervalMs,
+      predictedReturn: h.predictedReturn,
+      predictedClose: close(h.predictedReturn),
+      median: h.median,
+      lower: h.lower,
+      upper: h.upper,
+      lowerClose: close(h.lower),
+      upperClose: close(h.upper),
+      volatility: h.volatility,
+      probabilityUp: h.probabilityUp,
+      shrinkage: params.model ? (score?.shrinkage ?? null) : null,
+      test: score
+        ? {
+            count: score.count,
+            mae: score.point.model.mae,
+            persistenceMae: score.point.persistence.mae,
+            pValue: score.point.versusPersistence.pValue,
+            coverage: score.band.model.coverage,
+            empiricalCoverage: score.band.empirical.coverage,
+            ewmaCoverage: score.band.ewma.coverage,
+            brier: score.probabilityUp.model.brier,
+            baseRateBrier: score.probabilityUp.baseRate.brier,
+          }
+        : null,
+    };
+  });
+  const first = horizons[0]!;
+  return {
+    exchange: market.exchange,
+    symbol: params.symbol,
+    pair: market.symbol,
+    interval: market.interval,
+    kind: params.model ? 'model' : 'baseline',
+    openTime: forecast.openTime,
+    targetTime: first.targetTime,
+    horizon: first.horizon,
+    lastClose: forecast.lastClose,
+    predictedClose: first.predictedClose,
+    predictedReturn: first.predictedReturn,
+    probabilityUp: first.probabilityUp,
+    horizons,
+    modelVersionId: params.model?.modelVersionId ?? null,
+    trainedAt: params.model?.trainedAt ?? null,
+    testMae: params.model?.testMae ?? null,
+    testPersistenceMae: params.model?.testPersistenceMae ?? null,
+    liveCount: params.model?.liveCount ?? 0,
+    liveMae: params.model?.liveMae ?? null,
+    livePersistenceMae: params.model?.livePersistenceMae ?? null,
+    computedAt: Date.now(),
+  };
 }

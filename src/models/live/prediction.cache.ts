@@ -4,12 +4,49 @@ import type { MarketKey } from '../../market-data/candle';
 import { RedisService } from '../../redis/redis.service';
 import { PREDICTION_UPDATED } from '../model-events';
 
-/** The latest prediction of a market with what `/predict` shows about its model. */
+/** How a horizon's forecast did on its model's test candles, next to the baselines. */
+export interface CachedHorizonScore {
+  count: number;
+  mae: number;
+  persistenceMae: number;
+  /** Diebold-Mariano p-value of the MAE difference with persistence (two-sided). */
+  pValue: number;
+  coverage: number;
+  empiricalCoverage: number;
+  ewmaCoverage: number;
+  brier: number;
+  baseRateBrier: number;
+}
+
+/** One horizon of a forecast: a distribution of the log return, and the closes it implies. */
+export interface CachedHorizon {
+  horizon: number;
+  targetTime: number;
+  predictedReturn: number;
+  predictedClose: number;
+  median: number;
+  lower: number;
+  upper: number;
+  lowerClose: number;
+  upperClose: number;
+  volatility: number;
+  probabilityUp: number;
+  /** The model's weight against persistence at this horizon; null for the baseline. */
+  shrinkage: number | null;
+  test: CachedHorizonScore | null;
+}
+
+/**
+ * The latest forecast of a market with what `/predict` shows about it: a model's, or the baseline
+ * (persistence with empirical intervals) when the market has no production model. The top-level
+ * point fields repeat the shortest horizon.
+ */
 export interface CachedPrediction {
   exchange: string;
   symbol: string;
   pair: string;
   interval: string;
+  kind: 'model' | 'baseline';
   openTime: number;
   targetTime: number;
   horizon: number;
@@ -17,7 +54,8 @@ export interface CachedPrediction {
   predictedClose: number;
   predictedReturn: number;
   probabilityUp: number;
-  modelVersionId: string;
+  horizons: CachedHorizon[];
+  modelVersionId: string | null;
   trainedAt: number | null;
   testMae: number | null;
   testPersistenceMae: number | null;

@@ -96,6 +96,9 @@ export class LiveSignalsService implements OnApplicationBootstrap {
   }
 
   private async onPrediction(market: MarketKey, prediction: CachedPrediction): Promise<void> {
+    if (prediction.kind !== 'model') {
+      return; // The baseline carries no model signal: model rules wait for a model (onCandle decides).
+    }
     for (const strategy of await this.activeStrategies()) {
       const { definition } = strategy;
       if (needsModel(definition)) {
