@@ -342,6 +342,92 @@ describe('strategies: rules as data, live signals once per candle, dry runs', ()
     expect(sentimentResult.tradeCount).toBeGreaterThan(0);
   }, 60_000);
 
+  it('sizes backtest entries by predicted volatility, the strategy default or the request, and refuses a bad sizing naming the field', async () => {
+    const fromIndex = 200;
+    const from = new Date(CANDLES[fromIndex]!.openTime).toISOString();
+    const to = new Date(CANDLES[fromIndex + 100]!.openTime).toISOString();
+    // Always BUY: one entry at the second candle's open, held to the end.
+    await createStrategy('vol-sized', {
+      rules: [{ input: 'rsi', condition: { op: 'between', min: 0, max: 100 }, weight: 1 }],
+      thresholds: { buy: 0.5, sell: -0.5 },
+      sizing: { kind: 'volatility', targetVolatility: 0.002, maxFraction: 0.9 },
+    });
+    // The EWMA volatility (lambda 0.94, seeded with the mean square of the first 30 one-candle log
+    // returns) at the decision candle, by hand from the candles stored before and at it.
+    let variance = 0;
+    for (let i = 1; i <= fromIndex; i++) {
+      const r = Math.log(CANDLES[i]!.close / CANDLES[i - 1]!.close);
+      variance = i <= 30 ? variance + (r * r) / 30 : 0.94 * variance + 0.06 * r * r;
+    }
+    const sigma = Math.sqrt(variance);
+    const investedShare = async (body: object) => {
+      const started = await send('post', '/backtests', {
+        strategy: 'vol-sized',
+        symbol: 'BTC',
+        from,
+        to,
+        startingCash: 1000,
+        feeRate: 0.001,
+        ...body,
+      });
+      expect(started.status).toBe(202);
+      const backtest = await completedBacktest(started.body.backtestId, 'a sized backtest', 30_000);
+      const trades = (await get(`/backtests/${started.body.backtestId}/trades`)).body as {
+        entryPrice: number;
+        quantity: number;
+      }[];
+      expect(trades).toHaveLength(1);
+      // Spent: quantity x price plus the 0.1% fee taken out of it.
+      return {
+        params: backtest.params as { sizing: unknown },
+        share: (trades[0]!.quantity * trades[0]!.entryPrice) / (1 - 0.001) / 1000,
+      };
+    };
+    const byStrategy = await investedShare({});
+    expect(byStrategy.params.sizing).toEqual({
+      kind: 'volatility',
+      targetVolatility: 0.002,
+      maxFraction: 0.9,
+    });
+    expect(byStrategy.share).toBeCloseTo(Math.min(0.9, 0.002 / sigma), 9);
+    const byRequest = await investedShare({
+      sizing: { kind: 'volatility', targetVolatility: 0.01 },
+    });
+    expect(byRequest.params.sizing).toEqual({ kind: 'volatility', targetVolatility: 0.01 });
+    expect(byRequest.share).toBeCloseTo(Math.min(1, 0.01 / sigma), 9);
+
+    const refused = async (body: object) => {
+      const response = await send('post', '/backtests', {
+        strategy: 'vol-sized',
+        symbol: 'BTC',
+        from,
+        to,
+        ...body,
+      });
+      expect(response.status).toBe(400);
+      // The fields named (one field may have several problems: a missing number is neither a
+      // number nor positive).
+      return [...new Set((response.body.details as { field: string }[]).map((d) => d.field))];
+    };
+    expect(await refused({ sizing: { kind: 'volatility', targetVolatility: -1 } })).toEqual([
+      'sizing.targetVolatility',
+    ]);
+    expect(await refused({ sizing: { kind: 'volatility' } })).toEqual(['sizing.targetVolatility']);
+    expect(await refused({ sizing: { kind: 'all-in', targetVolatility: 0.01 } })).toEqual([
+      'sizing.targetVolatility',
+    ]);
+    expect(await refused({ sizing: { kind: 'kelly' } })).toEqual(['sizing.kind']);
+    expect(await refused({ fraction: 0.5, sizing: { kind: 'all-in' } })).toEqual(['fraction']);
+    const graphql = await request(t.url)
+      .post('/graphql')
+      .set('x-api-key', t.adminKey)
+      .send({
+        query: `mutation { runBacktest(input: { strategy: "vol-sized", symbol: "BTC", from: "${from}", to: "${to}", sizing: { kind: "volatility", targetVolatility: -1 } }) { backtestId } }`,
+      });
+    expect(graphql.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(graphql.body.errors[0].extensions.details[0].field).toBe('sizing.targetVolatility');
+  }, 90_000);
+
   it('makes walk-forward predictions for a past range, each block from a model trained only before it', async () => {
     // The last part of the fixture, in two walk-forward blocks of small models.
     const walkForward = (strategy: string) =>

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ValidationException } from '../common/app.exception';
+import { ValidationException, type FieldProblem } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
 import { assertUuid } from '../common/uuid.pipe';
 import { MarketCatalogue, intervalMs } from '../market-data/market';
@@ -20,16 +20,52 @@ import { QueueService } from '../queue/queue.service';
 import { SentimentService } from '../sentiment/sentiment.service';
 import { runBacktest } from './engine/backtest';
 import { decide } from './engine/rule-evaluation';
-import { needsModel, parseStrategyDefinition } from './engine/strategy-definition';
-import { computeStrategyInputs, type PredictionInput } from './engine/strategy-inputs';
+import {
+  needsModel,
+  parseStrategyDefinition,
+  type PositionSizing,
+} from './engine/strategy-definition';
+import {
+  computeStrategyInputs,
+  predictedVolatilities,
+  type PredictionInput,
+} from './engine/strategy-inputs';
 import { readsSentiment, strategySentiment } from './strategy-evaluator';
 import { BacktestEntity } from './backtest.entity';
-import { BacktestDto, type CreateBacktestDto } from './dto/backtest.dto';
+import { BacktestDto, type BacktestSizingDto, type CreateBacktestDto } from './dto/backtest.dto';
 import { StrategiesService, StrategyException } from './strategies.service';
 
 const MAX_EQUITY_POINTS = 2000;
 /** Candles before `from` for the inputs to warm up (long averages, MACD). */
 const SEED_CANDLES = 1500;
+
+/** A request's sizing, refusing fields that belong to another kind (the DTO checked the ranges). */
+function requestedSizing(input: BacktestSizingDto): PositionSizing {
+  const problems: FieldProblem[] = [];
+  if (input.fraction !== undefined && input.kind !== 'fraction') {
+    problems.push({ field: 'sizing.fraction', problem: 'is only read with kind fraction' });
+  }
+  for (const field of ['targetVolatility', 'maxFraction'] as const) {
+    if (input[field] !== undefined && input.kind !== 'volatility') {
+      problems.push({ field: `sizing.${field}`, problem: 'is only read with kind volatility' });
+    }
+  }
+  if (problems.length) {
+    throw new ValidationException(problems);
+  }
+  switch (input.kind) {
+    case 'all-in':
+      return { kind: 'all-in' };
+    case 'fraction':
+      return { kind: 'fraction', fraction: input.fraction! };
+    case 'volatility':
+      return {
+        kind: 'volatility',
+        targetVolatility: input.targetVolatility!,
+        ...(input.maxFraction === undefined ? {} : { maxFraction: input.maxFraction }),
+      };
+  }
+}
 
 /** Backtests: requests, the job that runs them, and their results. */
 @Injectable()
@@ -58,7 +94,19 @@ export class BacktestsService {
     if (from >= to) {
       throw new ValidationException([{ field: 'from', problem: 'must be before to' }]);
     }
-    const fraction = input.fraction ?? 1;
+    if (input.sizing && input.fraction !== undefined) {
+      throw new ValidationException([
+        { field: 'fraction', problem: 'give either fraction or sizing, not both' },
+      ]);
+    }
+    // The request's sizing, else the strategy's, else all-in; stored with the backtest.
+    const sizing: PositionSizing = input.sizing
+      ? requestedSizing(input.sizing)
+      : input.fraction !== undefined
+        ? input.fraction >= 1
+          ? { kind: 'all-in' }
+          : { kind: 'fraction', fraction: input.fraction }
+        : (parseStrategyDefinition(strategy.definition).sizing ?? { kind: 'all-in' });
     let modelParams: Record<string, number>;
     try {
       modelParams = { ...walkForwardModelParams(input.modelParams) };
@@ -85,7 +133,7 @@ export class BacktestsService {
           startingCash: input.startingCash ?? 10_000,
           feeRate: input.feeRate ?? 0.001,
           slippage: input.slippage ?? 0,
-          sizing: fraction >= 1 ? { kind: 'all-in' } : { kind: 'fraction', fraction },
+          sizing,
           walkForward: input.walkForward ?? true,
           retrainEvery: input.retrainEvery ?? WALK_FORWARD_DEFAULTS.retrainEvery,
           modelParams,
@@ -223,15 +271,22 @@ export class BacktestsService {
             intervalMs: step,
           })
         : undefined;
-      const inputs = computeStrategyInputs({ definition, candles, predictions, sentiment });
-      await onProgress?.(40);
-      const decisions = range.map((_, i) => decide(definition, inputs, seed.length + i).action);
       const params = backtest.params as {
         startingCash: number;
         feeRate: number;
         slippage: number;
-        sizing: { kind: 'all-in' } | { kind: 'fraction'; fraction: number };
+        sizing: PositionSizing;
       };
+      // `expectedEdge` subtracts this backtest's round trip, not the strategy's live costs.
+      const inputs = computeStrategyInputs({
+        definition,
+        candles,
+        predictions,
+        sentiment,
+        costs: { feeRate: params.feeRate, slippage: params.slippage },
+      });
+      await onProgress?.(40);
+      const decisions = range.map((_, i) => decide(definition, inputs, seed.length + i).action);
       const result = runBacktest({
         candles: range,
         decisions,
@@ -239,6 +294,10 @@ export class BacktestsService {
         feeRate: params.feeRate,
         slippage: params.slippage,
         sizing: params.sizing,
+        volatility:
+          params.sizing.kind === 'volatility'
+            ? predictedVolatilities({ definition, candles, predictions }).slice(seed.length)
+            : undefined,
         stopLoss: definition.guards.stopLoss,
         takeProfit: definition.guards.takeProfit,
         cooldownCandles: definition.guards.cooldownCandles,

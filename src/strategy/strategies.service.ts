@@ -24,7 +24,7 @@ import {
 import { SignalsRepository, type SignalRow } from './signals.repository';
 import { StrategiesRepository } from './strategies.repository';
 import { StrategyEntity } from './strategy.entity';
-import { StrategyEvaluator } from './strategy-evaluator';
+import { predictionInput, StrategyEvaluator } from './strategy-evaluator';
 
 export class StrategyException extends AppException {}
 
@@ -47,7 +47,7 @@ export class StrategiesService implements OnApplicationBootstrap {
     await this.strategies.ensure(
       'default',
       DEFAULT_STRATEGY,
-      'Model prediction, 50-EMA trend, MACD turns and RSI extremes, weighed',
+      'Model prediction, 50-EMA trend, MACD turns and RSI extremes, weighed; backtests sized by predicted volatility',
     );
   }
 
@@ -176,7 +176,7 @@ export class StrategiesService implements OnApplicationBootstrap {
       definition,
       market,
       symbol,
-      prediction: cached ?? null,
+      prediction: cached ? predictionInput(cached) : null,
     });
     if (!evaluation) {
       throw new StrategyException(

@@ -3,6 +3,7 @@ import { MAX_TIME_MS } from '../common/time-param';
 import type { Candle, MarketKey } from '../market-data/candle';
 import { CandleWindowCache } from '../market-data/candle-window.cache';
 import { intervalMs } from '../market-data/market';
+import type { CachedPrediction } from '../models/live/prediction.cache';
 import { PredictionsRepository } from '../models/predictions.repository';
 import { SentimentService } from '../sentiment/sentiment.service';
 import { decide, type Decision } from './engine/rule-evaluation';
@@ -24,6 +25,23 @@ export interface Evaluation {
 function windowFor(definition: StrategyDefinition): number {
   const longest = Math.max(26, ...definition.rules.map((rule) => rule.period ?? 0));
   return Math.min(5000, Math.max(1000, 20 * longest + 100));
+}
+
+/**
+ * A served forecast as strategies read it: the shortest horizon's point and P(up) (the top-level
+ * fields), and its volatility per candle (the horizon's divided by sqrt(horizon), so it compares
+ * with the EWMA volatility backtests read; horizon 1, the first of every interval's defaults,
+ * needs no scaling).
+ */
+export function predictionInput(prediction: CachedPrediction): PredictionInput {
+  const shortest = prediction.horizons[0];
+  return {
+    openTime: prediction.openTime,
+    predictedReturn: prediction.predictedReturn,
+    probabilityUp: prediction.probabilityUp,
+    volatility: shortest ? shortest.volatility / Math.sqrt(shortest.horizon) : null,
+    trainedAt: prediction.trainedAt,
+  };
 }
 
 /** Whether a strategy reads sentiment. */

@@ -1,19 +1,71 @@
 import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsNumber,
   IsObject,
   IsOptional,
+  IsPositive,
   IsString,
   Max,
   MaxLength,
   Min,
+  ValidateIf,
+  ValidateNested,
 } from 'class-validator';
 import { WALK_FORWARD_DEFAULTS } from '../../models/engine/walk-forward-predictions';
 import { GraphQLJSON } from 'graphql-scalars';
+
+export const SIZING_KINDS = ['all-in', 'fraction', 'volatility'] as const;
+
+@InputType('BacktestSizingInput')
+export class BacktestSizingDto {
+  @ApiProperty({
+    enum: SIZING_KINDS,
+    description:
+      'all-in: the whole equity per entry; fraction: a fixed share; volatility: targetVolatility / predicted volatility per candle at the decision candle (at most maxFraction)',
+  })
+  @Field(() => String)
+  @IsIn(SIZING_KINDS, { message: `kind must be one of ${SIZING_KINDS.join(', ')}` })
+  kind!: (typeof SIZING_KINDS)[number];
+
+  @ApiPropertyOptional({ example: 0.5, description: 'fraction: share of equity per entry' })
+  @Field(() => Float, { nullable: true })
+  @ValidateIf(
+    (sizing: BacktestSizingDto) => sizing.kind === 'fraction' || sizing.fraction !== undefined,
+  )
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  fraction?: number;
+
+  @ApiPropertyOptional({
+    example: 0.01,
+    description:
+      "volatility: standard deviation of the position's one-candle return aimed at (0.01 = 1%)",
+  })
+  @Field(() => Float, { nullable: true })
+  @ValidateIf(
+    (sizing: BacktestSizingDto) =>
+      sizing.kind === 'volatility' || sizing.targetVolatility !== undefined,
+  )
+  @IsNumber()
+  @IsPositive()
+  @Max(1)
+  targetVolatility?: number;
+
+  @ApiPropertyOptional({ default: 1, description: 'volatility: largest share of equity per entry' })
+  @Field(() => Float, { nullable: true })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  maxFraction?: number;
+}
 
 @InputType('CreateBacktestInput')
 export class CreateBacktestDto {
@@ -89,13 +141,26 @@ export class CreateBacktestDto {
   @IsObject()
   modelParams?: Record<string, number>;
 
-  @ApiPropertyOptional({ default: 1, description: 'Share of equity per entry (1 = all-in)' })
+  @ApiPropertyOptional({
+    default: 1,
+    description: 'Share of equity per entry (1 = all-in); a shorthand of sizing {kind: fraction}',
+  })
   @Field(() => Float, { nullable: true })
   @IsOptional()
   @IsNumber()
   @Min(0.01)
   @Max(1)
   fraction?: number;
+
+  @ApiPropertyOptional({
+    type: BacktestSizingDto,
+    description: "Position sizing (not with fraction); default: the strategy's sizing, else all-in",
+  })
+  @Field(() => BacktestSizingDto, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BacktestSizingDto)
+  sizing?: BacktestSizingDto;
 }
 
 @ObjectType('BacktestRun')

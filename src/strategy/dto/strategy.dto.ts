@@ -50,7 +50,7 @@ export class CreateStrategyDto {
 
   @ApiProperty({
     description:
-      'rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}',
+      'rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}, costs? {feeRate (default 0.001), slippage (default 0)}: the round trip expectedEdge subtracts live, sizing? {kind: all-in | fraction (fraction) | volatility (targetVolatility, maxFraction?)}: the default of its backtests',
     example: DEFINITION_EXAMPLE,
     type: 'object',
     additionalProperties: true,

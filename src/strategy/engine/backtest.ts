@@ -1,7 +1,6 @@
 import type { Candle } from '../../market-data/candle';
 import type { Action } from './rule-evaluation';
-
-export type PositionSizing = { kind: 'all-in' } | { kind: 'fraction'; fraction: number };
+import type { PositionSizing } from './strategy-definition';
 
 export interface BacktestParams {
   candles: readonly Candle[];
@@ -13,6 +12,12 @@ export interface BacktestParams {
   /** Price slippage per fill as a fraction (buys pay more, sells get less). */
   slippage: number;
   sizing: PositionSizing;
+  /**
+   * Predicted volatility of the one-candle log return at each candle's close (same length as
+   * the candles; `predictedVolatilities`). Volatility sizing reads the decision candle's and
+   * needs it.
+   */
+  volatility?: readonly (number | null)[];
   stopLoss?: number;
   takeProfit?: number;
   /** Decisions ignored for this many candles after a fill. */
@@ -61,14 +66,44 @@ export interface BacktestResult {
 const YEAR_MS = 365.25 * 86_400_000;
 
 /**
+ * The share of equity an entry decided at candle `decisionIndex` invests; 0 when volatility
+ * sizing has no predicted volatility there (the entry is skipped: it cannot be sized).
+ */
+export function entryFraction(
+  sizing: PositionSizing,
+  volatility: readonly (number | null)[] | undefined,
+  decisionIndex: number,
+): number {
+  switch (sizing.kind) {
+    case 'all-in':
+      return 1;
+    case 'fraction':
+      return sizing.fraction;
+    case 'volatility': {
+      const predicted = volatility?.[decisionIndex] ?? null;
+      return predicted !== null && predicted > 0
+        ? Math.min(sizing.maxFraction ?? 1, sizing.targetVolatility / predicted)
+        : 0;
+    }
+  }
+}
+
+/**
  * Long-only replay: a decision taken at candle i's close is filled at candle i+1's open (never at
- * a price the decision could not have had), with slippage and fees on both sides. A stop-loss or
- * take-profit is checked against each candle's low and high after entry (the stop first when both
- * are touched: the cautious assumption); a gap through the level fills at the open. An open
- * position is closed at the last close.
+ * a price the decision could not have had), with slippage and fees on both sides; an entry
+ * invests the sizing's share of the equity (the fee comes out of it). A stop-loss or take-profit
+ * is checked against each candle's low and high after entry (the stop first when both are
+ * touched: the cautious assumption); a gap through the level fills at the open. An open position
+ * is closed at the last close.
  */
 export function runBacktest(params: BacktestParams): BacktestResult {
   const { candles, decisions, feeRate, slippage } = params;
+  if (
+    params.sizing.kind === 'volatility' &&
+    (!params.volatility || params.volatility.length !== candles.length)
+  ) {
+    throw new RangeError('Volatility sizing needs the predicted volatility at every candle');
+  }
   let cash = params.startingCash;
   let quantity = 0;
   let entry: { time: number; price: number; cost: number; fee: number } | undefined;
@@ -108,9 +143,8 @@ export function runBacktest(params: BacktestParams): BacktestResult {
     if (cooldown > 0) {
       cooldown--;
     } else if (decision === 'BUY' && quantity === 0) {
-      const equityNow = cash;
-      const spend =
-        params.sizing.kind === 'all-in' ? cash : Math.min(cash, equityNow * params.sizing.fraction);
+      // Flat, so the equity is the cash.
+      const spend = Math.min(cash, cash * entryFraction(params.sizing, params.volatility, i - 1));
       if (spend > 0) {
         const price = candle.open * (1 + slippage);
         const fee = spend * feeRate;

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const STRATEGY_INPUTS = [
   'predictedReturn',
   'probabilityUp',
+  'expectedEdge',
+  'predictedVolatility',
   'rsi',
   'macdHistogram',
   'macdHistogramChange',
@@ -17,8 +19,19 @@ export const STRATEGY_INPUTS = [
 ] as const;
 export type StrategyInput = (typeof STRATEGY_INPUTS)[number];
 
-/** Inputs that need a model prediction; a strategy without them runs on markets with no model. */
-export const MODEL_INPUTS: readonly StrategyInput[] = ['predictedReturn', 'probabilityUp'];
+/**
+ * Inputs that need a model prediction; a strategy without them runs on markets with no model.
+ * `predictedVolatility` is not one: without a forecast it is the EWMA volatility of the candles
+ * (what the forecast's spread is built on), so it is known at every candle.
+ */
+export const MODEL_INPUTS: readonly StrategyInput[] = [
+  'predictedReturn',
+  'probabilityUp',
+  'expectedEdge',
+];
+
+/** Fees and slippage live decisions assume (`expectedEdge`); backtests use their own. */
+export const DEFAULT_COSTS = { feeRate: 0.001, slippage: 0 } as const;
 
 const finite = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
 
@@ -31,6 +44,34 @@ const condition = z.discriminatedUnion('op', [
   z.object({ op: z.literal('crossesAbove'), value: finite }),
   z.object({ op: z.literal('crossesBelow'), value: finite }),
 ]);
+
+const share = finite.refine((v) => v > 0 && v <= 1, { error: 'must be in (0, 1]' });
+
+/**
+ * How much of the equity an entry invests: all of it, a fixed share, or the share that makes the
+ * position's predicted volatility per candle `targetVolatility` (`targetVolatility /
+ * predictedVolatility` at the decision candle, at most `maxFraction`, default 1: long-only, no
+ * leverage).
+ */
+export const positionSizingSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('all-in') }).strict(),
+    z.object({ kind: z.literal('fraction'), fraction: share }).strict(),
+    z
+      .object({
+        kind: z.literal('volatility'),
+        /** Standard deviation of the position's one-candle return aimed at (0.01 = 1%). */
+        targetVolatility: finite.refine((v) => v > 0 && v <= 1, { error: 'must be in (0, 1]' }),
+        maxFraction: share.optional(),
+      })
+      .strict(),
+  ],
+  { error: 'must have kind all-in, fraction or volatility' },
+);
+export type PositionSizing = z.output<typeof positionSizingSchema>;
+
+const rate = finite.refine((v) => v >= 0 && v <= 0.1, { error: 'must be in [0, 0.1]' });
 
 const rule = z.object({
   /** What the rule reads. */
@@ -78,6 +119,19 @@ export const strategyDefinitionSchema = z
           .optional(),
       })
       .default({}),
+    /**
+     * Costs per fill that live decisions assume: `expectedEdge` is the predicted return less a
+     * round trip (2 x feeRate + 2 x slippage). Backtests use their own fee and slippage.
+     */
+    costs: z
+      .object({
+        feeRate: rate.default(DEFAULT_COSTS.feeRate),
+        slippage: rate.default(DEFAULT_COSTS.slippage),
+      })
+      .strict()
+      .default({ ...DEFAULT_COSTS }),
+    /** Position sizing of this strategy's backtests unless a backtest asks for another. */
+    sizing: positionSizingSchema.optional(),
   })
   .strict();
 
@@ -120,7 +174,14 @@ export function needsModel(definition: StrategyDefinition): boolean {
   return definition.rules.some((r) => MODEL_INPUTS.includes(r.input));
 }
 
-/** The strategy created at first start: model, trend, momentum and mean reversion, weighed. */
+/**
+ * The strategy created at first start: model, trend, momentum and mean reversion, weighed, with a
+ * 5% stop-loss; its backtests invest 0.5% / predicted volatility per candle of the equity (at most
+ * all of it). Measured on the training years (BTC and ETH 2018-2021, walk-forward models, 0.1%
+ * fees): the volatility sizing raised the Sharpe ratio in 7 of 8 coin-year pairs and targets;
+ * buying only when the expected move clears the round trip of fees (`expectedEdge > 0` as a
+ * gate) traded 14-21 times in two years and had a lower Sharpe ratio everywhere.
+ */
 export const DEFAULT_STRATEGY: StrategyDefinition = parseStrategyDefinition({
   rules: [
     {
@@ -166,4 +227,5 @@ export const DEFAULT_STRATEGY: StrategyDefinition = parseStrategyDefinition({
   ],
   thresholds: { buy: 0.3, sell: -0.3 },
   guards: { cooldownCandles: 3, stopLoss: 0.05 },
+  sizing: { kind: 'volatility', targetVolatility: 0.005 },
 });

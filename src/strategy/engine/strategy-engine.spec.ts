@@ -1,15 +1,21 @@
 import { join } from 'node:path';
 import type { Candle } from '../../market-data/candle';
 import { readCandleCsv } from '../../simulator/candle-series';
-import { runBacktest } from './backtest';
+import { entryFraction, runBacktest } from './backtest';
 import { conditionHolds, decide } from './rule-evaluation';
 import {
   DEFAULT_STRATEGY,
+  MODEL_INPUTS,
+  needsModel,
   parseStrategyDefinition,
   StrategyDefinitionError,
   type StrategyDefinition,
 } from './strategy-definition';
-import { computeStrategyInputs } from './strategy-inputs';
+import {
+  computeStrategyInputs,
+  predictedVolatilities,
+  type PredictionInput,
+} from './strategy-inputs';
 
 const HOUR_MS = 3_600_000;
 
@@ -101,6 +107,62 @@ describe('strategy definitions', () => {
   it('ship a valid default', () => {
     expect(DEFAULT_STRATEGY.rules.length).toBeGreaterThan(4);
   });
+
+  /** The problems of a definition that must be refused. */
+  const problemsOf = (input: unknown) => {
+    try {
+      parseStrategyDefinition(input);
+    } catch (error) {
+      if (error instanceof StrategyDefinitionError) {
+        return error.problems;
+      }
+      throw error;
+    }
+    throw new Error('accepted');
+  };
+  const rules = [{ input: 'rsi', condition: { op: '<', value: 30 }, weight: 1 }];
+
+  it('take costs (defaults 0.1% fee, no slippage) and a sizing, refused naming the field', () => {
+    const plain = parseStrategyDefinition({ rules });
+    expect(plain.costs).toEqual({ feeRate: 0.001, slippage: 0 });
+    expect(plain.sizing).toBeUndefined();
+    const sized = parseStrategyDefinition({
+      rules,
+      costs: { feeRate: 0.00075 },
+      sizing: { kind: 'volatility', targetVolatility: 0.01, maxFraction: 0.5 },
+    });
+    expect(sized.costs).toEqual({ feeRate: 0.00075, slippage: 0 });
+    expect(sized.sizing).toEqual({ kind: 'volatility', targetVolatility: 0.01, maxFraction: 0.5 });
+    expect(problemsOf({ rules, sizing: { kind: 'volatility', targetVolatility: -1 } })).toEqual([
+      { field: 'sizing.targetVolatility', problem: 'must be in (0, 1]' },
+    ]);
+    expect(problemsOf({ rules, sizing: { kind: 'fraction', fraction: 1.5 } })).toEqual([
+      { field: 'sizing.fraction', problem: 'must be in (0, 1]' },
+    ]);
+    expect(problemsOf({ rules, sizing: { kind: 'kelly' } })[0]!.field).toBe('sizing.kind');
+    expect(problemsOf({ rules, costs: { feeRate: -0.001 } })).toEqual([
+      { field: 'costs.feeRate', problem: 'must be in [0, 0.1]' },
+    ]);
+  });
+
+  it('need a model when a rule reads the expected edge, not for the predicted volatility', () => {
+    expect(MODEL_INPUTS).toEqual(['predictedReturn', 'probabilityUp', 'expectedEdge']);
+    const reading = (input: string) =>
+      parseStrategyDefinition({ rules: [{ input, condition: { op: '>', value: 0 }, weight: 1 }] });
+    expect(needsModel(reading('expectedEdge'))).toBe(true);
+    expect(needsModel(reading('predictedVolatility'))).toBe(false);
+    expect(needsModel(DEFAULT_STRATEGY)).toBe(true);
+  });
+});
+
+describe('the default strategy', () => {
+  it('reads the model and sizes its backtests by predicted volatility', () => {
+    expect(needsModel(DEFAULT_STRATEGY)).toBe(true);
+    expect(DEFAULT_STRATEGY.sizing).toEqual({ kind: 'volatility', targetVolatility: 0.005 });
+    // At 1% predicted volatility a candle it invests half the equity, at 0.25% all of it.
+    expect(entryFraction(DEFAULT_STRATEGY.sizing!, [0.01], 0)).toBe(0.5);
+    expect(entryFraction(DEFAULT_STRATEGY.sizing!, [0.0025], 0)).toBe(1);
+  });
 });
 
 describe('decisions on real candles', () => {
@@ -117,7 +179,7 @@ describe('decisions on real candles', () => {
     ),
   );
   const rulesOnly: StrategyDefinition = parseStrategyDefinition({
-    rules: DEFAULT_STRATEGY.rules.filter((r) => r.input !== 'predictedReturn'),
+    rules: DEFAULT_STRATEGY.rules.filter((r) => !MODEL_INPUTS.includes(r.input)),
     thresholds: { buy: 0.3, sell: -0.3 },
   });
 
@@ -131,6 +193,80 @@ describe('decisions on real candles', () => {
     for (let i = 0; i <= at; i++) {
       expect(decide(rulesOnly, changedInputs, i)).toEqual(decide(rulesOnly, inputs, i));
     }
+  });
+
+  const reading = parseStrategyDefinition({
+    rules: [
+      { input: 'expectedEdge', condition: { op: '>', value: 0 }, weight: 1 },
+      { input: 'predictedVolatility', condition: { op: '<', value: 0.01 }, weight: -1 },
+    ],
+  });
+
+  it('read the expected edge as the predicted return less a round trip of fee and slippage', () => {
+    const predictions = new Map<number, PredictionInput>([
+      [
+        candles[10]!.openTime,
+        { openTime: candles[10]!.openTime, predictedReturn: 0.005, probabilityUp: 0.6 },
+      ],
+    ]);
+    // Live: the strategy's costs (default fee 0.1%, no slippage): 0.005 - 2 x 0.001.
+    const live = computeStrategyInputs({ definition: reading, candles, predictions });
+    expect(live.get('expectedEdge')![10]).toBeCloseTo(0.003, 15);
+    expect(live.get('expectedEdge')![11]).toBeNull();
+    // A backtest's own: 0.005 - 2 x 0.00075 - 2 x 0.0005.
+    const backtest = computeStrategyInputs({
+      definition: reading,
+      candles,
+      predictions,
+      costs: { feeRate: 0.00075, slippage: 0.0005 },
+    });
+    expect(backtest.get('expectedEdge')![10]).toBeCloseTo(0.0025, 15);
+  });
+
+  it("read the predicted volatility from the forecast, else the candles' EWMA volatility, without look-ahead", () => {
+    // RiskMetrics by hand: sigma^2 seeded with the mean square of the first 30 one-candle log
+    // returns (known at candle 30), then sigma^2 = 0.94 sigma^2 + 0.06 r^2 at each close.
+    const returns = candles.slice(1).map((c, i) => Math.log(c.close / candles[i]!.close));
+    const expected: (number | null)[] = [null];
+    let variance = returns.slice(0, 30).reduce((sum, r) => sum + r * r, 0) / 30;
+    returns.forEach((r, i) => {
+      if (i >= 30) {
+        variance = 0.94 * variance + 0.06 * r * r;
+      }
+      expected.push(i >= 29 ? Math.sqrt(variance) : null);
+    });
+    const openTime = candles[100]!.openTime;
+    const predictions = new Map<number, PredictionInput>([
+      [openTime, { openTime, predictedReturn: 0, probabilityUp: 0.5, volatility: 0.0123 }],
+    ]);
+    const column = computeStrategyInputs({ definition: reading, candles, predictions }).get(
+      'predictedVolatility',
+    )!;
+    expect(column[100]).toBe(0.0123);
+    for (const i of [0, 29, 30, 31, 99, 101, 500, candles.length - 1]) {
+      if (expected[i] === null) {
+        expect(column[i]).toBeNull();
+      } else {
+        expect(column[i]).toBeCloseTo(expected[i]!, 14);
+      }
+    }
+    expect(predictedVolatilities({ definition: reading, candles, predictions })).toEqual(column);
+    // A prediction whose model is too old is not read: the EWMA stands in.
+    const guarded = parseStrategyDefinition({ ...reading, guards: { maxModelAgeMs: HOUR_MS } });
+    const stale = new Map([[openTime, { ...predictions.get(openTime)!, trainedAt: 0 }]]);
+    const staleInputs = computeStrategyInputs({ definition: guarded, candles, predictions: stale });
+    expect(staleInputs.get('predictedVolatility')![100]).toBeCloseTo(expected[100]!, 14);
+    expect(staleInputs.get('expectedEdge')![100]).toBeNull();
+    // Later candles do not move it.
+    const changed = candles.map((c, i) => (i > 300 ? { ...c, close: c.close * 3 } : c));
+    const changedColumn = computeStrategyInputs({ definition: reading, candles: changed }).get(
+      'predictedVolatility',
+    )!;
+    expect(changedColumn.slice(0, 301)).toEqual(
+      computeStrategyInputs({ definition: reading, candles })
+        .get('predictedVolatility')!
+        .slice(0, 301),
+    );
   });
 });
 
@@ -223,5 +359,80 @@ describe('backtests', () => {
     expect(slipped.trades[0]!.entryPrice).toBeCloseTo(101, 12);
     expect(slipped.trades[0]!.exitPrice).toBeCloseTo(99.99, 12);
     expect(slipped.metrics.finalEquity).toBeCloseTo(500 + (500 / 101) * 99.99, 9);
+  });
+
+  it('size entries by predicted volatility: target / predicted at the decision candle, capped', () => {
+    const result = runBacktest({
+      candles,
+      decisions: ['BUY', 'HOLD', 'SELL', 'BUY', 'HOLD'],
+      startingCash: 1000,
+      feeRate: 0.001,
+      slippage: 0,
+      sizing: { kind: 'volatility', targetVolatility: 0.01, maxFraction: 0.8 },
+      // Predicted one-candle volatility at each close.
+      volatility: [0.02, 0.025, 0.01, 0.01, 0.01],
+      intervalMs: HOUR_MS,
+    });
+    expect(result.trades).toHaveLength(2);
+    const [first, second] = result.trades;
+    // Trade 1, decided at candle 0 (volatility 0.02): fraction min(0.8, 0.01 / 0.02) = 0.5 of
+    // 1000 = 500 spent at candle 1's open (100); fee 500 x 0.001 = 0.5; quantity 499.5 / 100 =
+    // 4.995; cash left 500. Equity: candle 1 500 + 4.995 x 105 = 1024.475, candle 2 500 + 4.995 x
+    // 110 = 1049.45. The SELL of candle 2 fills at candle 3's open (110): 549.45, fee 0.54945;
+    // cash 500 + 549.45 - 0.54945 = 1048.90055; profit 549.45 - 0.54945 - 500 = 48.90055.
+    expect(first!.quantity).toBeCloseTo(4.995, 12);
+    expect(first!.fees).toBeCloseTo(0.5 + 0.54945, 12);
+    expect(first!.profit).toBeCloseTo(48.90055, 10);
+    expect(first!.returnPct).toBeCloseTo(48.90055 / 500, 12);
+    // Trade 2, decided at candle 3 (volatility 0.01): 0.01 / 0.01 = 1, capped at 0.8 of
+    // 1048.90055 = 839.12044 spent at candle 4's open (101); fee 0.83912044; quantity
+    // (839.12044 - 0.83912044) / 101 = 838.28131956 / 101 = 8.29981504514851; cash left
+    // 1048.90055 - 839.12044 = 209.78011. Closed at the last close (100): proceeds
+    // 829.981504514851, fee 0.829981504514851.
+    expect(second!.entryPrice).toBe(101);
+    expect(second!.quantity).toBeCloseTo(838.28131956 / 101, 12);
+    expect(second!.fees).toBeCloseTo(0.83912044 + 0.829981504514851, 12);
+    expect(second!.exitReason).toBe('end');
+    // Final equity: 209.78011 + 829.981504514851 - 0.829981504514851 = 1038.931633010336.
+    expect(result.equity.map((e) => e.equity)).toEqual([
+      1000,
+      expect.closeTo(1024.475, 9),
+      expect.closeTo(1049.45, 9),
+      expect.closeTo(1048.90055, 9),
+      expect.closeTo(1038.931633010336, 9),
+    ]);
+    expect(result.metrics.finalEquity).toBeCloseTo(1038.931633010336, 9);
+    // Fees: 0.5 + 0.54945 + 0.83912044 + 0.829981504514851.
+    expect(result.metrics.feesPaid).toBeCloseTo(2.718551944514851, 10);
+  });
+
+  it('skip an entry volatility sizing cannot size, and refuse to run without the volatility', () => {
+    const sizing = { kind: 'volatility', targetVolatility: 0.01 } as const;
+    expect(entryFraction(sizing, [0.005], 0)).toBe(1);
+    expect(entryFraction(sizing, [0.04], 0)).toBe(0.25);
+    expect(entryFraction(sizing, [null], 0)).toBe(0);
+    const unsized = runBacktest({
+      candles,
+      decisions: ['BUY', 'HOLD', 'HOLD', 'HOLD', 'HOLD'],
+      startingCash: 1000,
+      feeRate: 0.001,
+      slippage: 0,
+      sizing,
+      volatility: [null, 0.01, 0.01, 0.01, 0.01],
+      intervalMs: HOUR_MS,
+    });
+    expect(unsized.trades).toHaveLength(0);
+    expect(unsized.metrics.finalEquity).toBe(1000);
+    expect(() =>
+      runBacktest({
+        candles,
+        decisions: ['BUY', 'HOLD', 'HOLD', 'HOLD', 'HOLD'],
+        startingCash: 1000,
+        feeRate: 0.001,
+        slippage: 0,
+        sizing,
+        intervalMs: HOUR_MS,
+      }),
+    ).toThrow(RangeError);
   });
 });

@@ -2,16 +2,30 @@ import type { Candle } from '../../market-data/candle';
 import { computeIndicators } from '../../indicators/engine/indicator-computation';
 import { createIndicatorSpec, type IndicatorSpec } from '../../indicators/engine/indicator-spec';
 import { volumeZScore } from '../../models/engine/features';
+import { volatilitySeries } from '../../models/engine/forecast';
 import type { StrategyDefinition, StrategyInput } from './strategy-definition';
 
 /** A model prediction as strategies see it. */
 export interface PredictionInput {
   /** Open time of the candle it was made at. */
   openTime: number;
+  /** Point forecast of the log return (shrunk toward persistence). */
   predictedReturn: number;
   probabilityUp: number;
+  /**
+   * Predicted standard deviation of the one-candle log return (the forecast's at its shortest
+   * horizon). Walk-forward and stored predictions have none: strategies then read the EWMA
+   * volatility of the candles, which is what the forecast's spread is built on.
+   */
+  volatility?: number | null;
   /** When the model that made it was trained (for `maxModelAgeMs`). */
   trainedAt?: number | null;
+}
+
+/** Fee and slippage per fill, as fractions. */
+export interface TradingCosts {
+  feeRate: number;
+  slippage: number;
 }
 
 /** One column per input and period key (`priceVsEma:50`), aligned with the candles. */
@@ -41,11 +55,52 @@ function indicatorOf(input: StrategyInput, period?: number): IndicatorSpec | und
       return createIndicatorSpec('sma', [period ?? 50]);
     case 'predictedReturn':
     case 'probabilityUp':
+    case 'expectedEdge':
+    case 'predictedVolatility':
     case 'volumeZScore':
     case 'sentiment':
     case 'sentimentChange':
       return undefined;
   }
+}
+
+/** The prediction made at a candle, unless the strategy's `maxModelAgeMs` finds its model too old. */
+function freshPrediction(
+  definition: StrategyDefinition,
+  predictions: ReadonlyMap<number, PredictionInput> | undefined,
+  openTime: number,
+): PredictionInput | undefined {
+  const prediction = predictions?.get(openTime);
+  const maxAge = definition.guards.maxModelAgeMs;
+  const stale =
+    maxAge !== undefined && (prediction?.trainedAt ?? Number.NEGATIVE_INFINITY) < openTime - maxAge;
+  return stale ? undefined : prediction;
+}
+
+/**
+ * Predicted volatility of the one-candle log return at each candle's close: the fresh
+ * prediction's where it has one, else the EWMA volatility (lambda 0.94) of the one-candle log
+ * returns up to that close (null during its warm-up). The `predictedVolatility` input and
+ * volatility sizing both read this.
+ */
+export function predictedVolatilities(params: {
+  definition: StrategyDefinition;
+  candles: readonly Candle[];
+  predictions?: ReadonlyMap<number, PredictionInput>;
+}): (number | null)[] {
+  const ewma = volatilitySeries(params.candles);
+  return params.candles.map((candle, i) => {
+    const predicted = freshPrediction(
+      params.definition,
+      params.predictions,
+      candle.openTime,
+    )?.volatility;
+    if (predicted !== undefined && predicted !== null && predicted > 0) {
+      return predicted;
+    }
+    const sigma = ewma[i] ?? Number.NaN;
+    return sigma > 0 ? sigma : null;
+  });
 }
 
 /**
@@ -58,8 +113,11 @@ export function computeStrategyInputs(params: {
   candles: readonly Candle[];
   predictions?: ReadonlyMap<number, PredictionInput>;
   sentiment?: readonly (number | null)[];
+  /** Costs `expectedEdge` subtracts: a backtest's own; live, the strategy's `costs`. */
+  costs?: TradingCosts;
 }): InputColumns {
   const { candles, definition } = params;
+  const costs = params.costs ?? definition.costs;
   const count = candles.length;
   const columns: InputColumns = new Map();
   const wanted = new Map<string, { input: StrategyInput; indicator?: IndicatorSpec }>();
@@ -89,13 +147,23 @@ export function computeStrategyInputs(params: {
       case 'predictedReturn':
       case 'probabilityUp':
         candles.forEach((candle, i) => {
-          const prediction = params.predictions?.get(candle.openTime);
-          const maxAge = definition.guards.maxModelAgeMs;
-          const stale =
-            maxAge !== undefined &&
-            (prediction?.trainedAt ?? Number.NEGATIVE_INFINITY) < candle.openTime - maxAge;
-          values[i] = prediction && !stale ? prediction[input] : null;
+          const prediction = freshPrediction(definition, params.predictions, candle.openTime);
+          values[i] = prediction ? prediction[input] : null;
         });
+        break;
+      case 'expectedEdge': {
+        // A long trade pays the fee and the slippage on both fills.
+        const roundTrip = 2 * costs.feeRate + 2 * costs.slippage;
+        candles.forEach((candle, i) => {
+          const prediction = freshPrediction(definition, params.predictions, candle.openTime);
+          values[i] = prediction ? prediction.predictedReturn - roundTrip : null;
+        });
+        break;
+      }
+      case 'predictedVolatility':
+        predictedVolatilities({ definition, candles, predictions: params.predictions }).forEach(
+          (v, i) => (values[i] = v),
+        );
         break;
       case 'rsi':
         column('value').forEach((v, i) => (values[i] = v));

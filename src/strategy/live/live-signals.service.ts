@@ -11,10 +11,9 @@ import {
   parseStrategyDefinition,
   type StrategyDefinition,
 } from '../engine/strategy-definition';
-import type { PredictionInput } from '../engine/strategy-inputs';
 import { SignalsRepository } from '../signals.repository';
 import { StrategiesRepository } from '../strategies.repository';
-import { StrategyEvaluator } from '../strategy-evaluator';
+import { predictionInput, StrategyEvaluator } from '../strategy-evaluator';
 import { SIGNAL_CREATED, signalCreatedEvent } from '../strategy-events';
 
 /**
@@ -123,20 +122,12 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     prediction: CachedPrediction | null;
   }): Promise<void> {
     const { strategy, market, prediction } = params;
-    const input: PredictionInput | null = prediction
-      ? {
-          openTime: prediction.openTime,
-          predictedReturn: prediction.predictedReturn,
-          probabilityUp: prediction.probabilityUp,
-          trainedAt: prediction.trainedAt,
-        }
-      : null;
     const evaluation = await this.evaluator.evaluate({
       definition: params.definition,
       market,
       symbol: params.symbol,
       openTime: params.openTime,
-      prediction: input,
+      prediction: prediction ? predictionInput(prediction) : null,
     });
     if (!evaluation) {
       return;
