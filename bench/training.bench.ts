@@ -1,7 +1,13 @@
 import type { Candle } from '../src/market-data/candle';
 import { buildDataset, chronologicalSplit } from '../src/models/engine/dataset';
 import { DEFAULT_FEATURES } from '../src/models/engine/features';
-import { disposeModel, resolveModelParams, trainModel } from '../src/models/engine/lstm-model';
+import {
+  disposeLayersModel,
+  disposeModel,
+  resolveModelParams,
+  trainModel,
+} from '../src/models/engine/lstm-model';
+import { MODEL_KINDS, type ModelKind } from '../src/models/engine/model-kind';
 import { loadTensorFlow, type TfBackend } from '../src/models/engine/tf-backend';
 import { runTraining } from '../src/models/engine/training-pipeline';
 import { readCandleCsv } from '../src/simulator/candle-series';
@@ -17,7 +23,8 @@ import {
  * 1. Training samples/s of the project's model (`trainModel`: default shape, `FastLstmCell` with
  *    sigmoid gates, early-stopping bookkeeping, best-weight copies) next to a stock
  *    `tf.layers.lstm` model of the same shape (its own defaults) fitted with plain `model.fit` on
- *    the same windows, same backend, same run.
+ *    the same windows, same backend, same run; then every model kind (lstm, gru, linear) trained
+ *    by `trainModel` on the same windows and parameters, each next to the stock reference.
  * 2. Wall time to train and evaluate the default model (as the training job does: 80/20 split,
  *    early stopping, three walk-forward folds) on four years (35,040) of 1h candles, on one core
  *    (Node's thread and the single-threaded wasm backend). Target: under 10 minutes.
@@ -78,7 +85,8 @@ async function main(): Promise<void> {
   const wholeRate = (fitSamples * params.epochs) / ((performance.now() - started) / 1000);
   // Per epoch: the training pass plus the validation pass and best-weight copy early stopping needs.
   const projectRate = epochRates.length / epochRates.reduce((a, rate) => a + 1 / rate, 0);
-  disposeModel(trained.model);
+  const lstmSeconds = (performance.now() - started) / 1000;
+  disposeModel(trained);
   const stock = tf.sequential();
   stock.add(
     tf.layers.lstm({ units: params.units, inputShape: [params.lookback, DEFAULT_FEATURES.length] }),
@@ -99,10 +107,21 @@ async function main(): Promise<void> {
     shuffle: true,
     verbose: 0,
   });
-  const stockRate = (fitSamples * params.epochs) / ((performance.now() - started) / 1000);
+  const stockSeconds = (performance.now() - started) / 1000;
+  const stockRate = (fitSamples * params.epochs) / stockSeconds;
   x.dispose();
   y.dispose();
-  disposeModel(stock);
+  disposeLayersModel(stock);
+  // Every kind on the same windows: samples/s of the whole training (one pass for linear).
+  const kinds: { kind: ModelKind; epochs: number; seconds: number }[] = [
+    { kind: 'lstm', epochs: trained.epochsRun, seconds: lstmSeconds },
+  ];
+  for (const kind of MODEL_KINDS.filter((k) => k !== 'lstm')) {
+    started = performance.now();
+    const other = await trainModel({ tf, dataset, train, params, kind });
+    kinds.push({ kind, epochs: other.epochsRun, seconds: (performance.now() - started) / 1000 });
+    disposeModel(other);
+  }
   console.log(
     `\n1. Training throughput, LSTM(${params.units}) x ${params.lookback} steps x ${DEFAULT_FEATURES.length} features, batch ${params.batchSize}, ${fitSamples} samples x ${params.epochs} epochs`,
   );
@@ -118,6 +137,15 @@ async function main(): Promise<void> {
   console.log(
     `   ratio: ${(projectRate / stockRate).toFixed(2)}x (target 1.5x: ${projectRate / stockRate >= 1.5 ? 'met' : 'NOT met'})`,
   );
+  console.log(
+    `   every kind through trainModel as a whole on the same ${fitSamples} samples (stock tf.layers.lstm: ${stockRate.toFixed(0)} samples/s, ${stockSeconds.toFixed(1)} s for ${params.epochs} epochs):`,
+  );
+  for (const { kind, epochs, seconds } of kinds) {
+    const rate = (fitSamples * epochs) / seconds;
+    console.log(
+      `   ${kind.padEnd(6)} ${rate.toFixed(0).padStart(8)} samples/s (${(rate / stockRate).toFixed(2)}x stock), ${seconds.toFixed(2)} s for ${epochs} ${kind === 'linear' ? 'closed-form fit' : 'epochs'}`,
+    );
+  }
 
   if (process.env.BENCH_SKIP_FULL === '1') {
     return;
@@ -134,7 +162,7 @@ async function main(): Promise<void> {
     walkForwardEpochs: 3,
   });
   const minutes = (performance.now() - started) / 60_000;
-  disposeModel(outcome.trained.model);
+  disposeModel(outcome.trained);
   console.log(
     `\n2. Default model on ${all.length} candles (${outcome.samples} windows, ${outcome.trained.epochsRun} epochs + 3 walk-forward folds): ${minutes.toFixed(1)} min (target < 10 min: ${minutes < 10 ? 'met' : 'NOT met'})`,
   );

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { lockUntilCommit } from '../database/data-source';
 import type { MarketKey } from '../market-data/candle';
+import type { ModelKind } from './engine/model-kind';
 import { ModelArtifactEntity } from './model-artifact.entity';
 import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
 
@@ -23,6 +24,7 @@ export class ModelVersionsRepository {
    */
   async startTraining(params: {
     market: MarketKey;
+    kind: ModelKind;
     params: Record<string, unknown>;
     features: string[];
     jobId: string;
@@ -30,13 +32,18 @@ export class ModelVersionsRepository {
     const versions = this.dataSource.getRepository(ModelVersionEntity);
     const existing = await versions.findOne({ where: { jobId: params.jobId, status: 'training' } });
     if (existing) {
-      Object.assign(existing, { params: params.params, features: params.features, error: null });
+      Object.assign(existing, {
+        kind: params.kind,
+        params: params.params,
+        features: params.features,
+        error: null,
+      });
       return versions.save(existing);
     }
     return versions.save(
       versions.create({
         ...params.market,
-        kind: 'lstm',
+        kind: params.kind,
         status: 'training',
         params: params.params,
         features: params.features,

@@ -84,7 +84,7 @@ export class ModelsService {
     }
     const jobId = await this.queues.enqueue({
       name: JobName.TrainModel,
-      payload: { symbol, interval, params: input.params, reason: 'admin' },
+      payload: { symbol, interval, kind: input.kind, params: input.params, reason: 'admin' },
       exclusiveKey: `admin-${this.catalogue.pair(symbol)}-${interval}`,
     });
     return { jobId };

@@ -15,15 +15,18 @@ import { fitCalibration, volatilitySeries } from './forecast';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import {
   buildLstm,
+  disposeLayersModel,
   disposeModel,
   loadModel,
   ModelParamsError,
-  predictScaled,
+  predictBatch,
+  predictOne,
   resolveModelParams,
   saveModel,
   trainModel,
 } from './lstm-model';
 import { LstmForward } from './lstm-forward';
+import { MODEL_KINDS } from './model-kind';
 import { NotEnoughDataError, predictLatest, runTraining } from './training-pipeline';
 import { loadTensorFlow } from './tf-backend';
 import { walkForwardPredictions } from './walk-forward-predictions';
@@ -297,7 +300,7 @@ describe('the LSTM', () => {
     // Each epoch ends with the same tensors alive (the best weights swap one copy for another).
     expect(new Set(counts.slice(1)).size).toBe(1);
     // The live path serves calibrated distributions: fit one (here on the training windows).
-    const fitted = predictScaled(tf, trained.model, trained.scaler, dataset, train);
+    const fitted = predictBatch(tf, trained, dataset, train);
     trained.calibration = fitCalibration({
       candles: CANDLES,
       intervalMs: HOUR_MS,
@@ -310,9 +313,9 @@ describe('the LSTM', () => {
       source: 'validation',
     });
     const before = tf.memory().numTensors;
-    const first = predictScaled(tf, trained.model, trained.scaler, dataset, test);
+    const first = predictBatch(tf, trained, dataset, test);
     for (let i = 0; i < 5; i++) {
-      predictScaled(tf, trained.model, trained.scaler, dataset, test);
+      predictBatch(tf, trained, dataset, test);
       predictLatest({ tf, trained, candles: CANDLES, intervalMs: HOUR_MS });
     }
     expect(tf.memory().numTensors).toBe(before);
@@ -322,7 +325,7 @@ describe('the LSTM', () => {
       manifest: json,
       weightData: Buffer.from(artifact.weightData),
     });
-    const again = predictScaled(tf, loaded.model, loaded.scaler, dataset, test);
+    const again = predictBatch(tf, loaded, dataset, test);
     expect(Float32Array.from(again)).toEqual(Float32Array.from(first));
     expect(again).toEqual(first);
     // The live path's single-window prediction too.
@@ -331,8 +334,8 @@ describe('the LSTM', () => {
     expect(predictLatest({ tf, trained: loaded, candles: CANDLES, intervalMs: HOUR_MS })).toEqual(
       latest,
     );
-    disposeModel(trained.model);
-    disposeModel(loaded.model);
+    disposeModel(trained);
+    disposeModel(loaded);
   }, 60_000);
 
   it('uses an LSTM cell that computes what tf.layers.lstm computes, gradients included', async () => {
@@ -364,8 +367,8 @@ describe('the LSTM', () => {
     expect(Array.from((ours.predict(x) as Tensor).dataSync())).toEqual(
       Array.from((stock.predict(x) as Tensor).dataSync()),
     );
-    disposeModel(ours);
-    disposeModel(stock);
+    disposeLayersModel(ours);
+    disposeLayersModel(stock);
     tf.dispose([x, y]);
   });
 
@@ -388,7 +391,7 @@ describe('the LSTM', () => {
         expect(Math.abs(value - expected[n]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
       }
       expect(() => forward!.predict(new Float32Array(size - 1))).toThrow(/window of/);
-      disposeModel(model);
+      disposeLayersModel(model);
       tf.dispose(x);
     }
     // The stock layer (hard sigmoid gates) also has buildLstm's shape.
@@ -406,9 +409,151 @@ describe('the LSTM', () => {
     perStep.add(tf.layers.lstm({ units: 4, inputShape: [4, 3], returnSequences: true }));
     perStep.add(tf.layers.dense({ units: 1 }));
     expect(LstmForward.of(perStep)).toBeUndefined();
-    disposeModel(perStep);
+    disposeLayersModel(perStep);
     tf.dispose(x);
-    disposeModel(stock);
-    disposeModel(other);
+    disposeLayersModel(stock);
+    disposeLayersModel(other);
   });
+});
+
+describe('every model kind', () => {
+  const dataset = buildDataset({
+    candles: CANDLES,
+    intervalMs: HOUR_MS,
+    features: DEFAULT_FEATURES,
+    lookback: TINY.lookback,
+    horizon: 1,
+  });
+  const { train, test } = chronologicalSplit(dataset.samples, 0.8);
+
+  it.each(MODEL_KINDS)(
+    '%s: trains, saves, loads from JSON and predicts bit-identically, and frees every tensor',
+    async (kind) => {
+      const { tf } = await loadTensorFlow();
+      const start = tf.memory().numTensors;
+      const progress: number[] = [];
+      const counts: number[] = [];
+      const trained = await trainModel({
+        tf,
+        dataset,
+        train,
+        params: TINY,
+        kind,
+        onEpoch: (p) => {
+          progress.push(p.epoch);
+          counts.push(tf.memory().numTensors);
+        },
+      });
+      // Each epoch ends with the same tensors alive (the best weights swap one copy for another).
+      expect(new Set(counts.slice(1)).size).toBeLessThanOrEqual(1);
+      expect(trained.kind).toBe(kind);
+      expect(trained.epochsRun).toBe(kind === 'linear' ? 1 : TINY.epochs);
+      expect(progress).toEqual(kind === 'linear' ? [1] : [1, 2, 3]);
+      expect(trained.residualStd).toBeGreaterThan(0);
+      const fitted = predictBatch(tf, trained, dataset, train);
+      trained.calibration = fitCalibration({
+        candles: CANDLES,
+        intervalMs: HOUR_MS,
+        volatility: volatilitySeries(CANDLES),
+        points: train.map((sample, i) => ({ end: sample.end, predicted: fitted[i]! })),
+        horizons: [1, 4],
+        source: 'validation',
+      });
+      const trainedTensors = tf.memory().numTensors;
+      const batch = predictBatch(tf, trained, dataset, test);
+      // Batches of 100 give the same numbers as one batch.
+      expect(predictBatch(tf, trained, dataset, test, 100)).toEqual(batch);
+      const ones = test.slice(-20).map((sample) => predictOne(tf, trained, dataset, sample));
+      expect(batch.every(Number.isFinite)).toBe(true);
+      // Standard deviations of the log return: far from the scaled target's units.
+      expect(Math.max(...batch.map(Math.abs))).toBeLessThan(0.1);
+      ones.forEach((value, i) =>
+        expect(Math.abs(value - batch[batch.length - 20 + i]!)).toBeLessThan(1e-6),
+      );
+      expect(tf.memory().numTensors).toBe(trainedTensors);
+
+      const artifact = await saveModel(tf, trained);
+      const manifest = JSON.parse(JSON.stringify(artifact.manifest)) as Record<string, unknown>;
+      expect(manifest.kind).toBe(kind);
+      const loaded = await loadModel(tf, {
+        manifest,
+        weightData: Buffer.from(artifact.weightData),
+      });
+      expect(loaded.kind).toBe(kind);
+      expect(loaded.params).toEqual(trained.params);
+      expect(loaded.calibration).toEqual(trained.calibration);
+      expect(loaded.scaler.state).toEqual(trained.scaler.state);
+      expect(loaded.residualStd).toBe(trained.residualStd);
+      expect(predictBatch(tf, loaded, dataset, test)).toEqual(batch);
+      expect(test.slice(-20).map((sample) => predictOne(tf, loaded, dataset, sample))).toEqual(
+        ones,
+      );
+      expect(predictLatest({ tf, trained: loaded, candles: CANDLES, intervalMs: HOUR_MS })).toEqual(
+        predictLatest({ tf, trained, candles: CANDLES, intervalMs: HOUR_MS }),
+      );
+      disposeModel(trained);
+      disposeModel(loaded);
+      expect(tf.memory().numTensors).toBe(start);
+    },
+    60_000,
+  );
+
+  it('reads a manifest without a kind (stored before there were kinds) as an LSTM', async () => {
+    const { tf } = await loadTensorFlow();
+    const trained = await trainModel({ tf, dataset, train, params: { ...TINY, epochs: 1 } });
+    const { manifest, weightData } = await saveModel(tf, trained);
+    const { kind, ...old } = manifest;
+    expect(kind).toBe('lstm');
+    const loaded = await loadModel(tf, { manifest: old, weightData });
+    expect(loaded.kind).toBe('lstm');
+    expect(predictBatch(tf, loaded, dataset, test)).toEqual(
+      predictBatch(tf, trained, dataset, test),
+    );
+    await expect(loadModel(tf, { manifest: { ...old, kind: 'svm' }, weightData })).rejects.toThrow(
+      /unknown kind "svm"/,
+    );
+    disposeModel(trained);
+    disposeModel(loaded);
+  });
+
+  it.each(['linear', 'gru'] as const)(
+    'runTraining trains and evaluates a %s model end to end, folds included',
+    async (kind) => {
+      const { tf } = await loadTensorFlow();
+      const before = tf.memory().numTensors;
+      const stages = new Set<string>();
+      const outcome = await runTraining({
+        tf,
+        candles: CANDLES,
+        intervalMs: HOUR_MS,
+        features: DEFAULT_FEATURES,
+        params: { ...TINY, epochs: 2 },
+        kind,
+        horizons: [1, 4],
+        walkForwardFolds: 2,
+        walkForwardEpochs: 1,
+        onEpoch: (progress) => {
+          stages.add(progress.stage);
+        },
+      });
+      expect(outcome.trained.kind).toBe(kind);
+      expect([...stages]).toEqual(['train', 'walk-forward fold 1/2', 'walk-forward fold 2/2']);
+      expect(outcome.walkForward?.folds).toHaveLength(2);
+      expect(outcome.trained.calibration?.source).toBe('walk-forward');
+      expect(outcome.trained.calibration?.horizons.map((h) => h.horizon)).toEqual([1, 4]);
+      expect(outcome.evaluation.model.count).toBe(outcome.evaluation.persistence.count);
+      expect(Number.isFinite(outcome.evaluation.model.mae)).toBe(true);
+      expect(outcome.forecast.map((h) => h.horizon)).toEqual([1, 4]);
+      const latest = predictLatest({
+        tf,
+        trained: outcome.trained,
+        candles: CANDLES,
+        intervalMs: HOUR_MS,
+      });
+      expect(latest?.horizons).toHaveLength(2);
+      disposeModel(outcome.trained);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+    120_000,
+  );
 });

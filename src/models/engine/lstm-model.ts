@@ -3,7 +3,10 @@ import { StandardScaler, type Dataset, type Sample, type ScalerState } from './d
 import { fastLstmCellClass } from './fast-lstm-cell';
 import type { FeatureName } from './features';
 import type { ForecastCalibration } from './forecast';
+import { buildGru } from './gru-model';
 import { LstmForward } from './lstm-forward';
+import { DEFAULT_MODEL_KIND, isModelKind, type ModelKind } from './model-kind';
+import { fitRidge, RidgePredictor } from './ridge-model';
 import type { TensorFlow } from './tf-backend';
 
 export interface ModelParams {
@@ -19,6 +22,8 @@ export interface ModelParams {
   patience: number;
   /** The last part of the training slice used for validation (chronological). */
   validationFraction: number;
+  /** L2 penalty of the `linear` kind's ridge regression (the other kinds ignore it). */
+  l2: number;
 }
 
 interface ParamRule {
@@ -40,6 +45,7 @@ export const MODEL_PARAM_RULES: Record<keyof ModelParams, ParamRule> = {
   learningRate: { min: 1e-5, max: 0.1, integer: false, default: 0.001 },
   patience: { min: 0, max: 100, integer: true, default: 4 },
   validationFraction: { min: 0.05, max: 0.4, integer: false, default: 0.1 },
+  l2: { min: 0, max: 1e6, integer: false, default: 1 },
 };
 
 export class ModelParamsError extends Error {
@@ -109,17 +115,37 @@ export class TrainingCancelledError extends Error {
   }
 }
 
-/** A trained model with everything needed to use it. */
+/**
+ * What each model kind implements, on scaled windows and scaled targets (the scaler is the
+ * caller's): TensorFlow.js layers for `lstm` and `gru`, ridge weights for `linear`. Callers never
+ * hold one: they go through `predictBatch`, `predictOne`, `saveModel` and `disposeModel`.
+ */
+export interface ModelPredictor {
+  /** Outputs of `count` windows, flattened [sample][step][feature]. */
+  predictWindows(tf: TensorFlow, windows: Float32Array, count: number): ArrayLike<number>;
+  /** The output of one window (the live path; the weights no longer change). */
+  predictWindow(tf: TensorFlow, window: Float32Array): number;
+  /** The kind's part of the manifest (with its `format`) and its weights. */
+  save(tf: TensorFlow): Promise<{ manifest: Record<string, unknown>; weightData: Buffer }>;
+  /** Frees what the garbage collector does not (tensors). */
+  dispose(): void;
+}
+
+const PREDICTOR = Symbol('predictor');
+
+/** A trained model of any kind with everything needed to use it. */
 export interface TrainedModel {
-  model: LayersModel;
+  kind: ModelKind;
   scaler: StandardScaler;
   features: readonly FeatureName[];
   params: ModelParams;
   /** Standard deviation of validation residuals (log return), for the probability of an up move. */
   residualStd: number;
+  /** Epochs trained (the best weights are kept); 1 for `linear`, fitted once in closed form. */
   epochsRun: number;
   /** Shrinkage and residual distribution per served horizon (see forecast.ts); set after training. */
   calibration?: ForecastCalibration;
+  readonly [PREDICTOR]: ModelPredictor;
 }
 
 export function buildLstm(tf: TensorFlow, params: ModelParams, featureCount: number): LayersModel {
@@ -152,28 +178,81 @@ export function buildLstm(tf: TensorFlow, params: ModelParams, featureCount: num
 }
 
 /**
- * Trains on `train` (its last `validationFraction` held out for early stopping, chronologically);
- * the best weights by validation loss are restored. `shouldStop` is checked after every batch.
+ * Trains a model of `kind` (default lstm) on `train`, its last `validationFraction` held out
+ * (chronologically): the scaler is fitted on the rest, and the validation residuals give
+ * `residualStd`. The TensorFlow.js kinds stop early on the validation loss and keep their best
+ * weights; `linear` is fitted once in closed form (one progress report). `shouldStop` is checked
+ * after every batch (before and after the ridge fit).
  */
 export async function trainModel(params: {
   tf: TensorFlow;
   dataset: Dataset;
   train: readonly Sample[];
   params: ModelParams;
+  kind?: ModelKind;
   onEpoch?: (progress: EpochProgress) => Promise<void> | void;
   shouldStop?: () => boolean;
 }): Promise<TrainedModel> {
   const { tf, dataset } = params;
+  const kind = params.kind ?? DEFAULT_MODEL_KIND;
   const p = params.params;
   const cut = Math.max(1, Math.floor(params.train.length * (1 - p.validationFraction)));
   const fit = params.train.slice(0, cut);
   const validation = params.train.slice(cut);
-  if (fit.length < p.batchSize / 4 || validation.length < 1) {
+  // A network needs a few batches; a ridge regression any rows (and, without l2, independent ones).
+  const enough = kind === 'linear' ? fit.length >= 2 : fit.length >= p.batchSize / 4;
+  if (!enough || validation.length < 1) {
     throw new NotEnoughDataError(
-      `Too few samples to train: ${fit.length} for training and ${validation.length} for validation (batch size ${p.batchSize})`,
+      `Too few samples to train: ${fit.length} for training and ${validation.length} for validation${kind === 'linear' ? '' : ` (batch size ${p.batchSize})`}`,
     );
   }
   const scaler = StandardScaler.fit(dataset, fit);
+  const part = { tf, dataset, scaler, fit, validation, params: p };
+  const { predictor, epochsRun } =
+    kind === 'linear'
+      ? await fitLinear({ ...part, onEpoch: params.onEpoch, shouldStop: params.shouldStop })
+      : await trainNetwork({
+          ...part,
+          kind,
+          onEpoch: params.onEpoch,
+          shouldStop: params.shouldStop,
+        });
+  try {
+    const validationPredictions = predictWith(tf, predictor, scaler, dataset, validation);
+    const residuals = validation.map((sample, i) => sample.target - validationPredictions[i]!);
+    const residualStd =
+      Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / Math.max(1, residuals.length)) || 1e-9;
+    return {
+      kind,
+      scaler,
+      features: dataset.features,
+      params: p,
+      residualStd,
+      epochsRun,
+      [PREDICTOR]: predictor,
+    };
+  } catch (error) {
+    predictor.dispose();
+    throw error;
+  }
+}
+
+interface TrainingPart {
+  tf: TensorFlow;
+  dataset: Dataset;
+  scaler: StandardScaler;
+  fit: readonly Sample[];
+  validation: readonly Sample[];
+  params: ModelParams;
+  onEpoch?: (progress: EpochProgress) => Promise<void> | void;
+  shouldStop?: () => boolean;
+}
+
+/** `lstm` and `gru`: Adam in epochs with early stopping; the best weights are restored. */
+async function trainNetwork(
+  part: TrainingPart & { kind: 'lstm' | 'gru' },
+): Promise<{ predictor: ModelPredictor; epochsRun: number }> {
+  const { tf, dataset, scaler, fit, validation, params: p } = part;
   const width = dataset.features.length;
   const tensor = (samples: readonly Sample[]) => ({
     x: tf.tensor3d(scaler.windows(dataset, samples), [samples.length, dataset.lookback, width]),
@@ -181,7 +260,7 @@ export async function trainModel(params: {
   });
   const fitData = tensor(fit);
   const validationData = tensor(validation);
-  const model = buildLstm(tf, p, width);
+  const model = part.kind === 'gru' ? buildGru(tf, p, width) : buildLstm(tf, p, width);
   let best = Number.POSITIVE_INFINITY;
   let bestWeights: Tensor[] | undefined;
   let sinceBest = 0;
@@ -199,7 +278,7 @@ export async function trainModel(params: {
         validationData: [validationData.x, validationData.y],
         callbacks: {
           onBatchEnd: async () => {
-            if (params.shouldStop?.()) {
+            if (part.shouldStop?.()) {
               cancelled = true;
               model.stopTraining = true;
             }
@@ -213,7 +292,7 @@ export async function trainModel(params: {
       const loss = Number(history.history.loss?.[0]);
       const valLoss = Number(history.history.val_loss?.[0]);
       const seconds = (Date.now() - epochStarted) / 1000;
-      await params.onEpoch?.({
+      await part.onEpoch?.({
         epoch,
         epochs: p.epochs,
         loss,
@@ -233,13 +312,12 @@ export async function trainModel(params: {
     if (bestWeights) {
       model.setWeights(bestWeights);
     }
-    const validationPredictions = predictScaled(tf, model, scaler, dataset, validation);
-    const residuals = validation.map((sample, i) => sample.target - validationPredictions[i]!);
-    const residualStd =
-      Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / Math.max(1, residuals.length)) || 1e-9;
-    return { model, scaler, features: dataset.features, params: p, residualStd, epochsRun };
+    return {
+      predictor: new LayersPredictor(part.kind, model, dataset.lookback, width),
+      epochsRun,
+    };
   } catch (error) {
-    disposeModel(model);
+    disposeLayersModel(model);
     throw error;
   } finally {
     bestWeights?.forEach((weight) => weight.dispose());
@@ -250,85 +328,180 @@ export async function trainModel(params: {
   }
 }
 
-/** Frees a model's weights and its optimizer's state (Adam moments are not freed with the model). */
-export function disposeModel(model: LayersModel): void {
+/** `linear`: ridge regression on the flattened scaled windows, in closed form (one "epoch"). */
+async function fitLinear(part: TrainingPart): Promise<{ predictor: ModelPredictor; epochsRun: 1 }> {
+  const { tf, dataset, scaler, fit, validation, params: p } = part;
+  if (part.shouldStop?.()) {
+    throw new TrainingCancelledError();
+  }
+  const started = Date.now();
+  const columns = dataset.lookback * dataset.features.length;
+  const targets = (samples: readonly Sample[]) =>
+    Float64Array.from(
+      samples,
+      (sample) => (sample.target - scaler.state.targetMean) / scaler.state.targetStd,
+    );
+  const x = scaler.windows(dataset, fit);
+  const y = targets(fit);
+  let predictor: RidgePredictor;
+  try {
+    predictor = new RidgePredictor(fitRidge({ x, y, rows: fit.length, columns, l2: p.l2 }));
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new NotEnoughDataError(
+        `The ridge regression of ${fit.length} windows on ${columns} inputs has no unique solution with l2 = ${p.l2} (constant or collinear inputs); train with params.l2 above 0`,
+      );
+    }
+    throw error;
+  }
+  if (part.shouldStop?.()) {
+    throw new TrainingCancelledError();
+  }
+  const meanSquaredError = (scaled: Float64Array, windows: Float32Array) => {
+    const predicted = predictor.predictWindows(tf, windows, scaled.length);
+    return scaled.reduce((a, value, i) => a + (value - predicted[i]!) ** 2, 0) / scaled.length;
+  };
+  const seconds = (Date.now() - started) / 1000;
+  await part.onEpoch?.({
+    epoch: 1,
+    epochs: 1,
+    loss: meanSquaredError(y, x),
+    valLoss: meanSquaredError(targets(validation), scaler.windows(dataset, validation)),
+    samplesPerSecond: fit.length / Math.max(seconds, 1e-3),
+    etaMs: 0,
+  });
+  return { predictor, epochsRun: 1 };
+}
+
+/** A TensorFlow.js model (`lstm`, `gru`) with one-window predictions through `LstmForward` for the LSTM. */
+class LayersPredictor implements ModelPredictor {
+  /** Undefined until the first `predictWindow`; null where the model has no JavaScript forward pass. */
+  private forward: LstmForward | null | undefined;
+
+  constructor(
+    readonly kind: 'lstm' | 'gru',
+    private readonly model: LayersModel,
+    private readonly lookback: number,
+    private readonly featureCount: number,
+  ) {}
+
+  predictWindows(tf: TensorFlow, windows: Float32Array, count: number): Float32Array {
+    return tf.tidy(() => {
+      const x = tf.tensor3d(windows, [count, this.lookback, this.featureCount]);
+      return (this.model.predict(x) as Tensor).dataSync<'float32'>();
+    });
+  }
+
+  /**
+   * The LSTM through `LstmForward` (plain JavaScript; LSTM(32) x 24 on wasm: ~0.5 ms against
+   * ~3.8 ms through TensorFlow.js), whose weights are read at the first call; the GRU (and an
+   * LSTM of another shape) through TensorFlow.js.
+   */
+  predictWindow(tf: TensorFlow, window: Float32Array): number {
+    if (this.forward === undefined) {
+      this.forward = this.kind === 'lstm' ? (LstmForward.of(this.model) ?? null) : null;
+    }
+    return this.forward ? this.forward.predict(window) : this.predictWindows(tf, window, 1)[0]!;
+  }
+
+  /** Topology and weights through TensorFlow.js IO handlers. */
+  async save(tf: TensorFlow): Promise<{ manifest: Record<string, unknown>; weightData: Buffer }> {
+    let saved:
+      { modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer } | undefined;
+    await this.model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = {
+          modelTopology: artifacts.modelTopology,
+          weightSpecs: artifacts.weightSpecs,
+          weightData: artifacts.weightData as ArrayBuffer,
+        };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    if (!saved) {
+      throw new Error('TensorFlow.js did not hand over the model artifacts');
+    }
+    return {
+      manifest: {
+        format: 'tfjs-layers',
+        modelTopology: saved.modelTopology,
+        weightSpecs: saved.weightSpecs,
+      },
+      weightData: Buffer.from(saved.weightData),
+    };
+  }
+
+  dispose(): void {
+    disposeLayersModel(this.model);
+  }
+}
+
+/** Frees a model's tensors: its weights and its optimizer's state (its Adam moments). */
+export function disposeModel(trained: TrainedModel): void {
+  trained[PREDICTOR].dispose();
+}
+
+/** Frees a TensorFlow.js model's weights and its optimizer's state (not freed with the model). */
+export function disposeLayersModel(model: LayersModel): void {
   model.optimizer?.dispose();
   model.dispose();
 }
 
 /** Predicted log returns for samples, in batches (tensors disposed). */
-export function predictScaled(
+export function predictBatch(
   tf: TensorFlow,
-  model: LayersModel,
+  trained: TrainedModel,
+  dataset: Dataset,
+  samples: readonly Sample[],
+  batch = 4096,
+): number[] {
+  return predictWith(tf, trained[PREDICTOR], trained.scaler, dataset, samples, batch);
+}
+
+function predictWith(
+  tf: TensorFlow,
+  predictor: ModelPredictor,
   scaler: StandardScaler,
   dataset: Dataset,
   samples: readonly Sample[],
   batch = 4096,
 ): number[] {
   const out: number[] = [];
-  const width = dataset.features.length;
   for (let from = 0; from < samples.length; from += batch) {
     const part = samples.slice(from, from + batch);
-    const values = tf.tidy(() => {
-      const x = tf.tensor3d(scaler.windows(dataset, part), [part.length, dataset.lookback, width]);
-      return (model.predict(x) as Tensor).dataSync();
-    });
-    for (const value of values) {
-      out.push(scaler.unscaleTarget(value));
+    const values = predictor.predictWindows(tf, scaler.windows(dataset, part), part.length);
+    for (let i = 0; i < part.length; i++) {
+      out.push(scaler.unscaleTarget(values[i]!));
     }
   }
   return out;
 }
 
-const forwards = new WeakMap<LayersModel, LstmForward | null>();
-
 /**
- * The predicted log return of one sample: through `LstmForward` (plain JavaScript; LSTM(32) x 24
- * on wasm: ~0.5 ms against ~3.8 ms through TensorFlow.js) where the model has `buildLstm`'s
- * shape, else through TensorFlow.js. For models that only predict from now on (the live path):
- * the weights are read at the first call.
+ * The predicted log return of one sample, for models that only predict from now on (the live
+ * path): the LSTM through its JavaScript forward pass (weights read at the first call), `linear`
+ * by its dot product, the GRU through TensorFlow.js.
  */
 export function predictOne(
   tf: TensorFlow,
-  trained: Pick<TrainedModel, 'model' | 'scaler'>,
+  trained: TrainedModel,
   dataset: Dataset,
   sample: Sample,
 ): number {
-  let forward = forwards.get(trained.model);
-  if (forward === undefined) {
-    forward = LstmForward.of(trained.model) ?? null;
-    forwards.set(trained.model, forward);
-  }
-  if (!forward) {
-    return predictScaled(tf, trained.model, trained.scaler, dataset, [sample])[0]!;
-  }
-  return trained.scaler.unscaleTarget(forward.predict(trained.scaler.windows(dataset, [sample])));
+  const window = trained.scaler.windows(dataset, [sample]);
+  return trained.scaler.unscaleTarget(trained[PREDICTOR].predictWindow(tf, window));
 }
 
-/** JSON of a trained model's manifest plus its weights, through TensorFlow.js IO handlers. */
+/** JSON of a trained model's manifest (its kind, scaler, calibration...) plus its weights. */
 export async function saveModel(
   tf: TensorFlow,
   trained: TrainedModel,
 ): Promise<{ manifest: Record<string, unknown>; weightData: Buffer }> {
-  let saved: { modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer } | undefined;
-  await trained.model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = {
-        modelTopology: artifacts.modelTopology,
-        weightSpecs: artifacts.weightSpecs,
-        weightData: artifacts.weightData as ArrayBuffer,
-      };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!saved) {
-    throw new Error('TensorFlow.js did not hand over the model artifacts');
-  }
+  const saved = await trained[PREDICTOR].save(tf);
   return {
     manifest: {
-      format: 'tfjs-layers',
-      modelTopology: saved.modelTopology,
-      weightSpecs: saved.weightSpecs,
+      kind: trained.kind,
+      ...saved.manifest,
       scaler: trained.scaler.state,
       features: trained.features,
       params: trained.params,
@@ -336,17 +509,20 @@ export async function saveModel(
       epochsRun: trained.epochsRun,
       calibration: trained.calibration,
     },
-    weightData: Buffer.from(saved.weightData),
+    weightData: saved.weightData,
   };
 }
 
+/** A model saved by `saveModel`, of the kind its manifest names (lstm when it names none). */
 export async function loadModel(
   tf: TensorFlow,
   artifact: { manifest: Record<string, unknown>; weightData: Buffer },
 ): Promise<TrainedModel> {
   const manifest = artifact.manifest as {
-    modelTopology: object;
-    weightSpecs: Parameters<typeof tf.io.fromMemory>[1];
+    kind?: unknown;
+    modelTopology?: object;
+    weightSpecs?: Parameters<typeof tf.io.fromMemory>[1];
+    inputs?: number;
     scaler: ScalerState;
     features: FeatureName[];
     params: ModelParams;
@@ -354,25 +530,53 @@ export async function loadModel(
     epochsRun: number;
     calibration?: ForecastCalibration;
   };
-  const weights = artifact.weightData.buffer.slice(
-    artifact.weightData.byteOffset,
-    artifact.weightData.byteOffset + artifact.weightData.byteLength,
-  ) as ArrayBuffer;
-  fastLstmCellClass(tf); // saved models name it; it must be registered before they load
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: manifest.modelTopology,
-      weightSpecs: manifest.weightSpecs,
-      weightData: weights,
-    }),
-  );
+  const kind = manifest.kind ?? DEFAULT_MODEL_KIND;
+  if (!isModelKind(kind)) {
+    throw new Error(`The stored model is of an unknown kind ${JSON.stringify(kind)}`);
+  }
+  let predictor: ModelPredictor;
+  switch (kind) {
+    case 'linear': {
+      const inputs = manifest.params.lookback * manifest.features.length;
+      if (manifest.inputs !== inputs) {
+        throw new Error(
+          `The stored ridge model has ${manifest.inputs} inputs, not lookback x features = ${inputs}`,
+        );
+      }
+      predictor = RidgePredictor.fromArtifact({ inputs }, artifact.weightData);
+      break;
+    }
+    case 'lstm':
+    case 'gru': {
+      const weights = artifact.weightData.buffer.slice(
+        artifact.weightData.byteOffset,
+        artifact.weightData.byteOffset + artifact.weightData.byteLength,
+      ) as ArrayBuffer;
+      fastLstmCellClass(tf); // saved LSTMs name it; it must be registered before they load
+      const model = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: manifest.modelTopology,
+          weightSpecs: manifest.weightSpecs,
+          weightData: weights,
+        }),
+      );
+      predictor = new LayersPredictor(
+        kind,
+        model,
+        manifest.params.lookback,
+        manifest.features.length,
+      );
+      break;
+    }
+  }
   return {
-    model,
+    kind,
     scaler: new StandardScaler(manifest.scaler),
     features: manifest.features,
     params: manifest.params,
     residualStd: manifest.residualStd,
     epochsRun: manifest.epochsRun,
     calibration: manifest.calibration,
+    [PREDICTOR]: predictor,
   };
 }

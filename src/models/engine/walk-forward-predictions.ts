@@ -3,7 +3,7 @@ import { buildDataset } from './dataset';
 import { normalCdf } from './evaluation';
 import { DEFAULT_FEATURES, featureSeedCandles } from './features';
 import { modelForecast, volatilitySeries } from './forecast';
-import { disposeModel, predictScaled, resolveModelParams, type ModelParams } from './lstm-model';
+import { disposeModel, predictBatch, resolveModelParams, type ModelParams } from './lstm-model';
 import type { TensorFlow } from './tf-backend';
 import { minimumCandles, NotEnoughDataError, runTraining } from './training-pipeline';
 
@@ -101,13 +101,7 @@ export async function walkForwardPredictions(params: {
         });
         const first = candles[blockStart]!.openTime;
         const samples = dataset.samples.filter((sample) => sample.openTime >= first);
-        const returns = predictScaled(
-          params.tf,
-          outcome.trained.model,
-          outcome.trained.scaler,
-          dataset,
-          samples,
-        );
+        const returns = predictBatch(params.tf, outcome.trained, dataset, samples);
         // What the live path would have served: the forecast at the model's horizon, shrunk
         // toward persistence and with the calibrated P(up).
         const calibration = outcome.trained.calibration?.horizons.find(
@@ -131,7 +125,7 @@ export async function walkForwardPredictions(params: {
           predictsTo: candles[blockEnd - 1]!.openTime,
         });
       } finally {
-        disposeModel(outcome.trained.model);
+        disposeModel(outcome.trained);
       }
     }
     await params.onBlock?.(index + 1, total);

@@ -7,13 +7,15 @@ import type { MarketKey } from '../../market-data/candle';
 import { JOBS, JobName, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { resolveModelParams } from '../engine/lstm-model';
+import { DEFAULT_MODEL_KIND, isModelKind } from '../engine/model-kind';
 import { minimumCandles } from '../engine/training-pipeline';
 import { LivePredictionsService } from '../live/live-predictions.service';
 import { ModelVersionsRepository } from '../model-versions.repository';
 
 /**
  * The retraining cadence (hourly, and once at worker start): a model market with enough candles
- * and no model gets its first; one whose newest model is older than RETRAIN_EVERY gets a new one.
+ * and no model gets its first; one whose newest model is older than RETRAIN_EVERY gets a new one,
+ * of the kind of its production model (lstm without one).
  * Safe with many workers: one training per market at a time (deduplicated job ids).
  */
 @Injectable()
@@ -84,11 +86,13 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
       if (!why) {
         continue;
       }
+      const productionKind = (await this.versions.production(market))?.kind;
       const jobId = await this.queues.enqueue({
         name: JobName.TrainModel,
         payload: {
           symbol,
           interval: market.interval,
+          kind: isModelKind(productionKind) ? productionKind : DEFAULT_MODEL_KIND,
           reason: why === 'first model' ? 'first-start' : 'schedule',
         },
         exclusiveKey: `auto-${market.symbol}-${market.interval}`,

@@ -6,6 +6,7 @@ import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decor
 import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
 import { RedisService } from '../../redis/redis.service';
 import { ModelParamsError, TrainingCancelledError } from '../engine/lstm-model';
+import { isModelKind, MODEL_KINDS } from '../engine/model-kind';
 import { NotEnoughDataError } from '../engine/training-pipeline';
 import { TrainingService } from '../training.service';
 
@@ -36,6 +37,12 @@ export class TrainModelProcessor implements JobProcessor<JobName.TrainModel> {
     } catch (error) {
       throw new UnrecoverableError(`Training: ${(error as Error).message}`);
     }
+    const kind = job.data.kind;
+    if (kind !== undefined && !isModelKind(kind)) {
+      throw new UnrecoverableError(
+        `Training: no model kind ${JSON.stringify(kind)} (known: ${MODEL_KINDS.join(', ')})`,
+      );
+    }
     const jobId = job.id ?? 'unknown';
     let cancelled = false;
     const watch = setInterval(() => {
@@ -48,6 +55,7 @@ export class TrainModelProcessor implements JobProcessor<JobName.TrainModel> {
       return await this.training.train({
         symbol,
         interval,
+        kind,
         params: job.data.params,
         jobId,
         shouldStop: () => cancelled,

@@ -244,7 +244,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     if (!production) {
       // Retired (or never promoted): nothing may be served from an old model.
       if (state.loaded) {
-        disposeModel(state.loaded.trained.model);
+        disposeModel(state.loaded.trained);
         state.loaded = undefined;
       }
       await this.predictBaseline(market, symbol, openTime, force);
@@ -262,7 +262,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
       const { tf } = await this.tensorflow.get();
       const trained = await loadModel(tf, artifact);
       if (state.loaded) {
-        disposeModel(state.loaded.trained.model);
+        disposeModel(state.loaded.trained);
       }
       state.loaded = {
         versionId: production.id,
@@ -275,7 +275,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
             : undefined,
       };
       this.logger.log(
-        `Loaded production model ${production.id} for ${market.symbol} ${market.interval}`,
+        `Loaded production model ${production.id} (${trained.kind}) for ${market.symbol} ${market.interval}`,
       );
       if (!trained.calibration) {
         this.logger.warn(
