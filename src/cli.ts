@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseTime } from './common/time-param';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { DataSource } from 'typeorm';
@@ -31,6 +31,12 @@ import { MarketCatalogue, intervalMs } from './market-data/market';
 import type { Candle } from './market-data/candle';
 import { DEFAULT_FEATURES } from './models/engine/features';
 import { resolveModelParams } from './models/engine/lstm-model';
+import {
+  DEFAULT_MODEL_KIND,
+  isModelKind,
+  MODEL_KINDS,
+  type ModelKind,
+} from './models/engine/model-kind';
 import { loadTensorFlow } from './models/engine/tf-backend';
 import {
   WALK_FORWARD_DEFAULTS,
@@ -41,10 +47,17 @@ import {
 import { runTraining, type TrainingOutcome } from './models/engine/training-pipeline';
 import { ModelsService } from './models/models.service';
 import { readCandleCsv } from './simulator/candle-series';
+import { registerSearchCommand } from './cli/search.command';
 import { runBacktest, type PerformanceMetrics } from './strategy/engine/backtest';
 import { decide } from './strategy/engine/rule-evaluation';
-import { needsModel, parseStrategyDefinition } from './strategy/engine/strategy-definition';
-import { computeStrategyInputs } from './strategy/engine/strategy-inputs';
+import {
+  needsModel,
+  parseStrategyDefinition,
+  positionSizingSchema,
+  StrategyDefinitionError,
+  type PositionSizing,
+} from './strategy/engine/strategy-definition';
+import { computeStrategyInputs, predictedVolatilities } from './strategy/engine/strategy-inputs';
 import { StrategiesService } from './strategy/strategies.service';
 import { FearGreedImportService } from './sentiment/import/fear-greed-import.service';
 import { ExchangeSimulator } from './simulator/exchange-simulator';
@@ -164,6 +177,13 @@ function parseJsonObject(value: string): Record<string, number> {
   throw new InvalidArgumentError('must be a JSON object, e.g. {"units":32}');
 }
 
+function parseModelKind(value: string): ModelKind {
+  if (!isModelKind(value)) {
+    throw new InvalidArgumentError(`must be one of ${MODEL_KINDS.join(', ')}`);
+  }
+  return value;
+}
+
 async function storedCandles(
   app: INestApplicationContext,
   symbolInput: string,
@@ -205,7 +225,7 @@ function printEvaluation(
     candles: m.count,
   });
   process.stdout.write(
-    `${run.candles} candles, ${outcome.samples} windows (${outcome.trainSamples} for training), ${outcome.trained.epochsRun} epochs on ${run.backend} in ${run.seconds.toFixed(0)} s\n` +
+    `${outcome.trained.kind} model: ${run.candles} candles, ${outcome.samples} windows (${outcome.trainSamples} for training), ${outcome.trained.epochsRun} epochs on ${run.backend} in ${run.seconds.toFixed(0)} s\n` +
       `Test set: ${evaluation.model.count} windows (${new Date(evaluation.testFrom ?? 0).toISOString()} to ${new Date(evaluation.testTo ?? 0).toISOString()})\n`,
   );
   console.table([
@@ -285,6 +305,7 @@ function evaluationJson(
     seconds: run.seconds,
     samples: outcome.samples,
     trainSamples: outcome.trainSamples,
+    kind: outcome.trained.kind,
     epochsRun: outcome.trained.epochsRun,
     params: outcome.trained.params,
     features: outcome.trained.features,
@@ -434,6 +455,12 @@ async function main(argv: string[]): Promise<void> {
     .requiredOption('--symbol <symbol>', 'base asset (BTC) or pair')
     .option('--interval <interval>', 'candle interval (default PREDICT_INTERVAL)')
     .option(
+      `--kind <kind>`,
+      `model kind: ${MODEL_KINDS.join(', ')}`,
+      parseModelKind,
+      DEFAULT_MODEL_KIND,
+    )
+    .option(
       '--params <json>',
       'hyperparameters as JSON, e.g. {"units":32,"epochs":20}',
       parseJsonObject,
@@ -443,6 +470,7 @@ async function main(argv: string[]): Promise<void> {
       async (options: {
         symbol: string;
         interval?: string;
+        kind: ModelKind;
         params?: Record<string, number>;
         wait: boolean;
       }) => {
@@ -465,6 +493,12 @@ async function main(argv: string[]): Promise<void> {
       '--csv <path>',
       'candles from a CSV (open_time_ms,open,high,low,close,volume) instead of the database',
     )
+    .option(
+      `--kind <kind>`,
+      `model kind: ${MODEL_KINDS.join(', ')}`,
+      parseModelKind,
+      DEFAULT_MODEL_KIND,
+    )
     .option('--params <json>', 'hyperparameters as JSON (defaults otherwise)', parseJsonObject)
     .option('--folds <count>', 'walk-forward folds on the training part (0 = none)', '3')
     .option(
@@ -481,6 +515,7 @@ async function main(argv: string[]): Promise<void> {
         symbol?: string;
         interval: string;
         csv?: string;
+        kind: ModelKind;
         params?: Record<string, number>;
         folds: string;
         testFrom?: string;
@@ -529,6 +564,7 @@ async function main(argv: string[]): Promise<void> {
           intervalMs: intervalMs(options.interval),
           features: DEFAULT_FEATURES,
           params,
+          kind: options.kind,
           horizons,
           testFrom,
           walkForwardFolds: Number(options.folds),
@@ -557,6 +593,10 @@ async function main(argv: string[]): Promise<void> {
       'Replay a strategy over stored candles (or a CSV) with fees and print its metrics next to buy-and-hold',
     )
     .option('--strategy <name>', 'strategy name or id', 'default')
+    .option(
+      '--definition <path>',
+      'a strategy definition in a JSON file, instead of a stored strategy (--strategy)',
+    )
     .option('--symbol <symbol>', 'base asset of a stored market', 'BTC')
     .option('--interval <interval>', 'candle interval', '1h')
     .option(
@@ -582,9 +622,28 @@ async function main(argv: string[]): Promise<void> {
       'walk-forward: model hyperparameters as JSON (default: the defaults with 10 epochs, as backtest jobs)',
       parseJsonObject,
     )
+    .option(
+      '--save-predictions <path>',
+      'walk-forward: write the predictions to this JSON file (to replay them with --load-predictions)',
+    )
+    .option(
+      '--load-predictions <path>',
+      'the model rules read the predictions of this file (from --save-predictions) instead of training',
+    )
+    .option(
+      '--sizing <kind>',
+      "position sizing: all-in, fraction or volatility (default: the strategy's sizing, else all-in)",
+    )
+    .option('--fraction <share>', 'sizing fraction: share of equity per entry')
+    .option(
+      '--target-volatility <std>',
+      "sizing volatility: the position's one-candle volatility aimed at (invests target / predicted volatility)",
+    )
+    .option('--max-fraction <share>', 'sizing volatility: largest share of equity per entry', '1')
     .action(
       async (options: {
         strategy: string;
+        definition?: string;
         symbol: string;
         interval: string;
         csv?: string;
@@ -596,14 +655,112 @@ async function main(argv: string[]): Promise<void> {
         walkForward: boolean;
         retrainEvery: string;
         modelParams?: Record<string, number>;
+        savePredictions?: string;
+        loadPredictions?: string;
+        sizing?: string;
+        fraction?: string;
+        targetVolatility?: string;
+        maxFraction: string;
       }) => {
-        const { strategy, candles } = await withApp(config, async (app) => ({
-          strategy: await app.get(StrategiesService).get(options.strategy),
-          candles: options.csv
-            ? readCandleCsv(options.csv)
-            : await storedCandles(app, options.symbol, options.interval),
-        }));
-        const definition = parseStrategyDefinition(strategy.definition);
+        /** A definition file, or an error naming each bad field. */
+        const strategyFile = (text: string) => {
+          try {
+            return parseStrategyDefinition(JSON.parse(text));
+          } catch (error) {
+            if (error instanceof StrategyDefinitionError || error instanceof SyntaxError) {
+              throw new InvalidArgumentError(`--definition: ${error.message}`);
+            }
+            throw error;
+          }
+        };
+        /** The predictions a --save-predictions file holds. */
+        const predictionsFile = (text: string): Map<number, GeneratedPrediction> => {
+          const parsed = JSON.parse(text) as { predictions?: GeneratedPrediction[] };
+          const list = parsed.predictions ?? [];
+          const bad = list.findIndex(
+            (p) =>
+              ![p.openTime, p.predictedReturn, p.probabilityUp, p.trainedAt].every(Number.isFinite),
+          );
+          if (!Array.isArray(parsed.predictions) || bad >= 0) {
+            throw new InvalidArgumentError(
+              `--load-predictions: not a file of --save-predictions (entry ${bad} is not a prediction)`,
+            );
+          }
+          return new Map(list.map((p) => [p.openTime, p]));
+        };
+        /** The sizing the options ask for (undefined without --sizing), checked as a strategy's. */
+        const cliSizing = (): PositionSizing | undefined => {
+          const flags = {
+            fraction: '--fraction',
+            targetVolatility: '--target-volatility',
+            maxFraction: '--max-fraction',
+          } as const;
+          if (options.sizing === undefined) {
+            if (options.fraction !== undefined || options.targetVolatility !== undefined) {
+              throw new InvalidArgumentError(
+                '--fraction and --target-volatility need --sizing fraction or --sizing volatility',
+              );
+            }
+            return undefined;
+          }
+          const number = (value: string | undefined) =>
+            value === undefined ? undefined : Number(value);
+          const result = positionSizingSchema.safeParse(
+            options.sizing === 'fraction'
+              ? { kind: 'fraction', fraction: number(options.fraction) }
+              : options.sizing === 'volatility'
+                ? {
+                    kind: 'volatility',
+                    targetVolatility: number(options.targetVolatility),
+                    maxFraction: number(options.maxFraction),
+                  }
+                : { kind: options.sizing },
+          );
+          if (!result.success) {
+            throw new InvalidArgumentError(
+              result.error.issues
+                .map((issue) => {
+                  const field = issue.path[0];
+                  if (typeof field !== 'string' || !(field in flags)) {
+                    return `--sizing ${issue.message}`;
+                  }
+                  const flag = flags[field as keyof typeof flags];
+                  return options[field as keyof typeof flags] === undefined
+                    ? `${flag} is required with --sizing ${options.sizing}`
+                    : `${flag} ${issue.message}`;
+                })
+                .join('; '),
+            );
+          }
+          return result.data;
+        };
+        // A definition file with a CSV needs no database.
+        const fromFile = options.definition
+          ? {
+              label: basename(options.definition),
+              definition: strategyFile(await readFile(options.definition, 'utf8')),
+            }
+          : undefined;
+        const { label, definition, candles } =
+          fromFile && options.csv
+            ? { ...fromFile, candles: readCandleCsv(options.csv) }
+            : await withApp(config, async (app) => {
+                let strategy = fromFile;
+                if (!strategy) {
+                  const stored = await app.get(StrategiesService).get(options.strategy);
+                  strategy = {
+                    label: `${stored.name} v${stored.version}`,
+                    definition: parseStrategyDefinition(stored.definition),
+                  };
+                }
+                return {
+                  ...strategy,
+                  candles: options.csv
+                    ? readCandleCsv(options.csv)
+                    : await storedCandles(app, options.symbol, options.interval),
+                };
+              });
+        const sizing = cliSizing() ?? definition.sizing ?? { kind: 'all-in' };
         const from = options.from ? cliTime(options.from, '--from') : Number.NEGATIVE_INFINITY;
         const to = options.to ? cliTime(options.to, '--to') : Number.POSITIVE_INFINITY;
         const range = candles.flatMap((candle, index) =>
@@ -617,7 +774,9 @@ async function main(argv: string[]): Promise<void> {
         const step = intervalMs(options.interval);
         const readsModel = needsModel(definition);
         let predictions: Map<number, GeneratedPrediction> | undefined;
-        if (readsModel && options.walkForward && range.length) {
+        if (readsModel && options.loadPredictions) {
+          predictions = predictionsFile(await readFile(options.loadPredictions, 'utf8'));
+        } else if (readsModel && options.walkForward && range.length) {
           // Walk-forward: each block of the range is predicted by a model trained only on the
           // candles before it, as backtest jobs do; a model never sees what it predicts.
           const retrainEvery = Number(options.retrainEvery);
@@ -647,9 +806,23 @@ async function main(argv: string[]): Promise<void> {
             },
           });
           predictions = generated.predictions;
+          if (options.savePredictions) {
+            await writeFile(
+              options.savePredictions,
+              JSON.stringify({ predictions: [...generated.predictions.values()] }),
+            );
+          }
         }
-        // Inputs over the whole history (indicators warm up before `from`); decisions inside the range.
-        const inputs = computeStrategyInputs({ definition, candles, predictions });
+        // Inputs over the whole history (indicators warm up before `from`); decisions inside the
+        // range. `expectedEdge` subtracts this backtest's round trip.
+        const feeRate = Number(options.fee);
+        const slippage = Number(options.slippage);
+        const inputs = computeStrategyInputs({
+          definition,
+          candles,
+          predictions,
+          costs: { feeRate, slippage },
+        });
         const bar = process.stderr.isTTY
           ? new SingleBar(
               { format: 'deciding {bar} {value}/{total}', hideCursor: true },
@@ -664,13 +837,18 @@ async function main(argv: string[]): Promise<void> {
           return decide(definition, inputs, index).action;
         });
         bar?.stop();
+        const volatility =
+          sizing.kind === 'volatility'
+            ? predictedVolatilities({ definition, candles, predictions })
+            : undefined;
         const result = runBacktest({
           candles: range.map((index) => candles[index]!),
           decisions,
           startingCash: Number(options.cash),
-          feeRate: Number(options.fee),
-          slippage: Number(options.slippage),
-          sizing: { kind: 'all-in' },
+          feeRate,
+          slippage,
+          sizing,
+          volatility: volatility && range.map((index) => volatility[index] ?? null),
           stopLoss: definition.guards.stopLoss,
           takeProfit: definition.guards.takeProfit,
           cooldownCandles: definition.guards.cooldownCandles,
@@ -691,7 +869,7 @@ async function main(argv: string[]): Promise<void> {
           fees: m.feesPaid.toFixed(2),
         });
         process.stdout.write(
-          `Strategy ${strategy.name} v${strategy.version} on ${range.length} candles` +
+          `Strategy ${label} on ${range.length} candles, sizing ${JSON.stringify(sizing)}` +
             (!readsModel
               ? '\n'
               : predictions
@@ -701,6 +879,14 @@ async function main(argv: string[]): Promise<void> {
         console.table([row('strategy', result.metrics), row('buy and hold', result.buyAndHold)]);
       },
     );
+
+  registerSearchCommand(program, {
+    config,
+    loadCandles: async (options) =>
+      options.csv
+        ? readCandleCsv(options.csv)
+        : withApp(config, (app) => storedCandles(app, options.symbol ?? 'BTC', options.interval)),
+  });
 
   program
     .command('simulate-exchange')

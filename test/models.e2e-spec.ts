@@ -437,4 +437,52 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     const client = await request(t.url).post('/admin/models/train').send({ symbol: 'BTC' });
     expect(client.status).toBe(401);
   });
+
+  it('trains a linear model through the queue, records its kind, serves it, and refuses an unknown kind', async () => {
+    const unknown = await post('/admin/models/train', { symbol: 'BTC', kind: 'svm' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.details).toEqual([
+      { field: 'kind', problem: 'must be one of lstm, gru, linear' },
+    ]);
+    const response = await post('/admin/models/train', {
+      symbol: 'BTC',
+      interval: '1h',
+      kind: 'linear',
+      params: { lookback: 8, l2: 10 },
+    });
+    expect(response.status).toBe(202);
+    const jobId = response.body.jobId as string;
+    const job = await eventually(
+      async () => {
+        const body = (await get(`/jobs/${jobId}`)).body;
+        if (body.state === 'failed') {
+          throw new Error(`training failed: ${body.error}`);
+        }
+        return body.state === 'completed' ? body : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100, what: `linear training job ${jobId}` },
+    );
+    const result = job.result as { modelVersionId: string; status: string; epochs: number };
+    expect(result.epochs).toBe(1);
+    const model = (await get(`/models/${result.modelVersionId}`)).body as {
+      kind: string;
+      params: { l2: number };
+      metrics: { walkForward: { folds: unknown[] } };
+    };
+    expect(model.kind).toBe('linear');
+    expect(model.params.l2).toBe(10);
+    expect(model.metrics.walkForward.folds).toHaveLength(3);
+    if (result.status === 'candidate') {
+      expect((await post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
+    }
+    // The live path loads it from its artifact and predicts with it.
+    const prediction = await eventually(
+      async () => {
+        const body = (await get('/predict/BTC')).body;
+        return body.model?.versionId === result.modelVersionId ? body : undefined;
+      },
+      { what: 'a prediction of the linear model', timeoutMs: 20_000 },
+    );
+    expect(Number.isFinite(prediction.predictedReturn)).toBe(true);
+  }, 150_000);
 });

@@ -4,6 +4,7 @@ import { KnownGapEntity } from '../market-data/known-gap.entity';
 import { ModelArtifactEntity } from '../models/model-artifact.entity';
 import { ModelVersionEntity } from '../models/model-version.entity';
 import { PredictionEntity } from '../models/prediction.entity';
+import { ModelSearchEntity, ModelSearchTrialEntity } from '../models/search/model-search.entity';
 import { SentimentPointEntity } from '../sentiment/sentiment-point.entity';
 import { BacktestEntity } from '../strategy/backtest.entity';
 import { SignalEntity } from '../strategy/signal.entity';
@@ -21,6 +22,8 @@ export const ENTITIES = [
   ModelVersionEntity,
   ModelArtifactEntity,
   PredictionEntity,
+  ModelSearchEntity,
+  ModelSearchTrialEntity,
   StrategyEntity,
   SignalEntity,
   BacktestEntity,

@@ -7,6 +7,9 @@ import { TrainModelProcessor } from './jobs/train-model.processor';
 import { LivePredictionsService } from './live/live-predictions.service';
 import { ModelsModule } from './models.module';
 import { TrainingService } from './training.service';
+import { FinishSearchProcessor } from './search/jobs/finish-search.processor';
+import { SearchTrialProcessor } from './search/jobs/search-trial.processor';
+import { SearchRunner } from './search/search.runner';
 
 /** The worker side of models: training jobs and live predictions. */
 @Module({
@@ -17,6 +20,9 @@ import { TrainingService } from './training.service';
     RetrainModelsProcessor,
     LivePredictionsService,
     ModelSentiment,
+    SearchRunner,
+    SearchTrialProcessor,
+    FinishSearchProcessor,
   ],
   exports: [TrainingService, LivePredictionsService],
 })

@@ -4,6 +4,8 @@ import { PredictionCache } from './live/prediction.cache';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { ModelsService } from './models.service';
 import { PredictionsRepository } from './predictions.repository';
+import { ModelSearchService } from './search/model-search.service';
+import { ModelSearchesRepository } from './search/model-searches.repository';
 import { TensorFlowProvider } from './tensorflow.provider';
 
 /** The model registry, predictions and their cache; shared by every role. */
@@ -15,6 +17,8 @@ import { TensorFlowProvider } from './tensorflow.provider';
     PredictionCache,
     TensorFlowProvider,
     ModelsService,
+    ModelSearchesRepository,
+    ModelSearchService,
   ],
   exports: [
     ModelVersionsRepository,
@@ -22,6 +26,8 @@ import { TensorFlowProvider } from './tensorflow.provider';
     PredictionCache,
     TensorFlowProvider,
     ModelsService,
+    ModelSearchesRepository,
+    ModelSearchService,
   ],
 })
 export class ModelsModule {}

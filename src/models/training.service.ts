@@ -13,12 +13,13 @@ import { ModelSentiment } from './model-sentiment';
 import {
   disposeModel,
   loadModel,
-  predictScaled,
+  predictBatch,
   resolveModelParams,
   saveModel,
   type EpochProgress,
   type TrainedModel,
 } from './engine/lstm-model';
+import { DEFAULT_MODEL_KIND, type ModelKind } from './engine/model-kind';
 import { closeErrors, runTraining, type TrainingOutcome } from './engine/training-pipeline';
 import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
 import { ModelVersionsRepository } from './model-versions.repository';
@@ -38,10 +39,10 @@ const MAX_TRAINING_CANDLES = 200_000;
 export type TrainingProgress = EpochProgress & { stage: string; percent: number };
 
 /**
- * One training run: candles from PostgreSQL -> features -> chronological split -> LSTM -> the
- * evaluation of model and baselines on the same test candles -> a registered candidate (artifact
- * and status in one transaction) -> promotion when it beats persistence and the production model
- * on MAE over the same test window.
+ * One training run: candles from PostgreSQL -> features -> chronological split -> a model of the
+ * kind asked for (lstm, gru or linear) -> the evaluation of model and baselines on the same test
+ * candles -> a registered candidate (artifact and status in one transaction) -> promotion when it
+ * beats persistence and the production model on MAE over the same test window.
  */
 @Injectable()
 export class TrainingService {
@@ -64,12 +65,15 @@ export class TrainingService {
   async train(params: {
     symbol: string;
     interval: string;
+    /** Default lstm. */
+    kind?: ModelKind;
     params?: Record<string, number>;
     jobId: string;
     onProgress?: (progress: TrainingProgress) => Promise<void>;
     shouldStop?: () => boolean;
   }): Promise<TrainModelResult> {
     const modelParams = resolveModelParams(params.params);
+    const kind = params.kind ?? DEFAULT_MODEL_KIND;
     const market = this.marketOf(params.symbol, params.interval);
     const candles = await this.trainingCandles(market);
     // Sentiment joins the inputs when a series covers the training candles (see ModelSentiment).
@@ -83,6 +87,7 @@ export class TrainingService {
       : [...DEFAULT_FEATURES];
     const version = await this.versions.startTraining({
       market,
+      kind,
       params: { ...modelParams, ...(sentiment ? { sentimentSource: sentiment.source } : {}) },
       features,
       jobId: params.jobId,
@@ -91,7 +96,7 @@ export class TrainingService {
     try {
       const { tf, backend } = await this.tensorflow.get();
       this.logger.log(
-        `Training model ${version.id} for ${market.symbol} ${market.interval} on ${candles.length} candles (${backend} backend)`,
+        `Training ${kind} model ${version.id} for ${market.symbol} ${market.interval} on ${candles.length} candles (${backend} backend)`,
       );
       const outcome = await runTraining({
         tf,
@@ -100,6 +105,7 @@ export class TrainingService {
         features,
         sentiment: sentiment?.values,
         params: modelParams,
+        kind,
         horizons: this.config.forecastHorizons(market.interval),
         walkForwardFolds: 3,
         walkForwardEpochs: 3,
@@ -137,7 +143,7 @@ export class TrainingService {
           backend,
         };
       } finally {
-        disposeModel(outcome.trained.model);
+        disposeModel(outcome.trained);
       }
     } catch (error) {
       await this.versions.fail(version.id, (error as Error).message);
@@ -274,7 +280,7 @@ export class TrainingService {
         test: significance(candidateErrors, productionErrors, outcome.trained.params.horizon),
       };
     } finally {
-      disposeModel(stored.model);
+      disposeModel(stored);
     }
   }
 
@@ -316,7 +322,7 @@ export class TrainingService {
       trained.calibration?.horizons.find((h) => h.horizon === trained.params.horizon)?.shrinkage ??
       1;
     const predicted = test.length
-      ? predictScaled(tf, trained.model, trained.scaler, dataset, test).map((r) => r * shrinkage)
+      ? predictBatch(tf, trained, dataset, test).map((r) => r * shrinkage)
       : [];
     return new Map(
       test.map((sample, i) => [sample.openTime, { sample, predicted: predicted[i] ?? 0 }]),

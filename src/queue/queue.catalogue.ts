@@ -1,5 +1,6 @@
 import type { JobsOptions, WorkerOptions } from 'bullmq';
 import type { AppConfigValues } from '../config/config.schema';
+import type { ModelKind } from '../models/engine/model-kind';
 
 /**
  * Every queue and every job of the service, in one place: names, payload types tied to job names,
@@ -22,6 +23,8 @@ export enum JobName {
   TrainModel = 'train-model',
   RetrainModels = 'retrain-models',
   RunBacktest = 'run-backtest',
+  SearchTrial = 'search-trial',
+  FinishSearch = 'finish-search',
   DeliverWebhook = 'deliver-webhook',
   SweepWebhooks = 'sweep-webhooks',
 }
@@ -59,6 +62,8 @@ export interface JobPayloads {
     /** Base asset, `BTC`. */
     symbol: string;
     interval: string;
+    /** The kind of model (`lstm`, `gru`, `linear`); omitted: lstm. */
+    kind?: ModelKind;
     /** Hyperparameters; omitted ones take their defaults. */
     params?: Record<string, number>;
     /** Why: `admin`, `schedule`, `first-start`. */
@@ -66,6 +71,8 @@ export interface JobPayloads {
   };
   [JobName.RetrainModels]: Record<string, never>;
   [JobName.RunBacktest]: { backtestId: string };
+  [JobName.SearchTrial]: { searchId: string; index: number };
+  [JobName.FinishSearch]: { searchId: string };
   [JobName.DeliverWebhook]: {
     /** The `webhook_messages` row (one event for one subscription). */
     messageRowId: string;
@@ -137,6 +144,11 @@ export interface JobResults {
     checked: number;
     queued: { symbol: string; interval: string; jobId: string; why: string }[];
   };
+  [JobName.SearchTrial]: {
+    status: 'completed' | 'failed' | 'already-finished';
+    score: number | null;
+  };
+  [JobName.FinishSearch]: { status: string; bestTrial: number | null };
   [JobName.RunBacktest]: {
     backtestId: string;
     candles: number;
@@ -211,7 +223,8 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
   },
   [QueueName.Training]: {
     concurrency: 1,
-    description: 'LSTM training and evaluation (CPU-bound: one at a time per worker)',
+    description:
+      'Model training, evaluation and search trials (CPU-bound: one at a time per worker)',
   },
 };
 
@@ -239,8 +252,20 @@ export const JOBS: Record<JobName, JobDefinition> = {
   },
   [JobName.TrainModel]: {
     queue: QueueName.Training,
-    description: 'Trains, evaluates and registers an LSTM for one market; promotes it if it wins',
+    description:
+      'Trains, evaluates and registers a model (lstm, gru or linear) for one market; promotes it if it wins',
     options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, ...KEEP_FINISHED },
+  },
+  [JobName.SearchTrial]: {
+    queue: QueueName.Training,
+    description:
+      'Trains and scores one trial of a model search on the training part of its market (walk-forward folds inside)',
+    options: { attempts: 2, backoff: { type: 'exponential', delay: 30_000 }, ...KEEP_FINISHED },
+  },
+  [JobName.FinishSearch]: {
+    queue: QueueName.Training,
+    description: "Evaluates a finished search's best trial once on the held-back test part",
+    options: { attempts: 2, backoff: { type: 'exponential', delay: 30_000 }, ...KEEP_FINISHED },
   },
   [JobName.RunBacktest]: {
     queue: QueueName.Backtests,

@@ -13,6 +13,7 @@ import {
   Min,
 } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
+import { MODEL_KINDS, type ModelKind } from '../engine/model-kind';
 import { MODEL_STATUSES } from '../model-version.entity';
 
 @InputType('TrainModelInput')
@@ -32,8 +33,19 @@ export class TrainModelDto {
   interval?: string;
 
   @ApiPropertyOptional({
+    enum: MODEL_KINDS,
+    default: 'lstm',
     description:
-      'Hyperparameters (layers, units, dropout, lookback, horizon, epochs, batchSize, learningRate, patience, validationFraction); omitted ones take defaults',
+      'lstm: stacked LSTM; gru: stacked GRU; linear: ridge regression on the same inputs (closed form)',
+  })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsIn(MODEL_KINDS, { message: `kind must be one of ${MODEL_KINDS.join(', ')}` })
+  kind?: ModelKind;
+
+  @ApiPropertyOptional({
+    description:
+      'Hyperparameters (layers, units, dropout, lookback, horizon, epochs, batchSize, learningRate, patience, validationFraction, and l2 for linear); omitted ones take defaults',
     example: { units: 32, epochs: 20 },
     type: 'object',
     additionalProperties: { type: 'number' },

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Candle } from '../../market-data/candle';
 import { metricsOf } from './evaluation';
 import {
   baselineForecast,
   fitCalibration,
   horizonReturn,
+  leastSquaresThroughOrigin,
   modelForecast,
   scoreForecasts,
   volatilitySeries,
@@ -200,6 +203,35 @@ describe('forecast calibration', () => {
     // A positive point forecast leans P(up) above one half, a negative one below.
     expect(forecast.probabilityUp).toBeGreaterThan(0.5);
     expect(modelForecast({ ...h4, shrinkage: 0.5 }, -0.01, 0.02).probabilityUp).toBeLessThan(0.5);
+  });
+});
+
+describe('the shrinkage fit', () => {
+  it("equals statsmodels' OLS through the origin with a Newey-West (HAC, h lags) standard error", () => {
+    // scripts/fixtures/shrinkage-hac.py (statsmodels 0.13.5, cov_type HAC, no small-sample correction).
+    const reference = JSON.parse(
+      readFileSync(
+        join(__dirname, '../../../test/fixtures/forecast-stats/shrinkage-hac.json'),
+        'utf8',
+      ),
+    ) as {
+      cases: {
+        horizon: number;
+        predicted: number[];
+        actual: number[];
+        fitted: number;
+        standardError: number;
+      }[];
+    };
+    expect(reference.cases).toHaveLength(3);
+    for (const c of reference.cases) {
+      const fit = leastSquaresThroughOrigin(
+        c.predicted.map((predicted, i) => ({ predicted, actual: c.actual[i]! })),
+        c.horizon,
+      );
+      expect(Math.abs(fit.fitted / c.fitted - 1)).toBeLessThan(1e-10);
+      expect(Math.abs(fit.standardError / c.standardError - 1)).toBeLessThan(1e-10);
+    }
   });
 });
 

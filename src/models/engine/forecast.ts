@@ -17,8 +17,9 @@ import {
  *
  * - the model predicts the log return at its own horizon (`f`); for each served horizon `h` the
  *   point forecast is `k_h * f`, where the shrinkage `k_h` (least squares of the realised h-candle
- *   return on `f`, clipped to [0, h]) is fitted on out-of-sample predictions inside the training
- *   data (walk-forward folds). A model without signal gets `k_h ~ 0` and forecasts ~persistence.
+ *   return on `f`, less 1.96 Newey-West standard errors, clipped to [0, h]) is fitted on
+ *   out-of-sample predictions inside the training data (walk-forward folds). A model without
+ *   signal gets `k_h = 0` (or nearly) and forecasts persistence.
  * - the spread is the RiskMetrics EWMA volatility of one-candle returns (lambda 0.94) times
  *   sqrt(h), and the shape the empirical quantiles of the standardised residuals
  *   `z = (y - k_h f) / (sigma sqrt(h))` on the same fold predictions: quantiles, P(up) and the
@@ -36,6 +37,8 @@ export const UPPER_QUANTILE = 0.9;
 export const EMPIRICAL_WINDOW = 500;
 /** Levels at which the standardised residuals' quantiles are stored: 0.01, 0.02, ..., 0.99. */
 const GRID = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+/** One-sided 97.5% normal quantile: the shrinkage is the fitted weight minus this many standard errors. */
+const SHRINKAGE_Z = 1.959964;
 /** Fewest out-of-sample predictions a calibration is fitted on. */
 export const MIN_CALIBRATION_POINTS = 20;
 
@@ -43,6 +46,9 @@ export interface HorizonCalibration {
   horizon: number;
   /** Weight of the model's forecast against persistence (0 = persistence). */
   shrinkage: number;
+  /** The least-squares weight before the confidence cut, and its Newey-West standard error. */
+  fitted: number;
+  standardError: number;
   /** Quantiles of the standardised residuals at 0.01 ... 0.99. */
   residualQuantiles: number[];
   /** Standard deviation of the standardised residuals. */
@@ -130,6 +136,37 @@ function pointsAt(params: {
   return out;
 }
 
+/**
+ * The weight k of `actual ~ k * predicted` (least squares through the origin: persistence is
+ * k = 0) and its Newey-West standard error with `horizon` Bartlett lags, since h-candle returns
+ * at consecutive candles overlap (and fold predictions are in time order).
+ */
+export function leastSquaresThroughOrigin(
+  points: readonly { predicted: number; actual: number }[],
+  horizon: number,
+): { fitted: number; standardError: number } {
+  let cross = 0;
+  let squares = 0;
+  for (const point of points) {
+    cross += point.predicted * point.actual;
+    squares += point.predicted * point.predicted;
+  }
+  if (!(squares > 0)) {
+    return { fitted: 0, standardError: 0 };
+  }
+  const fitted = cross / squares;
+  const scores = points.map((point) => point.predicted * (point.actual - fitted * point.predicted));
+  let variance = scores.reduce((a, g) => a + g * g, 0);
+  for (let lag = 1; lag <= horizon; lag++) {
+    let sum = 0;
+    for (let t = lag; t < scores.length; t++) {
+      sum += scores[t]! * scores[t - lag]!;
+    }
+    variance += 2 * (1 - lag / (horizon + 1)) * sum;
+  }
+  return { fitted, standardError: Math.sqrt(Math.max(0, variance)) / squares };
+}
+
 /** Shrinkage and residual distribution per horizon from out-of-sample predictions. */
 export function fitCalibration(params: {
   candles: readonly Candle[];
@@ -146,14 +183,10 @@ export function fitCalibration(params: {
         `Only ${points.length} out-of-sample predictions to calibrate horizon ${horizon}; at least ${MIN_CALIBRATION_POINTS} are needed`,
       );
     }
-    let cross = 0;
-    let squares = 0;
-    for (const point of points) {
-      cross += point.predicted * point.actual;
-      squares += point.predicted * point.predicted;
-    }
-    const fitted = squares > 0 ? cross / squares : 0;
-    const shrinkage = Math.min(horizon, Math.max(0, fitted));
+    const { fitted, standardError } = leastSquaresThroughOrigin(points, horizon);
+    // The lower end of a one-sided 97.5% interval: the largest weight the folds support with
+    // confidence, so a model without signal gets 0 (and one with a little, a little).
+    const shrinkage = Math.min(horizon, Math.max(0, fitted - SHRINKAGE_Z * standardError));
     const residuals = points
       .map((point) => (point.actual - shrinkage * point.predicted) / point.scale)
       .sort((a, b) => a - b);
@@ -162,6 +195,8 @@ export function fitCalibration(params: {
     return {
       horizon,
       shrinkage,
+      fitted,
+      standardError,
       residualQuantiles: GRID.map((level) => quantileType7(residuals, level)),
       residualStd: Math.sqrt(variance),
       count: points.length,

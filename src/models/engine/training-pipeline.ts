@@ -27,13 +27,14 @@ import { featureSeedCandles, featureWarmupCandles, type FeatureName } from './fe
 import {
   disposeModel,
   NotEnoughDataError,
+  predictBatch,
   predictOne,
-  predictScaled,
   trainModel,
   type EpochProgress,
   type ModelParams,
   type TrainedModel,
 } from './lstm-model';
+import type { ModelKind } from './model-kind';
 import type { TensorFlow } from './tf-backend';
 
 export interface WalkForwardResult {
@@ -94,6 +95,8 @@ export async function runTraining(params: {
   intervalMs: number;
   features: readonly FeatureName[];
   params: ModelParams;
+  /** The kind of model, for the main training and every walk-forward fold (default lstm). */
+  kind?: ModelKind;
   /** Horizons served (candles ahead); default the model's own. */
   horizons?: readonly number[];
   sentiment?: readonly (number | null)[];
@@ -132,6 +135,7 @@ export async function runTraining(params: {
     dataset,
     train: purged,
     params: p,
+    kind: params.kind,
     shouldStop: params.shouldStop,
     onEpoch: (progress) => params.onEpoch?.({ ...progress, stage: 'train' }),
   });
@@ -157,7 +161,7 @@ export async function runTraining(params: {
       );
       calibrationPoints = pointsOf(
         validation,
-        predictScaled(params.tf, trained.model, trained.scaler, dataset, validation),
+        predictBatch(params.tf, trained, dataset, validation),
       );
     }
     const calibration = calibrate({
@@ -169,7 +173,7 @@ export async function runTraining(params: {
       source: folds > 0 ? 'walk-forward' : 'validation',
     });
     trained.calibration = calibration;
-    const raw = predictScaled(params.tf, trained.model, trained.scaler, dataset, test);
+    const raw = predictBatch(params.tf, trained, dataset, test);
     const native = calibration.horizons.find((h) => h.horizon === p.horizon)!;
     const trainReturns = purged.map((s) => s.target);
     const served = raw.map((value) => value * native.shrinkage);
@@ -202,7 +206,7 @@ export async function runTraining(params: {
   } catch (error) {
     // A fold that cannot train, or a cancel during the walk-forward: the model is not returned,
     // so its tensors (weights and optimizer state) are freed here.
-    disposeModel(trained.model);
+    disposeModel(trained);
     throw error;
   }
 }
@@ -249,6 +253,7 @@ async function runWalkForward(params: {
   /** Longest horizon: what each fold's training is purged by. */
   horizon: number;
   params: ModelParams;
+  kind?: ModelKind;
   folds: number;
   epochs: number;
   onEpoch?: (progress: EpochProgress & { stage: string }) => Promise<void> | void;
@@ -266,18 +271,13 @@ async function runWalkForward(params: {
       dataset: params.dataset,
       train,
       params: { ...params.params, epochs: params.epochs },
+      kind: params.kind,
       shouldStop: params.shouldStop,
       onEpoch: (progress) =>
         params.onEpoch?.({ ...progress, stage: `walk-forward fold ${index + 1}/${params.folds}` }),
     });
     try {
-      const predictions = predictScaled(
-        params.tf,
-        trained.model,
-        trained.scaler,
-        params.dataset,
-        fold.test,
-      );
+      const predictions = predictBatch(params.tf, trained, params.dataset, fold.test);
       points.push(...pointsOf(fold.test, predictions));
       const evaluation = evaluate({
         test: fold.test,
@@ -292,7 +292,7 @@ async function runWalkForward(params: {
         drift: evaluation.drift,
       });
     } finally {
-      disposeModel(trained.model);
+      disposeModel(trained);
     }
   }
   const mean = (pick: (fold: WalkForwardResult['folds'][number]) => Metrics) => {

@@ -1,0 +1,237 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseTime } from '../common/time-param';
+import type { AppConfig } from '../config/app-config';
+import type { Candle } from '../market-data/candle';
+import { intervalMs } from '../market-data/market';
+import {
+  SEARCH_LIMITS,
+  SearchSpaceError,
+  bestTrial,
+  evaluateBest,
+  planTrials,
+  resolveSearchSpace,
+  runTrial,
+} from '../models/engine/model-search';
+import { disposeModel } from '../models/engine/lstm-model';
+import { loadTensorFlow } from '../models/engine/tf-backend';
+import { searchDto } from '../models/search/model-search.service';
+import type { ModelSearchTrialEntity, SearchRequest } from '../models/search/model-search.entity';
+
+function wholeNumber(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    }
+    return parsed;
+  };
+}
+
+/**
+ * `search`: the search of `POST /admin/models/search` run in this process (no queue, no worker),
+ * on a stored market or a candle CSV, with the same engine functions the search jobs run: trials
+ * on the candles before --test-from only, then the best evaluated once on the rest.
+ */
+export function registerSearchCommand(
+  program: Command,
+  params: {
+    config: AppConfig;
+    loadCandles: (options: {
+      symbol?: string;
+      interval: string;
+      csv?: string;
+    }) => Promise<Candle[]>;
+  },
+): void {
+  program
+    .command('search')
+    .description(
+      'Search model kinds and hyperparameters on the training part (walk-forward folds inside each trial), then evaluate the best once on the test part',
+    )
+    .option('--symbol <symbol>', 'base asset of a stored market (with --interval)')
+    .option('--interval <interval>', 'candle interval', '1h')
+    .option('--csv <path>', 'candles from a CSV instead of the database')
+    .option('--kinds <list>', 'model kinds, comma-separated (default: all)')
+    .option('--space <json>', 'search space per kind as JSON (see POST /admin/models/search)')
+    .option(
+      '--trials <count>',
+      'trials',
+      wholeNumber('--trials', 1, SEARCH_LIMITS.maxTrials),
+      SEARCH_LIMITS.defaultTrials,
+    )
+    .option(
+      '--folds <count>',
+      'walk-forward folds in each trial',
+      wholeNumber('--folds', 0, SEARCH_LIMITS.maxFolds),
+      SEARCH_LIMITS.defaultFolds,
+    )
+    .option('--seed <n>', 'seed of the trial sampler', wholeNumber('--seed', 0, 2_147_483_647), 1)
+    .option('--test-from <time>', 'first candle of the test part (default: the last 20%)')
+    .option('--json', 'print one JSON document (the shape of GET /models/searches/:id)')
+    .action(
+      async (options: {
+        symbol?: string;
+        interval: string;
+        csv?: string;
+        kinds?: string;
+        space?: string;
+        trials: number;
+        folds: number;
+        seed: number;
+        testFrom?: string;
+        json?: boolean;
+      }) => {
+        let resolved: ReturnType<typeof resolveSearchSpace>;
+        try {
+          resolved = resolveSearchSpace({
+            kinds: options.kinds?.split(',').map((kind) => kind.trim()),
+            space: options.space
+              ? (JSON.parse(options.space) as Record<string, unknown>)
+              : undefined,
+          });
+        } catch (error) {
+          if (error instanceof SearchSpaceError || error instanceof SyntaxError) {
+            throw new InvalidArgumentError(error.message);
+          }
+          throw error;
+        }
+        const candles = await params.loadCandles(options);
+        const first = candles[0];
+        const last = candles[candles.length - 1];
+        if (!first || !last) {
+          throw new InvalidArgumentError('no candles to search on');
+        }
+        const testFrom = options.testFrom
+          ? parseTime(options.testFrom, '--test-from')
+          : candles[Math.floor(candles.length * 0.8)]!.openTime;
+        const training = candles.filter((candle) => candle.openTime < testFrom);
+        const request: SearchRequest = {
+          kinds: resolved.kinds,
+          space: resolved.space as Record<string, Record<string, unknown>>,
+          trials: options.trials,
+          folds: options.folds,
+          seed: options.seed,
+          horizons: params.config.forecastHorizons(options.interval),
+        };
+        const plans = planTrials({ ...resolved, trials: options.trials, seed: options.seed });
+        const { tf, backend } = await loadTensorFlow(params.config.get('TF_BACKEND'));
+        const step = intervalMs(options.interval);
+        const trials: Omit<ModelSearchTrialEntity, 'searchId' | 'finishedAt'>[] = [];
+        const createdAt = new Date();
+        for (const plan of plans) {
+          process.stderr.write(
+            `trial ${plan.index + 1}/${plans.length}: ${plan.kind} ${JSON.stringify(plan.params)} (${backend})\n`,
+          );
+          try {
+            const result = await runTrial({
+              tf,
+              trainingCandles: training,
+              intervalMs: step,
+              plan,
+              folds: options.folds,
+              horizons: request.horizons,
+            });
+            trials.push({
+              index: plan.index,
+              kind: plan.kind,
+              params: { ...plan.params },
+              status: 'completed',
+              score: result.score,
+              metrics: result.metrics,
+              seconds: result.seconds,
+              error: null,
+            });
+            process.stderr.write(
+              `  score ${result.score.toFixed(5)} in ${result.seconds.toFixed(0)} s\n`,
+            );
+          } catch (error) {
+            trials.push({
+              index: plan.index,
+              kind: plan.kind,
+              params: { ...plan.params },
+              status: 'failed',
+              score: null,
+              metrics: null,
+              seconds: null,
+              error: (error as Error).message,
+            });
+            process.stderr.write(`  failed: ${(error as Error).message}\n`);
+          }
+        }
+        const best = bestTrial(trials);
+        let outcome: Awaited<ReturnType<typeof evaluateBest>> | undefined;
+        if (best?.score !== null && best !== undefined) {
+          process.stderr.write(`evaluating trial ${best.index} on the test part...\n`);
+          outcome = await evaluateBest({
+            tf,
+            candles,
+            intervalMs: step,
+            testFrom,
+            plan: {
+              kind: best.kind as (typeof resolved.kinds)[number],
+              params: best.params as never,
+            },
+            folds: options.folds,
+            horizons: request.horizons,
+          });
+          disposeModel(outcome.trained);
+        }
+        const dto = searchDto(
+          {
+            id: 'cli',
+            symbol: options.csv ?? options.symbol ?? 'BTC',
+            interval: options.interval,
+            status: outcome ? 'completed' : 'failed',
+            request,
+            dataFrom: new Date(first.openTime),
+            testFrom: new Date(testFrom),
+            dataTo: new Date(last.openTime),
+            trialsTotal: plans.length,
+            trialsDone: trials.length,
+            best:
+              best && best.score !== null && outcome
+                ? {
+                    trialIndex: best.index,
+                    kind: best.kind,
+                    params: best.params,
+                    score: best.score,
+                    test: {
+                      split: outcome.evaluation,
+                      forecast: outcome.forecast,
+                      calibration: outcome.trained.calibration ?? null,
+                      walkForward: outcome.walkForward,
+                      samples: outcome.samples,
+                      trainSamples: outcome.trainSamples,
+                    },
+                  }
+                : null,
+            error: outcome ? null : `every one of its ${trials.length} trials failed`,
+            createdAt,
+            finishedAt: new Date(),
+          },
+          trials,
+          options.symbol ?? 'BTC',
+        );
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(dto, null, 2)}\n`);
+          return;
+        }
+        console.table(
+          trials.map((trial) => ({
+            trial: trial.index,
+            kind: trial.kind,
+            score: trial.score?.toFixed(5) ?? trial.error,
+            seconds: trial.seconds?.toFixed(0) ?? '-',
+            params: JSON.stringify(trial.params),
+          })),
+        );
+        if (outcome && best) {
+          const { model, persistence, versusPersistence } = outcome.evaluation;
+          process.stdout.write(
+            `Best of ${trials.length} trials: ${best.kind} trial ${best.index} (validation score ${best.score?.toFixed(5)}).\n` +
+              `On the test part (${new Date(testFrom).toISOString()} on): MAE ${model.mae.toPrecision(6)} against persistence ${persistence.mae.toPrecision(6)}, Diebold-Mariano p = ${versusPersistence.pValue.toPrecision(3)}.\n`,
+          );
+        }
+      },
+    );
+}

@@ -1,0 +1,337 @@
+import type { Candle } from '../../market-data/candle';
+import { DEFAULT_FEATURES } from './features';
+import {
+  MODEL_PARAM_RULES,
+  disposeModel,
+  resolveModelParams,
+  type ModelParams,
+} from './lstm-model';
+import { MODEL_KINDS, type ModelKind } from './model-kind';
+import type { TensorFlow } from './tf-backend';
+import { runTraining, type TrainingOutcome } from './training-pipeline';
+
+/**
+ * Hyperparameter search on the training part of a market's candles: trials sampled from a space
+ * with a seeded generator (the same request gives the same trials), each trained and scored
+ * inside the training part only (its own chronological split, calibrated on walk-forward folds),
+ * then the single best evaluated once on the held-back test part.
+ */
+
+/** A parameter's values: a list to pick from, or a range (log-uniform when `log`). */
+export type ParamDomain =
+  readonly number[] | { min: number; max: number; log?: boolean; integer?: boolean };
+
+export type SearchSpace = Partial<
+  Record<ModelKind, Partial<Record<keyof ModelParams, ParamDomain>>>
+>;
+
+/** What each kind explores when the request names no space for it. */
+export const DEFAULT_SEARCH_SPACE: Record<
+  ModelKind,
+  Partial<Record<keyof ModelParams, ParamDomain>>
+> = {
+  linear: {
+    lookback: [6, 12, 24, 48],
+    l2: { min: 0.01, max: 1000, log: true },
+  },
+  lstm: {
+    units: [16, 32, 64],
+    lookback: [12, 24, 48],
+    dropout: [0, 0.1, 0.2],
+    learningRate: { min: 0.0003, max: 0.003, log: true },
+    epochs: [10],
+  },
+  gru: {
+    units: [16, 32, 64],
+    lookback: [12, 24, 48],
+    dropout: [0, 0.1, 0.2],
+    learningRate: { min: 0.0003, max: 0.003, log: true },
+    epochs: [10],
+  },
+};
+
+export const SEARCH_LIMITS = { maxTrials: 200, maxFolds: 10, defaultTrials: 12, defaultFolds: 3 };
+
+export interface TrialPlan {
+  index: number;
+  kind: ModelKind;
+  /** Every parameter, defaults filled in. */
+  params: ModelParams;
+}
+
+export class SearchSpaceError extends Error {
+  constructor(readonly problems: { field: string; problem: string }[]) {
+    super(`Invalid search: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}`);
+    this.name = 'SearchSpaceError';
+  }
+}
+
+/** mulberry32: small, fast and seeded, so a search is reproducible. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function isRange(domain: ParamDomain): domain is Exclude<ParamDomain, readonly number[]> {
+  return !Array.isArray(domain);
+}
+
+/** Checks a request's kinds and space, naming each bad field; the space per kind it searches. */
+export function resolveSearchSpace(params: {
+  kinds?: readonly string[];
+  space?: Record<string, unknown>;
+}): {
+  kinds: ModelKind[];
+  space: Record<ModelKind, Partial<Record<keyof ModelParams, ParamDomain>>>;
+} {
+  const problems: { field: string; problem: string }[] = [];
+  const kinds = [...new Set(params.kinds ?? MODEL_KINDS)];
+  if (!kinds.length) {
+    problems.push({ field: 'kinds', problem: 'must name at least one kind' });
+  }
+  for (const kind of kinds) {
+    if (!(MODEL_KINDS as readonly string[]).includes(kind)) {
+      problems.push({
+        field: 'kinds',
+        problem: `${JSON.stringify(kind)} is not one of ${MODEL_KINDS.join(', ')}`,
+      });
+    }
+  }
+  const space = { ...DEFAULT_SEARCH_SPACE };
+  for (const [kind, domains] of Object.entries(params.space ?? {})) {
+    const field = `space.${kind}`;
+    if (!(MODEL_KINDS as readonly string[]).includes(kind)) {
+      problems.push({ field, problem: `is not a model kind (${MODEL_KINDS.join(', ')})` });
+      continue;
+    }
+    if (typeof domains !== 'object' || domains === null || Array.isArray(domains)) {
+      problems.push({ field, problem: 'must be an object of parameter domains' });
+      continue;
+    }
+    const checked: Partial<Record<keyof ModelParams, ParamDomain>> = {};
+    for (const [name, domain] of Object.entries(domains as Record<string, unknown>)) {
+      const where = `${field}.${name}`;
+      if (!(name in MODEL_PARAM_RULES)) {
+        problems.push({
+          field: where,
+          problem: `is not a model parameter (known: ${Object.keys(MODEL_PARAM_RULES).join(', ')})`,
+        });
+        continue;
+      }
+      const key = name as keyof ModelParams;
+      const values = Array.isArray(domain)
+        ? domain
+        : typeof domain === 'object' && domain !== null
+          ? [(domain as { min?: unknown }).min, (domain as { max?: unknown }).max]
+          : undefined;
+      if (!values || !values.length || values.length > 50) {
+        problems.push({
+          field: where,
+          problem: 'must be a list of 1-50 numbers or {min, max, log?, integer?}',
+        });
+        continue;
+      }
+      const bad = values.find((value) => {
+        try {
+          resolveModelParams({ [key]: value });
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      if (bad !== undefined) {
+        const rule = MODEL_PARAM_RULES[key];
+        problems.push({
+          field: where,
+          problem: `${JSON.stringify(bad)} is not a valid value (${rule.integer ? 'whole number ' : ''}${rule.min}-${rule.max})`,
+        });
+        continue;
+      }
+      if (!Array.isArray(domain)) {
+        const range = domain as { min: number; max: number; log?: unknown; integer?: unknown };
+        if (range.min > range.max) {
+          problems.push({ field: where, problem: 'min must not be above max' });
+          continue;
+        }
+        if (range.log !== undefined && typeof range.log !== 'boolean') {
+          problems.push({ field: `${where}.log`, problem: 'must be true or false' });
+          continue;
+        }
+        if (range.log && range.min <= 0) {
+          problems.push({ field: where, problem: 'a log range needs min above 0' });
+          continue;
+        }
+        checked[key] = {
+          min: range.min,
+          max: range.max,
+          log: range.log === true,
+          integer: MODEL_PARAM_RULES[key].integer,
+        };
+      } else {
+        checked[key] = domain as number[];
+      }
+    }
+    space[kind as ModelKind] = checked;
+  }
+  if (problems.length) {
+    throw new SearchSpaceError(problems);
+  }
+  return { kinds: kinds as ModelKind[], space };
+}
+
+/** The trials of a search: kinds in turn, parameters drawn from the seeded generator. */
+export function planTrials(params: {
+  kinds: readonly ModelKind[];
+  space: Record<ModelKind, Partial<Record<keyof ModelParams, ParamDomain>>>;
+  trials: number;
+  seed: number;
+}): TrialPlan[] {
+  const next = generator(params.seed);
+  return Array.from({ length: params.trials }, (_, index) => {
+    const kind = params.kinds[index % params.kinds.length]!;
+    const drawn: Record<string, number> = {};
+    const domains = Object.entries(params.space[kind]).sort(([a], [b]) => a.localeCompare(b));
+    for (const [name, domain] of domains) {
+      if (!domain) {
+        continue;
+      }
+      if (isRange(domain)) {
+        const u = next();
+        let value = domain.log
+          ? Math.exp(Math.log(domain.min) + u * (Math.log(domain.max) - Math.log(domain.min)))
+          : domain.min + u * (domain.max - domain.min);
+        if (domain.integer) {
+          value = Math.round(value);
+        } else {
+          value = Number(value.toPrecision(4));
+        }
+        drawn[name] = Math.min(domain.max, Math.max(domain.min, value));
+      } else {
+        drawn[name] = domain[Math.floor(next() * domain.length)]!;
+      }
+    }
+    return { index, kind, params: resolveModelParams(drawn) };
+  });
+}
+
+export interface TrialResult {
+  /** Served MAE over persistence's on the trial's own validation candles (lower is better). */
+  score: number;
+  metrics: {
+    mae: number;
+    persistenceMae: number;
+    pValue: number;
+    validationFrom: number | null;
+    validationTo: number | null;
+    walkForward: TrainingOutcome['walkForward'];
+    shrinkage: { horizon: number; shrinkage: number }[];
+    coverage: { horizon: number; coverage: number }[];
+    epochsRun: number;
+  };
+  seconds: number;
+}
+
+/**
+ * One trial on the training part only: `runTraining` splits it again (its last 20% is the trial's
+ * validation) and calibrates on walk-forward folds inside the rest.
+ */
+export async function runTrial(params: {
+  tf: TensorFlow;
+  trainingCandles: readonly Candle[];
+  intervalMs: number;
+  plan: TrialPlan;
+  folds: number;
+  horizons: readonly number[];
+  sentiment?: readonly (number | null)[];
+  shouldStop?: () => boolean;
+}): Promise<TrialResult> {
+  const started = Date.now();
+  const outcome = await runTraining({
+    tf: params.tf,
+    candles: params.trainingCandles,
+    intervalMs: params.intervalMs,
+    features: params.sentiment ? [...DEFAULT_FEATURES, 'sentiment'] : DEFAULT_FEATURES,
+    sentiment: params.sentiment,
+    kind: params.plan.kind,
+    params: params.plan.params,
+    horizons: params.horizons,
+    walkForwardFolds: params.folds,
+    walkForwardEpochs: 3,
+    shouldStop: params.shouldStop,
+  });
+  try {
+    const { evaluation } = outcome;
+    return {
+      score: evaluation.model.mae / evaluation.persistence.mae,
+      metrics: {
+        mae: evaluation.model.mae,
+        persistenceMae: evaluation.persistence.mae,
+        pValue: evaluation.versusPersistence.pValue,
+        validationFrom: evaluation.testFrom,
+        validationTo: evaluation.testTo,
+        walkForward: outcome.walkForward,
+        shrinkage: (outcome.trained.calibration?.horizons ?? []).map((h) => ({
+          horizon: h.horizon,
+          shrinkage: h.shrinkage,
+        })),
+        coverage: outcome.forecast.map((h) => ({
+          horizon: h.horizon,
+          coverage: h.band.model.coverage,
+        })),
+        epochsRun: outcome.trained.epochsRun,
+      },
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    disposeModel(outcome.trained);
+  }
+}
+
+/** The best finished trial: the lowest score, the earliest on a tie. */
+export function bestTrial<T extends { index: number; score: number | null }>(
+  trials: readonly T[],
+): T | undefined {
+  return trials
+    .filter(
+      (trial): trial is T & { score: number } =>
+        trial.score !== null && Number.isFinite(trial.score),
+    )
+    .sort((a, b) => a.score - b.score || a.index - b.index)[0];
+}
+
+/**
+ * The best trial's configuration trained on the whole training part and evaluated once on the
+ * test part (every candle from `testFrom` on), as `evaluate --test-from` does.
+ */
+export async function evaluateBest(params: {
+  tf: TensorFlow;
+  candles: readonly Candle[];
+  intervalMs: number;
+  testFrom: number;
+  plan: Pick<TrialPlan, 'kind' | 'params'>;
+  folds: number;
+  horizons: readonly number[];
+  sentiment?: readonly (number | null)[];
+  shouldStop?: () => boolean;
+}): Promise<TrainingOutcome> {
+  return runTraining({
+    tf: params.tf,
+    candles: params.candles,
+    intervalMs: params.intervalMs,
+    features: params.sentiment ? [...DEFAULT_FEATURES, 'sentiment'] : DEFAULT_FEATURES,
+    sentiment: params.sentiment,
+    kind: params.plan.kind,
+    params: params.plan.params,
+    horizons: params.horizons,
+    testFrom: params.testFrom,
+    walkForwardFolds: params.folds,
+    walkForwardEpochs: 3,
+    shouldStop: params.shouldStop,
+  });
+}

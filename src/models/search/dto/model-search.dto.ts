@@ -1,0 +1,222 @@
+import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { GraphQLJSON } from 'graphql-scalars';
+import { SEARCH_LIMITS } from '../../engine/model-search';
+
+@InputType('SearchModelsInput')
+export class SearchModelsDto {
+  @ApiProperty({ example: 'BTC' })
+  @Field()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  symbol!: string;
+
+  @ApiPropertyOptional({ example: '1h', description: 'Default: PREDICT_INTERVAL' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['linear', 'lstm', 'gru'],
+    description: 'Model kinds to search, taken in turn (default: all)',
+  })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  kinds?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Per kind, each parameter as a list of values or {min, max, log?}: {"lstm": {"units": [16, 32], "learningRate": {"min": 0.0003, "max": 0.003, "log": true}}}; a kind not named searches its default space',
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  @IsOptional()
+  @IsObject()
+  space?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    default: SEARCH_LIMITS.defaultTrials,
+    minimum: 1,
+    maximum: SEARCH_LIMITS.maxTrials,
+  })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(SEARCH_LIMITS.maxTrials)
+  trials?: number;
+
+  @ApiPropertyOptional({
+    default: SEARCH_LIMITS.defaultFolds,
+    minimum: 0,
+    maximum: SEARCH_LIMITS.maxFolds,
+    description: 'Walk-forward folds inside each trial (they fit the forecast calibration)',
+  })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(SEARCH_LIMITS.maxFolds)
+  folds?: number;
+
+  @ApiPropertyOptional({ description: 'Seed of the trial sampler (default: random, stored)' })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  seed?: number;
+
+  @ApiPropertyOptional({
+    type: String,
+    description:
+      'First candle of the test part (ISO-8601 or epoch ms); default: the last 20% of TRAINING_WINDOW',
+  })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  testFrom?: string;
+}
+
+@ArgsType()
+export class ModelSearchesQueryDto {
+  @ApiPropertyOptional({ example: 'BTC' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  symbol?: string;
+
+  @ApiPropertyOptional({ example: '1h' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8)
+  interval?: string;
+
+  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 200 })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+@ObjectType('SearchStarted')
+export class SearchStartedDto {
+  @ApiProperty() @Field() searchId!: string;
+  @ApiProperty({ description: 'Trials queued' }) @Field(() => Int) trials!: number;
+  @ApiProperty({ type: String, format: 'date-time', description: 'First candle of the test part' })
+  @Field()
+  testFrom!: Date;
+}
+
+@ObjectType('SearchTrial')
+export class SearchTrialDto {
+  @ApiProperty() @Field(() => Int) index!: number;
+  @ApiProperty({ example: 'lstm' }) @Field() kind!: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } })
+  @Field(() => GraphQLJSON)
+  params!: Record<string, number>;
+  @ApiProperty({ enum: ['pending', 'completed', 'failed'] }) @Field() status!: string;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description:
+      "Served MAE over persistence's on the trial's validation candles (lower is better)",
+  })
+  @Field(() => Float, { nullable: true })
+  score!: number | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'mae, persistenceMae, pValue, walkForward (fold metrics), shrinkage, coverage',
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  metrics!: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Float, { nullable: true })
+  seconds!: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+}
+
+@ObjectType('ModelSearch')
+export class ModelSearchDto {
+  @ApiProperty() @Field() id!: string;
+  @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
+  @ApiProperty({ example: 'BTCUSDT' }) @Field() pair!: string;
+  @ApiProperty() @Field() interval!: string;
+  @ApiProperty({ enum: ['running', 'evaluating', 'completed', 'failed'] }) @Field() status!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'kinds, space, trials, folds, seed, horizons as resolved',
+  })
+  @Field(() => GraphQLJSON)
+  request!: Record<string, unknown>;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() dataFrom!: Date;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'First candle of the test part: no trial reads it or any later candle',
+  })
+  @Field()
+  testFrom!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() dataTo!: Date;
+  @ApiProperty({ description: 'Trials planned' }) @Field(() => Int) trialsTotal!: number;
+  @ApiProperty({ description: 'Trials finished (completed or failed)' })
+  @Field(() => Int)
+  trialsDone!: number;
+  @ApiProperty({ description: 'Finished trials over planned, 0-100' })
+  @Field(() => Float)
+  percent!: number;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'The best trial (trialIndex, kind, params, score) and its one evaluation on the test part (test: split and forecast per horizon)',
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  best!: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+  @ApiProperty({ type: [SearchTrialDto], description: 'Every trial, in order' })
+  @Field(() => [SearchTrialDto])
+  trials!: SearchTrialDto[];
+}

@@ -1,0 +1,225 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CandlesRepository } from '../../market-data/candles.repository';
+import { MarketCatalogue, intervalMs } from '../../market-data/market';
+import { JobName } from '../../queue/queue.catalogue';
+import { QueueService } from '../../queue/queue.service';
+import { ModelParamsError, disposeModel } from '../engine/lstm-model';
+import type { ModelKind } from '../engine/model-kind';
+import { bestTrial, evaluateBest, runTrial } from '../engine/model-search';
+import { NotEnoughDataError } from '../engine/training-pipeline';
+import { ModelSentiment } from '../model-sentiment';
+import { TensorFlowProvider } from '../tensorflow.provider';
+import { MAX_TRAINING_CANDLES } from '../training-window';
+import type { ModelSearchEntity } from './model-search.entity';
+import { ModelSearchesRepository } from './model-searches.repository';
+
+/** A trial's failure that running it again will not fix (recorded, not retried). */
+export function isPermanentTrialFailure(error: unknown): error is Error {
+  return error instanceof NotEnoughDataError || error instanceof ModelParamsError;
+}
+
+/**
+ * The worker side of searches: one trial at a time (a job each, so every worker takes a share),
+ * on the candles before the search's `testFrom` only; the trial that finishes last queues the
+ * evaluation of the best on the test part.
+ */
+@Injectable()
+export class SearchRunner {
+  private readonly logger = new Logger(SearchRunner.name);
+
+  constructor(
+    private readonly catalogue: MarketCatalogue,
+    private readonly candles: CandlesRepository,
+    private readonly searches: ModelSearchesRepository,
+    private readonly tensorflow: TensorFlowProvider,
+    private readonly sentiment: ModelSentiment,
+    private readonly queues: QueueService,
+  ) {}
+
+  private async search(id: string): Promise<ModelSearchEntity> {
+    const search = await this.searches.find(id);
+    if (!search) {
+      throw new NotEnoughDataError(`Model search ${id} no longer exists`);
+    }
+    return search;
+  }
+
+  /** Candles from the search's first up to `to` (inclusive). */
+  private readCandles(search: ModelSearchEntity, to: number) {
+    return this.candles.find({
+      exchange: search.exchange,
+      symbol: search.symbol,
+      interval: search.interval,
+      from: search.dataFrom.getTime(),
+      to,
+      limit: MAX_TRAINING_CANDLES,
+    });
+  }
+
+  async runTrial(params: { searchId: string; index: number; shouldStop?: () => boolean }): Promise<{
+    status: 'completed' | 'failed' | 'already-finished';
+    score: number | null;
+  }> {
+    const search = await this.search(params.searchId);
+    const trial = await this.searches.trial(params.searchId, params.index);
+    if (!trial) {
+      throw new NotEnoughDataError(`Model search ${params.searchId} has no trial ${params.index}`);
+    }
+    if (trial.status !== 'pending') {
+      return { status: 'already-finished', score: trial.score };
+    }
+    // The test part is never read: only candles opening before testFrom.
+    const candles = await this.readCandles(search, search.testFrom.getTime() - 1);
+    const step = intervalMs(search.interval);
+    const symbol = this.catalogue.baseOf(search.symbol);
+    const sentiment = await this.sentiment.column({ symbol, candles, intervalMs: step });
+    const { tf } = await this.tensorflow.get();
+    let outcome: Parameters<SearchRunner['finishTrial']>[0];
+    try {
+      const result = await runTrial({
+        tf,
+        trainingCandles: candles,
+        intervalMs: step,
+        plan: { index: trial.index, kind: trial.kind as ModelKind, params: trial.params as never },
+        folds: search.request.folds,
+        horizons: search.request.horizons,
+        sentiment: sentiment?.values,
+        shouldStop: params.shouldStop,
+      });
+      outcome = {
+        search,
+        index: trial.index,
+        status: 'completed',
+        score: result.score,
+        metrics: { ...result.metrics, sentimentSource: sentiment?.source ?? null },
+        seconds: result.seconds,
+        error: null,
+      };
+    } catch (error) {
+      if (!isPermanentTrialFailure(error)) {
+        throw error;
+      }
+      outcome = {
+        search,
+        index: trial.index,
+        status: 'failed',
+        score: null,
+        metrics: null,
+        seconds: null,
+        error: error.message,
+      };
+    }
+    await this.finishTrial(outcome);
+    return { status: outcome.status, score: outcome.score };
+  }
+
+  /** Records a trial's end (once) and, after the last one, queues the search's evaluation. */
+  async finishTrial(params: {
+    search: ModelSearchEntity;
+    index: number;
+    status: 'completed' | 'failed';
+    score: number | null;
+    metrics: Record<string, unknown> | null;
+    seconds: number | null;
+    error: string | null;
+  }): Promise<void> {
+    const { search } = params;
+    const counted = await this.searches.finishTrial({ ...params, searchId: search.id });
+    this.logger.log(
+      `Search ${search.id} (${search.symbol} ${search.interval}) trial ${params.index} ${params.status}` +
+        (params.score === null
+          ? `: ${params.error ?? ''}`
+          : ` with score ${params.score.toFixed(5)}`) +
+        (counted ? ` (${counted.done}/${counted.total})` : ''),
+    );
+    if (counted && counted.done === counted.total) {
+      await this.queues.enqueue({
+        name: JobName.FinishSearch,
+        payload: { searchId: search.id },
+        key: search.id,
+      });
+    }
+  }
+
+  /** A trial whose job failed for the last time: recorded as failed, so the search can end. */
+  async recordFailure(params: { searchId: string; index: number; error: string }): Promise<void> {
+    const search = await this.searches.find(params.searchId);
+    if (search) {
+      await this.finishTrial({
+        search,
+        index: params.index,
+        status: 'failed',
+        score: null,
+        metrics: null,
+        seconds: null,
+        error: params.error,
+      });
+    }
+  }
+
+  /** A search whose evaluation failed for the last time. */
+  async failSearch(searchId: string, error: string): Promise<void> {
+    await this.searches.setStatus(searchId, 'failed', { error });
+  }
+
+  /** The best trial trained on the whole training part and evaluated once on the test part. */
+  async finish(searchId: string): Promise<{ status: string; bestTrial: number | null }> {
+    const search = await this.search(searchId);
+    if (search.status === 'completed' || search.status === 'failed') {
+      return { status: search.status, bestTrial: search.best?.trialIndex ?? null };
+    }
+    const trials = await this.searches.trials(searchId);
+    const best = bestTrial(trials);
+    if (!best || best.score === null) {
+      const error = `every one of its ${trials.length} trials failed: ${trials[0]?.error ?? ''}`;
+      await this.searches.setStatus(searchId, 'failed', { error });
+      return { status: 'failed', bestTrial: null };
+    }
+    await this.searches.setStatus(searchId, 'evaluating');
+    const candles = await this.readCandles(search, search.dataTo.getTime());
+    const step = intervalMs(search.interval);
+    const source = best.metrics?.sentimentSource;
+    const sentiment =
+      typeof source === 'string'
+        ? await this.sentiment.column({
+            symbol: this.catalogue.baseOf(search.symbol),
+            candles,
+            intervalMs: step,
+            minCoverage: 0,
+            source,
+          })
+        : undefined;
+    const { tf } = await this.tensorflow.get();
+    const outcome = await evaluateBest({
+      tf,
+      candles,
+      intervalMs: step,
+      testFrom: search.testFrom.getTime(),
+      plan: { kind: best.kind as ModelKind, params: best.params as never },
+      folds: search.request.folds,
+      horizons: search.request.horizons,
+      sentiment: sentiment?.values,
+    });
+    disposeModel(outcome.trained);
+    await this.searches.setStatus(searchId, 'completed', {
+      best: {
+        trialIndex: best.index,
+        kind: best.kind,
+        params: best.params,
+        score: best.score,
+        test: {
+          split: outcome.evaluation,
+          forecast: outcome.forecast,
+          calibration: outcome.trained.calibration ?? null,
+          walkForward: outcome.walkForward,
+          samples: outcome.samples,
+          trainSamples: outcome.trainSamples,
+        },
+      },
+    });
+    this.logger.log(
+      `Search ${searchId} (${search.symbol} ${search.interval}): best of ${trials.length} trials is ${best.kind} trial ${best.index}; on the test part MAE ${outcome.evaluation.model.mae.toFixed(6)} against persistence ${outcome.evaluation.persistence.mae.toFixed(6)} (p = ${outcome.evaluation.versusPersistence.pValue.toPrecision(3)})`,
+    );
+    return { status: 'completed', bestTrial: best.index };
+  }
+}
