@@ -640,6 +640,10 @@ async function main(argv: string[]): Promise<void> {
       "sizing volatility: the position's one-candle volatility aimed at (invests target / predicted volatility)",
     )
     .option('--max-fraction <share>', 'sizing volatility: largest share of equity per entry', '1')
+    .option(
+      '--json',
+      'print one JSON document (the result of GET /backtests/:id, with the trades) instead of tables',
+    )
     .action(
       async (options: {
         strategy: string;
@@ -661,6 +665,7 @@ async function main(argv: string[]): Promise<void> {
         fraction?: string;
         targetVolatility?: string;
         maxFraction: string;
+        json?: boolean;
       }) => {
         /** A definition file, or an error naming each bad field. */
         const strategyFile = (text: string) => {
@@ -854,6 +859,35 @@ async function main(argv: string[]): Promise<void> {
           cooldownCandles: definition.guards.cooldownCandles,
           intervalMs: step,
         });
+        if (options.json) {
+          const first = candles[range[0]!]!;
+          const last = candles[range[range.length - 1]!]!;
+          process.stdout.write(
+            `${JSON.stringify(
+              {
+                strategy: label,
+                from: new Date(first.openTime).toISOString(),
+                to: new Date(last.openTime).toISOString(),
+                params: {
+                  startingCash: Number(options.cash),
+                  feeRate: Number(options.fee),
+                  slippage: Number(options.slippage),
+                  sizing,
+                },
+                result: {
+                  strategy: result.metrics,
+                  buyAndHold: result.buyAndHold,
+                  candles: range.length,
+                  predictionsUsed: predictions?.size ?? 0,
+                },
+                trades: result.trades,
+              },
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
         const row = (name: string, m: PerformanceMetrics) => ({
           contender: name,
           'final equity': m.finalEquity.toFixed(2),
