@@ -47,6 +47,7 @@ import {
 import { runTraining, type TrainingOutcome } from './models/engine/training-pipeline';
 import { ModelsService } from './models/models.service';
 import { readCandleCsv } from './simulator/candle-series';
+import { ModelSentiment } from './models/model-sentiment';
 import { registerSearchCommand } from './cli/search.command';
 import { runBacktest, type PerformanceMetrics } from './strategy/engine/backtest';
 import { decide } from './strategy/engine/rule-evaluation';
@@ -182,6 +183,21 @@ function parseModelKind(value: string): ModelKind {
     throw new InvalidArgumentError(`must be one of ${MODEL_KINDS.join(', ')}`);
   }
   return value;
+}
+
+/** A stored market's candles with the sentiment column training jobs would give its model. */
+async function storedInputs(
+  app: INestApplicationContext,
+  symbolInput: string,
+  interval: string,
+): Promise<{ candles: Candle[]; sentiment?: { source: string; values: (number | null)[] } }> {
+  const candles = await storedCandles(app, symbolInput, interval);
+  const sentiment = await app.get(ModelSentiment).column({
+    symbol: app.get(MarketCatalogue).resolveSymbol(symbolInput),
+    candles,
+    intervalMs: intervalMs(interval),
+  });
+  return { candles, sentiment };
 }
 
 async function storedCandles(
@@ -534,10 +550,11 @@ async function main(argv: string[]): Promise<void> {
               return value;
             })
           : config.forecastHorizons(options.interval);
-        const candles = options.csv
-          ? readCandleCsv(options.csv)
+        // A stored market gets the inputs training jobs give it (sentiment where a series covers it).
+        const { candles, sentiment } = options.csv
+          ? { candles: readCandleCsv(options.csv), sentiment: undefined }
           : await withApp(config, (app) =>
-              storedCandles(app, options.symbol ?? 'BTC', options.interval),
+              storedInputs(app, options.symbol ?? 'BTC', options.interval),
             );
         const params = resolveModelParams(options.params);
         const { tf, backend } = await loadTensorFlow(config.get('TF_BACKEND'));
@@ -562,7 +579,8 @@ async function main(argv: string[]): Promise<void> {
           tf,
           candles,
           intervalMs: intervalMs(options.interval),
-          features: DEFAULT_FEATURES,
+          features: sentiment ? [...DEFAULT_FEATURES, 'sentiment'] : DEFAULT_FEATURES,
+          sentiment: sentiment?.values,
           params,
           kind: options.kind,
           horizons,
@@ -916,10 +934,10 @@ async function main(argv: string[]): Promise<void> {
 
   registerSearchCommand(program, {
     config,
-    loadCandles: async (options) =>
+    loadInputs: async (options) =>
       options.csv
-        ? readCandleCsv(options.csv)
-        : withApp(config, (app) => storedCandles(app, options.symbol ?? 'BTC', options.interval)),
+        ? { candles: readCandleCsv(options.csv) }
+        : withApp(config, (app) => storedInputs(app, options.symbol ?? 'BTC', options.interval)),
   });
 
   program

@@ -36,11 +36,12 @@ export function registerSearchCommand(
   program: Command,
   params: {
     config: AppConfig;
-    loadCandles: (options: {
+    /** Candles, and for a stored market the sentiment column its training jobs would use. */
+    loadInputs: (options: {
       symbol?: string;
       interval: string;
       csv?: string;
-    }) => Promise<Candle[]>;
+    }) => Promise<{ candles: Candle[]; sentiment?: { source: string; values: (number | null)[] } }>;
   },
 ): void {
   program
@@ -95,7 +96,7 @@ export function registerSearchCommand(
           }
           throw error;
         }
-        const candles = await params.loadCandles(options);
+        const { candles, sentiment } = await params.loadInputs(options);
         const first = candles[0];
         const last = candles[candles.length - 1];
         if (!first || !last) {
@@ -130,6 +131,8 @@ export function registerSearchCommand(
               plan,
               folds: options.folds,
               horizons: request.horizons,
+              // The training candles are a prefix of the candles, so of the column too.
+              sentiment: sentiment?.values.slice(0, training.length),
             });
             trials.push({
               index: plan.index,
@@ -173,6 +176,7 @@ export function registerSearchCommand(
             },
             folds: options.folds,
             horizons: request.horizons,
+            sentiment: sentiment?.values,
           });
           disposeModel(outcome.trained);
         }

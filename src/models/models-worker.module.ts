@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
-import { SentimentModule } from '../sentiment/sentiment.module';
-import { ModelSentiment } from './model-sentiment';
 import { RetrainModelsProcessor } from './jobs/retrain-models.processor';
 import { TrainModelProcessor } from './jobs/train-model.processor';
 import { LivePredictionsService } from './live/live-predictions.service';
@@ -13,13 +11,12 @@ import { SearchRunner } from './search/search.runner';
 
 /** The worker side of models: training jobs and live predictions. */
 @Module({
-  imports: [ModelsModule, MarketDataModule, SentimentModule],
+  imports: [ModelsModule, MarketDataModule],
   providers: [
     TrainingService,
     TrainModelProcessor,
     RetrainModelsProcessor,
     LivePredictionsService,
-    ModelSentiment,
     SearchRunner,
     SearchTrialProcessor,
     FinishSearchProcessor,

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
+import { SentimentModule } from '../sentiment/sentiment.module';
+import { ModelSentiment } from './model-sentiment';
 import { PredictionCache } from './live/prediction.cache';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { ModelsService } from './models.service';
@@ -10,7 +12,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
 
 /** The model registry, predictions and their cache; shared by every role. */
 @Module({
-  imports: [MarketDataModule],
+  imports: [MarketDataModule, SentimentModule],
   providers: [
     ModelVersionsRepository,
     PredictionsRepository,
@@ -19,6 +21,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
     ModelsService,
     ModelSearchesRepository,
     ModelSearchService,
+    ModelSentiment,
   ],
   exports: [
     ModelVersionsRepository,
@@ -28,6 +31,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
     ModelsService,
     ModelSearchesRepository,
     ModelSearchService,
+    ModelSentiment,
   ],
 })
 export class ModelsModule {}
