@@ -6,13 +6,14 @@ import { intervalMs } from '../market-data/market';
 import {
   SEARCH_LIMITS,
   SearchSpaceError,
+  bestOutcome,
   bestTrial,
   evaluateBest,
   planTrials,
   resolveSearchSpace,
   runTrial,
 } from '../models/engine/model-search';
-import { disposeModel } from '../models/engine/lstm-model';
+import { disposeModel, resolveModelParams } from '../models/engine/lstm-model';
 import { loadTensorFlow } from '../models/engine/tf-backend';
 import { searchDto } from '../models/search/model-search.service';
 import type { ModelSearchTrialEntity, SearchRequest } from '../models/search/model-search.entity';
@@ -172,7 +173,7 @@ export function registerSearchCommand(
             testFrom,
             plan: {
               kind: best.kind as (typeof resolved.kinds)[number],
-              params: best.params as never,
+              params: resolveModelParams(best.params),
             },
             folds: options.folds,
             horizons: request.horizons,
@@ -194,20 +195,7 @@ export function registerSearchCommand(
             trialsDone: trials.length,
             best:
               best && best.score !== null && outcome
-                ? {
-                    trialIndex: best.index,
-                    kind: best.kind,
-                    params: best.params,
-                    score: best.score,
-                    test: {
-                      split: outcome.evaluation,
-                      forecast: outcome.forecast,
-                      calibration: outcome.trained.calibration ?? null,
-                      walkForward: outcome.walkForward,
-                      samples: outcome.samples,
-                      trainSamples: outcome.trainSamples,
-                    },
-                  }
+                ? bestOutcome({ ...best, score: best.score }, outcome)
                 : null,
             error: outcome ? null : `every one of its ${trials.length} trials failed`,
             createdAt,

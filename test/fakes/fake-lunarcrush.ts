@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '../../src/common/seeded-random';
 
 /** Ways `malformNext` breaks the next time-series response (status stays 200). */
 export type LunarCrushMalformation =
@@ -84,18 +85,6 @@ const METRICS = [
   'social_dominance',
   'volume_24h',
 ];
-
-/** mulberry32: a small seeded generator, enough for test data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mix(...values: number[]): number {
   let hash = 2166136261;
@@ -194,7 +183,7 @@ export class FakeLunarCrush {
   }
 
   private generate(coin: Coin, time: number, bucketSeconds: number): Record<string, unknown> {
-    const next = random(mix(this.seed, coin.id, time, bucketSeconds));
+    const next = seededRandom(mix(this.seed, coin.id, time, bucketSeconds));
     const hours = time / 3600;
     const day = Math.sin((2 * Math.PI * hours) / 24);
     const week = Math.sin((2 * Math.PI * hours) / (24 * 7) + coin.id);

@@ -12,20 +12,9 @@ import {
   volatilitySeries,
   type PointPrediction,
 } from './forecast';
+import { seededRandom } from '../../common/seeded-random';
 
 const HOUR_MS = 3_600_000;
-
-/** mulberry32: a small seeded generator, so every run sees the same series. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(next: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -57,7 +46,7 @@ function candlesOf(returns: readonly number[], start = 100): Candle[] {
 
 /** A random walk with volatility clustering (GARCH(1,1)-like), and pure-noise "predictions". */
 function noiseSetup(seed: number, count: number) {
-  const normal = gaussian(random(seed));
+  const normal = gaussian(seededRandom(seed));
   const returns: number[] = [];
   let variance = 1e-4;
   for (let i = 0; i < count; i++) {
@@ -115,7 +104,7 @@ describe('forecast calibration', () => {
   });
 
   it('keeps a real signal: the fitted weight recovers how much of the prediction comes true', () => {
-    const next = random(11);
+    const next = seededRandom(11);
     const normal = gaussian(next);
     const signal: number[] = [];
     const returns: number[] = [];

@@ -150,22 +150,42 @@ export interface TrainedModel {
 
 export function buildLstm(tf: TensorFlow, params: ModelParams, featureCount: number): LayersModel {
   const FastLstmCell = fastLstmCellClass(tf);
+  return buildRecurrent(tf, params, featureCount, (options) =>
+    tf.layers.rnn({
+      // tf.layers.lstm's cell with cheaper gradients on wasm (see FastLstmCell).
+      cell: new FastLstmCell({
+        units: params.units,
+        // Glorot instead of the slow orthogonal default: same quality here, much faster to build.
+        recurrentInitializer: 'glorotUniform',
+        // The logistic sigmoid for the gates (the default of Keras 2 and PyTorch) instead of
+        // TensorFlow.js's hard sigmoid, which costs three kernels per gate and step on wasm
+        // (`bench:train`: ~1.15-1.2x the samples/s).
+        recurrentActivation: 'sigmoid',
+      }),
+      ...options,
+    }),
+  );
+}
+
+/**
+ * The recurrent kinds' shape: `params.layers` recurrent layers made by `layer` (the last returns
+ * only its final state), dropout after each, one dense output, Adam on the mean squared error.
+ */
+export function buildRecurrent(
+  tf: TensorFlow,
+  params: ModelParams,
+  featureCount: number,
+  layer: (options: {
+    returnSequences: boolean;
+    inputShape?: number[];
+  }) => ReturnType<TensorFlow['layers']['rnn']>,
+): LayersModel {
   const model = tf.sequential();
-  for (let layer = 0; layer < params.layers; layer++) {
+  for (let index = 0; index < params.layers; index++) {
     model.add(
-      tf.layers.rnn({
-        // tf.layers.lstm's cell with cheaper gradients on wasm (see FastLstmCell).
-        cell: new FastLstmCell({
-          units: params.units,
-          // Glorot instead of the slow orthogonal default: same quality here, much faster to build.
-          recurrentInitializer: 'glorotUniform',
-          // The logistic sigmoid for the gates (the default of Keras 2 and PyTorch) instead of
-          // TensorFlow.js's hard sigmoid, which costs three kernels per gate and step on wasm
-          // (`bench:train`: ~1.15-1.2x the samples/s).
-          recurrentActivation: 'sigmoid',
-        }),
-        returnSequences: layer < params.layers - 1,
-        ...(layer === 0 ? { inputShape: [params.lookback, featureCount] } : {}),
+      layer({
+        returnSequences: index < params.layers - 1,
+        ...(index === 0 ? { inputShape: [params.lookback, featureCount] } : {}),
       }),
     );
     if (params.dropout > 0) {

@@ -9,6 +9,7 @@ import {
 import { MODEL_KINDS, type ModelKind } from './model-kind';
 import type { TensorFlow } from './tf-backend';
 import { runTraining, type TrainingOutcome } from './training-pipeline';
+import { seededRandom } from '../../common/seeded-random';
 
 /**
  * Hyperparameter search on the training part of a market's candles: trials sampled from a space
@@ -64,18 +65,6 @@ export class SearchSpaceError extends Error {
     super(`Invalid search: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}`);
     this.name = 'SearchSpaceError';
   }
-}
-
-/** mulberry32: small, fast and seeded, so a search is reproducible. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function isRange(domain: ParamDomain): domain is Exclude<ParamDomain, readonly number[]> {
@@ -192,7 +181,7 @@ export function planTrials(params: {
   trials: number;
   seed: number;
 }): TrialPlan[] {
-  const next = generator(params.seed);
+  const next = seededRandom(params.seed);
   return Array.from({ length: params.trials }, (_, index) => {
     const kind = params.kinds[index % params.kinds.length]!;
     const drawn: Record<string, number> = {};
@@ -334,4 +323,31 @@ export async function evaluateBest(params: {
     walkForwardEpochs: 3,
     shouldStop: params.shouldStop,
   });
+}
+
+/** What a search records of its best trial: the trial and its one evaluation on the test part. */
+export function bestOutcome(
+  best: { index: number; kind: string; params: Record<string, number>; score: number },
+  outcome: TrainingOutcome,
+): {
+  trialIndex: number;
+  kind: string;
+  params: Record<string, number>;
+  score: number;
+  test: Record<string, unknown>;
+} {
+  return {
+    trialIndex: best.index,
+    kind: best.kind,
+    params: best.params,
+    score: best.score,
+    test: {
+      split: outcome.evaluation,
+      forecast: outcome.forecast,
+      calibration: outcome.trained.calibration ?? null,
+      walkForward: outcome.walkForward,
+      samples: outcome.samples,
+      trainSamples: outcome.trainSamples,
+    },
+  };
 }

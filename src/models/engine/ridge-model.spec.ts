@@ -3,18 +3,7 @@ import type { FeatureName } from './features';
 import { predictBatch, predictOne, resolveModelParams, trainModel } from './lstm-model';
 import { fitRidge, RidgePredictor, solveCholesky } from './ridge-model';
 import { loadTensorFlow } from './tf-backend';
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../common/seeded-random';
 
 describe('ridge regression', () => {
   it('solves a toy problem as numpy does (centred, unpenalised intercept)', () => {
@@ -47,7 +36,7 @@ describe('ridge regression', () => {
     const { tf } = await loadTensorFlow();
     const features: FeatureName[] = ['logReturn', 'rsi', 'volumeZScore'];
     const lookback = 4;
-    const next = random(42);
+    const next = seededRandom(42);
     const count = 600;
     // Rows on different scales and offsets: the scaler's affine map keeps the target linear.
     const rows = Array.from({ length: count }, () =>

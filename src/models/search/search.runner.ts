@@ -3,9 +3,9 @@ import { CandlesRepository } from '../../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../../market-data/market';
 import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
-import { ModelParamsError, disposeModel } from '../engine/lstm-model';
+import { ModelParamsError, disposeModel, resolveModelParams } from '../engine/lstm-model';
 import type { ModelKind } from '../engine/model-kind';
-import { bestTrial, evaluateBest, runTrial } from '../engine/model-search';
+import { bestOutcome, bestTrial, evaluateBest, runTrial } from '../engine/model-search';
 import { NotEnoughDataError } from '../engine/training-pipeline';
 import { ModelSentiment } from '../model-sentiment';
 import { TensorFlowProvider } from '../tensorflow.provider';
@@ -80,7 +80,11 @@ export class SearchRunner {
         tf,
         trainingCandles: candles,
         intervalMs: step,
-        plan: { index: trial.index, kind: trial.kind as ModelKind, params: trial.params as never },
+        plan: {
+          index: trial.index,
+          kind: trial.kind as ModelKind,
+          params: resolveModelParams(trial.params),
+        },
         folds: search.request.folds,
         horizons: search.request.horizons,
         sentiment: sentiment?.values,
@@ -195,27 +199,14 @@ export class SearchRunner {
       candles,
       intervalMs: step,
       testFrom: search.testFrom.getTime(),
-      plan: { kind: best.kind as ModelKind, params: best.params as never },
+      plan: { kind: best.kind as ModelKind, params: resolveModelParams(best.params) },
       folds: search.request.folds,
       horizons: search.request.horizons,
       sentiment: sentiment?.values,
     });
     disposeModel(outcome.trained);
     await this.searches.setStatus(searchId, 'completed', {
-      best: {
-        trialIndex: best.index,
-        kind: best.kind,
-        params: best.params,
-        score: best.score,
-        test: {
-          split: outcome.evaluation,
-          forecast: outcome.forecast,
-          calibration: outcome.trained.calibration ?? null,
-          walkForward: outcome.walkForward,
-          samples: outcome.samples,
-          trainSamples: outcome.trainSamples,
-        },
-      },
+      best: bestOutcome({ ...best, score: best.score }, outcome),
     });
     this.logger.log(
       `Search ${searchId} (${search.symbol} ${search.interval}): best of ${trials.length} trials is ${best.kind} trial ${best.index}; on the test part MAE ${outcome.evaluation.model.mae.toFixed(6)} against persistence ${outcome.evaluation.persistence.mae.toFixed(6)} (p = ${outcome.evaluation.versusPersistence.pValue.toPrecision(3)})`,
