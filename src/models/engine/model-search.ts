@@ -26,7 +26,10 @@ export type SearchSpace = Partial<
   Record<ModelKind, Partial<Record<keyof ModelParams, ParamDomain>>>
 >;
 
-/** What each kind explores when the request names no space for it. */
+/**
+ * What each kind explores when the request names no space for it: sized so the default search
+ * (12 trials, 3 folds) of four years of 1h candles ends within 30 minutes on two cores.
+ */
 export const DEFAULT_SEARCH_SPACE: Record<
   ModelKind,
   Partial<Record<keyof ModelParams, ParamDomain>>
@@ -36,15 +39,15 @@ export const DEFAULT_SEARCH_SPACE: Record<
     l2: { min: 0.01, max: 1000, log: true },
   },
   lstm: {
-    units: [16, 32, 64],
-    lookback: [12, 24, 48],
+    units: [16, 32],
+    lookback: [12, 24],
     dropout: [0, 0.1, 0.2],
     learningRate: { min: 0.0003, max: 0.003, log: true },
     epochs: [10],
   },
   gru: {
-    units: [16, 32, 64],
-    lookback: [12, 24, 48],
+    units: [16, 32],
+    lookback: [12, 24],
     dropout: [0, 0.1, 0.2],
     learningRate: { min: 0.0003, max: 0.003, log: true },
     epochs: [10],
