@@ -220,6 +220,14 @@ describe('model search: trials as jobs on the training part, the best evaluated 
     expect(second.pValue).toBeLessThan(0.05);
     expect(second.status).toBe('candidate');
     expect(second.promotion).toMatch(/does not beat production with significance/);
+    // The comparison is stored with the version, p-value included.
+    const [candidate] = (await get('/models?symbol=ETH&status=candidate')).body as {
+      metrics: { versusProduction: { pValue: number; mae: number; productionMae: number } };
+    }[];
+    expect(candidate!.metrics.versusProduction).toMatchObject({ pValue: 1 });
+    expect(candidate!.metrics.versusProduction.mae).toBe(
+      candidate!.metrics.versusProduction.productionMae,
+    );
   }, 120_000);
 
   it('refuses bad input with 4xx naming the field', async () => {

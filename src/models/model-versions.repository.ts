@@ -150,6 +150,14 @@ export class ModelVersionsRepository {
     );
   }
 
+  /** Adds keys to a version's metrics (the comparison with the production model, after training). */
+  async addMetrics(id: string, metrics: Record<string, unknown>): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE model_versions SET metrics = COALESCE(metrics, '{}'::jsonb) || $2::jsonb WHERE id = $1`,
+      [id, JSON.stringify(metrics)],
+    );
+  }
+
   async find(id: string): Promise<ModelVersionEntity | null> {
     return this.dataSource.getRepository(ModelVersionEntity).findOne({ where: { id } });
   }

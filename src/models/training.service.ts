@@ -214,6 +214,16 @@ export class TrainingService {
         outcome,
         candles,
       });
+      if (compared) {
+        await this.versions.addMetrics(versionId, {
+          versusProduction: {
+            productionId: production.id,
+            mae: compared.candidate,
+            productionMae: compared.production,
+            ...compared.test,
+          },
+        });
+      }
       if (compared && !passes(compared.test)) {
         return {
           promoted: false,

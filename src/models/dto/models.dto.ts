@@ -112,7 +112,7 @@ export class ModelDto {
     additionalProperties: true,
     nullable: true,
     description:
-      'split (80/20: model, persistence, drift), walkForward, samples, epochsRun, trainingSeconds',
+      'split (the test set: served point vs persistence and drift, versusPersistence: Diebold-Mariano), forecast (every horizon: point, band, P(up) against their baselines), calibration (shrinkage and residual quantiles per horizon), versusProduction (Diebold-Mariano against the production model at training time), walkForward (folds on the training part), samples, epochsRun, trainingSeconds',
   })
   @Field(() => GraphQLJSON, { nullable: true })
   metrics!: Record<string, unknown> | null;
