@@ -26,6 +26,15 @@ export type SearchSpace = Partial<
   Record<ModelKind, Partial<Record<keyof ModelParams, ParamDomain>>>
 >;
 
+/** The recurrent kinds' default space (the same for lstm and gru). */
+const RECURRENT_SPACE: Partial<Record<keyof ModelParams, ParamDomain>> = {
+  units: [16, 32],
+  lookback: [12, 24],
+  dropout: [0, 0.1, 0.2],
+  learningRate: { min: 0.0003, max: 0.003, log: true },
+  epochs: [10],
+};
+
 /**
  * What each kind explores when the request names no space for it: sized so the default search
  * (12 trials, 3 folds) of four years of 1h candles ends within 30 minutes on two cores.
@@ -38,20 +47,8 @@ export const DEFAULT_SEARCH_SPACE: Record<
     lookback: [6, 12, 24, 48],
     l2: { min: 0.01, max: 1000, log: true },
   },
-  lstm: {
-    units: [16, 32],
-    lookback: [12, 24],
-    dropout: [0, 0.1, 0.2],
-    learningRate: { min: 0.0003, max: 0.003, log: true },
-    epochs: [10],
-  },
-  gru: {
-    units: [16, 32],
-    lookback: [12, 24],
-    dropout: [0, 0.1, 0.2],
-    learningRate: { min: 0.0003, max: 0.003, log: true },
-    epochs: [10],
-  },
+  lstm: RECURRENT_SPACE,
+  gru: RECURRENT_SPACE,
 };
 
 export const SEARCH_LIMITS = { maxTrials: 200, maxFolds: 10, defaultTrials: 12, defaultFolds: 3 };
