@@ -549,7 +549,7 @@ async function main(argv: string[]): Promise<void> {
               }
               return value;
             })
-          : config.forecastHorizons(options.interval);
+          : config.forecastHorizons(options.interval, options.symbol);
         // A stored market gets the inputs training jobs give it (sentiment where a series covers it).
         const { candles, sentiment } = options.csv
           ? { candles: readCandleCsv(options.csv), sentiment: undefined }

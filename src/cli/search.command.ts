@@ -113,7 +113,7 @@ export function registerSearchCommand(
           trials: options.trials,
           folds: options.folds,
           seed: options.seed,
-          horizons: params.config.forecastHorizons(options.interval),
+          horizons: params.config.forecastHorizons(options.interval, options.symbol),
         };
         const plans = planTrials({ ...resolved, trials: options.trials, seed: options.seed });
         const { tf, backend } = await loadTensorFlow(params.config.get('TF_BACKEND'));

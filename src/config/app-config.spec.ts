@@ -38,6 +38,21 @@ describe('AppConfig', () => {
     expect(() => trust('my-proxy')).toThrow(/"my-proxy" is none of these/);
   });
 
+  it('reads forecast horizons per interval and per market, with defaults for the rest', () => {
+    const config = AppConfig.fromEnv({ FORECAST_HORIZONS: '1h:24,1,4,4; SOL/1h:1,2;5m:1' });
+    expect(config.forecastHorizons('1h')).toEqual([1, 4, 24]);
+    expect(config.forecastHorizons('1h', 'BTC')).toEqual([1, 4, 24]);
+    expect(config.forecastHorizons('1h', 'SOL')).toEqual([1, 2]);
+    expect(config.forecastHorizons('5m', 'SOL')).toEqual([1]);
+    expect(config.forecastHorizons('1m')).toEqual([1, 5, 15]);
+    expect(AppConfig.fromEnv({}).forecastHorizons('1h')).toEqual([1, 4, 24]);
+    for (const bad of ['1h:0', '7m:1', '1h:1.5', 'sol/1h:1', '1h', '1h:241']) {
+      expect(() => AppConfig.fromEnv({ FORECAST_HORIZONS: bad })).toThrow(
+        /FORECAST_HORIZONS: must be \[BASE\/\]interval:horizons/,
+      );
+    }
+  });
+
   it('reports every bad key at once, with why', () => {
     let error: unknown;
     try {

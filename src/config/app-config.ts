@@ -50,9 +50,10 @@ export class AppConfig {
     return this.values[key];
   }
 
-  /** Horizons (candles ahead) forecast for markets of `interval`. */
-  forecastHorizons(interval: string): number[] {
+  /** Horizons (candles ahead) forecast for `base`'s market of `interval` (`BTC/1h`, else `1h`). */
+  forecastHorizons(interval: string, base?: string): number[] {
     return (
+      (base === undefined ? undefined : this.values.FORECAST_HORIZONS?.[`${base}/${interval}`]) ??
       this.values.FORECAST_HORIZONS?.[interval] ??
       DEFAULT_FORECAST_HORIZONS[interval as keyof typeof DEFAULT_FORECAST_HORIZONS] ?? [1]
     );

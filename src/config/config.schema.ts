@@ -141,16 +141,20 @@ export const DEFAULT_FORECAST_HORIZONS: Record<(typeof SUPPORTED_INTERVALS)[numb
 };
 export const MAX_FORECAST_HORIZON = 240;
 
-/** `1h:1,4,24;1m:1,5,15` -> { '1h': [1, 4, 24], '1m': [1, 5, 15] } (sorted, without repeats). */
+/**
+ * `1h:1,4,24;1m:1,5,15;SOL/1h:1,4` -> { '1h': [1, 4, 24], '1m': [1, 5, 15], 'SOL/1h': [1, 4] }
+ * (sorted, without repeats): per interval, and per market where a base asset prefixes it.
+ */
 const forecastHorizons = z.string().transform((value, context) => {
   const out: Partial<Record<string, number[]>> = {};
   for (const part of value
     .split(';')
     .map((entry) => entry.trim())
     .filter(Boolean)) {
-    const match = /^([0-9]+[mhd]):([0-9, ]+)$/.exec(part);
-    const interval = match?.[1];
-    const horizons = match?.[2]?.split(',').map((h) => Number(h.trim())) ?? [];
+    const match = /^(?:([A-Z0-9]{2,10})\/)?([0-9]+[mhd]):([0-9, ]+)$/.exec(part);
+    const base = match?.[1];
+    const interval = match?.[2];
+    const horizons = match?.[3]?.split(',').map((h) => Number(h.trim())) ?? [];
     if (
       !match ||
       !interval ||
@@ -160,11 +164,11 @@ const forecastHorizons = z.string().transform((value, context) => {
     ) {
       context.addIssue({
         code: 'custom',
-        message: `must be interval:horizons entries separated by ';' (1h:1,4,24;1m:1,5,15), each interval one of ${SUPPORTED_INTERVALS.join(', ')} and each horizon a whole number of candles from 1 to ${MAX_FORECAST_HORIZON} (${JSON.stringify(part)} is not)`,
+        message: `must be [BASE/]interval:horizons entries separated by ';' (1h:1,4,24;1m:1,5,15;SOL/1h:1,4), each interval one of ${SUPPORTED_INTERVALS.join(', ')} and each horizon a whole number of candles from 1 to ${MAX_FORECAST_HORIZON} (${JSON.stringify(part)} is not)`,
       });
       return z.NEVER;
     }
-    out[interval] = [...new Set(horizons)].sort((a, b) => a - b);
+    out[base ? `${base}/${interval}` : interval] = [...new Set(horizons)].sort((a, b) => a - b);
   }
   return out;
 });

@@ -106,7 +106,7 @@ export class TrainingService {
         sentiment: sentiment?.values,
         params: modelParams,
         kind,
-        horizons: this.config.forecastHorizons(market.interval),
+        horizons: this.config.forecastHorizons(market.interval, params.symbol),
         walkForwardFolds: 3,
         walkForwardEpochs: 3,
         shouldStop: params.shouldStop,

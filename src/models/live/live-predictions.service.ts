@@ -371,7 +371,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     force: boolean,
   ): Promise<void> {
     const step = intervalMs(market.interval);
-    const horizons = this.config.forecastHorizons(market.interval);
+    const horizons = this.config.forecastHorizons(market.interval, symbol);
     const candles = await this.recent.newest(market, {
       count: baselineWindow(horizons),
       to: openTime,

@@ -63,7 +63,7 @@ export class ModelSearchService {
       trials: input.trials ?? SEARCH_LIMITS.defaultTrials,
       folds: input.folds ?? SEARCH_LIMITS.defaultFolds,
       seed: input.seed ?? randomInt(2_147_483_647),
-      horizons: this.config.forecastHorizons(interval),
+      horizons: this.config.forecastHorizons(interval, symbol),
     };
     const plans = planTrials({ ...resolved, trials: request.trials, seed: request.seed });
     const market = {
