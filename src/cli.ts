@@ -29,7 +29,7 @@ import { JobsService } from './queue/jobs.service';
 import { CandlesRepository } from './market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from './market-data/market';
 import type { Candle } from './market-data/candle';
-import { DEFAULT_FEATURES } from './models/engine/features';
+import { DEFAULT_FEATURES, SELECTABLE_FEATURES, type FeatureName } from './models/engine/features';
 import { resolveModelParams } from './models/engine/lstm-model';
 import {
   DEFAULT_MODEL_KIND,
@@ -332,6 +332,19 @@ function evaluationJson(
   };
 }
 
+function parseFeatures(value: string): FeatureName[] {
+  const names = [...new Set(value.split(',').map((name) => name.trim()))];
+  const unknown = names.filter(
+    (name) => !(SELECTABLE_FEATURES as readonly string[]).includes(name),
+  );
+  if (!names.length || unknown.length) {
+    throw new InvalidArgumentError(
+      `must name inputs of ${SELECTABLE_FEATURES.join(', ')} (not ${unknown.join(', ') || 'none'})`,
+    );
+  }
+  return SELECTABLE_FEATURES.filter((feature) => names.includes(feature));
+}
+
 function parseRole(value: string): ApiKeyRole {
   if (!(API_KEY_ROLES as readonly string[]).includes(value)) {
     throw new InvalidArgumentError(`must be one of ${API_KEY_ROLES.join(', ')}`);
@@ -516,6 +529,11 @@ async function main(argv: string[]): Promise<void> {
       DEFAULT_MODEL_KIND,
     )
     .option('--params <json>', 'hyperparameters as JSON (defaults otherwise)', parseJsonObject)
+    .option(
+      '--features <list>',
+      `inputs per candle, comma-separated, of ${SELECTABLE_FEATURES.join(', ')} (default: all)`,
+      parseFeatures,
+    )
     .option('--folds <count>', 'walk-forward folds on the training part (0 = none)', '3')
     .option(
       '--test-from <time>',
@@ -533,6 +551,7 @@ async function main(argv: string[]): Promise<void> {
         csv?: string;
         kind: ModelKind;
         params?: Record<string, number>;
+        features?: FeatureName[];
         folds: string;
         testFrom?: string;
         horizons?: string;
@@ -579,7 +598,10 @@ async function main(argv: string[]): Promise<void> {
           tf,
           candles,
           intervalMs: intervalMs(options.interval),
-          features: sentiment ? [...DEFAULT_FEATURES, 'sentiment'] : DEFAULT_FEATURES,
+          features: [
+            ...(options.features ?? DEFAULT_FEATURES),
+            ...(sentiment ? ['sentiment' as const] : []),
+          ],
           sentiment: sentiment?.values,
           params,
           kind: options.kind,

@@ -444,10 +444,18 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     expect(unknown.body.details).toEqual([
       { field: 'kind', problem: 'must be one of lstm, gru, linear' },
     ]);
+    const badInputs = await post('/admin/models/train', {
+      symbol: 'BTC',
+      features: ['rsi', 'vibes'],
+    });
+    expect(badInputs.status).toBe(400);
+    expect(badInputs.body.details[0].field).toBe('features');
     const response = await post('/admin/models/train', {
       symbol: 'BTC',
       interval: '1h',
       kind: 'linear',
+      // A chosen subset of the inputs (sentiment joins by itself: a series covers the candles).
+      features: ['rsi', 'logReturn', 'volumeZScore'],
       params: { lookback: 8, l2: 10 },
     });
     expect(response.status).toBe(202);
@@ -466,10 +474,12 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
     expect(result.epochs).toBe(1);
     const model = (await get(`/models/${result.modelVersionId}`)).body as {
       kind: string;
+      features: string[];
       params: { l2: number };
       metrics: { walkForward: { folds: unknown[] } };
     };
     expect(model.kind).toBe('linear');
+    expect(model.features).toEqual(['logReturn', 'volumeZScore', 'rsi', 'sentiment']);
     expect(model.params.l2).toBe(10);
     expect(model.metrics.walkForward.folds).toHaveLength(3);
     if (result.status === 'candidate') {

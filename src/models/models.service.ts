@@ -84,7 +84,14 @@ export class ModelsService {
     }
     const jobId = await this.queues.enqueue({
       name: JobName.TrainModel,
-      payload: { symbol, interval, kind: input.kind, params: input.params, reason: 'admin' },
+      payload: {
+        symbol,
+        interval,
+        kind: input.kind,
+        features: input.features && [...new Set(input.features)],
+        params: input.params,
+        reason: 'admin',
+      },
       exclusiveKey: `admin-${this.catalogue.pair(symbol)}-${interval}`,
     });
     return { jobId };

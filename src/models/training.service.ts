@@ -8,7 +8,7 @@ import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
 import { buildDataset, type Sample } from './engine/dataset';
 import { significance, type SignificanceResult } from './engine/forecast';
-import { DEFAULT_FEATURES, type FeatureName } from './engine/features';
+import { DEFAULT_FEATURES, SELECTABLE_FEATURES, type FeatureName } from './engine/features';
 import { ModelSentiment } from './model-sentiment';
 import {
   disposeModel,
@@ -67,6 +67,8 @@ export class TrainingService {
     interval: string;
     /** Default lstm. */
     kind?: ModelKind;
+    /** Inputs per candle (default: DEFAULT_FEATURES); sentiment joins where a series covers. */
+    features?: readonly string[];
     params?: Record<string, number>;
     jobId: string;
     onProgress?: (progress: TrainingProgress) => Promise<void>;
@@ -82,9 +84,10 @@ export class TrainingService {
       candles,
       intervalMs: intervalMs(market.interval),
     });
-    const features: FeatureName[] = sentiment
-      ? [...DEFAULT_FEATURES, 'sentiment']
-      : [...DEFAULT_FEATURES];
+    const chosen = params.features?.length
+      ? SELECTABLE_FEATURES.filter((feature) => params.features?.includes(feature))
+      : DEFAULT_FEATURES;
+    const features: FeatureName[] = sentiment ? [...chosen, 'sentiment'] : [...chosen];
     const version = await this.versions.startTraining({
       market,
       kind,

@@ -64,6 +64,8 @@ export interface JobPayloads {
     interval: string;
     /** The kind of model (`lstm`, `gru`, `linear`); omitted: lstm. */
     kind?: ModelKind;
+    /** Inputs per candle (default: all); sentiment joins by itself where covered. */
+    features?: string[];
     /** Hyperparameters; omitted ones take their defaults. */
     params?: Record<string, number>;
     /** Why: `admin`, `schedule`, `first-start`. */

@@ -2,6 +2,9 @@ import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/grap
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -13,6 +16,7 @@ import {
   Min,
 } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
+import { SELECTABLE_FEATURES } from '../engine/features';
 import { MODEL_KINDS, type ModelKind } from '../engine/model-kind';
 import { MODEL_STATUSES } from '../model-version.entity';
 
@@ -42,6 +46,24 @@ export class TrainModelDto {
   @IsOptional()
   @IsIn(MODEL_KINDS, { message: `kind must be one of ${MODEL_KINDS.join(', ')}` })
   kind?: ModelKind;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: SELECTABLE_FEATURES,
+    description:
+      'Inputs per candle (default: all of them); sentiment joins by itself where a series covers the training candles',
+    example: ['logReturn', 'rsi', 'volumeZScore'],
+  })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'features must name at least one input' })
+  @ArrayMaxSize(SELECTABLE_FEATURES.length)
+  @IsIn(SELECTABLE_FEATURES, {
+    each: true,
+    message: `each of features must be one of ${SELECTABLE_FEATURES.join(', ')}`,
+  })
+  features?: string[];
 
   @ApiPropertyOptional({
     description:

@@ -20,6 +20,11 @@ export const FEATURES = [
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 
+/** The inputs a training request may choose from (sentiment joins by itself where a series covers the candles). */
+export const SELECTABLE_FEATURES = FEATURES.filter(
+  (feature): feature is Exclude<FeatureName, 'sentiment'> => feature !== 'sentiment',
+);
+
 export const DEFAULT_FEATURES: readonly FeatureName[] = [
   'logReturn',
   'highLowRange',

@@ -7,6 +7,7 @@ import type { MarketKey } from '../../market-data/candle';
 import { JOBS, JobName, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { resolveModelParams } from '../engine/lstm-model';
+import { MODEL_PARAM_RULES } from '../engine/lstm-model';
 import { DEFAULT_MODEL_KIND, isModelKind } from '../engine/model-kind';
 import { minimumCandles } from '../engine/training-pipeline';
 import { LivePredictionsService } from '../live/live-predictions.service';
@@ -86,13 +87,16 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
       if (!why) {
         continue;
       }
-      const productionKind = (await this.versions.production(market))?.kind;
+      // A retraining keeps what the production model is (kind, parameters, inputs): a searched
+      // and promoted configuration is not replaced by the defaults.
+      const production = await this.versions.production(market);
       const jobId = await this.queues.enqueue({
         name: JobName.TrainModel,
         payload: {
           symbol,
           interval: market.interval,
-          kind: isModelKind(productionKind) ? productionKind : DEFAULT_MODEL_KIND,
+          kind: isModelKind(production?.kind) ? production.kind : DEFAULT_MODEL_KIND,
+          ...(production ? productionConfiguration(production) : {}),
           reason: why === 'first model' ? 'first-start' : 'schedule',
         },
         exclusiveKey: `auto-${market.symbol}-${market.interval}`,
@@ -101,4 +105,18 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
     }
     return result;
   }
+}
+
+/** The numeric parameters and chosen inputs of a production model, to train its successor alike. */
+function productionConfiguration(production: {
+  params: Record<string, unknown>;
+  features: string[];
+}): { params: Record<string, number>; features: string[] } {
+  const params = Object.fromEntries(
+    Object.entries(production.params).filter(
+      (entry): entry is [string, number] =>
+        entry[0] in MODEL_PARAM_RULES && typeof entry[1] === 'number',
+    ),
+  );
+  return { params, features: production.features.filter((feature) => feature !== 'sentiment') };
 }

@@ -56,6 +56,7 @@ export class TrainModelProcessor implements JobProcessor<JobName.TrainModel> {
         symbol,
         interval,
         kind,
+        features: job.data.features,
         params: job.data.params,
         jobId,
         shouldStop: () => cancelled,
