@@ -257,6 +257,15 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
       expect(prediction.model.liveCount).toBe(1);
       expect(prediction.model.livePersistenceMae).toBeCloseTo(Math.abs(next.close - last.close), 6);
       expect(events.some((event) => event.openTime === next.openTime)).toBe(true);
+      // The stored row keeps the whole forecast, every horizon, as it was served.
+      const [row] = (await t.app
+        .get(DataSource)
+        .query(
+          `SELECT horizons FROM predictions WHERE symbol = 'BTCUSDT' AND open_time = to_timestamp($1 / 1000.0)`,
+          [next.openTime],
+        )) as { horizons: { horizon: number; lower: number; upper: number }[] }[];
+      expect(row!.horizons.map((h) => h.horizon)).toEqual([1, 4, 24]);
+      expect(row!.horizons[2]!.upper).toBeCloseTo(prediction.horizons[2].upper, 12);
       // Delivered twice: still one prediction row for that candle.
       await sim.emit('BTCUSDT', '1h', next, true);
       await new Promise((resolve) => setTimeout(resolve, 300));

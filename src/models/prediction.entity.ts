@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { HorizonForecast } from './engine/forecast';
 
 /**
  * Every prediction the live path made, unique per model version and candle, and once the target
@@ -43,6 +44,10 @@ export class PredictionEntity {
 
   @Column({ name: 'probability_up', type: 'double precision' })
   probabilityUp!: number;
+
+  /** The whole forecast: every horizon's point, quantiles, volatility and P(up) (null before 2026-12). */
+  @Column({ type: 'jsonb', nullable: true })
+  horizons!: HorizonForecast[] | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

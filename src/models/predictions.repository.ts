@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { MarketKey } from '../market-data/candle';
+import type { HorizonForecast } from './engine/forecast';
 
 export interface PredictionRow {
   modelVersionId: string;
@@ -13,6 +14,8 @@ export interface PredictionRow {
   predictedClose: number;
   predictedReturn: number;
   probabilityUp: number;
+  /** Every horizon of the forecast it belongs to. */
+  horizons: HorizonForecast[];
 }
 
 /** A stored live prediction as backtests and strategies read it. */
@@ -39,8 +42,8 @@ export class PredictionsRepository {
   async insert(row: PredictionRow): Promise<boolean> {
     const result: unknown[] = await this.dataSource.query(
       `INSERT INTO predictions (model_version_id, open_time, exchange, symbol, interval, target_time, horizon,
-         last_close, predicted_close, predicted_return, probability_up)
-       VALUES ($1, to_timestamp($2 / 1000.0), $3, $4, $5, to_timestamp($6 / 1000.0), $7, $8, $9, $10, $11)
+         last_close, predicted_close, predicted_return, probability_up, horizons)
+       VALUES ($1, to_timestamp($2 / 1000.0), $3, $4, $5, to_timestamp($6 / 1000.0), $7, $8, $9, $10, $11, $12)
        ON CONFLICT (model_version_id, open_time) DO NOTHING
        RETURNING 1`,
       [
@@ -55,6 +58,7 @@ export class PredictionsRepository {
         row.predictedClose,
         row.predictedReturn,
         row.probabilityUp,
+        JSON.stringify(row.horizons),
       ],
     );
     return result.length > 0;

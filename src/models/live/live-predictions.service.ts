@@ -327,6 +327,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
         predictedClose: forecast.lastClose * Math.exp(native.predictedReturn),
         predictedReturn: native.predictedReturn,
         probabilityUp: native.probabilityUp,
+        horizons: forecast.horizons,
       }),
       realised.then(() => this.predictions.liveAccuracy(loaded.versionId)),
     ]);
