@@ -29,7 +29,12 @@ import { JobsService } from './queue/jobs.service';
 import { CandlesRepository } from './market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from './market-data/market';
 import type { Candle } from './market-data/candle';
-import { DEFAULT_FEATURES, SELECTABLE_FEATURES, type FeatureName } from './models/engine/features';
+import {
+  DEFAULT_FEATURES,
+  SELECTABLE_FEATURES,
+  modelFeatures,
+  type FeatureName,
+} from './models/engine/features';
 import { resolveModelParams } from './models/engine/lstm-model';
 import {
   DEFAULT_MODEL_KIND,
@@ -598,10 +603,7 @@ async function main(argv: string[]): Promise<void> {
           tf,
           candles,
           intervalMs: intervalMs(options.interval),
-          features: [
-            ...(options.features ?? DEFAULT_FEATURES),
-            ...(sentiment ? ['sentiment' as const] : []),
-          ],
+          features: modelFeatures(options.features ?? DEFAULT_FEATURES, sentiment),
           sentiment: sentiment?.values,
           params,
           kind: options.kind,

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { parseDuration } from '../config/config.schema';
 import type { Candle, MarketKey } from '../market-data/candle';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../market-data/market';
@@ -8,7 +7,7 @@ import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
 import { buildDataset, type Sample } from './engine/dataset';
 import { significance, type SignificanceResult } from './engine/forecast';
-import { DEFAULT_FEATURES, SELECTABLE_FEATURES, type FeatureName } from './engine/features';
+import { DEFAULT_FEATURES, SELECTABLE_FEATURES, modelFeatures } from './engine/features';
 import { ModelSentiment } from './model-sentiment';
 import {
   disposeModel,
@@ -24,6 +23,7 @@ import { closeErrors, runTraining, type TrainingOutcome } from './engine/trainin
 import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { TensorFlowProvider } from './tensorflow.provider';
+import { readTrainingCandles } from './training-window';
 
 /** A candidate must beat persistence and production with a Diebold-Mariano p-value below this. */
 export const PROMOTION_P_VALUE = 0.05;
@@ -32,9 +32,6 @@ export const PROMOTION_P_VALUE = 0.05;
 function passes(test: SignificanceResult): boolean {
   return test.meanLossDifference < 0 && test.pValue < PROMOTION_P_VALUE;
 }
-
-/** Most candles one training reads (four years of 1h is 35,040). */
-const MAX_TRAINING_CANDLES = 200_000;
 
 export type TrainingProgress = EpochProgress & { stage: string; percent: number };
 
@@ -77,17 +74,23 @@ export class TrainingService {
     const modelParams = resolveModelParams(params.params);
     const kind = params.kind ?? DEFAULT_MODEL_KIND;
     const market = this.marketOf(params.symbol, params.interval);
-    const candles = await this.trainingCandles(market);
+    const candles = await readTrainingCandles({
+      candles: this.candles,
+      config: this.config,
+      market,
+    });
     // Sentiment joins the inputs when a series covers the training candles (see ModelSentiment).
     const sentiment = await this.sentiment.column({
       symbol: params.symbol,
       candles,
       intervalMs: intervalMs(market.interval),
     });
-    const chosen = params.features?.length
-      ? SELECTABLE_FEATURES.filter((feature) => params.features?.includes(feature))
-      : DEFAULT_FEATURES;
-    const features: FeatureName[] = sentiment ? [...chosen, 'sentiment'] : [...chosen];
+    const features = modelFeatures(
+      params.features?.length
+        ? SELECTABLE_FEATURES.filter((feature) => params.features?.includes(feature))
+        : DEFAULT_FEATURES,
+      sentiment,
+    );
     const version = await this.versions.startTraining({
       market,
       kind,
@@ -163,17 +166,6 @@ export class TrainingService {
     const index = Number(fold[1]) - 1;
     const folds = Number(fold[2]);
     return Math.round(70 + ((index + epoch / epochs) / folds) * 30);
-  }
-
-  private async trainingCandles(market: MarketKey): Promise<Candle[]> {
-    const last = await this.candles.lastOpenTime(market);
-    if (last === undefined) {
-      return [];
-    }
-    const step = intervalMs(market.interval);
-    const windowMs = parseDuration(this.config.get('TRAINING_WINDOW'));
-    const limit = Math.min(MAX_TRAINING_CANDLES, Math.floor(windowMs / step) + 1);
-    return this.candles.find({ ...market, from: last - windowMs, to: last, limit, newest: true });
   }
 
   private metrics(outcome: TrainingOutcome, trainingSeconds: number): Record<string, unknown> {

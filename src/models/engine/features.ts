@@ -35,6 +35,14 @@ export const DEFAULT_FEATURES: readonly FeatureName[] = [
   'atrRatio',
 ];
 
+/** A model's inputs: the chosen ones, and sentiment last where a series covers the candles. */
+export function modelFeatures(
+  chosen: readonly FeatureName[],
+  sentiment: unknown | undefined,
+): FeatureName[] {
+  return sentiment === undefined ? [...chosen] : [...chosen, 'sentiment'];
+}
+
 /** Rolling window of the volume z-score (candles). */
 const VOLUME_WINDOW = 48;
 const INDICATORS: IndicatorSpec[] = parseIndicatorList('rsi:14,macd:12,26,9,bb:20,2,atr:14');

@@ -1,5 +1,5 @@
 import type { Candle } from '../../market-data/candle';
-import { DEFAULT_FEATURES } from './features';
+import { DEFAULT_FEATURES, modelFeatures } from './features';
 import {
   MODEL_PARAM_RULES,
   disposeModel,
@@ -245,7 +245,7 @@ export async function runTrial(params: {
     tf: params.tf,
     candles: params.trainingCandles,
     intervalMs: params.intervalMs,
-    features: params.sentiment ? [...DEFAULT_FEATURES, 'sentiment'] : DEFAULT_FEATURES,
+    features: modelFeatures(DEFAULT_FEATURES, params.sentiment),
     sentiment: params.sentiment,
     kind: params.plan.kind,
     params: params.plan.params,
@@ -313,7 +313,7 @@ export async function evaluateBest(params: {
     tf: params.tf,
     candles: params.candles,
     intervalMs: params.intervalMs,
-    features: params.sentiment ? [...DEFAULT_FEATURES, 'sentiment'] : DEFAULT_FEATURES,
+    features: modelFeatures(DEFAULT_FEATURES, params.sentiment),
     sentiment: params.sentiment,
     kind: params.plan.kind,
     params: params.plan.params,
