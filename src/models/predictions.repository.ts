@@ -25,6 +25,11 @@ export interface StoredPrediction {
   probabilityUp: number;
   /** When the model that made it was trained (null: its version is gone). */
   trainedAt: number | null;
+  /**
+   * Predicted volatility of the one-candle log return, as live decisions read it (the shortest
+   * horizon's over the square root of its length); null for rows stored before horizons.
+   */
+  volatility: number | null;
 }
 
 export interface LiveAccuracy {
@@ -91,9 +96,11 @@ export class PredictionsRepository {
       predicted_return: number;
       probability_up: number;
       trained_ms: string | null;
+      volatility: number | null;
     }[] = await this.dataSource.query(
       `SELECT DISTINCT ON (p.open_time) (extract(epoch FROM p.open_time) * 1000)::bigint AS open_ms,
               p.predicted_return, p.probability_up,
+              (p.horizons->0->>'volatility')::float8 / sqrt((p.horizons->0->>'horizon')::float8) AS volatility,
               (extract(epoch FROM mv.trained_at) * 1000)::bigint AS trained_ms
          FROM predictions p LEFT JOIN model_versions mv ON mv.id = p.model_version_id
         WHERE p.exchange = $1 AND p.symbol = $2 AND p.interval = $3
@@ -109,6 +116,7 @@ export class PredictionsRepository {
           predictedReturn: row.predicted_return,
           probabilityUp: row.probability_up,
           trainedAt: row.trained_ms === null ? null : Number(row.trained_ms),
+          volatility: row.volatility,
         },
       ]),
     );

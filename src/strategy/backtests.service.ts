@@ -18,18 +18,13 @@ import { TensorFlowProvider } from '../models/tensorflow.provider';
 import { JobName } from '../queue/queue.catalogue';
 import { QueueService } from '../queue/queue.service';
 import { SentimentService } from '../sentiment/sentiment.service';
-import { runBacktest } from './engine/backtest';
-import { decide } from './engine/rule-evaluation';
 import {
   needsModel,
   parseStrategyDefinition,
   type PositionSizing,
 } from './engine/strategy-definition';
-import {
-  computeStrategyInputs,
-  predictedVolatilities,
-  type PredictionInput,
-} from './engine/strategy-inputs';
+import type { PredictionInput } from './engine/strategy-inputs';
+import { replayStrategy } from './engine/strategy-replay';
 import { readsSentiment, strategySentiment } from './strategy-evaluator';
 import { BacktestEntity } from './backtest.entity';
 import { BacktestDto, type BacktestSizingDto, type CreateBacktestDto } from './dto/backtest.dto';
@@ -277,30 +272,13 @@ export class BacktestsService {
         slippage: number;
         sizing: PositionSizing;
       };
-      // `expectedEdge` subtracts this backtest's round trip, not the strategy's live costs.
-      const inputs = computeStrategyInputs({
+      const result = replayStrategy({
         definition,
         candles,
+        start: seed.length,
         predictions,
         sentiment,
-        costs: { feeRate: params.feeRate, slippage: params.slippage },
-      });
-      await onProgress?.(40);
-      const decisions = range.map((_, i) => decide(definition, inputs, seed.length + i).action);
-      const result = runBacktest({
-        candles: range,
-        decisions,
-        startingCash: params.startingCash,
-        feeRate: params.feeRate,
-        slippage: params.slippage,
-        sizing: params.sizing,
-        volatility:
-          params.sizing.kind === 'volatility'
-            ? predictedVolatilities({ definition, candles, predictions }).slice(seed.length)
-            : undefined,
-        stopLoss: definition.guards.stopLoss,
-        takeProfit: definition.guards.takeProfit,
-        cooldownCandles: definition.guards.cooldownCandles,
+        ...params,
         intervalMs: step,
       });
       await onProgress?.(90);

@@ -2,26 +2,30 @@ import type { Candle } from '../../market-data/candle';
 import type { Action } from './rule-evaluation';
 import type { PositionSizing } from './strategy-definition';
 
-export interface BacktestParams {
-  candles: readonly Candle[];
-  /** The decision at each candle's close (same length as the candles). */
-  decisions: readonly Action[];
-  startingCash: number;
+/** How a book fills decisions: the part of a backtest's parameters a paper account shares. */
+export interface FillRules {
   /** Fee per side as a fraction of the notional (0.001 = 0.1%). */
   feeRate: number;
   /** Price slippage per fill as a fraction (buys pay more, sells get less). */
   slippage: number;
   sizing: PositionSizing;
+  stopLoss?: number;
+  takeProfit?: number;
+  /** Decisions ignored for this many candles after a fill. */
+  cooldownCandles?: number;
+}
+
+export interface BacktestParams extends FillRules {
+  candles: readonly Candle[];
+  /** The decision at each candle's close (same length as the candles). */
+  decisions: readonly Action[];
+  startingCash: number;
   /**
    * Predicted volatility of the one-candle log return at each candle's close (same length as
    * the candles; `predictedVolatilities`). Volatility sizing reads the decision candle's and
    * needs it.
    */
   volatility?: readonly (number | null)[];
-  stopLoss?: number;
-  takeProfit?: number;
-  /** Decisions ignored for this many candles after a fill. */
-  cooldownCandles?: number;
   /** Candle length, to annualise. */
   intervalMs: number;
 }
@@ -65,125 +69,213 @@ export interface BacktestResult {
 
 const YEAR_MS = 365.25 * 86_400_000;
 
+/** A book's open position. */
+export interface OpenPosition {
+  time: number;
+  /** Fill price, slippage included. */
+  price: number;
+  quantity: number;
+  /** Cash spent, fee included. */
+  cost: number;
+  fee: number;
+}
+
+/** Everything a book carries from one candle to the next (what a paper account stores). */
+export interface BookState {
+  cash: number;
+  position: OpenPosition | null;
+  /** Candles left during which decisions are ignored. */
+  cooldown: number;
+  feesPaid: number;
+  /** Candles stepped, and of those with a position open at the close. */
+  candles: number;
+  inMarket: number;
+}
+
+/** One fill of a book: an entry, or an exit that completes a trade. */
+export type Fill =
+  | { side: 'BUY'; time: number; price: number; quantity: number; fee: number; reason: 'signal' }
+  | {
+      side: 'SELL';
+      time: number;
+      price: number;
+      quantity: number;
+      fee: number;
+      reason: Trade['exitReason'];
+      trade: Trade;
+    };
+
 /**
- * The share of equity an entry decided at candle `decisionIndex` invests; 0 when volatility
- * sizing has no predicted volatility there (the entry is skipped: it cannot be sized).
+ * The share of equity an entry invests; 0 when volatility sizing has no predicted volatility
+ * (`volatility`, of the one-candle log return at the decision candle): the entry is skipped, as
+ * it cannot be sized.
  */
-export function entryFraction(
-  sizing: PositionSizing,
-  volatility: readonly (number | null)[] | undefined,
-  decisionIndex: number,
-): number {
+export function entryFraction(sizing: PositionSizing, volatility: number | null): number {
   switch (sizing.kind) {
     case 'all-in':
       return 1;
     case 'fraction':
       return sizing.fraction;
-    case 'volatility': {
-      const predicted = volatility?.[decisionIndex] ?? null;
-      return predicted !== null && predicted > 0
-        ? Math.min(sizing.maxFraction ?? 1, sizing.targetVolatility / predicted)
+    case 'volatility':
+      return volatility !== null && volatility > 0
+        ? Math.min(sizing.maxFraction ?? 1, sizing.targetVolatility / volatility)
         : 0;
-    }
   }
 }
 
 /**
- * Long-only replay: a decision taken at candle i's close is filled at candle i+1's open (never at
- * a price the decision could not have had), with slippage and fees on both sides; an entry
- * invests the sizing's share of the equity (the fee comes out of it). A stop-loss or take-profit
- * is checked against each candle's low and high after entry (the stop first when both are
- * touched: the cautious assumption); a gap through the level fills at the open. An open position
- * is closed at the last close.
+ * The fill model of backtests and paper accounts, one candle at a time, long only: a decision
+ * taken at a candle's close is filled at the next candle's open (never at a price the decision
+ * could not have had), with slippage and fees on both sides; an entry invests the sizing's share
+ * of the equity (the fee comes out of it). A stop-loss or take-profit is checked against each
+ * candle's low and high after entry (the stop first when both are touched: the cautious
+ * assumption); a gap through the level fills at the open.
+ */
+export class Book {
+  private readonly current: BookState;
+
+  constructor(
+    private readonly rules: FillRules,
+    state: BookState,
+  ) {
+    this.current = { ...state, position: state.position && { ...state.position } };
+  }
+
+  static opened(rules: FillRules, startingCash: number): Book {
+    return new Book(rules, {
+      cash: startingCash,
+      position: null,
+      cooldown: 0,
+      feesPaid: 0,
+      candles: 0,
+      inMarket: 0,
+    });
+  }
+
+  get state(): BookState {
+    const state = this.current;
+    return { ...state, position: state.position && { ...state.position } };
+  }
+
+  /** Cash plus the position valued at `price`. */
+  equity(price: number): number {
+    return this.current.cash + (this.current.position?.quantity ?? 0) * price;
+  }
+
+  /**
+   * One candle: `decision` (taken at the previous candle's close, where the one-candle volatility
+   * predicted was `volatility`) filled at this open, then the guards inside this candle.
+   */
+  step(candle: Candle, decision: Action, volatility: number | null): Fill[] {
+    const state = this.current;
+    const { rules } = this;
+    const fills: Fill[] = [];
+    if (state.cooldown > 0) {
+      state.cooldown--;
+    } else if (decision === 'BUY' && !state.position) {
+      // Flat, so the equity is the cash.
+      const spend = Math.min(state.cash, state.cash * entryFraction(rules.sizing, volatility));
+      if (spend > 0) {
+        const price = candle.open * (1 + rules.slippage);
+        const fee = spend * rules.feeRate;
+        const quantity = (spend - fee) / price;
+        state.cash -= spend;
+        state.feesPaid += fee;
+        state.position = { time: candle.openTime, price, quantity, cost: spend, fee };
+        state.cooldown = rules.cooldownCandles ?? 0;
+        fills.push({ side: 'BUY', time: candle.openTime, price, quantity, fee, reason: 'signal' });
+      }
+    } else if (decision === 'SELL' && state.position) {
+      fills.push(this.exit(candle.openTime, candle.open * (1 - rules.slippage), 'signal'));
+    }
+    const position = state.position;
+    if (position) {
+      const stop = rules.stopLoss === undefined ? undefined : position.price * (1 - rules.stopLoss);
+      const target =
+        rules.takeProfit === undefined ? undefined : position.price * (1 + rules.takeProfit);
+      if (stop !== undefined && candle.low <= stop) {
+        fills.push(this.exit(candle.openTime, Math.min(stop, candle.open), 'stop-loss'));
+      } else if (target !== undefined && candle.high >= target) {
+        fills.push(this.exit(candle.openTime, Math.max(target, candle.open), 'take-profit'));
+      }
+    }
+    state.candles++;
+    if (state.position) {
+      state.inMarket++;
+    }
+    return fills;
+  }
+
+  /** Closes the open position at `price` without slippage (the end of a replay, a closed account). */
+  close(time: number, price: number): Fill | undefined {
+    return this.current.position ? this.exit(time, price, 'end') : undefined;
+  }
+
+  private exit(time: number, price: number, reason: Trade['exitReason']): Fill {
+    const state = this.current;
+    const entry = state.position!;
+    const proceeds = entry.quantity * price;
+    const fee = proceeds * this.rules.feeRate;
+    state.cash += proceeds - fee;
+    state.feesPaid += fee;
+    const profit = proceeds - fee - entry.cost;
+    const trade: Trade = {
+      entryTime: entry.time,
+      entryPrice: entry.price,
+      exitTime: time,
+      exitPrice: price,
+      quantity: entry.quantity,
+      fees: entry.fee + fee,
+      profit,
+      returnPct: profit / entry.cost,
+      exitReason: reason,
+    };
+    state.position = null;
+    state.cooldown = this.rules.cooldownCandles ?? 0;
+    return { side: 'SELL', time, price, quantity: entry.quantity, fee, reason, trade };
+  }
+}
+
+/**
+ * Long-only replay of decisions over candles with a `Book`: the previous candle's decision is
+ * filled at each open, and an open position is closed at the last close.
  */
 export function runBacktest(params: BacktestParams): BacktestResult {
-  const { candles, decisions, feeRate, slippage } = params;
+  const { candles, decisions } = params;
   if (
     params.sizing.kind === 'volatility' &&
     (!params.volatility || params.volatility.length !== candles.length)
   ) {
     throw new RangeError('Volatility sizing needs the predicted volatility at every candle');
   }
-  let cash = params.startingCash;
-  let quantity = 0;
-  let entry: { time: number; price: number; cost: number; fee: number } | undefined;
-  let cooldown = 0;
-  let feesPaid = 0;
-  let inMarket = 0;
+  const book = Book.opened(params, params.startingCash);
   const trades: Trade[] = [];
   const equity: { time: number; equity: number }[] = [];
-
-  const exit = (time: number, rawPrice: number, reason: Trade['exitReason'], slipped = true) => {
-    const price = slipped ? rawPrice * (1 - slippage) : rawPrice;
-    const proceeds = quantity * price;
-    const fee = proceeds * feeRate;
-    cash += proceeds - fee;
-    feesPaid += fee;
-    const profit = proceeds - fee - entry!.cost;
-    trades.push({
-      entryTime: entry!.time,
-      entryPrice: entry!.price,
-      exitTime: time,
-      exitPrice: price,
-      quantity,
-      fees: entry!.fee + fee,
-      profit,
-      returnPct: profit / entry!.cost,
-      exitReason: reason,
-    });
-    quantity = 0;
-    entry = undefined;
-    cooldown = params.cooldownCandles ?? 0;
+  const record = (fill: Fill | undefined) => {
+    if (fill?.side === 'SELL') {
+      trades.push(fill.trade);
+    }
   };
-
   for (let i = 0; i < candles.length; i++) {
     const candle = candles[i]!;
-    // 1. The previous candle's decision, filled at this open.
-    const decision = i > 0 ? decisions[i - 1] : 'HOLD';
-    if (cooldown > 0) {
-      cooldown--;
-    } else if (decision === 'BUY' && quantity === 0) {
-      // Flat, so the equity is the cash.
-      const spend = Math.min(cash, cash * entryFraction(params.sizing, params.volatility, i - 1));
-      if (spend > 0) {
-        const price = candle.open * (1 + slippage);
-        const fee = spend * feeRate;
-        quantity = (spend - fee) / price;
-        cash -= spend;
-        feesPaid += fee;
-        entry = { time: candle.openTime, price, cost: spend, fee };
-        cooldown = params.cooldownCandles ?? 0;
-      }
-    } else if (decision === 'SELL' && quantity > 0) {
-      exit(candle.openTime, candle.open, 'signal');
-    }
-    // 2. Stop-loss and take-profit inside this candle.
-    if (quantity > 0 && entry) {
-      const stop = params.stopLoss === undefined ? undefined : entry.price * (1 - params.stopLoss);
-      const target =
-        params.takeProfit === undefined ? undefined : entry.price * (1 + params.takeProfit);
-      if (stop !== undefined && candle.low <= stop) {
-        exit(candle.openTime, Math.min(stop, candle.open), 'stop-loss', false);
-      } else if (target !== undefined && candle.high >= target) {
-        exit(candle.openTime, Math.max(target, candle.open), 'take-profit', false);
-      }
-    }
-    if (quantity > 0) {
-      inMarket++;
-    }
-    equity.push({ time: candle.openTime, equity: cash + quantity * candle.close });
+    const decision = i > 0 ? decisions[i - 1]! : 'HOLD';
+    book
+      .step(candle, decision, i > 0 ? (params.volatility?.[i - 1] ?? null) : null)
+      .forEach(record);
+    equity.push({ time: candle.openTime, equity: book.equity(candle.close) });
   }
   const last = candles[candles.length - 1];
-  if (quantity > 0 && last) {
-    exit(last.openTime, last.close, 'end', false);
-    equity[equity.length - 1] = { time: last.openTime, equity: cash };
+  if (last && book.state.position) {
+    record(book.close(last.openTime, last.close));
+    equity[equity.length - 1] = { time: last.openTime, equity: book.state.cash };
   }
+  const state = book.state;
   return {
     metrics: performance({
       equity,
       trades,
-      feesPaid,
-      inMarket,
+      feesPaid: state.feesPaid,
+      inMarket: state.inMarket,
       candles: candles.length,
       startingCash: params.startingCash,
       intervalMs: params.intervalMs,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Candle } from '../../market-data/candle';
 import { readCandleCsv } from '../../simulator/candle-series';
-import { entryFraction, runBacktest } from './backtest';
+import { Book, entryFraction, runBacktest, type BookState, type Trade } from './backtest';
 import { conditionHolds, decide } from './rule-evaluation';
 import {
   DEFAULT_STRATEGY,
@@ -160,8 +160,8 @@ describe('the default strategy', () => {
     expect(needsModel(DEFAULT_STRATEGY)).toBe(true);
     expect(DEFAULT_STRATEGY.sizing).toEqual({ kind: 'volatility', targetVolatility: 0.005 });
     // At 1% predicted volatility a candle it invests half the equity, at 0.25% all of it.
-    expect(entryFraction(DEFAULT_STRATEGY.sizing!, [0.01], 0)).toBe(0.5);
-    expect(entryFraction(DEFAULT_STRATEGY.sizing!, [0.0025], 0)).toBe(1);
+    expect(entryFraction(DEFAULT_STRATEGY.sizing!, 0.01)).toBe(0.5);
+    expect(entryFraction(DEFAULT_STRATEGY.sizing!, 0.0025)).toBe(1);
   });
 });
 
@@ -408,9 +408,9 @@ describe('backtests', () => {
 
   it('skip an entry volatility sizing cannot size, and refuse to run without the volatility', () => {
     const sizing = { kind: 'volatility', targetVolatility: 0.01 } as const;
-    expect(entryFraction(sizing, [0.005], 0)).toBe(1);
-    expect(entryFraction(sizing, [0.04], 0)).toBe(0.25);
-    expect(entryFraction(sizing, [null], 0)).toBe(0);
+    expect(entryFraction(sizing, 0.005)).toBe(1);
+    expect(entryFraction(sizing, 0.04)).toBe(0.25);
+    expect(entryFraction(sizing, null)).toBe(0);
     const unsized = runBacktest({
       candles,
       decisions: ['BUY', 'HOLD', 'HOLD', 'HOLD', 'HOLD'],
@@ -434,5 +434,64 @@ describe('backtests', () => {
         intervalMs: HOUR_MS,
       }),
     ).toThrow(RangeError);
+  });
+
+  it('a book restored from its stored state every candle fills exactly as the replay', () => {
+    const real = readCandleCsv(
+      join(
+        __dirname,
+        '..',
+        '..',
+        '..',
+        'test',
+        'fixtures',
+        'klines',
+        'BTCUSDT-1h-2022-08-20_2022-09-30.csv',
+      ),
+    );
+    const actions = ['BUY', 'HOLD', 'SELL', 'HOLD'] as const;
+    const decisions = real.map((_, i) => actions[(i * 7 + (i >> 3)) % 4]!);
+    const volatility = real.map((_, i) => (i % 11 === 0 ? null : 0.004 + (i % 5) * 0.002));
+    const rules = {
+      feeRate: 0.001,
+      slippage: 0.0005,
+      sizing: { kind: 'volatility', targetVolatility: 0.005, maxFraction: 0.9 } as const,
+      stopLoss: 0.01,
+      takeProfit: 0.015,
+      cooldownCandles: 2,
+    };
+    const replay = runBacktest({
+      ...rules,
+      candles: real,
+      decisions,
+      volatility,
+      startingCash: 5000,
+      intervalMs: HOUR_MS,
+    });
+    // A paper account's way: one candle per step, the state through JSON (as PostgreSQL keeps it).
+    let state: BookState = Book.opened(rules, 5000).state;
+    const trades: Trade[] = [];
+    const equity: number[] = [];
+    real.forEach((c, i) => {
+      const book = new Book(rules, JSON.parse(JSON.stringify(state)) as BookState);
+      const fills = book.step(
+        c,
+        i > 0 ? decisions[i - 1]! : 'HOLD',
+        i > 0 ? volatility[i - 1]! : null,
+      );
+      if (i === real.length - 1) {
+        const closing = book.close(c.openTime, c.close);
+        fills.push(...(closing ? [closing] : []));
+      }
+      trades.push(...fills.flatMap((fill) => (fill.side === 'SELL' ? [fill.trade] : [])));
+      equity.push(book.equity(c.close));
+      state = book.state;
+    });
+    expect(replay.trades.length).toBeGreaterThan(10);
+    expect([...new Set(replay.trades.map((t) => t.exitReason))]).toEqual(
+      expect.arrayContaining(['signal', 'stop-loss', 'take-profit']),
+    );
+    expect(trades).toEqual(replay.trades);
+    expect(equity).toEqual(replay.equity.map((point) => point.equity));
   });
 });

@@ -14,7 +14,7 @@ export interface PredictionInput {
   probabilityUp: number;
   /**
    * Predicted standard deviation of the one-candle log return (the forecast's at its shortest
-   * horizon). Walk-forward and stored predictions have none: strategies then read the EWMA
+   * horizon). Walk-forward predictions have none: strategies then read the EWMA
    * volatility of the candles, which is what the forecast's spread is built on.
    */
   volatility?: number | null;

@@ -1,0 +1,368 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Presets, SingleBar } from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { AppConfig } from '../config/app-config';
+import { MarketCatalogue, intervalMs } from '../market-data/market';
+import type { Candle } from '../market-data/candle';
+import { loadTensorFlow } from '../models/engine/tf-backend';
+import {
+  WALK_FORWARD_DEFAULTS,
+  walkForwardModelParams,
+  walkForwardPredictions,
+  type GeneratedPrediction,
+} from '../models/engine/walk-forward-predictions';
+import { SentimentService } from '../sentiment/sentiment.service';
+import { readCandleCsv } from '../simulator/candle-series';
+import type { PerformanceMetrics } from '../strategy/engine/backtest';
+import {
+  needsModel,
+  parseStrategyDefinition,
+  positionSizingSchema,
+  StrategyDefinitionError,
+  type PositionSizing,
+} from '../strategy/engine/strategy-definition';
+import { replayStrategy } from '../strategy/engine/strategy-replay';
+import { StrategiesService } from '../strategy/strategies.service';
+import { readsSentiment, strategySentiment } from '../strategy/strategy-evaluator';
+
+/**
+ * `backtest`: a backtest job's replay (`replayStrategy`) run in this process, on a stored market
+ * (with the sentiment its jobs read) or a candle CSV, with a stored strategy or a definition file.
+ */
+export function registerBacktestCommand(
+  program: Command,
+  params: {
+    config: AppConfig;
+    withApp: <T>(work: (app: INestApplicationContext) => Promise<T>) => Promise<T>;
+    storedCandles: (
+      app: INestApplicationContext,
+      symbol: string,
+      interval: string,
+    ) => Promise<Candle[]>;
+    cliTime: (value: string, option: string) => number;
+    parseJsonObject: (value: string) => Record<string, number>;
+  },
+): void {
+  const { config, storedCandles, cliTime, parseJsonObject } = params;
+  program
+    .command('backtest')
+    .description(
+      'Replay a strategy over stored candles (or a CSV) with fees and print its metrics next to buy-and-hold',
+    )
+    .option('--strategy <name>', 'strategy name or id', 'default')
+    .option(
+      '--definition <path>',
+      'a strategy definition in a JSON file, instead of a stored strategy (--strategy)',
+    )
+    .option('--symbol <symbol>', 'base asset of a stored market', 'BTC')
+    .option('--interval <interval>', 'candle interval', '1h')
+    .option(
+      '--csv <path>',
+      'candles from a CSV (open_time_ms,open,high,low,close,volume) instead of the database',
+    )
+    .option('--from <time>', 'first candle decided on (ISO-8601 or epoch ms)')
+    .option('--to <time>', 'last candle (ISO-8601 or epoch ms)')
+    .option('--cash <amount>', 'starting cash', '10000')
+    .option('--fee <rate>', 'fee per side', '0.001')
+    .option('--slippage <rate>', 'slippage per fill', '0')
+    .option(
+      '--no-walk-forward',
+      'do not train walk-forward models for the model rules (they then never fire)',
+    )
+    .option(
+      '--retrain-every <candles>',
+      'walk-forward: candles each model predicts',
+      String(WALK_FORWARD_DEFAULTS.retrainEvery),
+    )
+    .option(
+      '--model-params <json>',
+      'walk-forward: model hyperparameters as JSON (default: the defaults with 10 epochs, as backtest jobs)',
+      parseJsonObject,
+    )
+    .option(
+      '--save-predictions <path>',
+      'walk-forward: write the predictions to this JSON file (to replay them with --load-predictions)',
+    )
+    .option(
+      '--load-predictions <path>',
+      'the model rules read the predictions of this file (from --save-predictions) instead of training',
+    )
+    .option(
+      '--sizing <kind>',
+      "position sizing: all-in, fraction or volatility (default: the strategy's sizing, else all-in)",
+    )
+    .option('--fraction <share>', 'sizing fraction: share of equity per entry')
+    .option(
+      '--target-volatility <std>',
+      "sizing volatility: the position's one-candle volatility aimed at (invests target / predicted volatility)",
+    )
+    .option('--max-fraction <share>', 'sizing volatility: largest share of equity per entry', '1')
+    .option(
+      '--json',
+      'print one JSON document (the result of GET /backtests/:id, with the trades) instead of tables',
+    )
+    .action(
+      async (options: {
+        strategy: string;
+        definition?: string;
+        symbol: string;
+        interval: string;
+        csv?: string;
+        from?: string;
+        to?: string;
+        cash: string;
+        fee: string;
+        slippage: string;
+        walkForward: boolean;
+        retrainEvery: string;
+        modelParams?: Record<string, number>;
+        savePredictions?: string;
+        loadPredictions?: string;
+        sizing?: string;
+        fraction?: string;
+        targetVolatility?: string;
+        maxFraction: string;
+        json?: boolean;
+      }) => {
+        /** A definition file, or an error naming each bad field. */
+        const strategyFile = (text: string) => {
+          try {
+            return parseStrategyDefinition(JSON.parse(text));
+          } catch (error) {
+            if (error instanceof StrategyDefinitionError || error instanceof SyntaxError) {
+              throw new InvalidArgumentError(`--definition: ${error.message}`);
+            }
+            throw error;
+          }
+        };
+        /** The predictions a --save-predictions file holds. */
+        const predictionsFile = (text: string): Map<number, GeneratedPrediction> => {
+          const parsed = JSON.parse(text) as { predictions?: GeneratedPrediction[] };
+          const list = parsed.predictions ?? [];
+          const bad = list.findIndex(
+            (p) =>
+              ![p.openTime, p.predictedReturn, p.probabilityUp, p.trainedAt].every(Number.isFinite),
+          );
+          if (!Array.isArray(parsed.predictions) || bad >= 0) {
+            throw new InvalidArgumentError(
+              `--load-predictions: not a file of --save-predictions (entry ${bad} is not a prediction)`,
+            );
+          }
+          return new Map(list.map((p) => [p.openTime, p]));
+        };
+        /** The sizing the options ask for (undefined without --sizing), checked as a strategy's. */
+        const cliSizing = (): PositionSizing | undefined => {
+          const flags = {
+            fraction: '--fraction',
+            targetVolatility: '--target-volatility',
+            maxFraction: '--max-fraction',
+          } as const;
+          if (options.sizing === undefined) {
+            if (options.fraction !== undefined || options.targetVolatility !== undefined) {
+              throw new InvalidArgumentError(
+                '--fraction and --target-volatility need --sizing fraction or --sizing volatility',
+              );
+            }
+            return undefined;
+          }
+          const number = (value: string | undefined) =>
+            value === undefined ? undefined : Number(value);
+          const result = positionSizingSchema.safeParse(
+            options.sizing === 'fraction'
+              ? { kind: 'fraction', fraction: number(options.fraction) }
+              : options.sizing === 'volatility'
+                ? {
+                    kind: 'volatility',
+                    targetVolatility: number(options.targetVolatility),
+                    maxFraction: number(options.maxFraction),
+                  }
+                : { kind: options.sizing },
+          );
+          if (!result.success) {
+            throw new InvalidArgumentError(
+              result.error.issues
+                .map((issue) => {
+                  const field = issue.path[0];
+                  if (typeof field !== 'string' || !(field in flags)) {
+                    return `--sizing ${issue.message}`;
+                  }
+                  const flag = flags[field as keyof typeof flags];
+                  return options[field as keyof typeof flags] === undefined
+                    ? `${flag} is required with --sizing ${options.sizing}`
+                    : `${flag} ${issue.message}`;
+                })
+                .join('; '),
+            );
+          }
+          return result.data;
+        };
+        // A definition file with a CSV needs no database.
+        const fromFile = options.definition
+          ? {
+              label: basename(options.definition),
+              definition: strategyFile(await readFile(options.definition, 'utf8')),
+            }
+          : undefined;
+        const { label, definition, candles, sentiment } =
+          fromFile && options.csv
+            ? { ...fromFile, candles: readCandleCsv(options.csv), sentiment: undefined }
+            : await params.withApp(async (app) => {
+                let strategy = fromFile;
+                if (!strategy) {
+                  const stored = await app.get(StrategiesService).get(options.strategy);
+                  strategy = {
+                    label: `${stored.name} v${stored.version}`,
+                    definition: parseStrategyDefinition(stored.definition),
+                  };
+                }
+                const candles = options.csv
+                  ? readCandleCsv(options.csv)
+                  : await storedCandles(app, options.symbol, options.interval);
+                // A stored market's strategy reads the sentiment a backtest job gives it.
+                const sentiment =
+                  readsSentiment(strategy.definition) && !options.csv
+                    ? await strategySentiment(app.get(SentimentService), {
+                        symbol: app.get(MarketCatalogue).resolveSymbol(options.symbol),
+                        candles,
+                        intervalMs: intervalMs(options.interval),
+                      })
+                    : undefined;
+                return { ...strategy, candles, sentiment };
+              });
+        if (options.csv && readsSentiment(definition)) {
+          throw new InvalidArgumentError(
+            '--csv: the strategy reads sentiment, which a CSV of candles does not have (backtest a stored market instead)',
+          );
+        }
+        const sizing = cliSizing() ?? definition.sizing ?? { kind: 'all-in' };
+        const from = options.from ? cliTime(options.from, '--from') : Number.NEGATIVE_INFINITY;
+        const to = options.to ? cliTime(options.to, '--to') : Number.POSITIVE_INFINITY;
+        const range = candles.flatMap((candle, index) =>
+          candle.openTime >= from && candle.openTime <= to ? [index] : [],
+        );
+        if (!range.length) {
+          throw new InvalidArgumentError(
+            `no candles between ${options.from ?? 'the start'} and ${options.to ?? 'the end'} (${candles.length} candles from ${candles[0] ? new Date(candles[0].openTime).toISOString() : '-'})`,
+          );
+        }
+        const step = intervalMs(options.interval);
+        const readsModel = needsModel(definition);
+        let predictions: Map<number, GeneratedPrediction> | undefined;
+        if (readsModel && options.loadPredictions) {
+          predictions = predictionsFile(await readFile(options.loadPredictions, 'utf8'));
+        } else if (readsModel && options.walkForward && range.length) {
+          // Walk-forward: each block of the range is predicted by a model trained only on the
+          // candles before it, as backtest jobs do; a model never sees what it predicts.
+          const retrainEvery = Number(options.retrainEvery);
+          if (!Number.isInteger(retrainEvery) || retrainEvery < 24) {
+            throw new InvalidArgumentError('--retrain-every must be a whole number of at least 24');
+          }
+          const modelParams = walkForwardModelParams(options.modelParams);
+          const { tf, backend } = await loadTensorFlow(config.get('TF_BACKEND'));
+          const blocks = Math.ceil(range.length / retrainEvery);
+          process.stderr.write(
+            `Training ${blocks} walk-forward model(s) (every ${retrainEvery} candles, ${backend} backend)...\n`,
+          );
+          const started = Date.now();
+          const generated = await walkForwardPredictions({
+            tf,
+            // Candles after the range are never predicted (nor seen: each block trains on what precedes it).
+            candles: candles.slice(0, range[range.length - 1]! + 1),
+            start: range[0]!,
+            intervalMs: step,
+            modelParams,
+            retrainEvery,
+            trainingCandles: WALK_FORWARD_DEFAULTS.trainingCandles,
+            onBlock: (done, total) => {
+              process.stderr.write(
+                `  model ${done}/${total} done after ${Math.round((Date.now() - started) / 1000)} s\n`,
+              );
+            },
+          });
+          predictions = generated.predictions;
+          if (options.savePredictions) {
+            await writeFile(
+              options.savePredictions,
+              JSON.stringify({ predictions: [...generated.predictions.values()] }),
+            );
+          }
+        }
+        const bar = process.stderr.isTTY
+          ? new SingleBar(
+              { format: 'deciding {bar} {value}/{total}', hideCursor: true },
+              Presets.shades_classic,
+            )
+          : undefined;
+        bar?.start(range.length, 0);
+        const result = replayStrategy({
+          definition,
+          // Candles after the range are never read; those before it warm the inputs up.
+          candles: candles.slice(0, range[range.length - 1]! + 1),
+          start: range[0]!,
+          predictions,
+          sentiment,
+          startingCash: Number(options.cash),
+          feeRate: Number(options.fee),
+          slippage: Number(options.slippage),
+          sizing,
+          intervalMs: step,
+          onDecisions: (done) => bar?.update(done),
+        });
+        bar?.stop();
+        if (options.json) {
+          const first = candles[range[0]!]!;
+          const last = candles[range[range.length - 1]!]!;
+          process.stdout.write(
+            `${JSON.stringify(
+              {
+                strategy: label,
+                from: new Date(first.openTime).toISOString(),
+                to: new Date(last.openTime).toISOString(),
+                params: {
+                  startingCash: Number(options.cash),
+                  feeRate: Number(options.fee),
+                  slippage: Number(options.slippage),
+                  sizing,
+                },
+                result: {
+                  strategy: result.metrics,
+                  buyAndHold: result.buyAndHold,
+                  candles: range.length,
+                  predictionsUsed: predictions?.size ?? 0,
+                },
+                trades: result.trades,
+              },
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        const row = (name: string, m: PerformanceMetrics) => ({
+          contender: name,
+          'final equity': m.finalEquity.toFixed(2),
+          'return %': (m.totalReturn * 100).toFixed(2),
+          'CAGR %': (m.cagr * 100).toFixed(2),
+          Sharpe: m.sharpe.toFixed(2),
+          Sortino: m.sortino.toFixed(2),
+          'max DD %': (m.maxDrawdown * 100).toFixed(2),
+          trades: m.trades,
+          'win %': m.winRate === null ? '-' : (m.winRate * 100).toFixed(1),
+          'profit factor': m.profitFactor === null ? '-' : m.profitFactor.toFixed(2),
+          'exposure %': (m.exposure * 100).toFixed(1),
+          fees: m.feesPaid.toFixed(2),
+        });
+        process.stdout.write(
+          `Strategy ${label} on ${range.length} candles, sizing ${JSON.stringify(sizing)}` +
+            (!readsModel
+              ? '\n'
+              : predictions
+                ? ` (model rules read ${predictions.size} walk-forward predictions)\n`
+                : ' (its model rules do not fire: --no-walk-forward)\n'),
+        );
+        console.table([row('strategy', result.metrics), row('buy and hold', result.buyAndHold)]);
+      },
+    );
+}
