@@ -1,6 +1,6 @@
 import type { Candle } from '../src/market-data/candle';
 import { buildDataset, chronologicalSplit } from '../src/models/engine/dataset';
-import { DEFAULT_FEATURES } from '../src/models/engine/features';
+import { DEFAULT_FEATURES } from '../src/models/engine/feature-spec';
 import {
   disposeLayersModel,
   disposeModel,

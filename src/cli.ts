@@ -31,10 +31,13 @@ import { MarketCatalogue, intervalMs } from './market-data/market';
 import type { Candle } from './market-data/candle';
 import {
   DEFAULT_FEATURES,
+  FeatureListError,
   SELECTABLE_FEATURES,
-  modelFeatures,
+  parseFeatureList,
+  splitFeatureList,
+  type FeatureContext,
   type FeatureName,
-} from './models/engine/features';
+} from './models/engine/feature-spec';
 import { resolveModelParams } from './models/engine/lstm-model';
 import {
   DEFAULT_MODEL_KIND,
@@ -46,7 +49,7 @@ import { loadTensorFlow } from './models/engine/tf-backend';
 import { runTraining, type TrainingOutcome } from './models/engine/training-pipeline';
 import { ModelsService } from './models/models.service';
 import { readCandleCsv } from './simulator/candle-series';
-import { ModelSentiment } from './models/model-sentiment';
+import { ModelInputs, featureContext, type ModelInputSet } from './models/model-inputs';
 import { registerBacktestCommand } from './cli/backtest.command';
 import { registerSearchCommand } from './cli/search.command';
 import { FearGreedImportService } from './sentiment/import/fear-greed-import.service';
@@ -174,19 +177,64 @@ function parseModelKind(value: string): ModelKind {
   return value;
 }
 
-/** A stored market's candles with the sentiment column training jobs would give its model. */
-async function storedInputs(
-  app: INestApplicationContext,
-  symbolInput: string,
-  interval: string,
-): Promise<{ candles: Candle[]; sentiment?: { source: string; values: (number | null)[] } }> {
-  const candles = await storedCandles(app, symbolInput, interval);
-  const sentiment = await app.get(ModelSentiment).column({
-    symbol: app.get(MarketCatalogue).resolveSymbol(symbolInput),
-    candles,
-    intervalMs: intervalMs(interval),
-  });
-  return { candles, sentiment };
+/**
+ * Where `--features` are checked: a stored market's inputs may read the catalogue's other
+ * markets; a candle CSV has no other markets, so `BTC/...` inputs are refused there.
+ */
+function cliFeatureContext(config: AppConfig, options: { symbol?: string; csv?: string }) {
+  return options.csv
+    ? {}
+    : featureContext(MarketCatalogue.fromConfig(config), cliSymbol(config, options.symbol));
+}
+
+function cliSymbol(config: AppConfig, symbol: string | undefined): string {
+  return MarketCatalogue.fromConfig(config).resolveSymbol(symbol ?? 'BTC');
+}
+
+/** A `--features` list in canonical form, or an error naming each bad entry. */
+function cliFeatures(
+  option: string,
+  features: readonly string[],
+  context: FeatureContext,
+): FeatureName[] {
+  try {
+    return parseFeatureList(features, context);
+  } catch (error) {
+    if (!(error instanceof FeatureListError)) {
+      throw error;
+    }
+    const hint =
+      context.otherMarkets === undefined
+        ? ' (inputs from other markets need --symbol, not --csv)'
+        : '';
+    throw new InvalidArgumentError(
+      `${option}: ${error.problems.map((p) => `${p.field} ${p.problem}`).join('; ')}${hint}`,
+    );
+  }
+}
+
+/**
+ * A model's inputs as training jobs gather them (ModelInputs): a stored market's candles, the
+ * sentiment column where a series covers them and other markets' candles; or a candle CSV's
+ * candles alone.
+ */
+async function cliInputs(
+  config: AppConfig,
+  options: { symbol?: string; interval: string; csv?: string },
+  features: readonly FeatureName[],
+): Promise<ModelInputSet> {
+  if (options.csv) {
+    return { candles: readCandleCsv(options.csv), features: [...features], markets: new Map() };
+  }
+  return withApp(config, async (app) =>
+    app.get(ModelInputs).gather({
+      symbol: cliSymbol(config, options.symbol),
+      interval: options.interval,
+      candles: await storedCandles(app, options.symbol ?? 'BTC', options.interval),
+      features,
+      sentiment: 'join',
+    }),
+  );
 }
 
 async function storedCandles(
@@ -319,19 +367,6 @@ function evaluationJson(
     calibration: outcome.trained.calibration,
     walkForward: outcome.walkForward,
   };
-}
-
-function parseFeatures(value: string): FeatureName[] {
-  const names = [...new Set(value.split(',').map((name) => name.trim()))];
-  const unknown = names.filter(
-    (name) => !(SELECTABLE_FEATURES as readonly string[]).includes(name),
-  );
-  if (!names.length || unknown.length) {
-    throw new InvalidArgumentError(
-      `must name inputs of ${SELECTABLE_FEATURES.join(', ')} (not ${unknown.join(', ') || 'none'})`,
-    );
-  }
-  return SELECTABLE_FEATURES.filter((feature) => names.includes(feature));
 }
 
 function parseRole(value: string): ApiKeyRole {
@@ -520,8 +555,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--params <json>', 'hyperparameters as JSON (defaults otherwise)', parseJsonObject)
     .option(
       '--features <list>',
-      `inputs per candle, comma-separated, of ${SELECTABLE_FEATURES.join(', ')} (default: all)`,
-      parseFeatures,
+      `inputs per candle, comma-separated: built-ins (${SELECTABLE_FEATURES.join(', ')}; default: all), indicator outputs <spec>.<output> (ema:50.value, macd:12,26,9.signal), other markets' <BASE>/<input> (BTC/logReturn; not with --csv)`,
+      splitFeatureList,
     )
     .option('--folds <count>', 'walk-forward folds on the training part (0 = none)', '3')
     .option(
@@ -540,7 +575,7 @@ async function main(argv: string[]): Promise<void> {
         csv?: string;
         kind: ModelKind;
         params?: Record<string, number>;
-        features?: FeatureName[];
+        features?: string[];
         folds: string;
         testFrom?: string;
         horizons?: string;
@@ -558,12 +593,14 @@ async function main(argv: string[]): Promise<void> {
               return value;
             })
           : config.forecastHorizons(options.interval, options.symbol);
-        // A stored market gets the inputs training jobs give it (sentiment where a series covers it).
-        const { candles, sentiment } = options.csv
-          ? { candles: readCandleCsv(options.csv), sentiment: undefined }
-          : await withApp(config, (app) =>
-              storedInputs(app, options.symbol ?? 'BTC', options.interval),
-            );
+        // A stored market gets the inputs training jobs give it (sentiment where a series covers
+        // it, other markets' candles for their inputs).
+        const chosen = cliFeatures(
+          '--features',
+          options.features ?? DEFAULT_FEATURES,
+          cliFeatureContext(config, options),
+        );
+        const { candles, features, sentiment, markets } = await cliInputs(config, options, chosen);
         const params = resolveModelParams(options.params);
         const { tf, backend } = await loadTensorFlow(config.get('TF_BACKEND'));
         const bar = process.stderr.isTTY
@@ -587,8 +624,9 @@ async function main(argv: string[]): Promise<void> {
           tf,
           candles,
           intervalMs: intervalMs(options.interval),
-          features: modelFeatures(options.features ?? DEFAULT_FEATURES, sentiment),
+          features,
           sentiment: sentiment?.values,
+          markets,
           params,
           kind: options.kind,
           horizons,
@@ -623,10 +661,8 @@ async function main(argv: string[]): Promise<void> {
 
   registerSearchCommand(program, {
     config,
-    loadInputs: async (options) =>
-      options.csv
-        ? { candles: readCandleCsv(options.csv) }
-        : withApp(config, (app) => storedInputs(app, options.symbol ?? 'BTC', options.interval)),
+    featureContext: (options) => cliFeatureContext(config, options),
+    loadInputs: (options, features) => cliInputs(config, options, features),
   });
 
   program

@@ -59,6 +59,36 @@ describe('the CLI prints one JSON document with --json, for scripts that compare
     expect(result.calibration.source).toBe('walk-forward');
   }, 60_000);
 
+  it('evaluate: indicator outputs as inputs, and no other market on a CSV', async () => {
+    const run = await cli([
+      'evaluate',
+      '--csv',
+      CSV,
+      '--kind',
+      'linear',
+      '--folds',
+      '0',
+      '--features',
+      'logReturn,macd:12,26,9.signal,bb.percentB,obv',
+      '--test-from',
+      TEST_FROM,
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { features: string[] }).features).toEqual([
+      'logReturn',
+      'macd:12,26,9.signal',
+      'bb:20,2.percentB',
+      'obv.value',
+    ]);
+    const refused = await cli(['evaluate', '--csv', CSV, '--features', 'logReturn,BTC/logReturn']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `--features: features[1] "BTC/logReturn" reads BTC's candles, which are not available here`,
+    );
+    expect(refused.stderr).toContain('need --symbol, not --csv');
+  }, 60_000);
+
   it('search: the shape of GET /models/searches/:id', async () => {
     const run = await cli([
       'search',

@@ -458,7 +458,7 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
       features: ['rsi', 'vibes'],
     });
     expect(badInputs.status).toBe(400);
-    expect(badInputs.body.details[0].field).toBe('features');
+    expect(badInputs.body.details[0].field).toBe('features[1]');
     const response = await post('/admin/models/train', {
       symbol: 'BTC',
       interval: '1h',
@@ -488,7 +488,8 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
       metrics: { walkForward: { folds: unknown[] } };
     };
     expect(model.kind).toBe('linear');
-    expect(model.features).toEqual(['logReturn', 'volumeZScore', 'rsi', 'sentiment']);
+    // Stored in the order asked for (canonical form), sentiment last.
+    expect(model.features).toEqual(['rsi', 'logReturn', 'volumeZScore', 'sentiment']);
     expect(model.params.l2).toBe(10);
     expect(model.metrics.walkForward.folds).toHaveLength(3);
     if (result.status === 'candidate') {

@@ -4,6 +4,11 @@ import type { AppConfig } from '../config/app-config';
 import type { Candle } from '../market-data/candle';
 import { intervalMs } from '../market-data/market';
 import {
+  splitFeatureList,
+  type FeatureContext,
+  type FeatureName,
+} from '../models/engine/feature-spec';
+import {
   SEARCH_LIMITS,
   SearchSpaceError,
   bestOutcome,
@@ -37,12 +42,20 @@ export function registerSearchCommand(
   program: Command,
   params: {
     config: AppConfig;
-    /** Candles, and for a stored market the sentiment column its training jobs would use. */
-    loadInputs: (options: {
-      symbol?: string;
-      interval: string;
-      csv?: string;
-    }) => Promise<{ candles: Candle[]; sentiment?: { source: string; values: (number | null)[] } }>;
+    /** Where `--features` are checked (the market searched, the markets its inputs may read). */
+    featureContext: (options: { symbol?: string; csv?: string }) => FeatureContext;
+    /**
+     * Candles, and for a stored market the sentiment column its training jobs would use and the
+     * candles of the other markets `features` read.
+     */
+    loadInputs: (
+      options: { symbol?: string; interval: string; csv?: string },
+      features: readonly FeatureName[],
+    ) => Promise<{
+      candles: readonly Candle[];
+      sentiment?: { source: string; values: (number | null)[] };
+      markets: Map<string, Candle[]>;
+    }>;
   },
 ): void {
   program
@@ -55,6 +68,14 @@ export function registerSearchCommand(
     .option('--csv <path>', 'candles from a CSV instead of the database')
     .option('--kinds <list>', 'model kinds, comma-separated (default: all)')
     .option('--space <json>', 'search space per kind as JSON (see POST /admin/models/search)')
+    .option(
+      '--features <list>',
+      'a candidate input list, comma-separated as in evaluate --features; repeat the option for more candidates, one is drawn per trial (default: the default inputs)',
+      (value: string, previous: string[][] | undefined) => [
+        ...(previous ?? []),
+        splitFeatureList(value),
+      ],
+    )
     .option(
       '--trials <count>',
       'trials',
@@ -77,6 +98,7 @@ export function registerSearchCommand(
         csv?: string;
         kinds?: string;
         space?: string;
+        features?: string[][];
         trials: number;
         folds: number;
         seed: number;
@@ -90,6 +112,8 @@ export function registerSearchCommand(
             space: options.space
               ? (JSON.parse(options.space) as Record<string, unknown>)
               : undefined,
+            features: options.features,
+            featureContext: params.featureContext(options),
           });
         } catch (error) {
           if (error instanceof SearchSpaceError || error instanceof SyntaxError) {
@@ -97,7 +121,10 @@ export function registerSearchCommand(
           }
           throw error;
         }
-        const { candles, sentiment } = await params.loadInputs(options);
+        // Every market any candidate reads; a trial computes only the inputs it drew.
+        const { candles, sentiment, markets } = await params.loadInputs(options, [
+          ...new Set(resolved.features.flat()),
+        ]);
         const first = candles[0];
         const last = candles[candles.length - 1];
         if (!first || !last) {
@@ -107,6 +134,12 @@ export function registerSearchCommand(
           ? parseTime(options.testFrom, '--test-from')
           : candles[Math.floor(candles.length * 0.8)]!.openTime;
         const training = candles.filter((candle) => candle.openTime < testFrom);
+        const trainingMarkets = new Map(
+          [...markets].map(([base, other]) => [
+            base,
+            other.filter((candle) => candle.openTime < testFrom),
+          ]),
+        );
         const request: SearchRequest = {
           kinds: resolved.kinds,
           space: resolved.space as Record<string, Record<string, unknown>>,
@@ -114,6 +147,7 @@ export function registerSearchCommand(
           folds: options.folds,
           seed: options.seed,
           horizons: params.config.forecastHorizons(options.interval, options.symbol),
+          features: resolved.features,
         };
         const plans = planTrials({ ...resolved, trials: options.trials, seed: options.seed });
         const { tf, backend } = await loadTensorFlow(params.config.get('TF_BACKEND'));
@@ -122,7 +156,9 @@ export function registerSearchCommand(
         const createdAt = new Date();
         for (const plan of plans) {
           process.stderr.write(
-            `trial ${plan.index + 1}/${plans.length}: ${plan.kind} ${JSON.stringify(plan.params)} (${backend})\n`,
+            `trial ${plan.index + 1}/${plans.length}: ${plan.kind} ${JSON.stringify(plan.params)}` +
+              (resolved.features.length > 1 ? ` inputs ${plan.features.join(' ')}` : '') +
+              ` (${backend})\n`,
           );
           try {
             const result = await runTrial({
@@ -134,6 +170,7 @@ export function registerSearchCommand(
               horizons: request.horizons,
               // The training candles are a prefix of the candles, so of the column too.
               sentiment: sentiment?.values.slice(0, training.length),
+              markets: trainingMarkets,
             });
             trials.push({
               index: plan.index,
@@ -174,10 +211,12 @@ export function registerSearchCommand(
             plan: {
               kind: best.kind as (typeof resolved.kinds)[number],
               params: resolveModelParams(best.params),
+              features: plans[best.index]!.features,
             },
             folds: options.folds,
             horizons: request.horizons,
             sentiment: sentiment?.values,
+            markets,
           });
           disposeModel(outcome.trained);
         }
@@ -215,6 +254,7 @@ export function registerSearchCommand(
             score: trial.score?.toFixed(5) ?? trial.error,
             seconds: trial.seconds?.toFixed(0) ?? '-',
             params: JSON.stringify(trial.params),
+            features: plans[trial.index]!.features.join(' '),
           })),
         );
         if (outcome && best) {

@@ -20,13 +20,7 @@ import { ExchangeStatusService } from './sync/exchange-status.service';
     {
       provide: MarketCatalogue,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new MarketCatalogue(
-          config.get('EXCHANGE'),
-          config.get('SYMBOLS'),
-          config.get('QUOTE'),
-          config.get('INTERVALS'),
-        ),
+      useFactory: (config: AppConfig) => MarketCatalogue.fromConfig(config),
     },
   ],
   exports: [

@@ -1,4 +1,5 @@
 import { ValidationException } from '../common/app.exception';
+import type { AppConfig } from '../config/app-config';
 import { AppException } from '../common/app.exception';
 
 export class MarketDataException extends AppException {}
@@ -37,6 +38,16 @@ export class MarketCatalogue {
     readonly quote: string,
     readonly intervals: readonly string[],
   ) {}
+
+  /** The markets of EXCHANGE, SYMBOLS, QUOTE and INTERVALS. */
+  static fromConfig(config: AppConfig): MarketCatalogue {
+    return new MarketCatalogue(
+      config.get('EXCHANGE'),
+      config.get('SYMBOLS'),
+      config.get('QUOTE'),
+      config.get('INTERVALS'),
+    );
+  }
 
   /** `BTC`, `btc`, `BTCUSDT` and `BTC-USDT` all name the base asset `BTC`; unknown ones are a 404. */
   resolveSymbol(input: string): string {

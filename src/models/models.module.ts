@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { SentimentModule } from '../sentiment/sentiment.module';
+import { ModelInputs } from './model-inputs';
 import { ModelSentiment } from './model-sentiment';
 import { PredictionCache } from './live/prediction.cache';
 import { ModelVersionsRepository } from './model-versions.repository';
@@ -22,6 +23,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
     ModelSearchesRepository,
     ModelSearchService,
     ModelSentiment,
+    ModelInputs,
   ],
   exports: [
     ModelVersionsRepository,
@@ -31,7 +33,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
     ModelsService,
     ModelSearchesRepository,
     ModelSearchService,
-    ModelSentiment,
+    ModelInputs,
   ],
 })
 export class ModelsModule {}

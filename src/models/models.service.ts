@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppException, ValidationException } from '../common/app.exception';
+import { AppException, ValidationException, type FieldProblem } from '../common/app.exception';
 import { assertUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { parseDuration } from '../config/config.schema';
@@ -9,10 +9,12 @@ import { JobsService } from '../queue/jobs.service';
 import { JOBS, JobName } from '../queue/queue.catalogue';
 import { QueueService } from '../queue/queue.service';
 import { RedisService } from '../redis/redis.service';
+import { FeatureListError } from './engine/feature-spec';
 import { ModelParamsError, resolveModelParams } from './engine/lstm-model';
 import { cancelKey } from './jobs/train-model.processor';
 import { PredictionCache, type CachedPrediction } from './live/prediction.cache';
 import { MODEL_PROMOTED, MODEL_RETIRED, type ModelPromotedEvent } from './model-events';
+import { ModelInputs } from './model-inputs';
 import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
 import { ModelVersionsRepository } from './model-versions.repository';
 import {
@@ -24,6 +26,19 @@ import {
 } from './dto/models.dto';
 
 export class ModelsException extends AppException {}
+
+/** The field problems a check of the request finds (parameters, inputs); none when it passes. */
+function problemsOf(check: () => unknown): FieldProblem[] {
+  try {
+    check();
+    return [];
+  } catch (error) {
+    if (error instanceof ModelParamsError || error instanceof FeatureListError) {
+      return error.problems;
+    }
+    throw error;
+  }
+}
 
 /** Models as admins and clients see them: training requests, the registry, promotion, predictions. */
 @Injectable()
@@ -39,6 +54,7 @@ export class ModelsService {
     private readonly queues: QueueService,
     private readonly jobs: JobsService,
     private readonly redis: RedisService,
+    private readonly inputs: ModelInputs,
   ) {}
 
   private toDto(version: ModelVersionEntity): ModelDto {
@@ -74,13 +90,15 @@ export class ModelsService {
   async train(input: TrainModelDto): Promise<EnqueuedJobDto> {
     const symbol = this.catalogue.resolveSymbol(input.symbol);
     const interval = this.resolveInterval(input.interval);
-    try {
-      resolveModelParams(input.params);
-    } catch (error) {
-      if (error instanceof ModelParamsError) {
-        throw new ValidationException(error.problems);
-      }
-      throw error;
+    let features: string[] | undefined;
+    const problems = [
+      ...problemsOf(() => resolveModelParams(input.params)),
+      ...problemsOf(() => {
+        features = input.features && this.inputs.resolveFeatures(symbol, input.features);
+      }),
+    ];
+    if (problems.length) {
+      throw new ValidationException(problems);
     }
     const jobId = await this.queues.enqueue({
       name: JobName.TrainModel,
@@ -88,7 +106,7 @@ export class ModelsService {
         symbol,
         interval,
         kind: input.kind,
-        features: input.features && [...new Set(input.features)],
+        features,
         params: input.params,
         reason: 'admin',
       },

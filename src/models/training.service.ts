@@ -7,8 +7,7 @@ import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
 import { buildDataset, type Sample } from './engine/dataset';
 import { significance, type SignificanceResult } from './engine/forecast';
-import { DEFAULT_FEATURES, SELECTABLE_FEATURES, modelFeatures } from './engine/features';
-import { ModelSentiment } from './model-sentiment';
+import { ModelInputs } from './model-inputs';
 import {
   disposeModel,
   loadModel,
@@ -52,7 +51,7 @@ export class TrainingService {
     private readonly versions: ModelVersionsRepository,
     private readonly tensorflow: TensorFlowProvider,
     private readonly redis: RedisService,
-    private readonly sentiment: ModelSentiment,
+    private readonly inputs: ModelInputs,
   ) {}
 
   marketOf(symbol: string, interval: string): MarketKey {
@@ -64,7 +63,10 @@ export class TrainingService {
     interval: string;
     /** Default lstm. */
     kind?: ModelKind;
-    /** Inputs per candle (default: DEFAULT_FEATURES); sentiment joins where a series covers. */
+    /**
+     * Inputs per candle (default: DEFAULT_FEATURES), any of the feature grammar (see
+     * feature-spec.ts); sentiment joins where a series covers. Bad ones: FeatureListError.
+     */
     features?: readonly string[];
     params?: Record<string, number>;
     jobId: string;
@@ -74,23 +76,20 @@ export class TrainingService {
     const modelParams = resolveModelParams(params.params);
     const kind = params.kind ?? DEFAULT_MODEL_KIND;
     const market = this.marketOf(params.symbol, params.interval);
+    const chosen = this.inputs.resolveFeatures(params.symbol, params.features);
     const candles = await readTrainingCandles({
       candles: this.candles,
       config: this.config,
       market,
     });
     // Sentiment joins the inputs when a series covers the training candles (see ModelSentiment).
-    const sentiment = await this.sentiment.column({
+    const { features, sentiment, markets } = await this.inputs.gather({
       symbol: params.symbol,
+      interval: market.interval,
       candles,
-      intervalMs: intervalMs(market.interval),
+      features: chosen,
+      sentiment: 'join',
     });
-    const features = modelFeatures(
-      params.features?.length
-        ? SELECTABLE_FEATURES.filter((feature) => params.features?.includes(feature))
-        : DEFAULT_FEATURES,
-      sentiment,
-    );
     const version = await this.versions.startTraining({
       market,
       kind,
@@ -110,6 +109,7 @@ export class TrainingService {
         intervalMs: intervalMs(market.interval),
         features,
         sentiment: sentiment?.values,
+        markets,
         params: modelParams,
         kind,
         horizons: this.config.forecastHorizons(market.interval, params.symbol),
@@ -298,25 +298,24 @@ export class TrainingService {
     testFrom: number;
     testTo: number;
   }): Promise<Map<number, { sample: Sample; predicted: number }>> {
-    const { trained, market, candles } = params;
+    const { trained, market } = params;
     const { tf } = await this.tensorflow.get();
     const source = (await this.versions.find(params.versionId))?.params.sentimentSource;
-    const sentiment = trained.features.includes('sentiment')
-      ? await this.sentiment.column({
-          symbol: market.symbol,
-          candles,
-          intervalMs: intervalMs(market.interval),
-          minCoverage: 0,
-          source: typeof source === 'string' ? source : undefined,
-        })
-      : undefined;
+    const inputs = await this.inputs.gather({
+      symbol: this.catalogue.baseOf(market.symbol),
+      interval: market.interval,
+      candles: params.candles,
+      features: trained.features,
+      sentiment: { source: typeof source === 'string' ? source : undefined },
+    });
     const dataset = buildDataset({
-      candles,
+      candles: inputs.candles,
       intervalMs: intervalMs(market.interval),
       features: trained.features,
       lookback: trained.params.lookback,
       horizon: trained.params.horizon,
-      sentiment: sentiment?.values,
+      sentiment: inputs.sentiment?.values,
+      markets: inputs.markets,
     });
     const test = dataset.samples.filter(
       (sample) => sample.openTime >= params.testFrom && sample.openTime <= params.testTo,

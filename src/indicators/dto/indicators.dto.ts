@@ -2,6 +2,7 @@ import { ArgsType, Field, Float, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { OUTPUT_UNITS } from '../engine/indicator-definition';
 
 export const DEFAULT_INDICATORS = 'rsi:14,macd:12,26,9,bb:20,2';
 
@@ -190,6 +191,13 @@ export class IndicatorParamDto {
 export class IndicatorOutputDto {
   @ApiProperty() @Field() name!: string;
   @ApiProperty() @Field() description!: string;
+  @ApiProperty({
+    enum: OUTPUT_UNITS,
+    description:
+      'What the values measure, which sets how a model input `<spec>.<output>` makes them stationary: price: value / close - 1; priceChange: value / close; percent, negativePercent, fraction, flag: scaled to about [-0.5, 0.5]; ratio: as is; volume, unbounded: z-score over the last 48 candles',
+  })
+  @Field()
+  unit!: string;
 }
 
 @ObjectType('IndicatorDescription')

@@ -16,7 +16,7 @@ import {
 import type { Candle } from '../../market-data/candle';
 import {
   runState,
-  VALUE_OUTPUT,
+  valueOutput,
   type IndicatorDefinition,
   type IndicatorState,
 } from './indicator-definition';
@@ -230,7 +230,7 @@ function patternIndicator(pattern: PatternDefinition): IndicatorDefinition {
     category: 'pattern',
     memory: 'window',
     params: [],
-    outputs: VALUE_OUTPUT,
+    outputs: valueOutput('flag'),
     warmupRule: String(pattern.candles - 1),
     warmup: () => ({ value: pattern.candles - 1 }),
     computeBulk: (series) => runState(patternState(pattern), series),

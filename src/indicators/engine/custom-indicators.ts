@@ -1,7 +1,7 @@
 import {
   periodParam,
   runState,
-  VALUE_OUTPUT,
+  valueOutput,
   type IndicatorDefinition,
   type IndicatorOutputDefinition,
   type IndicatorState,
@@ -14,9 +14,9 @@ import {
  */
 
 const ADX_OUTPUTS: readonly IndicatorOutputDefinition[] = [
-  { name: 'adx', description: 'average directional index, 0..100' },
-  { name: 'plusDi', description: '+DI, 0..100' },
-  { name: 'minusDi', description: '-DI, 0..100' },
+  { name: 'adx', description: 'average directional index, 0..100', unit: 'percent' },
+  { name: 'plusDi', description: '+DI, 0..100', unit: 'percent' },
+  { name: 'minusDi', description: '-DI, 0..100', unit: 'percent' },
 ];
 
 /**
@@ -152,7 +152,7 @@ export const mfiIndicator: IndicatorDefinition = {
   category: 'volume',
   memory: 'window',
   params: [periodParam(14)],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('percent'),
   warmupRule: 'period',
   warmup: ([period]) => ({ value: period }),
   computeBulk: (series, [period]) => runState(mfiState(period), series),
@@ -208,7 +208,7 @@ export const vwapIndicator: IndicatorDefinition = {
       max: 24,
     },
   ],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('price'),
   warmupRule: '0 (the first session of a series may be partial)',
   warmup: () => ({ value: 0 }),
   checkParams: ([sessionHours]) =>

@@ -1,4 +1,5 @@
 import { describeIndicatorCatalogue, INDICATOR_CATALOGUE } from './indicator-catalogue';
+import { OUTPUT_UNITS } from './indicator-definition';
 import { indicatorWarmup, parseIndicatorList } from './indicator-spec';
 
 describe('indicator catalogue', () => {
@@ -56,6 +57,26 @@ describe('indicator catalogue', () => {
         }
       }
     }
+  });
+
+  it('declares for every output the unit that makes it a stationary model input', () => {
+    const units = INDICATOR_CATALOGUE.flatMap((definition) =>
+      definition.outputs.map((output) => [`${definition.name}.${output.name}`, output.unit]),
+    );
+    for (const [output, unit] of units) {
+      expect([output, (OUTPUT_UNITS as readonly unknown[]).includes(unit)]).toEqual([output, true]);
+    }
+    const unitOf = Object.fromEntries(units);
+    expect(unitOf['ema.value']).toBe('price');
+    expect(unitOf['macd.signal']).toBe('priceChange');
+    expect(unitOf['rsi.value']).toBe('percent');
+    expect(unitOf['obv.value']).toBe('volume');
+    expect(unitOf['cci.value']).toBe('unbounded');
+    expect(description.find((entry) => entry.name === 'bb')!.outputs[3]).toEqual({
+      name: 'percentB',
+      description: '(close - lower) / (upper - lower)',
+      unit: 'fraction',
+    });
   });
 
   it('names the outputs and defaults the brief asks for', () => {

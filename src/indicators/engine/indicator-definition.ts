@@ -23,9 +23,34 @@ export interface IndicatorParamDefinition {
   minExclusive?: boolean;
 }
 
+/**
+ * What an output's numbers measure. A model input needs numbers whose scale does not drift with
+ * the price (an EMA of BTC in 2017 and in 2021 differ tenfold), so each unit says how
+ * `src/models/engine/features.ts` makes the output stationary:
+ * - `price`: a price level (moving averages, bands, VWAP, SAR, Ichimoku lines): value / close - 1;
+ * - `priceChange`: a difference of prices (MACD lines, ATR): value / close;
+ * - `percent` (0..100), `negativePercent` (-100..0), `fraction` (about 0..1), `flag` (0 or 1):
+ *   bounded oscillators, scaled to about [-0.5, 0.5];
+ * - `ratio`: already scale-free (bandwidth, rate of change): used as it is;
+ * - `volume`: volume-denominated (OBV), and `unbounded`: no natural scale (CCI): a rolling z-score.
+ */
+export const OUTPUT_UNITS = [
+  'price',
+  'priceChange',
+  'percent',
+  'negativePercent',
+  'fraction',
+  'flag',
+  'ratio',
+  'volume',
+  'unbounded',
+] as const;
+export type OutputUnit = (typeof OUTPUT_UNITS)[number];
+
 export interface IndicatorOutputDefinition {
   name: string;
   description: string;
+  unit: OutputUnit;
 }
 
 /** One candle's values of one indicator by output name: null while warming up or undefined (0/0). */
@@ -77,9 +102,10 @@ export interface IndicatorDefinition {
   notes?: string;
 }
 
-export const VALUE_OUTPUT: readonly IndicatorOutputDefinition[] = [
-  { name: 'value', description: 'the indicator value' },
-];
+/** The one output of a single-output indicator, named `value`. */
+export function valueOutput(unit: OutputUnit): readonly IndicatorOutputDefinition[] {
+  return [{ name: 'value', description: 'the indicator value', unit }];
+}
 
 type CandleColumn = 'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume';
 
@@ -168,7 +194,7 @@ export function alignLibraryResult<T>(input: {
 export function runState(
   state: IndicatorState,
   series: CandleSeries,
-  outputs: readonly IndicatorOutputDefinition[] = VALUE_OUTPUT,
+  outputs: readonly Pick<IndicatorOutputDefinition, 'name'>[] = [{ name: 'value' }],
 ): IndicatorColumns {
   const length = series.candles.length;
   const columns: IndicatorColumns = {};

@@ -184,6 +184,25 @@ export function parseIndicatorList(text: string): IndicatorSpec[] {
   return [...specs.values()];
 }
 
+/**
+ * Exactly one spec, `macd:12,26,9` or `obv`: the name, then its parameters after a colon,
+ * separated by commas. Omitted parameters take their defaults, as in `parseIndicatorList`.
+ */
+export function parseIndicatorSpec(text: string): IndicatorSpec {
+  const token = text.trim();
+  const colon = token.indexOf(':');
+  const name = (colon < 0 ? token : token.slice(0, colon)).trim().toLowerCase();
+  if (!STARTS_WITH_LETTER.test(name)) {
+    throw unknownIndicator(name, token);
+  }
+  const params = colon < 0 ? [] : token.slice(colon + 1).split(',');
+  return resolve(
+    name,
+    params.map((param) => param.trim()),
+    token,
+  ).spec;
+}
+
 /** Leading null candles of each output of the spec. */
 export function indicatorWarmup(spec: IndicatorSpec): Record<string, number> {
   return definitionOf(spec).warmup(spec.params);

@@ -21,7 +21,7 @@ import {
   periodParam,
   sameWarmup,
   unformatted,
-  VALUE_OUTPUT,
+  valueOutput,
   type IndicatorDefinition,
   type IndicatorOutputDefinition,
   type IndicatorState,
@@ -88,7 +88,7 @@ export const smaIndicator: IndicatorDefinition = {
   category: 'trend',
   memory: 'window',
   params: [periodParam(20)],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('price'),
   warmupRule: 'period - 1',
   warmup: ([period]) => ({ value: period - 1 }),
   computeBulk: (series, [period]) =>
@@ -111,7 +111,7 @@ export const emaIndicator: IndicatorDefinition = {
   category: 'trend',
   memory: 'recursive',
   params: [periodParam(20)],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('price'),
   warmupRule: 'period - 1',
   warmup: ([period]) => ({ value: period - 1 }),
   computeBulk: (series, [period]) =>
@@ -132,7 +132,7 @@ export const wmaIndicator: IndicatorDefinition = {
   category: 'trend',
   memory: 'window',
   params: [periodParam(20)],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('price'),
   warmupRule: 'period - 1',
   warmup: ([period]) => ({ value: period - 1 }),
   computeBulk: (series, [period]) =>
@@ -156,7 +156,7 @@ export const rsiIndicator: IndicatorDefinition = {
   category: 'momentum',
   memory: 'recursive',
   params: [periodParam(14)],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('percent'),
   warmupRule: 'period',
   warmup: ([period]) => ({ value: period }),
   computeBulk: (series, [period]) =>
@@ -199,9 +199,9 @@ export const macdIndicator: IndicatorDefinition = {
     periodParam(9, { name: 'signalPeriod', description: 'MACD values in the signal EMA', min: 1 }),
   ],
   outputs: [
-    { name: 'macd', description: 'fast EMA - slow EMA' },
-    { name: 'signal', description: 'EMA of the MACD line' },
-    { name: 'histogram', description: 'macd - signal' },
+    { name: 'macd', description: 'fast EMA - slow EMA', unit: 'priceChange' },
+    { name: 'signal', description: 'EMA of the MACD line', unit: 'priceChange' },
+    { name: 'histogram', description: 'macd - signal', unit: 'priceChange' },
   ],
   warmupRule: 'macd: slowPeriod - 1; signal, histogram: slowPeriod + signalPeriod - 2',
   warmup: ([, slowPeriod, signalPeriod]) => ({
@@ -263,11 +263,11 @@ const bollingerOutputs: OutputReaders<BollingerResult> = {
 };
 
 const BOLLINGER_OUTPUTS: readonly IndicatorOutputDefinition[] = [
-  { name: 'lower', description: 'middle - stdDev standard deviations' },
-  { name: 'middle', description: 'SMA of the close' },
-  { name: 'upper', description: 'middle + stdDev standard deviations' },
-  { name: 'percentB', description: '(close - lower) / (upper - lower)' },
-  { name: 'bandwidth', description: '(upper - lower) / middle' },
+  { name: 'lower', description: 'middle - stdDev standard deviations', unit: 'price' },
+  { name: 'middle', description: 'SMA of the close', unit: 'price' },
+  { name: 'upper', description: 'middle + stdDev standard deviations', unit: 'price' },
+  { name: 'percentB', description: '(close - lower) / (upper - lower)', unit: 'fraction' },
+  { name: 'bandwidth', description: '(upper - lower) / middle', unit: 'ratio' },
 ];
 
 export const bollingerIndicator: IndicatorDefinition = {
@@ -363,7 +363,7 @@ export const atrIndicator: IndicatorDefinition = {
   category: 'volatility',
   memory: 'recursive',
   params: [periodParam(14, { min: 1 })],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('priceChange'),
   warmupRule: 'period',
   warmup: ([period]) => ({ value: period }),
   computeBulk: (series, [period]) =>
@@ -408,8 +408,12 @@ export const stochasticIndicator: IndicatorDefinition = {
     periodParam(3, { name: 'signalPeriod', description: 'candles in the %D SMA', min: 1 }),
   ],
   outputs: [
-    { name: 'k', description: '%K: where the close sits in the high-low range, 0..100' },
-    { name: 'd', description: '%D: SMA of %K' },
+    {
+      name: 'k',
+      description: '%K: where the close sits in the high-low range, 0..100',
+      unit: 'percent',
+    },
+    { name: 'd', description: '%D: SMA of %K', unit: 'percent' },
   ],
   warmupRule: 'k: period - 1; d: period + signalPeriod - 2',
   warmup: ([period, signalPeriod]) => ({ k: period - 1, d: period + signalPeriod - 2 }),
@@ -458,9 +462,9 @@ const stochasticRsiOutputs: OutputReaders<StochasticRsiResult> = {
 };
 
 const STOCH_RSI_OUTPUTS: readonly IndicatorOutputDefinition[] = [
-  { name: 'stochRsi', description: 'stochastic of the RSI, 0..100' },
-  { name: 'k', description: 'SMA of stochRsi' },
-  { name: 'd', description: 'SMA of k' },
+  { name: 'stochRsi', description: 'stochastic of the RSI, 0..100', unit: 'percent' },
+  { name: 'k', description: 'SMA of stochRsi', unit: 'percent' },
+  { name: 'd', description: 'SMA of k', unit: 'percent' },
 ];
 
 // QUIRK: built on the library's RSI rounded to 2 decimals; the stochastic stretches that rounding
@@ -525,7 +529,7 @@ export const cciIndicator: IndicatorDefinition = {
   category: 'momentum',
   memory: 'window',
   params: [periodParam(20)],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('unbounded'),
   warmupRule: 'period - 1',
   warmup: ([period]) => ({ value: period - 1 }),
   computeBulk: (series, [period]) =>
@@ -556,7 +560,7 @@ export const obvIndicator: IndicatorDefinition = {
   category: 'volume',
   memory: 'cumulative',
   params: [],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('volume'),
   warmupRule: '1',
   warmup: () => ({ value: 1 }),
   computeBulk: (series) =>
@@ -586,7 +590,7 @@ export const williamsRIndicator: IndicatorDefinition = {
   category: 'momentum',
   memory: 'window',
   params: [periodParam(14)],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('negativePercent'),
   warmupRule: 'period - 1',
   warmup: ([period]) => ({ value: period - 1 }),
   computeBulk: (series, [period]) =>
@@ -617,7 +621,7 @@ export const rocIndicator: IndicatorDefinition = {
   category: 'momentum',
   memory: 'window',
   params: [periodParam(12, { description: 'candles back', min: 1 })],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('ratio'),
   warmupRule: 'period',
   warmup: ([period]) => ({ value: period }),
   computeBulk: (series, [period]) =>
@@ -648,18 +652,32 @@ const ichimokuOutputs: OutputReaders<IchimokuResult> = {
 };
 
 const ICHIMOKU_OUTPUTS: readonly IndicatorOutputDefinition[] = [
-  { name: 'conversion', description: 'Tenkan-sen: midpoint of the conversionPeriod range' },
-  { name: 'base', description: 'Kijun-sen: midpoint of the basePeriod range' },
+  {
+    name: 'conversion',
+    description: 'Tenkan-sen: midpoint of the conversionPeriod range',
+    unit: 'price',
+  },
+  { name: 'base', description: 'Kijun-sen: midpoint of the basePeriod range', unit: 'price' },
   {
     name: 'spanA',
     description: 'Senkou span A computed on this candle (charts plot it displacement ahead)',
+    unit: 'price',
   },
   {
     name: 'spanB',
     description: 'Senkou span B computed on this candle (charts plot it displacement ahead)',
+    unit: 'price',
   },
-  { name: 'cloudA', description: 'the cloud under this candle: spanA of displacement candles ago' },
-  { name: 'cloudB', description: 'the cloud under this candle: spanB of displacement candles ago' },
+  {
+    name: 'cloudA',
+    description: 'the cloud under this candle: spanA of displacement candles ago',
+    unit: 'price',
+  },
+  {
+    name: 'cloudB',
+    description: 'the cloud under this candle: spanB of displacement candles ago',
+    unit: 'price',
+  },
 ];
 
 function ichimokuStart([
@@ -800,7 +818,7 @@ export const psarIndicator: IndicatorDefinition = {
       minExclusive: true,
     },
   ],
-  outputs: VALUE_OUTPUT,
+  outputs: valueOutput('price'),
   warmupRule: '1',
   warmup: () => ({ value: 1 }),
   checkParams: ([step, max]) =>

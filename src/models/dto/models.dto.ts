@@ -16,7 +16,7 @@ import {
   Min,
 } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
-import { SELECTABLE_FEATURES } from '../engine/features';
+import { DEFAULT_FEATURES, MAX_FEATURES, SELECTABLE_FEATURES } from '../engine/feature-spec';
 import { MODEL_KINDS, type ModelKind } from '../engine/model-kind';
 import { MODEL_STATUSES } from '../model-version.entity';
 
@@ -49,20 +49,14 @@ export class TrainModelDto {
 
   @ApiPropertyOptional({
     type: [String],
-    enum: SELECTABLE_FEATURES,
-    description:
-      'Inputs per candle (default: all of them); sentiment joins by itself where a series covers the training candles',
-    example: ['logReturn', 'rsi', 'volumeZScore'],
+    description: `Inputs per candle, one column each (default: ${DEFAULT_FEATURES.join(', ')}): a built-in (${SELECTABLE_FEATURES.join(', ')}); an indicator output \`<spec>.<output>\` of GET /indicators (\`ema:50.value\`, \`macd:12,26,9.signal\`; the output may be left out when there is one), made stationary by its unit; or either from another market's candles on the same interval, \`<BASE>/<input>\` (\`BTC/logReturn\`). Stored in canonical form; sentiment joins by itself where a series covers the training candles`,
+    example: ['logReturn', 'rsi', 'ema:50.value', 'BTC/logReturn'],
   })
   @Field(() => [String], { nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1, { message: 'features must name at least one input' })
-  @ArrayMaxSize(SELECTABLE_FEATURES.length)
-  @IsIn(SELECTABLE_FEATURES, {
-    each: true,
-    message: `each of features must be one of ${SELECTABLE_FEATURES.join(', ')}`,
-  })
+  @ArrayMaxSize(MAX_FEATURES)
   features?: string[];
 
   @ApiPropertyOptional({

@@ -1,5 +1,6 @@
 import type { Candle } from '../../market-data/candle';
-import { computeFeatures, type FeatureName } from './features';
+import type { FeatureName } from './feature-spec';
+import { computeFeatures, type MarketCandles } from './features';
 
 /** One training example: the window of feature rows ending at candle `end`, and what followed. */
 export interface Sample {
@@ -36,6 +37,8 @@ export function buildDataset(params: {
   lookback: number;
   horizon: number;
   sentiment?: readonly (number | null)[];
+  /** Other markets' candles, for `<BASE>/...` inputs. */
+  markets?: MarketCandles;
 }): Dataset {
   const { candles, intervalMs, lookback, horizon } = params;
   const columns = computeFeatures(params);
@@ -78,6 +81,7 @@ export function latestWindow(params: {
   features: readonly FeatureName[];
   lookback: number;
   sentiment?: readonly (number | null)[];
+  markets?: MarketCandles;
 }): { dataset: Dataset; sample: Sample } | undefined {
   const { candles, intervalMs, lookback } = params;
   const end = candles.length - 1;

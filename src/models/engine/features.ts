@@ -1,39 +1,23 @@
 import type { Candle } from '../../market-data/candle';
+import type { OutputUnit } from '../../indicators/engine/indicator-definition';
 import { computeIndicators } from '../../indicators/engine/indicator-computation';
 import {
+  indicatorWarmup,
   parseIndicatorList,
   warmupCandles,
   type IndicatorSpec,
 } from '../../indicators/engine/indicator-spec';
 import { seedCandles } from '../../indicators/indicator-window';
+import {
+  DEFAULT_FEATURES,
+  parseFeature,
+  type BuiltinFeature,
+  type FeatureName,
+  type FeatureSpec,
+} from './feature-spec';
 
-/** Every input a model can use, one value per candle, computed from that candle and earlier ones only. */
-export const FEATURES = [
-  'logReturn',
-  'highLowRange',
-  'volumeZScore',
-  'rsi',
-  'macdHistogram',
-  'bbPercentB',
-  'atrRatio',
-  'sentiment',
-] as const;
-export type FeatureName = (typeof FEATURES)[number];
-
-/** The inputs a training request may choose from (sentiment joins by itself where a series covers the candles). */
-export const SELECTABLE_FEATURES = FEATURES.filter(
-  (feature): feature is Exclude<FeatureName, 'sentiment'> => feature !== 'sentiment',
-);
-
-export const DEFAULT_FEATURES: readonly FeatureName[] = [
-  'logReturn',
-  'highLowRange',
-  'volumeZScore',
-  'rsi',
-  'macdHistogram',
-  'bbPercentB',
-  'atrRatio',
-];
+/** Other markets' candles by base asset, each its own series oldest first (for `BTC/...` inputs). */
+export type MarketCandles = ReadonlyMap<string, readonly Candle[]>;
 
 /** A model's inputs: the chosen ones, and sentiment last where a series covers the candles. */
 export function modelFeatures(
@@ -43,75 +27,262 @@ export function modelFeatures(
   return sentiment === undefined ? [...chosen] : [...chosen, 'sentiment'];
 }
 
-/** Rolling window of the volume z-score (candles). */
+/** Rolling window (candles) of the volume z-score and of the z-scored indicator outputs. */
 const VOLUME_WINDOW = 48;
-const INDICATORS: IndicatorSpec[] = parseIndicatorList('rsi:14,macd:12,26,9,bb:20,2,atr:14');
+const BUILTIN_INDICATORS: IndicatorSpec[] = parseIndicatorList(
+  'rsi:14,macd:12,26,9,bb:20,2,atr:14',
+);
+/** The indicator each built-in reads. */
+const BUILTIN_INDICATOR: Partial<Record<BuiltinFeature, IndicatorSpec>> = {
+  rsi: BUILTIN_INDICATORS[0],
+  macdHistogram: BUILTIN_INDICATORS[1],
+  bbPercentB: BUILTIN_INDICATORS[2],
+  atrRatio: BUILTIN_INDICATORS[3],
+};
 
-/** Candles before the first feature row with every value (the longest warm-up). */
-export function featureWarmupCandles(): number {
-  return Math.max(VOLUME_WINDOW, warmupCandles(INDICATORS) + 1);
+/** Outputs whose unit has no scale of its own: they enter as a rolling z-score. */
+function isZScored(unit: OutputUnit): boolean {
+  return unit === 'volume' || unit === 'unbounded';
 }
 
-/** Candles a feature row needs before it (warm-up and indicator seed), so live rows match training rows. */
-export function featureSeedCandles(intervalMs: number): number {
-  return Math.max(VOLUME_WINDOW, seedCandles(INDICATORS, intervalMs));
+/** Leading candles without a value of one input. */
+function warmupOf(spec: FeatureSpec): number {
+  if (spec.kind === 'indicator') {
+    const warmup = indicatorWarmup(spec.indicator)[spec.output] ?? 0;
+    return warmup + (isZScored(spec.unit) ? VOLUME_WINDOW - 1 : 0);
+  }
+  switch (spec.name) {
+    case 'logReturn':
+      return 1;
+    case 'volumeZScore':
+      return VOLUME_WINDOW - 1;
+    case 'highLowRange':
+    case 'sentiment':
+      return 0;
+    case 'rsi':
+    case 'macdHistogram':
+    case 'bbPercentB':
+    case 'atrRatio':
+      return warmupCandles([BUILTIN_INDICATOR[spec.name]!]);
+  }
+}
+
+/** Candles one input needs before a row to give the value it has with the whole history. */
+function seedOf(spec: FeatureSpec, intervalMs: number): number {
+  if (spec.kind === 'indicator') {
+    const seed = seedCandles([spec.indicator], intervalMs);
+    return seed + (isZScored(spec.unit) ? VOLUME_WINDOW : 0);
+  }
+  const indicator = BUILTIN_INDICATOR[spec.name];
+  return indicator ? seedCandles([indicator], intervalMs) : warmupOf(spec) + 1;
+}
+
+/** Candles before the first feature row with every value (the longest warm-up of the inputs). */
+export function featureWarmupCandles(features: readonly FeatureName[] = DEFAULT_FEATURES): number {
+  return Math.max(0, ...features.map((feature) => warmupOf(parseFeature(feature))));
 }
 
 /**
- * One column per feature, aligned with the candles; null where a value cannot be computed yet.
- * `sentiment` (0-100, already aligned without look-ahead) is scaled to [-0.5, 0.5].
+ * Candles a feature row needs before it (warm-up and indicator seed, see `seedCandles`), so rows
+ * computed from this much history equal rows computed from the whole history: what the live
+ * path loads for its window. It depends on the inputs: an EMA of 50 candles needs 1,549.
+ */
+export function featureSeedCandles(features: readonly FeatureName[], intervalMs: number): number {
+  return Math.max(0, ...features.map((feature) => seedOf(parseFeature(feature), intervalMs)));
+}
+
+/**
+ * One column per input, aligned with `candles`; null where a value cannot be computed yet. Every
+ * value at candle i reads candles 0..i only: the model's own, and for `<BASE>/...` inputs the
+ * other market's candles opening at or before candle i's open (null where that market has no
+ * candle at that time). `sentiment` (0-100, already aligned without look-ahead) is scaled to
+ * [-0.5, 0.5].
  */
 export function computeFeatures(params: {
   candles: readonly Candle[];
   features: readonly FeatureName[];
   sentiment?: readonly (number | null)[];
+  markets?: MarketCandles;
 }): Record<FeatureName, (number | null)[]> {
-  const { candles } = params;
-  const count = candles.length;
-  const [rsi, macd, bb, atr] = computeIndicators(candles, INDICATORS);
-  const columns = {} as Record<FeatureName, (number | null)[]>;
+  const byMarket = new Map<string | undefined, FeatureSpec[]>();
   for (const feature of params.features) {
-    const column = new Array<number | null>(count).fill(null);
-    for (let i = 0; i < count; i++) {
-      const candle = candles[i]!;
-      switch (feature) {
-        case 'logReturn':
-          column[i] = i > 0 ? Math.log(candle.close / candles[i - 1]!.close) : null;
-          break;
-        case 'highLowRange':
-          column[i] = (candle.high - candle.low) / candle.close;
-          break;
-        case 'volumeZScore':
-          column[i] = i + 1 >= VOLUME_WINDOW ? volumeZScore(candles, i, VOLUME_WINDOW) : null;
-          break;
-        case 'rsi': {
-          const value = rsi!.columns.value![i] ?? null;
-          column[i] = value === null ? null : value / 100 - 0.5;
-          break;
-        }
-        case 'macdHistogram': {
-          const value = macd!.columns.histogram![i] ?? null;
-          column[i] = value === null ? null : value / candle.close;
-          break;
-        }
-        case 'bbPercentB':
-          column[i] = bb!.columns.percentB![i] ?? null;
-          break;
-        case 'atrRatio': {
-          const value = atr!.columns.value![i] ?? null;
-          column[i] = value === null ? null : value / candle.close;
-          break;
-        }
-        case 'sentiment': {
-          const value = params.sentiment?.[i] ?? null;
-          column[i] = value === null ? null : value / 100 - 0.5;
-          break;
-        }
-      }
+    const spec = parseFeature(feature);
+    byMarket.set(spec.market, [...(byMarket.get(spec.market) ?? []), spec]);
+  }
+  const columns: Record<FeatureName, (number | null)[]> = {};
+  for (const [market, specs] of byMarket) {
+    const candles = market === undefined ? params.candles : params.markets?.get(market);
+    if (candles === undefined) {
+      throw new Error(`The inputs ${specs.map((s) => s.key).join(', ')} need ${market}'s candles`);
     }
-    columns[feature] = column;
+    const computed = marketColumns({ candles, specs, sentiment: params.sentiment });
+    for (const spec of specs) {
+      const column = computed.get(spec.key)!;
+      columns[spec.key] =
+        market === undefined ? column : alignByOpenTime(params.candles, candles, column);
+    }
   }
   return columns;
+}
+
+/** The inputs of one market's candles, computed on that market's own series. */
+function marketColumns(params: {
+  candles: readonly Candle[];
+  specs: readonly FeatureSpec[];
+  sentiment?: readonly (number | null)[];
+}): Map<FeatureName, (number | null)[]> {
+  const { candles, specs } = params;
+  const columns = new Map<FeatureName, (number | null)[]>();
+  const indicatorSpecs = new Map<string, IndicatorSpec>();
+  for (const spec of specs) {
+    if (spec.kind === 'indicator') {
+      indicatorSpecs.set(spec.indicator.key, spec.indicator);
+    }
+  }
+  const computed = computeIndicators(candles, [...indicatorSpecs.values()]);
+  const indicatorColumns = new Map(computed.map((series) => [series.spec.key, series.columns]));
+  let builtins: Record<string, (number | null)[]> | undefined;
+  for (const spec of specs) {
+    if (spec.kind === 'builtin') {
+      builtins ??= builtinIndicatorColumns(candles, specs);
+      columns.set(spec.key, builtinColumn(spec.name, candles, builtins, params.sentiment));
+    } else {
+      const values = indicatorColumns.get(spec.indicator.key)![spec.output]!;
+      columns.set(spec.key, stationary(values, spec.unit, candles));
+    }
+  }
+  return columns;
+}
+
+/** The indicator outputs the built-ins read, computed only when one of them is asked for. */
+function builtinIndicatorColumns(
+  candles: readonly Candle[],
+  specs: readonly FeatureSpec[],
+): Record<string, (number | null)[]> {
+  const needed = new Set<BuiltinFeature>(['rsi', 'macdHistogram', 'bbPercentB', 'atrRatio']);
+  if (!specs.some((spec) => spec.kind === 'builtin' && needed.has(spec.name))) {
+    return {};
+  }
+  const [rsi, macd, bb, atr] = computeIndicators(candles, BUILTIN_INDICATORS);
+  return {
+    rsi: rsi!.columns.value!,
+    macdHistogram: macd!.columns.histogram!,
+    bbPercentB: bb!.columns.percentB!,
+    atr: atr!.columns.value!,
+  };
+}
+
+/** A built-in input; these formulas are those of every model trained so far, kept as they are. */
+function builtinColumn(
+  name: BuiltinFeature,
+  candles: readonly Candle[],
+  indicators: Record<string, (number | null)[]>,
+  sentiment: readonly (number | null)[] | undefined,
+): (number | null)[] {
+  return candles.map((candle, i) => {
+    switch (name) {
+      case 'logReturn':
+        return i > 0 ? Math.log(candle.close / candles[i - 1]!.close) : null;
+      case 'highLowRange':
+        return (candle.high - candle.low) / candle.close;
+      case 'volumeZScore':
+        return i + 1 >= VOLUME_WINDOW ? volumeZScore(candles, i, VOLUME_WINDOW) : null;
+      case 'rsi':
+        return scaled(indicators.rsi![i], (value) => value / 100 - 0.5);
+      case 'macdHistogram':
+        return scaled(indicators.macdHistogram![i], (value) => value / candle.close);
+      case 'bbPercentB':
+        return indicators.bbPercentB![i] ?? null;
+      case 'atrRatio':
+        return scaled(indicators.atr![i], (value) => value / candle.close);
+      case 'sentiment':
+        return scaled(sentiment?.[i], (value) => value / 100 - 0.5);
+    }
+  });
+}
+
+function scaled(
+  value: number | null | undefined,
+  transform: (value: number) => number,
+): number | null {
+  return value === null || value === undefined ? null : transform(value);
+}
+
+/**
+ * An indicator output made stationary by its unit (see `OutputUnit`): price levels relative to
+ * the close, price differences over the close, bounded oscillators to about [-0.5, 0.5], ratios
+ * as they are, and outputs without a scale of their own as a rolling z-score.
+ */
+function stationary(
+  values: readonly (number | null)[],
+  unit: OutputUnit,
+  candles: readonly Candle[],
+): (number | null)[] {
+  switch (unit) {
+    case 'price':
+      return values.map((value, i) => scaled(value, (v) => v / candles[i]!.close - 1));
+    case 'priceChange':
+      return values.map((value, i) => scaled(value, (v) => v / candles[i]!.close));
+    case 'percent':
+      return values.map((value) => scaled(value, (v) => v / 100 - 0.5));
+    case 'negativePercent':
+      return values.map((value) => scaled(value, (v) => v / 100 + 0.5));
+    case 'fraction':
+    case 'flag':
+      return values.map((value) => scaled(value, (v) => v - 0.5));
+    case 'ratio':
+      return [...values];
+    case 'volume':
+    case 'unbounded':
+      return values.map((_, i) => rollingZScore(values, i, VOLUME_WINDOW));
+  }
+}
+
+/**
+ * How unusual value `end` is against the `window` values ending with it (0 on a flat window,
+ * null while any of them is missing). Mean first, then the deviations: values such as OBV are
+ * large next to their changes, where sum-of-squares arithmetic would cancel.
+ */
+export function rollingZScore(
+  values: readonly (number | null)[],
+  end: number,
+  window: number,
+): number | null {
+  if (end + 1 < window) {
+    return null;
+  }
+  let sum = 0;
+  for (let i = end - window + 1; i <= end; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) {
+      return null;
+    }
+    sum += value;
+  }
+  const mean = sum / window;
+  let squares = 0;
+  for (let i = end - window + 1; i <= end; i++) {
+    squares += (values[i]! - mean) ** 2;
+  }
+  const std = Math.sqrt(squares / window);
+  return std > 0 ? (values[end]! - mean) / std : 0;
+}
+
+/**
+ * Another market's column placed at the model's candles by open time: the value of the other
+ * market's candle that opens when the model's candle opens (computed from that market's candles up
+ * to it), null where it has none.
+ */
+function alignByOpenTime(
+  candles: readonly Candle[],
+  otherCandles: readonly Candle[],
+  otherColumn: readonly (number | null)[],
+): (number | null)[] {
+  const indexByOpenTime = new Map(otherCandles.map((candle, i) => [candle.openTime, i]));
+  return candles.map((candle) => {
+    const index = indexByOpenTime.get(candle.openTime);
+    return index === undefined ? null : (otherColumn[index] ?? null);
+  });
 }
 
 /** How unusual candle `end`'s volume is against the `window` candles ending with it (0 on a flat window). */

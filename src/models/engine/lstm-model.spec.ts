@@ -10,7 +10,7 @@ import {
   walkForwardFolds,
 } from './dataset';
 import { evaluate, metricsOf, normalCdf } from './evaluation';
-import { DEFAULT_FEATURES } from './features';
+import { DEFAULT_FEATURES } from './feature-spec';
 import { fitCalibration, volatilitySeries } from './forecast';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import {

@@ -1,7 +1,7 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { StandardScaler, type Dataset, type Sample, type ScalerState } from './dataset';
 import { fastLstmCellClass } from './fast-lstm-cell';
-import type { FeatureName } from './features';
+import type { FeatureName } from './feature-spec';
 import type { ForecastCalibration } from './forecast';
 import { buildGru } from './gru-model';
 import { LstmForward } from './lstm-forward';

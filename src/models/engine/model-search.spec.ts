@@ -1,7 +1,9 @@
+import { DEFAULT_FEATURES } from './feature-spec';
 import {
   DEFAULT_SEARCH_SPACE,
   SearchSpaceError,
   bestTrial,
+  drawFeatureSets,
   planTrials,
   resolveSearchSpace,
 } from './model-search';
@@ -58,6 +60,55 @@ describe('search planning', () => {
       'space.lstm.learningRate',
       'space.lstm.units',
       'space.lstm.wings',
+    ]);
+  });
+
+  it('draws the inputs of each trial from the candidate lists, seeded, parameters as before', () => {
+    const context = { market: 'ETH', otherMarkets: ['BTC', 'ETH'] };
+    const plain = resolveSearchSpace({ kinds: ['linear'] });
+    // Without candidates: one, the default inputs.
+    expect(plain.features).toEqual([[...DEFAULT_FEATURES]]);
+    const withInputs = resolveSearchSpace({
+      kinds: ['linear'],
+      features: [
+        ['logReturn', 'rsi'],
+        ['logReturn', 'rsi', 'btc/logReturn', 'ema:50'],
+      ],
+      featureContext: context,
+    });
+    expect(withInputs.features).toEqual([
+      ['logReturn', 'rsi'],
+      ['logReturn', 'rsi', 'BTC/logReturn', 'ema:50.value'],
+    ]);
+    const plan = planTrials({ ...withInputs, trials: 12, seed: 4 });
+    expect(planTrials({ ...withInputs, trials: 12, seed: 4 })).toEqual(plan);
+    // Both candidates are drawn, and the parameters are those of a search without candidates.
+    expect(new Set(plan.map((trial) => trial.features.length))).toEqual(new Set([2, 4]));
+    expect(plan.map((trial) => trial.params)).toEqual(
+      planTrials({ ...plain, trials: 12, seed: 4 }).map((trial) => trial.params),
+    );
+    // A stored request gives each trial's inputs again.
+    expect(drawFeatureSets({ features: withInputs.features, trials: 12, seed: 4 })).toEqual(
+      plan.map((trial) => trial.features),
+    );
+  });
+
+  it('names every bad candidate input list and entry', () => {
+    const fields = (features: unknown) => {
+      try {
+        resolveSearchSpace({ features, featureContext: { market: 'ETH', otherMarkets: ['BTC'] } });
+      } catch (error) {
+        return (error as SearchSpaceError).problems.map((p) => p.field);
+      }
+      return [];
+    };
+    expect(fields([])).toEqual(['features']);
+    expect(fields('rsi')).toEqual(['features']);
+    expect(fields([['rsi'], 'rsi', ['rsi', 'vibes', 'ETH/logReturn'], ['RSI']])).toEqual([
+      'features[1]',
+      'features[2][1]',
+      'features[2][2]',
+      'features[3]',
     ]);
   });
 

@@ -1,5 +1,12 @@
 import type { Candle } from '../../market-data/candle';
-import { DEFAULT_FEATURES, modelFeatures } from './features';
+import {
+  DEFAULT_FEATURES,
+  FeatureListError,
+  parseFeatureList,
+  type FeatureContext,
+  type FeatureName,
+} from './feature-spec';
+import { modelFeatures, type MarketCandles } from './features';
 import {
   MODEL_PARAM_RULES,
   disposeModel,
@@ -51,13 +58,24 @@ export const DEFAULT_SEARCH_SPACE: Record<
   gru: RECURRENT_SPACE,
 };
 
-export const SEARCH_LIMITS = { maxTrials: 200, maxFolds: 10, defaultTrials: 12, defaultFolds: 3 };
+export const SEARCH_LIMITS = {
+  maxTrials: 200,
+  maxFolds: 10,
+  defaultTrials: 12,
+  defaultFolds: 3,
+  maxFeatureSets: 20,
+};
+
+/** The inputs a search tries when the request names none: one candidate, the defaults. */
+export const DEFAULT_FEATURE_SETS: readonly (readonly FeatureName[])[] = [DEFAULT_FEATURES];
 
 export interface TrialPlan {
   index: number;
   kind: ModelKind;
   /** Every parameter, defaults filled in. */
   params: ModelParams;
+  /** The chosen inputs (sentiment joins them where a series covers the candles). */
+  features: FeatureName[];
 }
 
 export class SearchSpaceError extends Error {
@@ -71,15 +89,24 @@ function isRange(domain: ParamDomain): domain is Exclude<ParamDomain, readonly n
   return !Array.isArray(domain);
 }
 
-/** Checks a request's kinds and space, naming each bad field; the space per kind it searches. */
+/**
+ * Checks a request's kinds, space and candidate input lists, naming each bad field; the space per
+ * kind it searches and the input lists it draws from (canonical).
+ */
 export function resolveSearchSpace(params: {
   kinds?: readonly string[];
   space?: Record<string, unknown>;
+  /** Candidate input lists (default: one, the defaults). */
+  features?: unknown;
+  /** The market searched and the markets its inputs may read. */
+  featureContext?: FeatureContext;
 }): {
   kinds: ModelKind[];
   space: Record<ModelKind, Partial<Record<keyof ModelParams, ParamDomain>>>;
+  features: FeatureName[][];
 } {
   const problems: { field: string; problem: string }[] = [];
+  const features = resolveFeatureSets(params.features, params.featureContext ?? {}, problems);
   const kinds = [...new Set(params.kinds ?? MODEL_KINDS)];
   if (!kinds.length) {
     problems.push({ field: 'kinds', problem: 'must name at least one kind' });
@@ -171,7 +198,67 @@ export function resolveSearchSpace(params: {
   if (problems.length) {
     throw new SearchSpaceError(problems);
   }
-  return { kinds: kinds as ModelKind[], space };
+  return { kinds: kinds as ModelKind[], space, features };
+}
+
+/** The candidate input lists of a request, each in canonical form; problems name `features[i][j]`. */
+function resolveFeatureSets(
+  input: unknown,
+  context: FeatureContext,
+  problems: { field: string; problem: string }[],
+): FeatureName[][] {
+  if (input === undefined) {
+    return DEFAULT_FEATURE_SETS.map((set) => [...set]);
+  }
+  if (!Array.isArray(input) || !input.length || input.length > SEARCH_LIMITS.maxFeatureSets) {
+    problems.push({
+      field: 'features',
+      problem: `must be a list of 1-${SEARCH_LIMITS.maxFeatureSets} input lists, e.g. [["logReturn", "rsi"], ["logReturn", "rsi", "BTC/logReturn"]]`,
+    });
+    return [];
+  }
+  const sets: FeatureName[][] = [];
+  const seen = new Map<string, number>();
+  input.forEach((candidate: unknown, index) => {
+    const field = `features[${index}]`;
+    if (!Array.isArray(candidate)) {
+      problems.push({ field, problem: 'must be a list of inputs' });
+      return;
+    }
+    try {
+      const set = parseFeatureList(candidate, context, field);
+      const key = set.join('\n');
+      const same = seen.get(key);
+      if (same !== undefined) {
+        problems.push({ field, problem: `repeats features[${same}]` });
+      }
+      seen.set(key, same ?? index);
+      sets.push(set);
+    } catch (error) {
+      if (!(error instanceof FeatureListError)) {
+        throw error;
+      }
+      problems.push(...error.problems);
+    }
+  });
+  return sets;
+}
+
+/**
+ * The input list of each trial, drawn from the candidates by a generator of its own (seeded from
+ * the search's seed), so the parameters drawn for a seed do not depend on how many candidates
+ * there are, and a trial's inputs can be found again from the stored request.
+ */
+export function drawFeatureSets(params: {
+  features?: readonly (readonly FeatureName[])[];
+  trials: number;
+  seed: number;
+}): FeatureName[][] {
+  const candidates = params.features?.length ? params.features : DEFAULT_FEATURE_SETS;
+  const next = seededRandom((params.seed ^ 0x5eed_f00d) >>> 0);
+  return Array.from({ length: params.trials }, () => [
+    ...candidates[Math.floor(next() * candidates.length)]!,
+  ]);
 }
 
 /** The trials of a search: kinds in turn, parameters drawn from the seeded generator. */
@@ -180,8 +267,11 @@ export function planTrials(params: {
   space: Record<ModelKind, Partial<Record<keyof ModelParams, ParamDomain>>>;
   trials: number;
   seed: number;
+  /** Candidate input lists (default: one, the defaults). */
+  features?: readonly (readonly FeatureName[])[];
 }): TrialPlan[] {
   const next = seededRandom(params.seed);
+  const featureSets = drawFeatureSets(params);
   return Array.from({ length: params.trials }, (_, index) => {
     const kind = params.kinds[index % params.kinds.length]!;
     const drawn: Record<string, number> = {};
@@ -205,7 +295,7 @@ export function planTrials(params: {
         drawn[name] = domain[Math.floor(next() * domain.length)]!;
       }
     }
-    return { index, kind, params: resolveModelParams(drawn) };
+    return { index, kind, params: resolveModelParams(drawn), features: featureSets[index]! };
   });
 }
 
@@ -238,6 +328,7 @@ export async function runTrial(params: {
   folds: number;
   horizons: readonly number[];
   sentiment?: readonly (number | null)[];
+  markets?: MarketCandles;
   shouldStop?: () => boolean;
 }): Promise<TrialResult> {
   const started = Date.now();
@@ -245,8 +336,9 @@ export async function runTrial(params: {
     tf: params.tf,
     candles: params.trainingCandles,
     intervalMs: params.intervalMs,
-    features: modelFeatures(DEFAULT_FEATURES, params.sentiment),
+    features: modelFeatures(params.plan.features, params.sentiment),
     sentiment: params.sentiment,
+    markets: params.markets,
     kind: params.plan.kind,
     params: params.plan.params,
     horizons: params.horizons,
@@ -303,18 +395,20 @@ export async function evaluateBest(params: {
   candles: readonly Candle[];
   intervalMs: number;
   testFrom: number;
-  plan: Pick<TrialPlan, 'kind' | 'params'>;
+  plan: Pick<TrialPlan, 'kind' | 'params' | 'features'>;
   folds: number;
   horizons: readonly number[];
   sentiment?: readonly (number | null)[];
+  markets?: MarketCandles;
   shouldStop?: () => boolean;
 }): Promise<TrainingOutcome> {
   return runTraining({
     tf: params.tf,
     candles: params.candles,
     intervalMs: params.intervalMs,
-    features: modelFeatures(DEFAULT_FEATURES, params.sentiment),
+    features: modelFeatures(params.plan.features, params.sentiment),
     sentiment: params.sentiment,
+    markets: params.markets,
     kind: params.plan.kind,
     params: params.plan.params,
     horizons: params.horizons,
@@ -333,6 +427,7 @@ export function bestOutcome(
   trialIndex: number;
   kind: string;
   params: Record<string, number>;
+  features: string[];
   score: number;
   test: Record<string, unknown>;
 } {
@@ -340,6 +435,7 @@ export function bestOutcome(
     trialIndex: best.index,
     kind: best.kind,
     params: best.params,
+    features: [...outcome.trained.features],
     score: best.score,
     test: {
       split: outcome.evaluation,

@@ -1,5 +1,5 @@
 import type { Dataset, Sample } from './dataset';
-import type { FeatureName } from './features';
+import type { FeatureName } from './feature-spec';
 import { predictBatch, predictOne, resolveModelParams, trainModel } from './lstm-model';
 import { fitRidge, RidgePredictor, solveCholesky } from './ridge-model';
 import { loadTensorFlow } from './tf-backend';

@@ -23,7 +23,8 @@ import {
   baselineForecast,
   EMPIRICAL_WINDOW,
 } from './forecast';
-import { featureSeedCandles, featureWarmupCandles, type FeatureName } from './features';
+import type { FeatureName } from './feature-spec';
+import { featureSeedCandles, featureWarmupCandles, type MarketCandles } from './features';
 import {
   disposeModel,
   NotEnoughDataError,
@@ -77,9 +78,12 @@ const MIN_SAMPLES = 200;
 
 export { NotEnoughDataError };
 
-/** Candles a market needs before a model with these params can be trained. */
-export function minimumCandles(params: Pick<ModelParams, 'lookback' | 'horizon'>): number {
-  return featureWarmupCandles() + params.lookback + params.horizon + MIN_SAMPLES;
+/** Candles a market needs before a model with these params and inputs can be trained. */
+export function minimumCandles(
+  params: Pick<ModelParams, 'lookback' | 'horizon'>,
+  features?: readonly FeatureName[],
+): number {
+  return featureWarmupCandles(features) + params.lookback + params.horizon + MIN_SAMPLES;
 }
 
 /**
@@ -100,6 +104,8 @@ export async function runTraining(params: {
   /** Horizons served (candles ahead); default the model's own. */
   horizons?: readonly number[];
   sentiment?: readonly (number | null)[];
+  /** Other markets' candles over the same span, for `<BASE>/...` inputs. */
+  markets?: MarketCandles;
   /** The test set starts at the first window at or after this open time (default: the last 20%). */
   testFrom?: number;
   walkForwardFolds?: number;
@@ -115,6 +121,7 @@ export async function runTraining(params: {
     lookback: p.lookback,
     horizon: p.horizon,
     sentiment: params.sentiment,
+    markets: params.markets,
   });
   if (dataset.samples.length < MIN_SAMPLES) {
     throw new NotEnoughDataError(
@@ -333,6 +340,7 @@ export function predictLatest(params: {
   candles: readonly Candle[];
   intervalMs: number;
   sentiment?: readonly (number | null)[];
+  markets?: MarketCandles;
 }): LatestForecast | undefined {
   const { trained } = params;
   const calibration = trained.calibration;
@@ -345,6 +353,7 @@ export function predictLatest(params: {
     features: trained.features,
     lookback: trained.params.lookback,
     sentiment: params.sentiment,
+    markets: params.markets,
   });
   const sigma = volatilitySeries(params.candles)[params.candles.length - 1];
   if (!window || sigma === undefined || !(sigma > 0)) {
@@ -388,10 +397,13 @@ export function baselineWindow(horizons: readonly number[]): number {
   return EMPIRICAL_WINDOW + Math.max(1, ...horizons) + 1;
 }
 
-/** Candles `predictLatest` needs before the newest one (the volatility's too). */
+/** Candles `predictLatest` needs before the newest one (its inputs' seed, the volatility's too). */
 export function predictionWindow(
-  trained: Pick<TrainedModel, 'params'>,
+  trained: Pick<TrainedModel, 'params' | 'features'>,
   intervalMs: number,
 ): number {
-  return Math.max(featureSeedCandles(intervalMs) + trained.params.lookback + 1, 200);
+  return Math.max(
+    featureSeedCandles(trained.features, intervalMs) + trained.params.lookback + 1,
+    200,
+  );
 }

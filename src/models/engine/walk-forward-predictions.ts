@@ -1,7 +1,8 @@
 import type { Candle } from '../../market-data/candle';
 import { buildDataset } from './dataset';
 import { normalCdf } from './evaluation';
-import { DEFAULT_FEATURES, featureSeedCandles } from './features';
+import { DEFAULT_FEATURES, type FeatureName } from './feature-spec';
+import { featureSeedCandles, type MarketCandles } from './features';
 import { modelForecast, volatilitySeries } from './forecast';
 import { disposeModel, predictBatch, resolveModelParams, type ModelParams } from './lstm-model';
 import type { TensorFlow } from './tf-backend';
@@ -53,9 +54,14 @@ export async function walkForwardPredictions(params: {
   modelParams: ModelParams;
   retrainEvery: number;
   trainingCandles: number;
+  /** The models' inputs (default: DEFAULT_FEATURES). */
+  features?: readonly FeatureName[];
+  /** Other markets' candles, for `<BASE>/...` inputs (read by open time, never past a block). */
+  markets?: MarketCandles;
   onBlock?: (done: number, total: number) => Promise<void> | void;
 }): Promise<{ predictions: Map<number, GeneratedPrediction>; blocks: WalkForwardBlock[] }> {
   const { candles, modelParams } = params;
+  const features = params.features ?? DEFAULT_FEATURES;
   const predictions = new Map<number, GeneratedPrediction>();
   const blocks: WalkForwardBlock[] = [];
   const total = Math.ceil((candles.length - params.start) / params.retrainEvery);
@@ -69,12 +75,13 @@ export async function walkForwardPredictions(params: {
     // Enough candles can still be too few windows (gaps in the history): that block then gets
     // no predictions, as one with too little history does, and the others go on.
     const outcome =
-      history.length >= minimumCandles(modelParams)
+      history.length >= minimumCandles(modelParams, features)
         ? await runTraining({
             tf: params.tf,
             candles: history,
             intervalMs: params.intervalMs,
-            features: DEFAULT_FEATURES,
+            features,
+            markets: params.markets,
             params: modelParams,
             walkForwardFolds: 0,
           }).catch((error: unknown) => {
@@ -88,7 +95,7 @@ export async function walkForwardPredictions(params: {
       try {
         const contextStart = Math.max(
           0,
-          blockStart - featureSeedCandles(params.intervalMs) - modelParams.lookback,
+          blockStart - featureSeedCandles(features, params.intervalMs) - modelParams.lookback,
         );
         const context = candles.slice(contextStart, blockEnd);
         const volatility = volatilitySeries(context);
@@ -98,6 +105,7 @@ export async function walkForwardPredictions(params: {
           features: outcome.trained.features,
           lookback: modelParams.lookback,
           horizon: 0,
+          markets: params.markets,
         });
         const first = candles[blockStart]!.openTime;
         const samples = dataset.samples.filter((sample) => sample.openTime >= first);

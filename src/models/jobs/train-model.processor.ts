@@ -5,6 +5,7 @@ import { MarketCatalogue } from '../../market-data/market';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
 import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
 import { RedisService } from '../../redis/redis.service';
+import { FeatureListError } from '../engine/feature-spec';
 import { ModelParamsError, TrainingCancelledError } from '../engine/lstm-model';
 import { isModelKind, MODEL_KINDS } from '../engine/model-kind';
 import { NotEnoughDataError } from '../engine/training-pipeline';
@@ -66,7 +67,11 @@ export class TrainModelProcessor implements JobProcessor<JobName.TrainModel> {
       if (error instanceof TrainingCancelledError) {
         throw new UnrecoverableError(`Training of ${symbol} ${interval} was cancelled by an admin`);
       }
-      if (error instanceof ModelParamsError || error instanceof NotEnoughDataError) {
+      if (
+        error instanceof ModelParamsError ||
+        error instanceof NotEnoughDataError ||
+        error instanceof FeatureListError
+      ) {
         throw new UnrecoverableError(error.message);
       }
       throw error;

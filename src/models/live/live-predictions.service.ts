@@ -18,6 +18,7 @@ import { MarketCatalogue, intervalMs } from '../../market-data/market';
 import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { RedisService } from '../../redis/redis.service';
+import { featureMarkets } from '../engine/feature-spec';
 import { disposeModel, loadModel, type TrainedModel } from '../engine/lstm-model';
 import type { HorizonForecast, HorizonScore } from '../engine/forecast';
 import {
@@ -32,7 +33,7 @@ import {
   PREDICTION_UPDATED,
   type ModelPromotedEvent,
 } from '../model-events';
-import { ModelSentiment } from '../model-sentiment';
+import { ModelInputs } from '../model-inputs';
 import { ModelVersionsRepository } from '../model-versions.repository';
 import { PredictionsRepository } from '../predictions.repository';
 import { TensorFlowProvider } from '../tensorflow.provider';
@@ -40,10 +41,13 @@ import { PredictionCache, type CachedHorizon, type CachedPrediction } from './pr
 
 interface MarketState {
   symbol: string;
+  market: MarketKey;
   loaded?: {
     versionId: string;
     /** The sentiment series the model was trained on, if any. */
     sentimentSource?: string;
+    /** Other markets (base assets) whose candles the model reads. */
+    otherMarkets: string[];
     trained: TrainedModel;
     trainedAt: number | null;
     metrics: Record<string, unknown> | null;
@@ -77,7 +81,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     private readonly cache: PredictionCache,
     private readonly tensorflow: TensorFlowProvider,
     private readonly queues: QueueService,
-    private readonly sentiment: ModelSentiment,
+    private readonly inputs: ModelInputs,
   ) {}
 
   /** Configured markets that get models. */
@@ -135,7 +139,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     const key = `${market.symbol}:${market.interval}`;
     let state = this.states.get(key);
     if (!state) {
-      state = { symbol, queue: Promise.resolve() };
+      state = { symbol, market, queue: Promise.resolve() };
       this.states.set(key, state);
     }
     return state;
@@ -171,6 +175,27 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
         this.predict(market, event.symbol, event.candle.openTime, false, realised),
       ]);
     });
+    this.predictReaders(event);
+  }
+
+  /**
+   * Models that read this market's candles (`BTC/...` inputs) predict again at the candle: when
+   * their own candle closed first, the other market's candle was not there yet and they made no
+   * prediction. One that already did is not stored or published twice.
+   */
+  private predictReaders(event: CandleClosedEvent): void {
+    for (const state of this.states.values()) {
+      const { market } = state;
+      if (
+        market.interval === event.interval &&
+        market.symbol !== event.pair &&
+        state.loaded?.otherMarkets.includes(event.symbol)
+      ) {
+        void this.enqueue(market, state.symbol, () =>
+          this.predict(market, state.symbol, event.candle.openTime),
+        );
+      }
+    }
   }
 
   /**
@@ -273,6 +298,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
           typeof production.params.sentimentSource === 'string'
             ? production.params.sentimentSource
             : undefined,
+        otherMarkets: featureMarkets(trained.features),
       };
       this.logger.log(
         `Loaded production model ${production.id} (${trained.kind}) for ${market.symbol} ${market.interval}`,
@@ -290,25 +316,23 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     }
     const { tf } = await this.tensorflow.get();
     const step = intervalMs(market.interval);
-    const candles = await this.recent.newest(market, {
-      count: predictionWindow(loaded.trained, step),
-      to: openTime,
+    const inputs = await this.inputs.gather({
+      symbol,
+      interval: market.interval,
+      candles: await this.recent.newest(market, {
+        count: predictionWindow(loaded.trained, step),
+        to: openTime,
+      }),
+      features: loaded.trained.features,
+      sentiment: { source: loaded.sentimentSource },
     });
-    const sentiment = loaded.trained.features.includes('sentiment')
-      ? await this.sentiment.column({
-          symbol,
-          candles,
-          intervalMs: step,
-          minCoverage: 0,
-          source: loaded.sentimentSource,
-        })
-      : undefined;
     const forecast = predictLatest({
       tf,
       trained: loaded.trained,
-      candles,
+      candles: inputs.candles,
       intervalMs: step,
-      sentiment: sentiment?.values,
+      sentiment: inputs.sentiment?.values,
+      markets: inputs.markets,
     });
     if (!forecast || forecast.openTime !== openTime) {
       return; // A gap in the window: no honest prediction at this candle.

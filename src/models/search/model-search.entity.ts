@@ -22,6 +22,8 @@ export interface SearchRequest {
   folds: number;
   seed: number;
   horizons: number[];
+  /** Candidate input lists, one drawn per trial (searches made before it: the defaults). */
+  features?: string[][];
 }
 
 /** The best trial and, once evaluated, its one run on the test part. */
@@ -29,6 +31,8 @@ export interface SearchOutcome {
   trialIndex: number;
   kind: string;
   params: Record<string, number>;
+  /** Its inputs, sentiment included when it joined (searches made before it: none stored). */
+  features?: string[];
   /** The trial's score: served MAE over persistence's on its validation candles. */
   score: number;
   /** The evaluation on the test part: split (point metrics, Diebold-Mariano) and forecast per horizon. */

@@ -11,9 +11,11 @@ import { QueueService } from '../../queue/queue.service';
 import {
   SEARCH_LIMITS,
   SearchSpaceError,
+  drawFeatureSets,
   planTrials,
   resolveSearchSpace,
 } from '../engine/model-search';
+import { ModelInputs } from '../model-inputs';
 import { minimumCandles } from '../engine/training-pipeline';
 import { readTrainingCandles } from '../training-window';
 import {
@@ -41,6 +43,7 @@ export class ModelSearchService {
     private readonly candles: CandlesRepository,
     private readonly searches: ModelSearchesRepository,
     private readonly queues: QueueService,
+    private readonly inputs: ModelInputs,
   ) {}
 
   async start(input: SearchModelsDto): Promise<SearchStartedDto> {
@@ -50,7 +53,12 @@ export class ModelSearchService {
     );
     let resolved: ReturnType<typeof resolveSearchSpace>;
     try {
-      resolved = resolveSearchSpace({ kinds: input.kinds, space: input.space });
+      resolved = resolveSearchSpace({
+        kinds: input.kinds,
+        space: input.space,
+        features: input.features,
+        featureContext: this.inputs.context(symbol),
+      });
     } catch (error) {
       if (error instanceof SearchSpaceError) {
         throw new ValidationException(error.problems);
@@ -64,6 +72,7 @@ export class ModelSearchService {
       folds: input.folds ?? SEARCH_LIMITS.defaultFolds,
       seed: input.seed ?? randomInt(2_147_483_647),
       horizons: this.config.forecastHorizons(interval, symbol),
+      features: resolved.features,
     };
     const plans = planTrials({ ...resolved, trials: request.trials, seed: request.seed });
     const market = {
@@ -78,7 +87,7 @@ export class ModelSearchService {
     });
     const first = candles[0];
     const last = candles[candles.length - 1];
-    const needed = Math.max(...plans.map((plan) => minimumCandles(plan.params))) * 2;
+    const needed = Math.max(...plans.map((plan) => minimumCandles(plan.params, plan.features))) * 2;
     if (!first || !last || candles.length < needed) {
       throw new ModelSearchException(
         'CONFLICT',
@@ -160,6 +169,8 @@ export function searchDto(
   trials: readonly Omit<ModelSearchTrialEntity, 'searchId' | 'finishedAt'>[],
   symbol: string,
 ): ModelSearchDto {
+  // A trial's inputs are drawn from the stored request, like its parameters were.
+  const features = drawFeatureSets({ ...search.request, trials: search.trialsTotal });
   return Object.assign(new ModelSearchDto(), {
     id: search.id,
     symbol,
@@ -184,6 +195,7 @@ export function searchDto(
         index: trial.index,
         kind: trial.kind,
         params: trial.params,
+        features: features[trial.index] ?? [],
         status: trial.status,
         score: trial.score,
         metrics: trial.metrics,

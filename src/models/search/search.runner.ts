@@ -5,9 +5,15 @@ import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { ModelParamsError, disposeModel, resolveModelParams } from '../engine/lstm-model';
 import type { ModelKind } from '../engine/model-kind';
-import { bestOutcome, bestTrial, evaluateBest, runTrial } from '../engine/model-search';
+import {
+  bestOutcome,
+  bestTrial,
+  drawFeatureSets,
+  evaluateBest,
+  runTrial,
+} from '../engine/model-search';
 import { NotEnoughDataError } from '../engine/training-pipeline';
-import { ModelSentiment } from '../model-sentiment';
+import { ModelInputs } from '../model-inputs';
 import { TensorFlowProvider } from '../tensorflow.provider';
 import { MAX_TRAINING_CANDLES } from '../training-window';
 import type { ModelSearchEntity } from './model-search.entity';
@@ -32,7 +38,7 @@ export class SearchRunner {
     private readonly candles: CandlesRepository,
     private readonly searches: ModelSearchesRepository,
     private readonly tensorflow: TensorFlowProvider,
-    private readonly sentiment: ModelSentiment,
+    private readonly inputs: ModelInputs,
     private readonly queues: QueueService,
   ) {}
 
@@ -42,6 +48,11 @@ export class SearchRunner {
       throw new NotEnoughDataError(`Model search ${id} no longer exists`);
     }
     return search;
+  }
+
+  /** The inputs trial `index` of a search draws (found again from the stored request). */
+  private trialFeatures(search: ModelSearchEntity, index: number): string[] {
+    return drawFeatureSets({ ...search.request, trials: search.trialsTotal })[index] ?? [];
   }
 
   /** Candles from the search's first up to `to` (inclusive). */
@@ -68,11 +79,16 @@ export class SearchRunner {
     if (trial.status !== 'pending') {
       return { status: 'already-finished', score: trial.score };
     }
-    // The test part is never read: only candles opening before testFrom.
-    const candles = await this.readCandles(search, search.testFrom.getTime() - 1);
+    // The test part is never read: only candles opening before testFrom (of every market read).
+    const features = this.trialFeatures(search, trial.index);
+    const { candles, sentiment, markets } = await this.inputs.gather({
+      symbol: this.catalogue.baseOf(search.symbol),
+      interval: search.interval,
+      candles: await this.readCandles(search, search.testFrom.getTime() - 1),
+      features,
+      sentiment: 'join',
+    });
     const step = intervalMs(search.interval);
-    const symbol = this.catalogue.baseOf(search.symbol);
-    const sentiment = await this.sentiment.column({ symbol, candles, intervalMs: step });
     const { tf } = await this.tensorflow.get();
     let outcome: Parameters<SearchRunner['finishTrial']>[0];
     try {
@@ -84,10 +100,12 @@ export class SearchRunner {
           index: trial.index,
           kind: trial.kind as ModelKind,
           params: resolveModelParams(trial.params),
+          features,
         },
         folds: search.request.folds,
         horizons: search.request.horizons,
         sentiment: sentiment?.values,
+        markets,
         shouldStop: params.shouldStop,
       });
       outcome = {
@@ -95,7 +113,7 @@ export class SearchRunner {
         index: trial.index,
         status: 'completed',
         score: result.score,
-        metrics: { ...result.metrics, sentimentSource: sentiment?.source ?? null },
+        metrics: { ...result.metrics, features, sentimentSource: sentiment?.source ?? null },
         seconds: result.seconds,
         error: null,
       };
@@ -180,29 +198,27 @@ export class SearchRunner {
       return { status: 'failed', bestTrial: null };
     }
     await this.searches.setStatus(searchId, 'evaluating');
-    const candles = await this.readCandles(search, search.dataTo.getTime());
-    const step = intervalMs(search.interval);
+    // The best trial's inputs, with the sentiment series it was scored with (if any).
     const source = best.metrics?.sentimentSource;
-    const sentiment =
-      typeof source === 'string'
-        ? await this.sentiment.column({
-            symbol: this.catalogue.baseOf(search.symbol),
-            candles,
-            intervalMs: step,
-            minCoverage: 0,
-            source,
-          })
-        : undefined;
+    const features = this.trialFeatures(search, best.index);
+    const { candles, sentiment, markets } = await this.inputs.gather({
+      symbol: this.catalogue.baseOf(search.symbol),
+      interval: search.interval,
+      candles: await this.readCandles(search, search.dataTo.getTime()),
+      features: typeof source === 'string' ? [...features, 'sentiment'] : features,
+      sentiment: { source: typeof source === 'string' ? source : undefined },
+    });
     const { tf } = await this.tensorflow.get();
     const outcome = await evaluateBest({
       tf,
       candles,
-      intervalMs: step,
+      intervalMs: intervalMs(search.interval),
       testFrom: search.testFrom.getTime(),
-      plan: { kind: best.kind as ModelKind, params: resolveModelParams(best.params) },
+      plan: { kind: best.kind as ModelKind, params: resolveModelParams(best.params), features },
       folds: search.request.folds,
       horizons: search.request.horizons,
       sentiment: sentiment?.values,
+      markets,
     });
     disposeModel(outcome.trained);
     await this.searches.setStatus(searchId, 'completed', {

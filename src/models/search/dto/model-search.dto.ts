@@ -56,6 +56,22 @@ export class SearchModelsDto {
   space?: Record<string, unknown>;
 
   @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'array', items: { type: 'string' } },
+    example: [
+      ['logReturn', 'highLowRange', 'volumeZScore', 'rsi'],
+      ['logReturn', 'highLowRange', 'volumeZScore', 'rsi', 'BTC/logReturn', 'BTC/volumeZScore'],
+    ],
+    description:
+      'Candidate input lists (each as `features` of POST /admin/models/train), one drawn per trial with the seeded generator; default: one, the default inputs',
+  })
+  @Field(() => [[String]], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(SEARCH_LIMITS.maxFeatureSets)
+  features?: unknown[];
+
+  @ApiPropertyOptional({
     default: SEARCH_LIMITS.defaultTrials,
     minimum: 1,
     maximum: SEARCH_LIMITS.maxTrials,
@@ -145,6 +161,12 @@ export class SearchTrialDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } })
   @Field(() => GraphQLJSON)
   params!: Record<string, number>;
+  @ApiProperty({
+    type: [String],
+    description: 'The inputs drawn for the trial (sentiment joins them where a series covers)',
+  })
+  @Field(() => [String])
+  features!: string[];
   @ApiProperty({ enum: ['pending', 'completed', 'failed'] }) @Field() status!: string;
   @ApiPropertyOptional({
     type: Number,
@@ -180,7 +202,8 @@ export class ModelSearchDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'kinds, space, trials, folds, seed, horizons as resolved',
+    description:
+      'kinds, space, trials, folds, seed, horizons and features (the candidate input lists) as resolved',
   })
   @Field(() => GraphQLJSON)
   request!: Record<string, unknown>;
