@@ -30,6 +30,9 @@ import { RedisModule } from './redis/redis.module';
 import { SentimentApiModule } from './sentiment/sentiment-api.module';
 import { SentimentModule } from './sentiment/sentiment.module';
 import { SentimentWorkerModule } from './sentiment/sentiment-worker.module';
+import { PaperApiModule } from './paper/paper-api.module';
+import { PaperModule } from './paper/paper.module';
+import { PaperWorkerModule } from './paper/paper-worker.module';
 import { StrategyApiModule } from './strategy/strategy-api.module';
 import { StrategyModule } from './strategy/strategy.module';
 import { StrategyWorkerModule } from './strategy/strategy-worker.module';
@@ -70,6 +73,7 @@ export class AppModule {
       IndicatorsModule,
       ModelsModule,
       StrategyModule,
+      PaperModule,
       WebhooksModule,
     ];
     if (roles.api) {
@@ -102,6 +106,7 @@ export class AppModule {
         IndicatorsApiModule,
         ModelsApiModule,
         StrategyApiModule,
+        PaperApiModule,
         WebhooksApiModule,
         LiveEventsModule,
       );
@@ -114,6 +119,7 @@ export class AppModule {
         IndicatorsWorkerModule,
         ModelsWorkerModule,
         StrategyWorkerModule,
+        PaperWorkerModule,
         WebhooksWorkerModule,
       );
     }

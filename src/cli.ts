@@ -51,6 +51,7 @@ import { ModelsService } from './models/models.service';
 import { readCandleCsv } from './simulator/candle-series';
 import { ModelInputs, featureContext, type ModelInputSet } from './models/model-inputs';
 import { registerBacktestCommand } from './cli/backtest.command';
+import { registerPaperCommand } from './cli/paper.command';
 import { registerSearchCommand } from './cli/search.command';
 import { FearGreedImportService } from './sentiment/import/fear-greed-import.service';
 import { ExchangeSimulator } from './simulator/exchange-simulator';
@@ -658,6 +659,7 @@ async function main(argv: string[]): Promise<void> {
     cliTime,
     parseJsonObject,
   });
+  registerPaperCommand(program, { withApp: (work) => withApp(config, work) });
 
   registerSearchCommand(program, {
     config,

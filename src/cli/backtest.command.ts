@@ -27,6 +27,24 @@ import { replayStrategy } from '../strategy/engine/strategy-replay';
 import { StrategiesService } from '../strategy/strategies.service';
 import { readsSentiment, strategySentiment } from '../strategy/strategy-evaluator';
 
+/** One contender's figures as a table row (`backtest`, `paper show`). */
+export function metricsRow(name: string, m: PerformanceMetrics): Record<string, string | number> {
+  return {
+    contender: name,
+    'final equity': m.finalEquity.toFixed(2),
+    'return %': (m.totalReturn * 100).toFixed(2),
+    'CAGR %': (m.cagr * 100).toFixed(2),
+    Sharpe: m.sharpe.toFixed(2),
+    Sortino: m.sortino.toFixed(2),
+    'max DD %': (m.maxDrawdown * 100).toFixed(2),
+    trades: m.trades,
+    'win %': m.winRate === null ? '-' : (m.winRate * 100).toFixed(1),
+    'profit factor': m.profitFactor === null ? '-' : m.profitFactor.toFixed(2),
+    'exposure %': (m.exposure * 100).toFixed(1),
+    fees: m.feesPaid.toFixed(2),
+  };
+}
+
 /**
  * `backtest`: a backtest job's replay (`replayStrategy`) run in this process, on a stored market
  * (with the sentiment its jobs read) or a candle CSV, with a stored strategy or a definition file.
@@ -340,20 +358,6 @@ export function registerBacktestCommand(
           );
           return;
         }
-        const row = (name: string, m: PerformanceMetrics) => ({
-          contender: name,
-          'final equity': m.finalEquity.toFixed(2),
-          'return %': (m.totalReturn * 100).toFixed(2),
-          'CAGR %': (m.cagr * 100).toFixed(2),
-          Sharpe: m.sharpe.toFixed(2),
-          Sortino: m.sortino.toFixed(2),
-          'max DD %': (m.maxDrawdown * 100).toFixed(2),
-          trades: m.trades,
-          'win %': m.winRate === null ? '-' : (m.winRate * 100).toFixed(1),
-          'profit factor': m.profitFactor === null ? '-' : m.profitFactor.toFixed(2),
-          'exposure %': (m.exposure * 100).toFixed(1),
-          fees: m.feesPaid.toFixed(2),
-        });
         process.stdout.write(
           `Strategy ${label} on ${range.length} candles, sizing ${JSON.stringify(sizing)}` +
             (!readsModel
@@ -362,7 +366,10 @@ export function registerBacktestCommand(
                 ? ` (model rules read ${predictions.size} walk-forward predictions)\n`
                 : ' (its model rules do not fire: --no-walk-forward)\n'),
         );
-        console.table([row('strategy', result.metrics), row('buy and hold', result.buyAndHold)]);
+        console.table([
+          metricsRow('strategy', result.metrics),
+          metricsRow('buy and hold', result.buyAndHold),
+        ]);
       },
     );
 }

@@ -5,6 +5,14 @@ import { ModelArtifactEntity } from '../models/model-artifact.entity';
 import { ModelVersionEntity } from '../models/model-version.entity';
 import { PredictionEntity } from '../models/prediction.entity';
 import { ModelSearchEntity, ModelSearchTrialEntity } from '../models/search/model-search.entity';
+import {
+  PaperAccountEntity,
+  PaperEquityEntity,
+  PaperFillEntity,
+  PaperOrderEntity,
+  PaperPositionEntity,
+  PaperTradeEntity,
+} from '../paper/paper.entities';
 import { SentimentPointEntity } from '../sentiment/sentiment-point.entity';
 import { BacktestEntity } from '../strategy/backtest.entity';
 import { SignalEntity } from '../strategy/signal.entity';
@@ -30,4 +38,10 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookMessageEntity,
   WebhookDeliveryEntity,
+  PaperAccountEntity,
+  PaperPositionEntity,
+  PaperOrderEntity,
+  PaperFillEntity,
+  PaperTradeEntity,
+  PaperEquityEntity,
 ];

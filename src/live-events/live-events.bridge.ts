@@ -8,6 +8,8 @@ import { CANDLE_CLOSED, type CandleClosedEvent } from '../market-data/candle-eve
 import type { CachedPrediction } from '../models/live/prediction.cache';
 import { PREDICTION_UPDATED } from '../models/model-events';
 import { predictionDto } from '../models/models.service';
+import { paperTradeExecutedDto } from '../paper/dto/paper-trade-event.dto';
+import { PAPER_TRADE_EXECUTED, type PaperTradeEvent } from '../paper/paper-events';
 import { RedisService } from '../redis/redis.service';
 import { signalDto } from '../strategy/strategies.service';
 import { SIGNAL_CREATED, signalRowOf, type SignalCreatedEvent } from '../strategy/strategy-events';
@@ -60,11 +62,21 @@ export class LiveEventsBridge implements OnApplicationBootstrap {
         },
       })),
     );
+    // Each filled paper order goes to the subscribers of its account and of every account.
+    await this.redis.subscribe(PAPER_TRADE_EXECUTED, (message) =>
+      this.forward(message, (event: PaperTradeEvent) => ({
+        topic: [
+          liveTopics.paperTradeExecuted(event.accountId),
+          liveTopics.paperTradeExecuted(null),
+        ],
+        payload: { paperTradeExecuted: paperTradeExecutedDto(event) },
+      })),
+    );
   }
 
   private forward<T>(
     message: string,
-    build: (event: T) => { topic: string; payload: unknown },
+    build: (event: T) => { topic: string | readonly string[]; payload: unknown },
   ): void {
     const pubsub = this.pubsub;
     if (!pubsub) {
@@ -72,7 +84,9 @@ export class LiveEventsBridge implements OnApplicationBootstrap {
     }
     try {
       const { topic, payload } = build(JSON.parse(message) as T);
-      pubsub.publish({ topic, payload }, () => undefined);
+      for (const each of typeof topic === 'string' ? [topic] : topic) {
+        pubsub.publish({ topic: each, payload }, () => undefined);
+      }
     } catch (error) {
       this.logger.error(`A live event could not be forwarded: ${(error as Error).message}`);
     }

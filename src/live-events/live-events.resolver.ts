@@ -1,8 +1,11 @@
-import { Args, Context, Resolver, Subscription } from '@nestjs/graphql';
+import { Args, Context, ID, Resolver, Subscription } from '@nestjs/graphql';
 import type { PubSub } from 'mercurius';
 import { Access } from '../auth/access.decorator';
+import { AuthException } from '../auth/auth.exception';
 import { MarketCatalogue } from '../market-data/market';
 import { PredictionDto } from '../models/dto/models.dto';
+import { PaperTradeExecutedDto } from '../paper/dto/paper-trade-event.dto';
+import { PaperAccountsService } from '../paper/paper-accounts.service';
 import { SignalDto } from '../strategy/dto/strategy.dto';
 import { CandleClosedDto } from './live-events.dto';
 import { liveTopics } from './live-events';
@@ -18,6 +21,7 @@ import { LiveSessions, type LiveSessionContext } from './live-sessions';
 export class LiveEventsResolver {
   constructor(
     private readonly catalogue: MarketCatalogue,
+    private readonly paperAccounts: PaperAccountsService,
     private readonly sessions: LiveSessions,
   ) {}
 
@@ -56,5 +60,25 @@ export class LiveEventsResolver {
     return context.pubsub.subscribe(
       liveTopics.candleClosed(base, this.catalogue.resolveInterval(interval)),
     );
+  }
+
+  @Subscription(() => PaperTradeExecutedDto, {
+    description:
+      "Every order a paper account fills, of one account (its id or name) or of all; needs an API key, as the accounts' queries",
+  })
+  async paperTradeExecuted(
+    @Args('accountId', { type: () => ID, nullable: true }) accountId: string | null | undefined,
+    @Context() context: LiveSessionContext & { pubsub: PubSub },
+  ): Promise<AsyncIterableIterator<unknown>> {
+    this.sessions.track(context);
+    // Paper accounts are not market data: PUBLIC_READ connections without a key do not see them.
+    if (!context.principal) {
+      throw new AuthException(
+        'UNAUTHENTICATED',
+        'paperTradeExecuted needs an API key in the connection_init payload',
+      );
+    }
+    const id = accountId ? await this.paperAccounts.resolve(accountId) : null;
+    return context.pubsub.subscribe(liveTopics.paperTradeExecuted(id));
   }
 }

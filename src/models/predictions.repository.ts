@@ -23,6 +23,7 @@ export interface StoredPrediction {
   openTime: number;
   predictedReturn: number;
   probabilityUp: number;
+  modelVersionId: string;
   /** When the model that made it was trained (null: its version is gone). */
   trainedAt: number | null;
   /**
@@ -97,9 +98,10 @@ export class PredictionsRepository {
       probability_up: number;
       trained_ms: string | null;
       volatility: number | null;
+      model_version_id: string;
     }[] = await this.dataSource.query(
       `SELECT DISTINCT ON (p.open_time) (extract(epoch FROM p.open_time) * 1000)::bigint AS open_ms,
-              p.predicted_return, p.probability_up,
+              p.model_version_id, p.predicted_return, p.probability_up,
               (p.horizons->0->>'volatility')::float8 / sqrt((p.horizons->0->>'horizon')::float8) AS volatility,
               (extract(epoch FROM mv.trained_at) * 1000)::bigint AS trained_ms
          FROM predictions p LEFT JOIN model_versions mv ON mv.id = p.model_version_id
@@ -113,6 +115,7 @@ export class PredictionsRepository {
         Number(row.open_ms),
         {
           openTime: Number(row.open_ms),
+          modelVersionId: row.model_version_id,
           predictedReturn: row.predicted_return,
           probabilityUp: row.probability_up,
           trainedAt: row.trained_ms === null ? null : Number(row.trained_ms),

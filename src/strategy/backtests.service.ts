@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ValidationException, type FieldProblem } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
 import { assertUuid } from '../common/uuid.pipe';
+import type { Candle, MarketKey } from '../market-data/candle';
 import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { ModelParamsError, resolveModelParams } from '../models/engine/lstm-model';
@@ -22,7 +23,9 @@ import {
   needsModel,
   parseStrategyDefinition,
   type PositionSizing,
+  type StrategyDefinition,
 } from './engine/strategy-definition';
+import type { BacktestResult } from './engine/backtest';
 import type { PredictionInput } from './engine/strategy-inputs';
 import { replayStrategy } from './engine/strategy-replay';
 import { readsSentiment, strategySentiment } from './strategy-evaluator';
@@ -35,7 +38,7 @@ const MAX_EQUITY_POINTS = 2000;
 const SEED_CANDLES = 1500;
 
 /** A request's sizing, refusing fields that belong to another kind (the DTO checked the ranges). */
-function requestedSizing(input: BacktestSizingDto): PositionSizing {
+export function requestedSizing(input: BacktestSizingDto): PositionSizing {
   const problems: FieldProblem[] = [];
   if (input.fraction !== undefined && input.kind !== 'fraction') {
     problems.push({ field: 'sizing.fraction', problem: 'is only read with kind fraction' });
@@ -183,6 +186,48 @@ export class BacktestsService {
     return (backtest.trades ?? []).slice(offset, offset + (params.limit ?? 500));
   }
 
+  /**
+   * A strategy replayed over a market's stored candles in [from, to], the candles before them
+   * warming its inputs up, reading `predictions` (default: the live ones stored for the range) and
+   * the sentiment its rules read. What backtest jobs run, and what paper accounts compare with.
+   */
+  async replayStored(params: {
+    definition: StrategyDefinition;
+    market: MarketKey;
+    from: number;
+    to: number;
+    fill: { startingCash: number; feeRate: number; slippage: number; sizing: PositionSizing };
+    predictions?: ReadonlyMap<number, PredictionInput>;
+  }): Promise<{ result: BacktestResult; candles: Candle[] }> {
+    const { definition, market, from, to } = params;
+    const step = intervalMs(market.interval);
+    const [seed, range] = await Promise.all([
+      this.candles.find({ ...market, from: 0, to: from - 1, limit: SEED_CANDLES, newest: true }),
+      this.candles.find({ ...market, from, to, limit: Math.floor((to - from) / step) + 1 }),
+    ]);
+    const candles = [...seed, ...range];
+    const predictions =
+      params.predictions ??
+      (needsModel(definition) ? await this.predictions.forRange(market, from, to) : undefined);
+    const sentiment = readsSentiment(definition)
+      ? await strategySentiment(this.sentiment, {
+          symbol: this.catalogue.baseOf(market.symbol),
+          candles,
+          intervalMs: step,
+        })
+      : undefined;
+    const result = replayStrategy({
+      definition,
+      candles,
+      start: seed.length,
+      predictions,
+      sentiment,
+      ...params.fill,
+      intervalMs: step,
+    });
+    return { result, candles: range };
+  }
+
   /** The job: inputs over the seed and range, a decision per candle in range, the replay, the results. */
   async run(id: string, onProgress?: (percent: number) => Promise<void>) {
     const backtest = await this.repo.findOneOrFail({ where: { id } });
@@ -198,13 +243,6 @@ export class BacktestsService {
       const step = intervalMs(market.interval);
       const from = backtest.fromTime.getTime();
       const to = backtest.toTime.getTime();
-      const seed = await this.candles.find({
-        ...market,
-        from: 0,
-        to: from - 1,
-        limit: SEED_CANDLES,
-        newest: true,
-      });
       const range = await this.candles.find({
         ...market,
         from,
@@ -218,7 +256,6 @@ export class BacktestsService {
         );
       }
       await onProgress?.(10);
-      const candles = [...seed, ...range];
       const predictions: Map<number, PredictionInput> = await this.predictions.forRange(
         market,
         from,
@@ -259,27 +296,19 @@ export class BacktestsService {
           }
         }
       }
-      const sentiment = readsSentiment(definition)
-        ? await strategySentiment(this.sentiment, {
-            symbol: this.catalogue.baseOf(market.symbol),
-            candles,
-            intervalMs: step,
-          })
-        : undefined;
       const params = backtest.params as {
         startingCash: number;
         feeRate: number;
         slippage: number;
         sizing: PositionSizing;
       };
-      const result = replayStrategy({
+      const { result } = await this.replayStored({
         definition,
-        candles,
-        start: seed.length,
+        market,
+        from,
+        to,
+        fill: params,
         predictions,
-        sentiment,
-        ...params,
-        intervalMs: step,
       });
       await onProgress?.(90);
       const every = Math.max(1, Math.ceil(result.equity.length / MAX_EQUITY_POINTS));

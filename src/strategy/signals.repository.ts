@@ -92,6 +92,21 @@ export class SignalsRepository {
     return result.length > 0;
   }
 
+  /** The signal of a strategy version for a market and candle, if it decided. */
+  async at(
+    strategyId: string,
+    market: MarketKey,
+    openTime: number,
+  ): Promise<SignalRow | undefined> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} ${FROM}
+        WHERE s.strategy_id = $1 AND s.exchange = $2 AND s.symbol = $3 AND s.interval = $4
+          AND s.open_time = to_timestamp($5 / 1000.0)`,
+      [strategyId, market.exchange, market.symbol, market.interval, openTime],
+    );
+    return rows[0] && rowOf(rows[0]);
+  }
+
   /** Signals stored since `since` (epoch ms), oldest first. */
   async createdSince(since: number, limit: number): Promise<SignalRow[]> {
     const rows: Row[] = await this.dataSource.query(

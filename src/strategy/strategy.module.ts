@@ -7,6 +7,7 @@ import { SignalsRepository } from './signals.repository';
 import { StrategiesRepository } from './strategies.repository';
 import { StrategiesService } from './strategies.service';
 import { StrategyEvaluator } from './strategy-evaluator';
+import { SignalDecider } from './live/signal-decider';
 
 /** Strategies, signals and their evaluation; shared by every role. */
 @Module({
@@ -15,6 +16,7 @@ import { StrategyEvaluator } from './strategy-evaluator';
     StrategiesRepository,
     SignalsRepository,
     StrategyEvaluator,
+    SignalDecider,
     StrategiesService,
     BacktestsService,
   ],
@@ -22,6 +24,7 @@ import { StrategyEvaluator } from './strategy-evaluator';
     StrategiesRepository,
     SignalsRepository,
     StrategyEvaluator,
+    SignalDecider,
     StrategiesService,
     BacktestsService,
   ],

@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { CachedPrediction } from '../models/live/prediction.cache';
 import { predictionDto } from '../models/models.service';
+import { paperTradeExecutedDto } from '../paper/dto/paper-trade-event.dto';
+import type { PaperTradeEvent } from '../paper/paper-events';
 import { signalDto } from '../strategy/strategies.service';
 import { signalRowOf, type SignalCreatedEvent } from '../strategy/strategy-events';
 
 /** Event types a subscription can ask for. */
-export const WEBHOOK_EVENT_TYPES = ['signal.created', 'prediction.updated'] as const;
+export const WEBHOOK_EVENT_TYPES = ['signal.created', 'prediction.updated', 'paper.trade'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Sent by `POST /webhooks/:id/test` to that subscription only, whatever it subscribes to. */
 export const TEST_EVENT_TYPE = 'webhook.test';
@@ -78,6 +80,21 @@ export function predictionWebhookEvent(cached: CachedPrediction, maxAgeMs: numbe
     strategyId: null,
     body: bodyOf('prediction.updated', cached.computedAt, predictionDto(cached, maxAgeMs)),
     occurredAt: cached.computedAt,
+  };
+}
+
+/**
+ * A filled paper order: one message per order (its id), whichever worker heard it. The symbol
+ * and strategy filters apply (the base asset, the strategy version the account follows).
+ */
+export function paperTradeWebhookEvent(event: PaperTradeEvent): WebhookEvent {
+  return {
+    type: 'paper.trade',
+    messageId: messageIdOf('paper.trade', event.orderId),
+    symbol: event.symbol,
+    strategyId: event.strategyId,
+    body: bodyOf('paper.trade', event.executedAt, paperTradeExecutedDto(event)),
+    occurredAt: event.executedAt,
   };
 }
 

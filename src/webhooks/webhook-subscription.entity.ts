@@ -28,7 +28,7 @@ export class WebhookSubscriptionEntity {
   @Column({ type: 'varchar', length: 2048 })
   url!: string;
 
-  /** Event types delivered (`signal.created`, `prediction.updated`). */
+  /** Event types delivered (`signal.created`, `prediction.updated`, `paper.trade`). */
   @Column({ type: 'text', array: true })
   events!: string[];
 

@@ -62,6 +62,8 @@ export interface PerformanceMetrics {
 export interface BacktestResult {
   metrics: PerformanceMetrics;
   buyAndHold: PerformanceMetrics;
+  /** Buy-and-hold's equity at each candle's close. */
+  buyAndHoldEquity: { time: number; equity: number }[];
   trades: Trade[];
   /** Equity at each candle's close. */
   equity: { time: number; equity: number }[];
@@ -280,16 +282,18 @@ export function runBacktest(params: BacktestParams): BacktestResult {
       startingCash: params.startingCash,
       intervalMs: params.intervalMs,
     }),
-    buyAndHold: buyAndHold(params),
+    ...buyAndHold(params),
     trades,
     equity,
   };
 }
 
-function buyAndHold(params: BacktestParams): PerformanceMetrics {
+function buyAndHold(
+  params: BacktestParams,
+): Pick<BacktestResult, 'buyAndHold' | 'buyAndHoldEquity'> {
   const first = params.candles[0];
   if (!first) {
-    return performance({
+    const empty = performance({
       equity: [],
       trades: [],
       feesPaid: 0,
@@ -298,6 +302,7 @@ function buyAndHold(params: BacktestParams): PerformanceMetrics {
       startingCash: params.startingCash,
       intervalMs: params.intervalMs,
     });
+    return { buyAndHold: empty, buyAndHoldEquity: [] };
   }
   const price = first.open * (1 + params.slippage);
   const buyFee = params.startingCash * params.feeRate;
@@ -322,7 +327,7 @@ function buyAndHold(params: BacktestParams): PerformanceMetrics {
     returnPct: profit / params.startingCash,
     exitReason: 'end',
   };
-  return performance({
+  const metrics = performance({
     equity,
     trades: [trade],
     feesPaid: buyFee + sellFee,
@@ -331,6 +336,7 @@ function buyAndHold(params: BacktestParams): PerformanceMetrics {
     startingCash: params.startingCash,
     intervalMs: params.intervalMs,
   });
+  return { buyAndHold: metrics, buyAndHoldEquity: equity };
 }
 
 /** Returns, risk-adjusted ratios (annualised for the interval, risk-free rate 0) and trade statistics. */

@@ -11,10 +11,8 @@ import {
   parseStrategyDefinition,
   type StrategyDefinition,
 } from '../engine/strategy-definition';
-import { SignalsRepository } from '../signals.repository';
 import { StrategiesRepository } from '../strategies.repository';
-import { predictionInput, StrategyEvaluator } from '../strategy-evaluator';
-import { SIGNAL_CREATED, signalCreatedEvent } from '../strategy-events';
+import { livePrediction, SignalDecider } from './signal-decider';
 
 /**
  * Live decisions in the worker: on `prediction.updated` every active strategy that reads the model
@@ -35,8 +33,7 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     private readonly redis: RedisService,
     private readonly catalogue: MarketCatalogue,
     private readonly strategies: StrategiesRepository,
-    private readonly signals: SignalsRepository,
-    private readonly evaluator: StrategyEvaluator,
+    private readonly decider: SignalDecider,
     private readonly versions: ModelVersionsRepository,
   ) {}
 
@@ -89,7 +86,14 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     for (const strategy of await this.activeStrategies()) {
       const { definition } = strategy;
       if (!needsModel(definition) || !hasModel) {
-        await this.decide({ strategy, definition, market, symbol, openTime, prediction: null });
+        await this.decider.decide({
+          strategy,
+          definition,
+          market,
+          symbol,
+          openTime,
+          prediction: null,
+        });
       }
     }
   }
@@ -101,69 +105,15 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     for (const strategy of await this.activeStrategies()) {
       const { definition } = strategy;
       if (needsModel(definition)) {
-        await this.decide({
+        await this.decider.decide({
           strategy,
           definition,
           market,
           symbol: prediction.symbol,
           openTime: prediction.openTime,
-          prediction,
+          prediction: livePrediction(prediction),
         });
       }
-    }
-  }
-
-  private async decide(params: {
-    strategy: { id: string; name: string; version: number };
-    definition: StrategyDefinition;
-    market: MarketKey;
-    symbol: string;
-    openTime: number;
-    prediction: CachedPrediction | null;
-  }): Promise<void> {
-    const { strategy, market, prediction } = params;
-    const evaluation = await this.evaluator.evaluate({
-      definition: params.definition,
-      market,
-      symbol: params.symbol,
-      openTime: params.openTime,
-      prediction: prediction ? predictionInput(prediction) : null,
-    });
-    if (!evaluation) {
-      return;
-    }
-    const { decision } = evaluation;
-    const row = {
-      strategyId: strategy.id,
-      market,
-      openTime: evaluation.openTime,
-      action: decision.action,
-      score: decision.score,
-      confidence: decision.confidence,
-      reasons: decision.fired,
-      prediction: prediction
-        ? {
-            modelVersionId: prediction.modelVersionId,
-            predictedClose: prediction.predictedClose,
-            predictedReturn: prediction.predictedReturn,
-            probabilityUp: prediction.probabilityUp,
-            horizon: prediction.horizon,
-          }
-        : null,
-      modelVersionId: prediction?.modelVersionId ?? null,
-      close: evaluation.close,
-    };
-    if (await this.signals.insert(row)) {
-      const event = signalCreatedEvent(
-        {
-          ...row,
-          strategyName: strategy.name,
-          strategyVersion: strategy.version,
-          createdAt: Date.now(),
-        },
-        params.symbol,
-      );
-      await this.redis.publish(SIGNAL_CREATED, JSON.stringify(event));
     }
   }
 }

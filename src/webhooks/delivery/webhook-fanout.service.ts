@@ -3,10 +3,12 @@ import { AppConfig } from '../../config/app-config';
 import { parseDuration } from '../../config/config.schema';
 import type { CachedPrediction } from '../../models/live/prediction.cache';
 import { PREDICTION_UPDATED } from '../../models/model-events';
+import { PAPER_TRADE_EXECUTED, type PaperTradeEvent } from '../../paper/paper-events';
 import { RedisService } from '../../redis/redis.service';
 import { SIGNAL_CREATED, type SignalCreatedEvent } from '../../strategy/strategy-events';
 import {
   WEBHOOKS_CHANGED,
+  paperTradeWebhookEvent,
   predictionWebhookEvent,
   signalWebhookEvent,
   type WebhookEvent,
@@ -18,9 +20,10 @@ const FANOUT_ATTEMPTS = 8;
 const SUBSCRIBED_TTL_MS = 5000;
 
 /**
- * In workers: turns every `signal.created` and `prediction.updated` into one stored message and
- * one delivery job per matching subscription. Every worker hears every event; the message's
- * unique key (subscription, webhook-id) and the deterministic job id make the extra copies no-ops.
+ * In workers: turns every `signal.created`, `prediction.updated` and `paper.trade` into one stored
+ * message and one delivery job per matching subscription. Every worker hears every event; the
+ * message's unique key (subscription, webhook-id) and the deterministic job id make the extra
+ * copies no-ops.
  * Delivery runs in its own queue, so a slow receiver never holds up the live path.
  */
 @Injectable()
@@ -52,6 +55,11 @@ export class WebhookFanoutService implements OnApplicationBootstrap {
     await this.redis.subscribe(PREDICTION_UPDATED, (message) =>
       this.handle('prediction.updated', () =>
         predictionWebhookEvent(JSON.parse(message) as CachedPrediction, maxAgeMs),
+      ),
+    );
+    await this.redis.subscribe(PAPER_TRADE_EXECUTED, (message) =>
+      this.handle('paper.trade', () =>
+        paperTradeWebhookEvent(JSON.parse(message) as PaperTradeEvent),
       ),
     );
   }

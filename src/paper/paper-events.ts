@@ -1,0 +1,20 @@
+import type { ExecutedOrder } from './broker';
+
+/** Redis pub/sub channel of paper orders filled. */
+export const PAPER_TRADE_EXECUTED = 'paper.trade';
+
+/** Published once per filled paper order, after its batch committed. */
+export interface PaperTradeEvent extends Omit<ExecutedOrder, 'trade'> {
+  orderId: string;
+  accountId: string;
+  accountName: string;
+  /** The strategy version the account follows (webhook subscriptions filter on it). */
+  strategyId: string;
+  /** Base asset, `BTC`. */
+  symbol: string;
+  /** Exchange pair, `BTCUSDT`. */
+  pair: string;
+  interval: string;
+  trade: ExecutedOrder['trade'];
+  executedAt: number;
+}
