@@ -55,9 +55,10 @@ async function demo(): Promise<void> {
   const adminKey = setDefault('ADMIN_API_KEY', `demo-admin-${randomBytes(16).toString('hex')}`);
   const base = `http://127.0.0.1:${process.env.PORT ?? 3000}`;
   process.stdout.write(
-    `Simulated exchange on ${simulator.restUrl} (${bases.join(', ')} / ${quote}, ${intervals.join(', ')}, ` +
-      `${historyDays} days of history).\nTry: curl '${base}/candles/BTC?interval=1m&limit=5'; curl ${base}/predict/BTC\n` +
-      `Admin key for this demo: ${adminKey}\n`,
+    `Dashboard: ${base}/  (${process.env.PUBLIC_READ === 'true' ? 'reads are public; ' : ''}sign in with the admin key for admin controls)\n` +
+      `Admin key for this demo: ${adminKey}\n` +
+      `Simulated exchange on ${simulator.restUrl} (${bases.join(', ')} / ${quote}, ${intervals.join(', ')}, ` +
+      `${historyDays} days of history).\nTry: curl '${base}/candles/BTC?interval=1m&limit=5'; curl ${base}/predict/BTC\n`,
   );
   await bootstrap({ withWorker: true });
   if ((process.env.DEMO_AUTO_PROMOTE ?? 'true') === 'true') {

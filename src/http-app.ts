@@ -24,6 +24,7 @@ import { MetricsService } from './health/metrics.service';
 import { createAccessLog } from './logging/access-log';
 import { QueueService } from './queue/queue.service';
 import { RedisService } from './redis/redis.service';
+import { registerDashboard } from './web/dashboard.routes';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -86,8 +87,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 
 /**
  * The HTTP API on Fastify: request ids, authentication, Redis-backed rate limits, Idempotency-Key
- * on POSTs, one log line and one latency observation per request, Swagger at /docs and Bull Board
- * at /admin/queues.
+ * on POSTs, one log line and one latency observation per request, Swagger at /docs, Bull Board
+ * at /admin/queues and the web dashboard at / (`web/`).
  */
 export async function createHttpApp(params: {
   config: AppConfig;
@@ -171,6 +172,7 @@ export async function createHttpApp(params: {
   // applies it to them (and warns about the override); the handler above is the one in force.
   adapter.setErrorHandler = () => fastify as never;
   await registerBullBoard(fastify, app.get(QueueService));
+  await registerDashboard(fastify, { logger: rootLogger, publicRead: config.get('PUBLIC_READ') });
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs/openapi.json',
   });

@@ -6,10 +6,16 @@ import { BatchedRedisStore, type WindowCountResult } from './rate-limit-store';
 
 export class RateLimitException extends AppException {}
 
-const UNLIMITED_PATHS = ['/health', '/metrics'];
+/** Probes, and the dashboard's static files (`src/web/`): a page load is not an API call. */
+const UNLIMITED_PATHS = ['/health', '/metrics', '/assets', '/ui'];
 
 function isUnlimited(url: string): boolean {
-  return UNLIMITED_PATHS.some((path) => url === path || url.startsWith(`${path}/`));
+  return (
+    url === '/' ||
+    UNLIMITED_PATHS.some(
+      (path) => url === path || url.startsWith(`${path}/`) || url.startsWith(`${path}?`),
+    )
+  );
 }
 
 /**

@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install -y chromium`), or CHROMIUM_PATH. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Headless Chromium through Playwright, never a downloaded browser build. The flags keep it off
+ * the network (this machine has none beyond the registries): no background requests, no updates.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium is not at ${CHROMIUM_PATH}: install Debian's package (\`apt-get install -y chromium\`, ` +
+        'as .ci/run does) or set CHROMIUM_PATH to a Chromium or Chrome executable',
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Builds web/ into web/dist (esbuild, well under a second), so the api serves the current code. */
+export function buildDashboard(): void {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+}
+
+/** Every console error and uncaught exception of a page, for a test to assert there are none. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') {
+      errors.push(`console: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  return errors;
+}
+
+/**
+ * Pixels of the candle colours on the price chart's canvases (run in the page): a chart that drew
+ * no candle has none of either. Colours are read from the chart itself (`window.__cftChart`).
+ */
+export const CANDLE_PIXELS_SCRIPT = `(() => {
+  const probe = window.__cftChart;
+  if (!probe) return null;
+  const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.trim().slice(i, i + 2), 16));
+  const { up, down } = probe.colors();
+  const targets = [rgb(up), rgb(down)];
+  const counts = [0, 0];
+  for (const canvas of document.querySelectorAll('[data-testid=price-chart] canvas')) {
+    if (canvas.width === 0 || canvas.height === 0) continue;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] < 250) continue;
+      targets.forEach((target, index) => {
+        if (Math.abs(data[i] - target[0]) + Math.abs(data[i + 1] - target[1]) + Math.abs(data[i + 2] - target[2]) <= 6) {
+          counts[index] += 1;
+        }
+      });
+    }
+  }
+  return { up: counts[0], down: counts[1] };
+})()`;

@@ -1,0 +1,302 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import type { Candle } from '../src/market-data/candle';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import {
+  CANDLE_PIXELS_SCRIPT,
+  buildDashboard,
+  collectPageErrors,
+  launchChromium,
+} from './support/chromium';
+import { databaseUrl, scratchName } from './support/test-env';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
+
+const HOUR_MS = 3_600_000;
+const SCREENSHOTS = join(__dirname, '..', 'docs', 'screenshots');
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * Real BTC hours from the fixture, moved so that the last one closed at the start of this hour:
+ * the dashboard then shows a market that is current (a lag of minutes, not years).
+ */
+function recentCandles(): Candle[] {
+  const candles = readCandleCsv(
+    join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+  );
+  const last = candles[candles.length - 1]!;
+  const shift = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS - last.openTime;
+  return candles.map((candle) => ({ ...candle, openTime: candle.openTime + shift }));
+}
+
+describe('web dashboard in Chromium: sign-in, markets, the market chart live, roles', () => {
+  const candles = recentCandles();
+  let last = candles[candles.length - 1]!;
+  let sim: ExchangeSimulator;
+  let t: TestApp;
+  let browser: Browser;
+  let clientKey: string;
+  const admin = (method: 'get' | 'post', path: string) =>
+    request(t.url)[method](path).set('x-api-key', t.adminKey);
+
+  /** A browser tab at `size`, signed in with `key` for this tab's session (as the form does). */
+  async function openTab(params: {
+    key?: string;
+    size?: { width: number; height: number };
+    colorScheme?: 'light' | 'dark';
+  }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+    const context = await browser.newContext({
+      viewport: params.size ?? LAPTOP,
+      colorScheme: params.colorScheme ?? 'light',
+    });
+    if (params.key) {
+      await context.addInitScript({
+        content: `sessionStorage.setItem('cft.apiKey', ${JSON.stringify(params.key)});`,
+      });
+    }
+    const page = await context.newPage();
+    return { context, page, errors: collectPageErrors(page) };
+  }
+
+  /** Waits until the page's live connection is up and its subscriptions are registered. */
+  async function waitForLive(page: Page): Promise<void> {
+    await page.locator('.live-connected').waitFor();
+    await page.waitForTimeout(500);
+  }
+
+  async function closeNextCandle(change: number): Promise<Candle> {
+    last = await sim.closeNext('BTCUSDT', '1h', last, change);
+    return last;
+  }
+
+  beforeAll(async () => {
+    buildDashboard();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
+    sim = await ExchangeSimulator.start({ speed: 0 });
+    sim.load('BTCUSDT', '1h', candles);
+    t = await startTestApp({
+      worker: true,
+      env: {
+        DATABASE_URL: databaseUrl(scratchName('web')),
+        REDIS_PREFIX: scratchName('web'),
+        SYMBOLS: 'BTC',
+        INTERVALS: '1h',
+        EXCHANGE: 'binance',
+        EXCHANGE_REST_URL: sim.restUrl,
+        EXCHANGE_WS_URL: sim.wsUrl,
+        BACKFILL_FROM: new Date(candles[0]!.openTime).toISOString(),
+        LIVE_STREAM: 'true',
+      },
+    });
+    await eventually(
+      async () =>
+        (await admin('get', '/markets')).body[0]?.count === candles.length &&
+        sim.openConnections === 1
+          ? true
+          : undefined,
+      { what: 'the backfill and the stream', timeoutMs: 30_000 },
+    );
+    // A strategy that always buys: every closed candle gets a BUY marker with this reason.
+    const strategy = await admin('post', '/admin/strategies').send({
+      name: 'always-buy',
+      definition: {
+        rules: [
+          { label: 'RSI below 101', input: 'rsi', condition: { op: '<', value: 101 }, weight: 1 },
+        ],
+        thresholds: { buy: 0.4, sell: -0.4 },
+      },
+    });
+    expect(strategy.status).toBe(201);
+    const created = await admin('post', '/admin/api-keys').send({
+      name: 'web-client',
+      role: 'client',
+    });
+    expect(created.status).toBe(201);
+    clientKey = created.body.key as string;
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await sim?.close();
+  });
+
+  it('serves the app at / and under /ui/ (no-cache), hashed assets for a year, the API as before', async () => {
+    const index = await request(t.url).get('/');
+    expect(index.status).toBe(200);
+    expect(index.headers['content-type']).toMatch(/^text\/html/);
+    expect(index.headers['cache-control']).toBe('no-cache');
+    const deepLink = await request(t.url).get('/ui/markets/BTC?interval=1h');
+    expect(deepLink.status).toBe(200);
+    expect(deepLink.text).toBe(index.text);
+    const revalidated = await request(t.url).get('/').set('if-none-match', index.headers.etag!);
+    expect(revalidated.status).toBe(304);
+    const script = /src="(\/assets\/main-[^"]+\.js)"/.exec(index.text)?.[1];
+    expect(script).toBeDefined();
+    const asset = await request(t.url).get(script!).set('accept-encoding', 'gzip');
+    expect(asset.status).toBe(200);
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers['content-encoding']).toBe('gzip');
+    // Unknown API paths stay JSON 404s; the API and its tools answer where they did.
+    const unknown = await request(t.url).get('/no-such-route');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ code: 'NOT_FOUND', requestId: expect.any(String) });
+    expect((await request(t.url).get('/assets/missing.js')).status).toBe(404);
+    expect((await request(t.url).get('/markets')).status).toBe(401);
+    expect((await request(t.url).get('/docs')).status).toBe(200);
+    expect((await request(t.url).get('/admin/queues')).status).toBe(401);
+    expect((await admin('get', '/me')).body.role).toBe('admin');
+  });
+
+  it('signs in with the admin key and lists BTC with price, stream, forecast and admin controls', async () => {
+    const { context, page, errors } = await openTab({});
+    try {
+      await page.goto(t.url);
+      // PUBLIC_READ is off: the sign-in form first, and a wrong key is a 401 with its request id.
+      await page.fill('#api-key', 'not-a-key-of-this-service');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const refused = page.locator('.sign-in [role=alert]');
+      await expect(refused.getAttribute('data-status')).resolves.toBe('401');
+      expect(await refused.innerText()).toMatch(
+        /401 Unauthenticated[\s\S]*Unknown API key[\s\S]*request id [0-9a-f-]{36}/,
+      );
+      // Chromium logs that refused request itself ("Failed to load resource: 401"): expected here.
+      errors.length = 0;
+      await page.fill('#api-key', t.adminKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const row = page.locator('tr[data-symbol=BTC]');
+      await row.locator('[data-testid=forecast] table').waitFor();
+      expect(await page.getByTestId('who').innerText()).toMatch(/bootstrap-admin|admin/);
+      // The newest candle stored (other tests may have closed some): its close, as shown.
+      await eventually(async () =>
+        (await row.getByTestId('last-price').innerText()).replace(/,/g, '') ===
+        last.close.toFixed(1)
+          ? true
+          : undefined,
+      );
+      expect(await row.getByTestId('stream').innerText()).toMatch(/live · lag/);
+      expect(await row.getByTestId('forecast-kind').innerText()).toMatch(/baseline/i);
+      expect(await row.getByTestId('forecast').innerText()).toMatch(/\+1[\s\S]*\+4[\s\S]*\+24/);
+      expect(await page.locator('[data-admin]').count()).toBeGreaterThan(0);
+      // Live: a closing candle moves the price, and the strategies' new decisions show.
+      await waitForLive(page);
+      const closed = await closeNextCandle(0.002);
+      await eventually(
+        async () =>
+          (await row.getByTestId('last-price').innerText()).replace(/,/g, '') ===
+            closed.close.toFixed(1) &&
+          (await row.getByTestId('signal').innerText()).includes('always-buy')
+            ? true
+            : undefined,
+        { what: 'the new price and signal on the markets page', timeoutMs: 15_000 },
+      );
+      await page.screenshot({ path: join(SCREENSHOTS, 'markets.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('draws the candles of the market page, and a closing candle appears live', async () => {
+    const { context, page, errors } = await openTab({ key: t.adminKey });
+    try {
+      await page.goto(`${t.url}/ui/markets/BTC?interval=1h`);
+      const chart = page.getByTestId('price-chart');
+      await page.locator('[data-testid=price-chart][data-drawn]').waitFor();
+      const pixels = (await page.evaluate(CANDLE_PIXELS_SCRIPT)) as { up: number; down: number };
+      expect(pixels.up).toBeGreaterThan(200);
+      expect(pixels.down).toBeGreaterThan(200);
+      const shownTime = Number(await chart.getAttribute('data-last-time'));
+      expect(shownTime * 1000).toBe(last.openTime);
+
+      await waitForLive(page);
+      const closed = await closeNextCandle(0.004);
+      await page
+        .locator(`[data-testid=price-chart][data-last-time="${closed.openTime / 1000}"]`)
+        .waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('legend').innerText()).toContain(
+        new Date(closed.openTime).toISOString().slice(0, 16).replace('T', ' '),
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('marks a new signal on the chart with its reasons in the tooltip', async () => {
+    const { context, page, errors } = await openTab({ key: t.adminKey });
+    try {
+      await page.goto(`${t.url}/ui/markets/BTC?interval=1h`);
+      await page.locator('[data-testid=price-chart][data-drawn]').waitFor();
+      await waitForLive(page);
+      const closed = await closeNextCandle(-0.003);
+      const time = closed.openTime / 1000;
+      await eventually(
+        async () =>
+          ((await page.evaluate(`window.__cftChart.markerTimes()`)) as number[]).includes(time)
+            ? true
+            : undefined,
+        { what: 'the BUY marker of the new signal', timeoutMs: 15_000 },
+      );
+      const point = (await page.evaluate(`window.__cftChart.pointOf(${time}, ${closed.low})`)) as {
+        x: number;
+        y: number;
+      } | null;
+      expect(point).not.toBeNull();
+      await page.mouse.move(point!.x, point!.y + 12);
+      const tooltip = page.getByTestId('signal-tooltip');
+      await tooltip.waitFor();
+      const text = await tooltip.innerText();
+      expect(text).toContain('always-buy');
+      expect(text).toContain('BUY');
+      expect(text).toContain('RSI below 101');
+      await page.screenshot({ path: join(SCREENSHOTS, 'market.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a client key no admin controls', async () => {
+    const { context, page, errors } = await openTab({ key: clientKey });
+    try {
+      await page.goto(t.url);
+      await page.locator('tr[data-symbol=BTC] [data-testid=forecast] table').waitFor();
+      expect(await page.getByTestId('who').innerText()).toMatch(/web-client\s+client/i);
+      expect(await page.locator('[data-admin]').count()).toBe(0);
+      await page.goto(`${t.url}/ui/markets/BTC`);
+      await page.locator('[data-testid=price-chart][data-drawn]').waitFor();
+      expect(await page.locator('[data-admin]').count()).toBe(0);
+      expect(await page.getByText('Queues').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits a phone in the dark theme', async () => {
+    const { context, page, errors } = await openTab({
+      key: t.adminKey,
+      size: PHONE,
+      colorScheme: 'dark',
+    });
+    try {
+      await page.goto(`${t.url}/ui/markets/BTC?interval=1h`);
+      await page.locator('[data-testid=price-chart][data-drawn]').waitFor();
+      const layout = (await page.evaluate(
+        `({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+            background: getComputedStyle(document.body).backgroundColor })`,
+      )) as { scrollWidth: number; innerWidth: number; background: string };
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.innerWidth);
+      expect(layout.background).toBe('rgb(28, 33, 48)');
+      await page.screenshot({ path: join(SCREENSHOTS, 'market-phone-dark.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
