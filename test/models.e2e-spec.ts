@@ -115,7 +115,16 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
       volatility: number;
       probabilityUp: number;
       shrinkage: number | null;
-      test: unknown;
+      test: {
+        count: number;
+        mae: number;
+        persistenceMae: number;
+        pValue: number;
+        coverage: number;
+        ewmaCoverage: number;
+        brier: number;
+        baseRateBrier: number;
+      } | null;
     }[];
     expect(horizons.map((h) => h.horizon)).toEqual([1, 4, 24]);
     for (const h of horizons) {
@@ -127,7 +136,19 @@ describe('LSTM models: training through the queue, registry, promotion, /predict
       expect(h.probabilityUp).toBeGreaterThan(0);
       expect(h.probabilityUp).toBeLessThan(1);
       expect(h.shrinkage).toBeNull();
-      expect(h.test).toBeNull();
+      // Its record: its last 500 forecasts with a known outcome, each from the candles before it.
+      const ends = Array.from({ length: 500 }, (_, i) => CANDLES.length - 1 - h.horizon - i);
+      const mae =
+        ends.reduce(
+          (sum, end) => sum + Math.abs(CANDLES[end + h.horizon]!.close - CANDLES[end]!.close),
+          0,
+        ) / ends.length;
+      expect(h.test).toMatchObject({ count: 500, pValue: 1 });
+      expect(h.test!.mae).toBeCloseTo(mae, 6);
+      expect(h.test!.persistenceMae).toBe(h.test!.mae);
+      expect(h.test!.coverage).toBeGreaterThan(0.6);
+      expect(h.test!.coverage).toBeLessThan(0.95);
+      expect(h.test!.brier).toBeGreaterThan(0);
     }
     // Wider bands further out.
     expect(horizons[2]!.upper - horizons[2]!.lower).toBeGreaterThan(

@@ -290,7 +290,7 @@ export class HorizonForecastDto {
   @ApiPropertyOptional({
     type: HorizonTestScoreDto,
     nullable: true,
-    description: "The model's scores on its test candles; null for the baseline",
+    description: "The model's scores on its test candles; for the baseline, its record on its own last 500 forecasts with a known outcome (each from the candles before it; persistenceMae = mae, pValue 1)",
   })
   @Field(() => HorizonTestScoreDto, { nullable: true })
   test!: HorizonTestScoreDto | null;

@@ -4,6 +4,7 @@ import type { Candle } from '../../market-data/candle';
 import { metricsOf } from './evaluation';
 import {
   baselineForecast,
+  baselineTrackRecord,
   fitCalibration,
   horizonReturn,
   leastSquaresThroughOrigin,
@@ -262,5 +263,38 @@ describe('the baseline forecast', () => {
         horizon: 1,
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('baselineTrackRecord', () => {
+  it('scores its last forecasts, each from the candles before it, against the outcomes', () => {
+    // Log returns alternating +1% and -1%: every window of past one-candle returns is half up,
+    // half down, so the band is [-1%, +1%] (every outcome inside), P(up) about 0.5.
+    const returns = Array.from({ length: 1200 }, (_, i) => (i % 2 === 0 ? 0.01 : -0.01));
+    const candles = candlesOf(returns);
+    const [record] = baselineTrackRecord({
+      candles,
+      intervalMs: HOUR_MS,
+      horizons: [1],
+      window: 300,
+    });
+    expect(record!.count).toBe(300);
+    expect(record!.coverage).toBe(1);
+    const ends = Array.from({ length: 300 }, (_, i) => candles.length - 2 - i);
+    const mae =
+      ends.reduce((sum, end) => sum + Math.abs(candles[end + 1]!.close - candles[end]!.close), 0) /
+      300;
+    expect(record!.mae).toBeCloseTo(mae, 10);
+    // Each forecast's P(up) is the share of up moves in its 500 past returns (250 of 500).
+    expect(record!.brier).toBeCloseTo(0.25, 10);
+    expect(record!.baseRateBrier).toBeCloseTo(0.25, 2);
+  });
+
+  it('scores only forecasts whose outcome is known, never a candle past the last', () => {
+    const candles = candlesOf(Array.from({ length: 100 }, (_, i) => Math.sin(i) * 0.01));
+    const [h4] = baselineTrackRecord({ candles, intervalMs: HOUR_MS, horizons: [4], window: 500 });
+    // Forecasts need 30 past 4-candle returns (from candle 33 on); the last scored one is at
+    // candle 96, whose outcome is candle 100's close.
+    expect(h4!.count).toBe(96 - 33 + 1);
   });
 });

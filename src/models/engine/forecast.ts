@@ -502,3 +502,87 @@ export function scoreForecasts(params: {
     };
   });
 }
+
+/** How the baseline forecast did on its own recent forecasts. */
+export interface BaselineTrackRecord {
+  horizon: number;
+  /** Forecasts scored: made at the last `window` candles whose h-candle outcome is known. */
+  count: number;
+  /** MAE of the point (persistence) in price. */
+  mae: number;
+  /** Share of outcomes inside its 10%-90% band, and inside the EWMA band of the same level. */
+  coverage: number;
+  ewmaCoverage: number;
+  /** Brier score of its P(up), and of the base rate of the returns before the first scored one. */
+  brier: number;
+  baseRateBrier: number;
+}
+
+/**
+ * The baseline scored on its last `window` forecasts whose outcome is known, each made from the
+ * candles before it only (rolling, out of sample): what `/predict` shows as the baseline's record.
+ */
+export function baselineTrackRecord(params: {
+  candles: readonly Candle[];
+  intervalMs: number;
+  horizons: readonly number[];
+  window?: number;
+}): BaselineTrackRecord[] {
+  const { candles, intervalMs } = params;
+  const window = params.window ?? EMPIRICAL_WINDOW;
+  const volatility = volatilitySeries(candles);
+  const z = normalQuantile(UPPER_QUANTILE);
+  return params.horizons.map((horizon) => {
+    const last = candles.length - 1 - horizon;
+    const first = Math.max(0, last - window + 1);
+    const actual: number[] = [];
+    const forecasts: HorizonForecast[] = [];
+    const ewma: HorizonForecast[] = [];
+    const samples: { close: number; targetClose: number; target: number }[] = [];
+    for (let end = first; end <= last; end++) {
+      const outcome = horizonReturn(candles, intervalMs, end, horizon);
+      const forecast = baselineForecast({ candles, intervalMs, volatility, end, horizon });
+      if (outcome === null || !forecast) {
+        continue;
+      }
+      const close = candles[end]!.close;
+      actual.push(outcome);
+      forecasts.push(forecast);
+      ewma.push({ ...forecast, lower: -z * forecast.volatility, upper: z * forecast.volatility });
+      samples.push({ close, targetClose: close * Math.exp(outcome), target: outcome });
+    }
+    const before: number[] = [];
+    for (let end = Math.max(0, first - window); end <= first - horizon; end++) {
+      const value = horizonReturn(candles, intervalMs, end, horizon);
+      if (value !== null) {
+        before.push(value);
+      }
+    }
+    const outcomes = actual.map((value): 0 | 1 => (value > 0 ? 1 : 0));
+    const rate = before.length ? before.filter((value) => value > 0).length / before.length : 0.5;
+    return {
+      horizon,
+      count: actual.length,
+      mae: actual.length
+        ? metricsOf(
+            samples,
+            samples.map(() => 0),
+          ).mae
+        : Number.NaN,
+      coverage: actual.length ? bandScore(actual, forecasts).coverage : Number.NaN,
+      ewmaCoverage: actual.length ? bandScore(actual, ewma).coverage : Number.NaN,
+      brier: actual.length
+        ? brierScore(
+            forecasts.map((f) => f.probabilityUp),
+            outcomes,
+          )
+        : Number.NaN,
+      baseRateBrier: actual.length
+        ? brierScore(
+            outcomes.map(() => rate),
+            outcomes,
+          )
+        : Number.NaN,
+    };
+  });
+}

@@ -20,7 +20,13 @@ import { QueueService } from '../../queue/queue.service';
 import { RedisService } from '../../redis/redis.service';
 import { featureMarkets } from '../engine/feature-spec';
 import { disposeModel, loadModel, type TrainedModel } from '../engine/lstm-model';
-import type { HorizonForecast, HorizonScore } from '../engine/forecast';
+import {
+  baselineTrackRecord,
+  EMPIRICAL_WINDOW,
+  type BaselineTrackRecord,
+  type HorizonForecast,
+  type HorizonScore,
+} from '../engine/forecast';
 import {
   baselineLatest,
   baselineWindow,
@@ -397,8 +403,9 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
   ): Promise<void> {
     const step = intervalMs(market.interval);
     const horizons = this.config.forecastHorizons(market.interval, symbol);
+    // The baseline's window, and as many candles before for its record on its last forecasts.
     const candles = await this.recent.newest(market, {
-      count: baselineWindow(horizons),
+      count: baselineWindow(horizons) + EMPIRICAL_WINDOW,
       to: openTime,
     });
     const forecast = baselineLatest({ candles, intervalMs: step, horizons });
@@ -422,9 +429,18 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     if (claimed === null && !force) {
       return; // Another worker published it.
     }
+    const record = baselineTrackRecord({ candles, intervalMs: step, horizons });
     await this.publish(
       market,
-      cachedForecast({ market, symbol, intervalMs: step, forecast, scores: [], model: null }),
+      cachedForecast({
+        market,
+        symbol,
+        intervalMs: step,
+        forecast,
+        scores: [],
+        baselineRecord: record,
+        model: null,
+      }),
     );
   }
 
@@ -443,6 +459,8 @@ export function cachedForecast(params: {
   intervalMs: number;
   forecast: { openTime: number; lastClose: number; horizons: HorizonForecast[] };
   scores: readonly HorizonScore[];
+  /** The baseline's record on its last forecasts (its `test` scores). */
+  baselineRecord?: readonly BaselineTrackRecord[];
   model: Pick<
     CachedPrediction,
     | 'modelVersionId'
@@ -458,6 +476,7 @@ export function cachedForecast(params: {
   const close = (logReturn: number) => forecast.lastClose * Math.exp(logReturn);
   const horizons: CachedHorizon[] = forecast.horizons.map((h) => {
     const score = params.scores.find((s) => s.horizon === h.horizon);
+    const record = params.baselineRecord?.find((r) => r.horizon === h.horizon && r.count > 0);
     return {
       horizon: h.horizon,
       targetTime: forecast.openTime + h.horizon * params.intervalMs,
@@ -483,7 +502,19 @@ export function cachedForecast(params: {
             brier: score.probabilityUp.model.brier,
             baseRateBrier: score.probabilityUp.baseRate.brier,
           }
-        : null,
+        : record
+          ? {
+              count: record.count,
+              mae: record.mae,
+              persistenceMae: record.mae,
+              pValue: 1,
+              coverage: record.coverage,
+              empiricalCoverage: record.coverage,
+              ewmaCoverage: record.ewmaCoverage,
+              brier: record.brier,
+              baseRateBrier: record.baseRateBrier,
+            }
+          : null,
     };
   });
   const first = horizons[0]!;
