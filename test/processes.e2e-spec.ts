@@ -1,6 +1,5 @@
+import { spawn } from 'node:child_process';
 import { JOBS, QUEUES, SCHEDULES } from '../src/queue/queue.catalogue';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
@@ -11,32 +10,8 @@ import { QueueModule } from '../src/queue/queue.module';
 import { QueueWorkersService } from '../src/queue/queue-workers.service';
 import { QueueService } from '../src/queue/queue.service';
 import { eventually } from './support/test-app';
+import { DIST, run } from './support/processes';
 import { databaseUrl, scratchName, testEnv } from './support/test-env';
-
-const DIST = join(__dirname, '..', 'dist', 'src');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function run(script: string, env: NodeJS.ProcessEnv, args: string[] = []): Running {
-  if (!existsSync(join(DIST, script))) {
-    throw new Error(`dist/src/${script} is missing: run \`npm run build\` first (npm test does)`);
-  }
-  const child = spawn(process.execPath, [join(DIST, script), ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -171,7 +146,9 @@ describe('the worker process', () => {
       const { code, signal } = await proc.exited;
       if (code !== 0) {
         // Say how it ended and what it printed: a rare CI failure showed only `code: null`.
-        process.stderr.write(`worker exited with ${code} (${signal})\n${proc.output().slice(-4000)}\n`);
+        process.stderr.write(
+          `worker exited with ${code} (${signal})\n${proc.output().slice(-4000)}\n`,
+        );
       }
       expect(code).toBe(0);
       expect(proc.output()).toContain('Worker stopped');

@@ -1,0 +1,211 @@
+import { join } from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import type { Candle } from '../src/market-data/candle';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { run, type Running } from './support/processes';
+import { databaseUrl, scratchName, testEnv } from './support/test-env';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
+
+const CANDLES = readCandleCsv(
+  join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+);
+
+interface Trade {
+  entryTime: number | string;
+  exitTime: number | string;
+  entryPrice: number;
+  exitPrice: number;
+  quantity: number;
+  exitReason: string;
+}
+
+const times = (trade: Trade) => ({
+  ...trade,
+  entryTime: new Date(trade.entryTime).getTime(),
+  exitTime: new Date(trade.exitTime).getTime(),
+});
+
+/**
+ * A worker process killed with SIGKILL while it is inside a paper batch (its transaction held open
+ * by a slow trigger): the batch leaves nothing, and the next worker fills the candle once.
+ */
+describe('paper trading: a worker process killed mid-candle', () => {
+  let sim: ExchangeSimulator;
+  let t: TestApp;
+  let dataSource: DataSource;
+  let worker: Running | undefined;
+  let last = CANDLES[CANDLES.length - 1]!;
+  const moves = [0.012, -0.009, 0.004, -0.021, 0.017, -0.006, 0.002, -0.013, 0.009, 0.0];
+  let closed = 0;
+  let env: Record<string, string | undefined>;
+  const admin = () => ({
+    get: (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey),
+    send: (method: 'post' | 'delete', path: string, body: object = {}) =>
+      request(t.url)[method](path).set('x-api-key', t.adminKey).send(body),
+  });
+
+  async function closeLive(strategyId: string): Promise<Candle> {
+    last = await sim.closeNext('BTCUSDT', '1h', last, moves[closed++ % moves.length]!);
+    const candle = last;
+    await eventually(
+      async () =>
+        (
+          await dataSource.query(
+            `SELECT 1 FROM signals WHERE strategy_id = $1 AND open_time = to_timestamp($2 / 1000.0)`,
+            [strategyId, candle.openTime],
+          )
+        ).length
+          ? true
+          : undefined,
+      { what: 'the signal', timeoutMs: 15_000 },
+    );
+    return candle;
+  }
+
+  async function stepped(accountId: string, openTime: number): Promise<void> {
+    await eventually(
+      async () => {
+        const rows: unknown[] = await dataSource.query(
+          `SELECT 1 FROM paper_positions WHERE account_id = $1 AND last_open_time >= to_timestamp($2 / 1000.0)`,
+          [accountId, openTime],
+        );
+        return rows.length ? true : undefined;
+      },
+      { what: 'the account to step the candle', timeoutMs: 30_000 },
+    );
+  }
+
+  beforeAll(async () => {
+    sim = await ExchangeSimulator.start({ speed: 0 });
+    sim.load('BTCUSDT', '1h', CANDLES);
+    env = testEnv({
+      DATABASE_URL: databaseUrl(scratchName('paperkill')),
+      REDIS_PREFIX: scratchName('paperkill'),
+      SYMBOLS: 'BTC',
+      INTERVALS: '1h',
+      EXCHANGE: 'binance',
+      EXCHANGE_REST_URL: sim.restUrl,
+      EXCHANGE_WS_URL: sim.wsUrl,
+      BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+      LIVE_STREAM: 'true',
+      STREAM_LEASE_MS: '1000',
+      MODEL_AUTO_TRAIN: 'false',
+    });
+    t = await startTestApp({ worker: false, env });
+    dataSource = t.app.get(DataSource);
+    worker = run('worker.js', env);
+    await eventually(
+      async () =>
+        (await admin().get('/markets')).body[0]?.count === CANDLES.length &&
+        sim.openConnections === 1
+          ? true
+          : undefined,
+      { what: 'the backfill and the stream', timeoutMs: 60_000 },
+    );
+  }, 90_000);
+  afterAll(async () => {
+    worker?.child.kill('SIGKILL');
+    await t.close();
+    await sim.close();
+  });
+
+  it('leaves no trace of the killed batch and the same trades as a backtest', async () => {
+    await admin().send('post', '/admin/strategies', {
+      name: 'choppy-rsi',
+      definition: {
+        rules: [
+          { input: 'rsi', condition: { op: '<', value: 50 }, weight: 1 },
+          { input: 'rsi', condition: { op: '>', value: 50 }, weight: -1 },
+        ],
+        thresholds: { buy: 0.5, sell: -0.5 },
+        guards: { stopLoss: 0.015 },
+      },
+    });
+    const opened = await admin().send('post', '/admin/paper-accounts', {
+      name: 'killed',
+      strategy: 'choppy-rsi',
+      markets: ['BTC'],
+      startingCash: 10_000,
+    });
+    expect(opened.status).toBe(201);
+    const account = opened.body as { id: string; strategy: { id: string } };
+    for (let i = 0; i < 6; i++) {
+      await closeLive(account.strategy.id);
+    }
+    await stepped(account.id, last.openTime);
+
+    // The next batch sleeps inside its transaction: the worker is killed there.
+    await dataSource.query(`CREATE FUNCTION paper_slow() RETURNS trigger AS $$
+      BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$ LANGUAGE plpgsql`);
+    await dataSource.query(
+      `CREATE TRIGGER paper_slow BEFORE INSERT ON paper_equity FOR EACH STATEMENT EXECUTE FUNCTION paper_slow()`,
+    );
+    const killedAt = await closeLive(account.strategy.id);
+    await eventually(
+      async () => {
+        const sleeping: unknown[] = await dataSource.query(
+          // The batch's one statement (its text is cut at 1 kB: the orders come first).
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%paper_orders%'`,
+        );
+        return sleeping.length ? true : undefined;
+      },
+      { what: 'the batch inside its transaction', timeoutMs: 15_000 },
+    );
+    worker!.child.kill('SIGKILL');
+    expect((await worker!.exited).signal).toBe('SIGKILL');
+    // Waits for the dead connection's transaction to end (rolled back).
+    await dataSource.query(`DROP TRIGGER paper_slow ON paper_equity; DROP FUNCTION paper_slow()`);
+    const written: unknown[] = await dataSource.query(
+      `SELECT 1 FROM paper_equity WHERE account_id = $1 AND open_time = to_timestamp($2 / 1000.0)`,
+      [account.id, killedAt.openTime],
+    );
+    expect(written).toHaveLength(0);
+
+    worker = run('worker.js', env);
+    await stepped(account.id, killedAt.openTime);
+    await eventually(async () => (sim.openConnections === 1 ? true : undefined), {
+      what: 'the new worker on the stream',
+      timeoutMs: 30_000,
+    });
+    for (let i = 0; i < 5; i++) {
+      await closeLive(account.strategy.id);
+    }
+    await stepped(account.id, last.openTime);
+
+    expect((await admin().send('delete', `/admin/paper-accounts/${account.id}`)).status).toBe(200);
+    const paper = (await admin().get(`/paper-accounts/${account.id}`)).body;
+    const started = await admin().send('post', '/backtests', {
+      strategy: account.strategy.id,
+      symbol: 'BTC',
+      from: paper.startTime,
+      to: paper.lastCandle,
+      startingCash: 10_000,
+      feeRate: 0.001,
+      sizing: { kind: 'all-in' },
+      walkForward: false,
+    });
+    const backtest = await eventually(
+      async () => {
+        const body = (await admin().get(`/backtests/${started.body.backtestId}`)).body;
+        return body.status === 'completed' ? body : undefined;
+      },
+      { what: 'the backtest', timeoutMs: 30_000 },
+    );
+    const backtestTrades = (await admin().get(`/backtests/${started.body.backtestId}/trades`))
+      .body as Trade[];
+    const paperTrades = (await admin().get(`/paper-accounts/${account.id}/trades`)).body as Trade[];
+    expect(backtest.result.candles).toBe(12);
+    expect(paperTrades.length).toBeGreaterThan(0);
+    expect(paperTrades.map(times)).toEqual(
+      backtestTrades.map((trade) => expect.objectContaining(times(trade))),
+    );
+    expect(paper.metrics.finalEquity).toBe(backtest.result.strategy.finalEquity);
+    const rows: { count: string }[] = await dataSource.query(
+      `SELECT count(*) FROM paper_equity WHERE account_id = $1`,
+      [account.id],
+    );
+    expect(Number(rows[0]!.count)).toBe(12);
+  }, 180_000);
+});
