@@ -33,6 +33,43 @@ export const routes: PageRoute[] = [
     title: ({ symbol }) => `${symbol ?? ''} market`,
     load: () => import('./pages/market-page'),
   },
+  {
+    path: '/ui/backtests',
+    title: 'Backtests',
+    nav: 'Backtests',
+    load: () => import('./pages/backtests-page'),
+  },
+  {
+    path: '/ui/strategies',
+    title: 'Strategies',
+    nav: 'Strategies',
+    load: () => import('./pages/strategies-page'),
+  },
+  {
+    path: '/ui/paper',
+    title: 'Paper accounts',
+    nav: 'Paper',
+    load: () => import('./pages/paper-page'),
+  },
+  {
+    path: '/ui/models',
+    title: 'Models',
+    nav: 'Models',
+    load: () => import('./pages/models-page'),
+  },
+  {
+    path: '/ui/webhooks',
+    title: 'Webhooks',
+    nav: 'Webhooks',
+    load: () => import('./pages/webhooks-page'),
+  },
+  {
+    path: '/ui/admin',
+    title: 'Admin',
+    nav: 'Admin',
+    adminOnly: true,
+    load: () => import('./pages/admin-page'),
+  },
 ];
 
 /** Where the market page of `symbol` is. */

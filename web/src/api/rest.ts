@@ -25,6 +25,8 @@ export interface ApiClient {
   get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T>;
   /** POST with a fresh Idempotency-Key, so a retried click never starts a job twice. */
   post<T>(path: string, body?: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 function isErrorBody(value: unknown): value is ErrorBody {
@@ -50,8 +52,10 @@ export function createApiClient(key: string | null, origin = ''): ApiClient {
     if (key) {
       headers['x-api-key'] = key;
     }
-    if (method === 'POST') {
+    if (init.body !== undefined) {
       headers['content-type'] = 'application/json';
+    }
+    if (method === 'POST') {
       headers['idempotency-key'] = crypto.randomUUID();
     }
     let response: Response;
@@ -94,5 +98,7 @@ export function createApiClient(key: string | null, origin = ''): ApiClient {
     key,
     get: (path, query, signal) => request('GET', withQuery(path, query), { signal }),
     post: (path, body) => request('POST', path, { body: JSON.stringify(body ?? {}) }),
+    patch: (path, body) => request('PATCH', path, { body: JSON.stringify(body) }),
+    delete: (path) => request('DELETE', path, {}),
   };
 }

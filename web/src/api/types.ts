@@ -140,3 +140,232 @@ export interface CandleClosed {
   interval: string;
   candle: Candle;
 }
+
+/** A background job (`GET /jobs/:id`). */
+export interface Job {
+  id: string;
+  name: string;
+  queue: string;
+  state: string;
+  progress: unknown;
+  result?: unknown;
+  error?: string | null;
+  createdAt: string;
+  finishedAt?: string | null;
+}
+
+/** Strategy and buy-and-hold figures of a backtest or a paper account. */
+export interface PerformanceMetrics {
+  finalEquity: number;
+  totalReturn: number;
+  cagr: number;
+  sharpe: number;
+  sortino: number;
+  maxDrawdown: number;
+  winRate: number | null;
+  profitFactor: number | null;
+  trades: number;
+  exposure: number;
+  feesPaid: number;
+}
+
+export type SizingKind = 'all-in' | 'fraction' | 'volatility';
+
+export interface Sizing {
+  kind: SizingKind | string;
+  fraction?: number;
+  targetVolatility?: number;
+  maxFraction?: number;
+}
+
+export interface Backtest {
+  id: string;
+  strategyId: string;
+  symbol: string;
+  pair: string;
+  interval: string;
+  from: string;
+  to: string;
+  params: Record<string, unknown>;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  jobId?: string | null;
+  result?: {
+    strategy?: PerformanceMetrics;
+    buyAndHold?: PerformanceMetrics;
+    candles?: number;
+    strategyVersion?: number;
+  } & Record<string, unknown>;
+  /** `[time (epoch ms), equity]` pairs. */
+  equity?: [number, number][] | null;
+  tradeCount?: number | null;
+  error?: string | null;
+  createdAt: string;
+  finishedAt?: string | null;
+}
+
+/** A round trip; backtests send epoch ms, paper accounts ISO strings. */
+export interface Trade {
+  symbol?: string;
+  entryTime: number | string;
+  entryPrice: number;
+  exitTime: number | string;
+  exitPrice: number;
+  quantity: number;
+  fees: number;
+  profit: number;
+  returnPct: number;
+  exitReason: string;
+}
+
+export interface StrategyRule {
+  label?: string;
+  input: string;
+  period?: number;
+  condition?: Record<string, unknown>;
+  weight?: number;
+  [name: string]: unknown;
+}
+
+export interface Strategy {
+  id: string;
+  name: string;
+  version: number;
+  active: boolean;
+  needsModel: boolean;
+  description?: string | null;
+  createdAt: string;
+  definition: {
+    rules?: StrategyRule[];
+    thresholds?: Record<string, number>;
+    guards?: Record<string, number>;
+    sizing?: Sizing;
+  } & Record<string, unknown>;
+}
+
+export interface PaperAccount {
+  id: string;
+  name: string;
+  strategy: { id: string; name: string; version: number };
+  markets: string[];
+  interval: string;
+  startingCash: number;
+  feeRate: number;
+  slippage: number;
+  sizing: Sizing;
+  status: 'active' | 'paused' | 'closed';
+  createdAt: string;
+  closedAt?: string | null;
+  startTime: string;
+  lastCandle?: string | null;
+  lateCandles: number;
+  metrics: PerformanceMetrics;
+  buyAndHold?: PerformanceMetrics | null;
+  backtest?: PerformanceMetrics | null;
+}
+
+export interface PaperPosition {
+  symbol: string;
+  cash: number;
+  quantity: number;
+  entryPrice?: number | null;
+  markPrice?: number | null;
+  equity: number;
+  feesPaid: number;
+  lastCandle?: string | null;
+}
+
+export interface PaperEquityPage {
+  points: { time: string; cash: number; positionValue: number; equity: number; late: boolean }[];
+  next?: string | null;
+}
+
+export interface ModelVersion {
+  id: string;
+  symbol: string;
+  pair: string;
+  interval: string;
+  kind: string;
+  status: 'training' | 'candidate' | 'production' | 'retired' | 'failed';
+  params: Record<string, unknown>;
+  features: string[];
+  dataFrom?: string | null;
+  dataTo?: string | null;
+  metrics?: Record<string, unknown> | null;
+  backend?: string | null;
+  jobId?: string | null;
+  error?: string | null;
+  createdAt: string;
+  trainedAt?: string | null;
+  promotedAt?: string | null;
+  retiredAt?: string | null;
+}
+
+export interface ModelSearch {
+  id: string;
+  symbol: string;
+  interval: string;
+  status: 'running' | 'evaluating' | 'completed' | 'failed';
+  trialsTotal: number;
+  trialsDone: number;
+  percent: number;
+  best?: Record<string, unknown> | null;
+  error?: string | null;
+  createdAt: string;
+  finishedAt?: string | null;
+  trials: {
+    index: number;
+    kind: string;
+    status: string;
+    score?: number | null;
+    metrics?: Record<string, unknown> | null;
+    seconds?: number | null;
+    error?: string | null;
+  }[];
+}
+
+export const WEBHOOK_EVENTS = ['signal.created', 'prediction.updated', 'paper.trade'] as const;
+
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  symbols: string[] | null;
+  strategies: string[] | null;
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  previousSecretExpiresAt: string | null;
+  ownerKeyId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookWithSecret extends Webhook {
+  secret: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  messageId: string;
+  eventType: string;
+  attempt: number;
+  succeeded: boolean;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseExcerpt: string | null;
+  nextAttemptAt: string | null;
+  attemptedAt: string;
+  messageStatus: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt?: string | null;
+  revokedAt?: string | null;
+}
