@@ -245,6 +245,7 @@ export const configSchema = z.object({
   GAP_RECHECK_MS: wholeNumber(0, 30 * 86_400_000).default(3_600_000),
   LIVE_STREAM: booleanFromEnv.default(true),
   STREAM_LEASE_MS: wholeNumber(1000, 60_000).default(10_000),
+  SIGNAL_CATCH_UP_GRACE_MS: wholeNumber(500, 3_600_000).default(60_000),
   LUNARCRUSH_API_KEY: z
     .string()
     .min(8, { error: 'must be at least 8 characters (the API v4 bearer key)' })

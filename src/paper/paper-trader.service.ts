@@ -17,7 +17,7 @@ import {
 } from '../market-data/candle-events';
 import { MAX_TIME_MS } from '../common/time-param';
 import { CandlesRepository } from '../market-data/candles.repository';
-import { MarketCatalogue } from '../market-data/market';
+import { MarketCatalogue, intervalMs } from '../market-data/market';
 import { PredictionsRepository, type StoredPrediction } from '../models/predictions.repository';
 import { RedisService } from '../redis/redis.service';
 import type { BookState, FillRules } from '../strategy/engine/backtest';
@@ -380,6 +380,7 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
           symbol: this.catalogue.baseOf(market.symbol),
           openTime: time,
           prediction: prediction ? storedPrediction(prediction) : null,
+          lateMs: Math.max(0, Date.now() - (time + intervalMs(market.interval))),
         });
         decisions.get(id)!.set(time, { action: action ?? 'HOLD', late: true });
       }

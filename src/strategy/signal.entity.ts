@@ -44,6 +44,13 @@ export class SignalEntity {
   @Column({ name: 'close', type: 'double precision' })
   close!: number;
 
+  /**
+   * How long after the candle's close the decision was taken, when it was taken late (by catch-up
+   * after an outage or restart); null when the live path decided at the close.
+   */
+  @Column({ name: 'late_ms', type: 'bigint', nullable: true })
+  lateMs!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

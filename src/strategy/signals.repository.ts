@@ -16,12 +16,14 @@ export interface SignalRow {
   prediction: Record<string, unknown> | null;
   modelVersionId: string | null;
   close: number;
+  /** How long after the candle's close a late decision was taken (catch-up); null when on time. */
+  lateMs: number | null;
   createdAt: number;
 }
 
 const COLUMNS = `s.strategy_id, st.name AS strategy_name, st.version AS strategy_version, s.exchange, s.symbol,
   s.interval, (extract(epoch FROM s.open_time) * 1000)::bigint AS open_time_ms, s.action, s.score, s.confidence,
-  s.reasons, s.prediction, s.model_version_id, s.close, (extract(epoch FROM s.created_at) * 1000)::bigint AS created_ms`;
+  s.reasons, s.prediction, s.model_version_id, s.close, s.late_ms, (extract(epoch FROM s.created_at) * 1000)::bigint AS created_ms`;
 const FROM = `FROM signals s JOIN strategies st ON st.id = s.strategy_id`;
 
 interface Row {
@@ -39,6 +41,7 @@ interface Row {
   prediction: Record<string, unknown> | null;
   model_version_id: string | null;
   close: number;
+  late_ms: string | null;
   created_ms: string;
 }
 
@@ -56,6 +59,7 @@ function rowOf(row: Row): SignalRow {
     prediction: row.prediction,
     modelVersionId: row.model_version_id,
     close: row.close,
+    lateMs: row.late_ms === null ? null : Number(row.late_ms),
     createdAt: Number(row.created_ms),
   };
 }
@@ -67,12 +71,14 @@ export class SignalsRepository {
 
   /** Stores a signal unless that strategy already decided on that candle; returns whether it did. */
   async insert(
-    row: Omit<SignalRow, 'strategyName' | 'strategyVersion' | 'createdAt'>,
+    row: Omit<SignalRow, 'strategyName' | 'strategyVersion' | 'createdAt' | 'lateMs'> & {
+      lateMs?: number | null;
+    },
   ): Promise<boolean> {
     const result: unknown[] = await this.dataSource.query(
       `INSERT INTO signals (strategy_id, exchange, symbol, interval, open_time, action, score, confidence, reasons,
-         prediction, model_version_id, close)
-       VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)
+         prediction, model_version_id, close, late_ms)
+       VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13)
        ON CONFLICT DO NOTHING RETURNING 1`,
       [
         row.strategyId,
@@ -87,6 +93,7 @@ export class SignalsRepository {
         row.prediction === null ? null : JSON.stringify(row.prediction),
         row.modelVersionId,
         row.close,
+        row.lateMs ?? null,
       ],
     );
     return result.length > 0;

@@ -229,5 +229,6 @@ export function signalDto(symbol: string, row: SignalRow): SignalDto {
     prediction: row.prediction,
     modelVersionId: row.modelVersionId,
     createdAt: new Date(row.createdAt),
+    lateMs: row.lateMs,
   });
 }

@@ -38,6 +38,7 @@ export function signalRowOf(event: SignalCreatedEvent): SignalRow {
     prediction: event.prediction,
     modelVersionId: event.modelVersionId,
     close: event.close,
+    lateMs: event.lateMs ?? null,
     createdAt: event.createdAt,
   };
 }

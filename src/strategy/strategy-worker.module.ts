@@ -3,11 +3,12 @@ import { MarketDataModule } from '../market-data/market-data.module';
 import { ModelsModule } from '../models/models.module';
 import { RunBacktestProcessor } from './jobs/run-backtest.processor';
 import { LiveSignalsService } from './live/live-signals.service';
+import { SignalCatchUp } from './live/signal-catch-up.service';
 import { StrategyModule } from './strategy.module';
 
 /** The worker side of strategies: live decisions. */
 @Module({
   imports: [StrategyModule, MarketDataModule, ModelsModule],
-  providers: [LiveSignalsService, RunBacktestProcessor],
+  providers: [LiveSignalsService, SignalCatchUp, RunBacktestProcessor],
 })
 export class StrategyWorkerModule {}

@@ -160,6 +160,14 @@ export class SignalDto {
   })
   @Field(() => Date, { nullable: true })
   createdAt!: Date | null;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description:
+      'Milliseconds after the candle closed that the decision was taken, when it was taken late (catch-up after a stream or worker outage); null when decided at the close',
+  })
+  @Field(() => Float, { nullable: true })
+  lateMs!: number | null;
 }
 
 @ArgsType()

@@ -70,6 +70,8 @@ export class SignalDecider {
     symbol: string;
     openTime: number;
     prediction: DecisionPrediction | null;
+    /** Set when the decision is taken late (catch-up): ms after the candle's close. */
+    lateMs?: number;
   }): Promise<Action | undefined> {
     const { strategy, market, prediction } = params;
     const evaluation = await this.evaluator.evaluate({
@@ -94,6 +96,7 @@ export class SignalDecider {
       prediction: prediction?.record ?? null,
       modelVersionId: prediction?.modelVersionId ?? null,
       close: evaluation.close,
+      lateMs: params.lateMs ?? null,
     };
     if (!(await this.signals.insert(row))) {
       const stored = await this.signals.at(strategy.id, market, evaluation.openTime);

@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import request from 'supertest';
+import type { Candle } from '../src/market-data/candle';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
+
+const CANDLES = readCandleCsv(
+  join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+);
+
+interface Signal {
+  strategyName: string;
+  openTime: string;
+  lateMs: number | null;
+}
+
+/**
+ * Candles that arrive by REST catch-up after a stream outage are decided too: in order, once,
+ * published, and marked late with how late.
+ */
+describe('signals: nothing skipped after a stream outage', () => {
+  let sim: ExchangeSimulator;
+  let t: TestApp;
+  let subscriber: Redis;
+  const published: { strategyName?: string; strategy?: { name: string }; openTime: number }[] = [];
+  const prefix = scratchName('catchup');
+  let last = CANDLES[CANDLES.length - 1]!;
+  const get = (path: string, query: Record<string, string | number> = {}) =>
+    request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
+
+  async function signalsOf(name: string): Promise<Signal[]> {
+    const body = (await get('/signals/BTC/history', { from: CANDLES[0]!.openTime, limit: 1000 }))
+      .body as Signal[];
+    return body
+      .filter((s) => s.strategyName === name)
+      .sort((a, b) => Date.parse(a.openTime) - Date.parse(b.openTime));
+  }
+
+  beforeAll(async () => {
+    sim = await ExchangeSimulator.start({ speed: 0 });
+    sim.load('BTCUSDT', '1h', CANDLES);
+    subscriber = new Redis(REDIS_URL);
+    await subscriber.subscribe(`${prefix}:events:signal.created`);
+    subscriber.on('message', (_channel: string, message: string) =>
+      published.push(JSON.parse(message) as (typeof published)[number]),
+    );
+    t = await startTestApp({
+      worker: true,
+      env: {
+        DATABASE_URL: databaseUrl(scratchName('catchup')),
+        REDIS_PREFIX: prefix,
+        SYMBOLS: 'BTC',
+        INTERVALS: '1h',
+        EXCHANGE: 'binance',
+        EXCHANGE_REST_URL: sim.restUrl,
+        EXCHANGE_WS_URL: sim.wsUrl,
+        BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+        LIVE_STREAM: 'true',
+        SIGNAL_CATCH_UP_GRACE_MS: '1000',
+      },
+    });
+    await eventually(
+      async () =>
+        (await get('/markets')).body[0]?.count === CANDLES.length && sim.openConnections === 1
+          ? true
+          : undefined,
+      { what: 'the backfill and the stream', timeoutMs: 30_000 },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    subscriber.disconnect();
+    await t.close();
+    await sim.close();
+  });
+
+  it('decides every candle that came by catch-up, in order, once, marked late', async () => {
+    const created = await request(t.url)
+      .post('/admin/strategies')
+      .set('x-api-key', t.adminKey)
+      .send({
+        name: 'always',
+        definition: {
+          rules: [{ input: 'rsi', condition: { op: '<', value: 101 }, weight: 1 }],
+          thresholds: { buy: 0.5, sell: -0.5 },
+        },
+      });
+    expect(created.status).toBe(201);
+    const live: Candle[] = [];
+    for (let i = 0; i < 2; i++) {
+      last = await sim.closeNext('BTCUSDT', '1h', last, 0.002);
+      live.push(last);
+      const openTime = last.openTime;
+      await eventually(
+        async () =>
+          (await signalsOf('always')).some((s) => Date.parse(s.openTime) === openTime)
+            ? true
+            : undefined,
+        { what: 'the live signal' },
+      );
+    }
+
+    // The stream is down for five candles; they arrive by REST when it comes back.
+    sim.refuseStreams(true);
+    sim.dropConnections();
+    const missed: Candle[] = [];
+    for (let i = 0; i < 5; i++) {
+      last = await sim.closeNext('BTCUSDT', '1h', last, i % 2 ? -0.003 : 0.004);
+      missed.push(last);
+    }
+    sim.refuseStreams(false);
+    const signals = await eventually(
+      async () => {
+        const all = await signalsOf('always');
+        return all.length === 7 ? all : undefined;
+      },
+      { what: 'the five missed candles decided', timeoutMs: 40_000 },
+    );
+    expect(signals.map((s) => Date.parse(s.openTime))).toEqual(
+      [...live, ...missed].map((c) => c.openTime),
+    );
+    expect(signals.slice(0, 2).map((s) => s.lateMs)).toEqual([null, null]);
+    for (const [i, signal] of signals.slice(2).entries()) {
+      // Late by at least the time since the candle's close (these candles are of 2022).
+      expect(signal.lateMs).toBeGreaterThan(Date.now() - missed[i]!.openTime - 7_200_000);
+    }
+    // Each published once.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    for (const candle of missed) {
+      expect(
+        published.filter((e) => e.strategy?.name === 'always' && e.openTime === candle.openTime),
+      ).toHaveLength(1);
+    }
+  }, 90_000);
+});
