@@ -150,3 +150,41 @@ export async function dropScratchDatabase(name: string): Promise<void> {
   await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await client.end();
 }
+
+/** A JSON client of a running service with an API key: throws on any 4xx/5xx with the body. */
+export function apiClient(
+  base: string,
+  key: string,
+): (method: string, path: string, body?: object) => Promise<Record<string, unknown>> {
+  return async (method, path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: body
+        ? { 'x-api-key': key, 'content-type': 'application/json' }
+        : { 'x-api-key': key },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    if (response.status >= 400) {
+      throw new Error(`${method} ${path} -> ${response.status} ${text}`);
+    }
+    return (text ? JSON.parse(text) : null) as Record<string, unknown>;
+  };
+}
+
+/** Calls `probe` every `intervalMs` until it returns a value (errors count as not yet). */
+export async function poll<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  params: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (params.timeoutMs ?? 120_000);
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) {
+      return value;
+    }
+    await new Promise((resolve) => setTimeout(resolve, params.intervalMs ?? 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

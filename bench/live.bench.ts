@@ -6,8 +6,10 @@ import { WebhookUrlGuard } from '../src/webhooks/delivery/webhook-url-guard';
 import { sendWebhook } from '../src/webhooks/delivery/webhook-sender';
 import { signatureHeader, generateSigningSecret } from '../src/webhooks/delivery/webhook-secrets';
 import {
+  apiClient,
   describeLatencies,
   dropScratchDatabase,
+  poll,
   scratchDatabaseUrl,
   startServer,
 } from './bench-server';
@@ -93,37 +95,7 @@ async function main(): Promise<void> {
       },
       ['--with-worker'],
     );
-    const base = `http://127.0.0.1:${server.port}`;
-    const call = async (method: string, path: string, body?: object) => {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: body
-          ? { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' }
-          : { 'x-api-key': ADMIN_KEY },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await response.text();
-      if (response.status >= 400) {
-        throw new Error(`${method} ${path} -> ${response.status} ${text}`);
-      }
-      return (text ? JSON.parse(text) : null) as Record<string, unknown>;
-    };
-    const poll = async <T>(
-      what: string,
-      probe: () => Promise<T | undefined>,
-      timeoutMs = 120_000,
-    ) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const value = await probe().catch(() => undefined);
-        if (value !== undefined) {
-          return value;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    };
-
+    const call = apiClient(`http://127.0.0.1:${server.port}`, ADMIN_KEY);
     await poll('the backfill and the stream', async () => {
       const markets = (await call('GET', '/markets')) as unknown as { count: number }[];
       return markets[0]!.count >= 2000 && sim.openConnections === 1 ? true : undefined;
@@ -144,7 +116,7 @@ async function main(): Promise<void> {
           ? (state.result as { modelVersionId: string; status: string })
           : undefined;
       },
-      600_000,
+      { timeoutMs: 600_000 },
     );
     if (job.status !== 'production') {
       await call('POST', `/admin/models/${job.modelVersionId}/promote`);

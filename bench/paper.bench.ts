@@ -5,9 +5,11 @@ import { CANDLE_CLOSED, type CandleClosedEvent } from '../src/market-data/candle
 import type { Candle } from '../src/market-data/candle';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import {
+  apiClient,
   describeLatencies,
   dropScratchDatabase,
   percentile,
+  poll,
   scratchDatabaseUrl,
   startServer,
 } from './bench-server';
@@ -119,34 +121,7 @@ async function main(): Promise<void> {
       ['--with-worker'],
     );
     await db.connect();
-    const base = `http://127.0.0.1:${server.port}`;
-    const call = async (method: string, path: string, body?: object) => {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await response.text();
-      if (response.status >= 400) {
-        throw new Error(`${method} ${path} -> ${response.status} ${text}`);
-      }
-      return (text ? JSON.parse(text) : null) as Record<string, unknown>;
-    };
-    const poll = async <T>(
-      what: string,
-      probe: () => Promise<T | undefined>,
-      timeoutMs = 120_000,
-    ) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const value = await probe().catch(() => undefined);
-        if (value !== undefined) {
-          return value;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    };
+    const call = apiClient(`http://127.0.0.1:${server.port}`, ADMIN_KEY);
     await poll('the backfill and the streams', async () => {
       const markets = (await call('GET', '/markets')) as unknown as { count: number }[];
       return markets.length === MARKETS &&
@@ -200,25 +175,33 @@ async function main(): Promise<void> {
       const openTime = candles[0]!.openTime;
       const sentAt = Date.now();
       await Promise.all(BASES.map((base, i) => sim.emit(`${base}USDT`, '1h', candles[i]!, true)));
-      const rows = await poll(`round ${round}`, async () => {
-        const result = await db.query<{ symbol: string; rows: string; written_ms: string }>(
-          `SELECT symbol, count(*) AS rows, (extract(epoch FROM max(written_at)) * 1000) AS written_ms
+      const rows = await poll(
+        `round ${round}`,
+        async () => {
+          const result = await db.query<{ symbol: string; rows: string; written_ms: string }>(
+            `SELECT symbol, count(*) AS rows, (extract(epoch FROM max(written_at)) * 1000) AS written_ms
              FROM paper_equity WHERE open_time = to_timestamp($1 / 1000.0) GROUP BY symbol`,
-          [openTime],
-        );
-        return result.rows.length === MARKETS &&
-          result.rows.every((row) => Number(row.rows) === (ACCOUNTS * PER_ACCOUNT) / MARKETS)
-          ? result.rows
-          : undefined;
-      });
-      const signals = await poll(`signals of round ${round}`, async () => {
-        const result = await db.query<{ symbol: string; created_ms: string }>(
-          `SELECT symbol, (extract(epoch FROM created_at) * 1000) AS created_ms FROM signals
+            [openTime],
+          );
+          return result.rows.length === MARKETS &&
+            result.rows.every((row) => Number(row.rows) === (ACCOUNTS * PER_ACCOUNT) / MARKETS)
+            ? result.rows
+            : undefined;
+        },
+        { intervalMs: 20 },
+      );
+      const signals = await poll(
+        `signals of round ${round}`,
+        async () => {
+          const result = await db.query<{ symbol: string; created_ms: string }>(
+            `SELECT symbol, (extract(epoch FROM created_at) * 1000) AS created_ms FROM signals
             WHERE strategy_id = $1 AND open_time = to_timestamp($2 / 1000.0)`,
-          [strategy.id, openTime],
-        );
-        return result.rows.length === MARKETS ? result.rows : undefined;
-      });
+            [strategy.id, openTime],
+          );
+          return result.rows.length === MARKETS ? result.rows : undefined;
+        },
+        { intervalMs: 20 },
+      );
       const paper = rows.map((row) => Number(row.written_ms) - sentAt);
       if (round < 3) {
         warmup.push(...paper);
