@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import type { Duplex } from 'node:stream';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -16,6 +17,7 @@ import { AuthException } from './auth/auth.exception';
 import { mapError } from './common/error-response';
 import { LifecycleService } from './common/lifecycle.service';
 import { registerIdempotency } from './common/idempotency';
+import { depthLimitedJsonParser } from './common/json-body';
 import { registerRateLimit } from './common/rate-limit';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
@@ -118,6 +120,18 @@ export async function createHttpApp(params: {
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // JSON nested too deep is refused before parsing (REST and GraphQL alike). Registering a parser
+  // keeps Nest from registering its own two, so the form parser is registered here as well.
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: BODY_LIMIT_BYTES },
+    depthLimitedJsonParser(fastify),
+  );
+  app.useBodyParser(
+    'application/x-www-form-urlencoded',
+    { bodyLimit: BODY_LIMIT_BYTES },
+    (_request, body, done) => done(null, parseQueryString(body.toString())),
+  );
   const metrics = app.get(MetricsService);
   const lifecycle = app.get(LifecycleService);
   const accessLog = createAccessLog(rootLogger);

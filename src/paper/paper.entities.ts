@@ -136,6 +136,8 @@ export class PaperOrderEntity {
   @Column({ type: 'varchar', length: 8 })
   status!: 'filled';
 
+  /** The webhook sweep reads recent orders by this. */
+  @Index('IDX_paper_orders_created')
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -2,6 +2,7 @@ import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/grap
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, MaxLength } from 'class-validator';
+import type { StreamStatus } from '../stream/stream-state.service';
 
 @ArgsType()
 export class CandlesQueryDto {
@@ -132,9 +133,31 @@ export class KnownGapDto {
 
 @ObjectType('LiveStreamState')
 export class LiveStreamStateDto {
-  @ApiProperty({ description: 'A worker holds the exchange websocket and it is connected' })
+  @ApiProperty({
+    description:
+      "A worker holds the exchange websocket, it is connected and the worker renewed its lease on time (status 'connected')",
+  })
   @Field()
   connected!: boolean;
+
+  @ApiProperty({
+    enum: ['connected', 'disconnected', 'unknown'],
+    description:
+      "connected; disconnected (no owner, or the owner's websocket is not up: connecting, a takeover, an outage); unknown: the owner missed a lease renewal (dead or stalled), so what it last reported may be stale until a survivor takes over",
+  })
+  @Field(() => String, {
+    description: 'connected, disconnected, or unknown (the owner missed a lease renewal)',
+  })
+  status!: StreamStatus;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description:
+      'Milliseconds since the stream owner last took or renewed its lease (every third of STREAM_LEASE_MS while alive); null without an owner',
+  })
+  @Field(() => Float, { nullable: true })
+  leaseAgeMs!: number | null;
 
   @ApiPropertyOptional({
     type: String,

@@ -71,7 +71,7 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
   }
 
   private get lockKey(): string {
-    return this.config.redisKey('market-data', 'stream-owner');
+    return this.state.leaseKey;
   }
 
   private get leaseMs(): number {
@@ -146,6 +146,10 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
     this.logger.log(
       `This worker (${this.ownerId}) now owns the exchange stream for ${markets.length} market(s)`,
     );
+    // Until its websocket is up, readers see this owner connecting, not the previous one connected.
+    void this.state
+      .setConnection({ owner: this.ownerId, connected: false, ttlMs: this.leaseMs * 3 })
+      .catch(() => undefined);
     this.stream = this.provider.streamKlines(markets, {
       onKline: (update) => {
         if (update.closed) {

@@ -1,5 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { parseDuration } from '../../config/config.schema';
 import { MarketCatalogue } from '../../market-data/market';
+import { PredictionCache } from '../../models/live/prediction.cache';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
 import { JobName, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
@@ -7,19 +10,31 @@ import { SignalsRepository } from '../../strategy/signals.repository';
 import { signalCreatedEvent } from '../../strategy/strategy-events';
 import { WebhookFanoutService } from '../delivery/webhook-fanout.service';
 import { deliveryJob } from '../delivery/webhook-delivery.service';
-import { signalWebhookEvent } from '../webhook-events';
+import {
+  paperTradeWebhookEvent,
+  predictionWebhookEvent,
+  signalWebhookEvent,
+  type WebhookEvent,
+  type WebhookEventType,
+} from '../webhook-events';
 import { WebhooksRepository } from '../webhooks.repository';
 
 /** Pending this long past its due time, a message is taken to have lost its job. */
 const OVERDUE_MS = 2 * 60_000;
-/** Signals of the last this long are fanned out again (a no-op for those already fanned out). */
-const SIGNAL_LOOKBACK_MS = 10 * 60_000;
+/** Events of the last this long are fanned out again (a no-op for those already fanned out). */
+const RECOVERY_LOOKBACK_MS = 10 * 60_000;
+/** Events of one type read back per sweep at most. */
+const RECOVERY_LIMIT = 5000;
 
 /**
  * Every minute, the two places a webhook message could be lost are checked again:
- * - signals stored recently are fanned out once more, so one whose `signal.created` never reached
- *   a worker (a crash right after the signal was stored, a Redis pub/sub hiccup) is still
- *   delivered; messages are unique per subscription and webhook-id, so the rest is a no-op;
+ * - events stored recently are fanned out once more, for every event type a subscription can
+ *   choose, so one whose live message never reached a worker (a crash between storing and
+ *   publishing, a Redis pub/sub hiccup) is still delivered: `signal.created` from the signals
+ *   stored, `prediction.updated` from each market's latest forecast in the prediction cache
+ *   (written with the publish), `paper.trade` from the paper orders, fills and trades committed.
+ *   They are built by the live path's builders, so message ids are the same, and messages are
+ *   unique per subscription and webhook-id: the rest is a no-op;
  * - pending messages well past their attempt time get that attempt queued again. The job id is
  *   the one the lost job had, so a job that merely waits for a free worker is not doubled, and a
  *   finished job of that id is removed first (`enqueueManyAgain`).
@@ -30,31 +45,31 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
   private readonly logger = new Logger(SweepWebhooksProcessor.name);
 
   constructor(
+    private readonly config: AppConfig,
     private readonly repository: WebhooksRepository,
     private readonly queues: QueueService,
     private readonly signals: SignalsRepository,
+    private readonly predictions: PredictionCache,
     private readonly catalogue: MarketCatalogue,
     private readonly fanout: WebhookFanoutService,
   ) {}
 
   async process(): Promise<JobResult<JobName.SweepWebhooks>> {
-    let fannedOut = 0;
-    const recent = (await this.fanout.wanted('signal.created'))
-      ? await this.signals.createdSince(Date.now() - SIGNAL_LOOKBACK_MS, 5000)
-      : [];
-    for (const signal of recent) {
-      let symbol: string;
-      try {
-        symbol = this.catalogue.resolveSymbol(signal.market.symbol);
-      } catch {
-        continue; // a market no longer configured
-      }
-      fannedOut += await this.fanout.fanOut(signalWebhookEvent(signalCreatedEvent(signal, symbol)));
-    }
+    const since = Date.now() - RECOVERY_LOOKBACK_MS;
+    const recovered = {
+      'signal.created': await this.recover('signal.created', () => this.recentSignals(since)),
+      'prediction.updated': await this.recover('prediction.updated', () =>
+        this.recentPredictions(since),
+      ),
+      'paper.trade': await this.recover('paper.trade', () => this.recentPaperTrades(since)),
+    } satisfies Record<WebhookEventType, number>;
+    const fannedOut = Object.values(recovered).reduce((total, count) => total + count, 0);
     if (fannedOut) {
-      this.logger.warn(
-        `${fannedOut} webhook message(s) of recent signals had been missed; queued now`,
-      );
+      const byType = Object.entries(recovered)
+        .filter(([, count]) => count > 0)
+        .map(([type, count]) => `${count} ${type}`)
+        .join(', ');
+      this.logger.warn(`Webhook messages of recent events had been missed; queued now: ${byType}`);
     }
     const overdue = await this.repository.overdue(OVERDUE_MS, 1000);
     // Again: a job that failed for good (its worker could not reach PostgreSQL through all its
@@ -64,5 +79,71 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
       overdue.map((message) => deliveryJob(message.id, message.attempts + 1, message.attempts)),
     );
     return { requeued: overdue.length, recovered: fannedOut };
+  }
+
+  /** Fans out again the events of one type, when some subscription wants it; how many were missed. */
+  private async recover(
+    type: WebhookEventType,
+    read: () => Promise<(() => WebhookEvent)[]>,
+  ): Promise<number> {
+    if (!(await this.fanout.wanted(type))) {
+      return 0;
+    }
+    let fannedOut = 0;
+    for (const build of await read()) {
+      let event: WebhookEvent;
+      try {
+        event = build();
+      } catch (error) {
+        this.logger.error(
+          `A stored ${type} event could not become a webhook message: ${(error as Error).message}`,
+        );
+        continue;
+      }
+      fannedOut += await this.fanout.fanOut(event);
+    }
+    return fannedOut;
+  }
+
+  private async recentSignals(since: number): Promise<(() => WebhookEvent)[]> {
+    const signals = await this.signals.createdSince(since, RECOVERY_LIMIT);
+    return signals.flatMap((signal) => {
+      let symbol: string;
+      try {
+        symbol = this.catalogue.resolveSymbol(signal.market.symbol);
+      } catch {
+        return []; // a market no longer configured
+      }
+      return [() => signalWebhookEvent(signalCreatedEvent(signal, symbol))];
+    });
+  }
+
+  /**
+   * Each configured market's latest forecast, when it was made within the lookback. The cache is
+   * read through its in-process mirror, whose entries are checked against Redis in the background
+   * when read more than a second apart: a forecast whose message was lost is found by the next
+   * sweep or the one after, well within the lookback.
+   */
+  private async recentPredictions(since: number): Promise<(() => WebhookEvent)[]> {
+    const maxAgeMs = parseDuration(this.config.get('MODEL_MAX_AGE'));
+    const markets = this.catalogue.bases.flatMap((base) =>
+      this.catalogue.intervals.map((interval) => ({
+        exchange: this.catalogue.exchange,
+        symbol: this.catalogue.pair(base),
+        interval,
+      })),
+    );
+    const latest = await Promise.all(markets.map((market) => this.predictions.read(market)));
+    return latest.flatMap((cached) =>
+      cached && cached.computedAt >= since ? [() => predictionWebhookEvent(cached, maxAgeMs)] : [],
+    );
+  }
+
+  private async recentPaperTrades(since: number): Promise<(() => WebhookEvent)[]> {
+    const orders = await this.repository.paperTradesSince(since, RECOVERY_LIMIT);
+    return orders.map(
+      (order) => () =>
+        paperTradeWebhookEvent({ ...order, symbol: this.catalogue.baseOf(order.pair) }),
+    );
   }
 }
