@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { AuthApiModule } from './auth/auth-api.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { HttpCacheModule } from './common/http-cache.module';
+import { formatGraphQLErrors } from './common/graphql-errors';
 import { MAX_QUERY_DEPTH, rootFieldLimit } from './common/graphql-limits';
 import { LifecycleModule } from './common/lifecycle.service';
 import type { AppConfig } from './config/app-config';
@@ -89,6 +91,7 @@ export class AppModule {
             path: '/graphql',
             queryDepth: MAX_QUERY_DEPTH,
             validationRules: [rootFieldLimit],
+            errorFormatter: formatGraphQLErrors,
             context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
             subscription: {
               // The websocket, so LiveSessions can close it when its key is revoked.
@@ -99,6 +102,7 @@ export class AppModule {
           }),
         }),
         AuthApiModule,
+        HttpCacheModule,
         HealthModule,
         JobsApiModule,
         MarketDataApiModule,

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
+import { CachedRead } from '../common/cached-read.interceptor';
 import {
   IndicatorDescriptionDto,
   IndicatorsDto,
@@ -42,6 +43,7 @@ export class IndicatorsController {
 
   @Get(':symbol/latest')
   @Access('public-read')
+  @CachedRead({ until: 'next-close' })
   @ApiOperation({
     summary: 'Indicator values on the last closed candle (kept live by the workers)',
   })

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { Access } from '../auth/access.decorator';
+import { CachedRead } from '../common/cached-read.interceptor';
 import { CandlesService } from './candles.service';
 import { BackfillDto, CandlePageDto, CandlesQueryDto, MarketDto } from './dto/candles.dto';
 
@@ -12,6 +13,7 @@ export class CandlesController {
 
   @Get('candles/:symbol')
   @Access('public-read')
+  @CachedRead({ until: 'immutable-if-closed' })
   @ApiOperation({
     summary:
       'Candles of a market, ascending; page with nextCursor. Symbol: BTC, BTCUSDT or BTC-USDT',

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationException } from '../common/app.exception';
+import { decodeTimeCursor, encodeTimeCursor } from '../common/page-cursor';
 import { MAX_TIME_MS, parseTime } from '../common/time-param';
 import { JobName } from '../queue/queue.catalogue';
 import { QueueService } from '../queue/queue.service';
@@ -13,20 +14,6 @@ import { StreamStateService } from './stream/stream-state.service';
 import { ExchangeStatusService } from './sync/exchange-status.service';
 
 const DEFAULT_LIMIT = 500;
-
-function encodeCursor(openTimeMs: number): string {
-  return Buffer.from(`t:${openTimeMs}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^t:(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || Number(match[1]) > MAX_TIME_MS) {
-    throw new ValidationException([
-      { field: 'cursor', problem: 'is not a cursor this API returned' },
-    ]);
-  }
-  return Number(match[1]);
-}
 
 /** Candle history and market summaries, shared by REST and GraphQL. */
 @Injectable()
@@ -69,7 +56,7 @@ export class CandlesService {
       throw new ValidationException([{ field: 'from', problem: 'must not be after to' }]);
     }
     if (query.cursor !== undefined) {
-      from = Math.max(from, decodeCursor(query.cursor));
+      from = Math.max(from, decodeTimeCursor(query.cursor));
     }
     const limit = query.limit ?? DEFAULT_LIMIT;
     const pair = this.catalogue.pair(symbol);
@@ -97,7 +84,7 @@ export class CandlesService {
         quoteVolume: candle.quoteVolume,
         tradeCount: candle.tradeCount,
       })),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.openTime + 1) : null,
+      nextCursor: rows.length > limit && last ? encodeTimeCursor(last.openTime + 1) : null,
     };
   }
 
@@ -141,6 +128,8 @@ export class CandlesService {
         })),
         live: {
           connected: stream.connected,
+          status: stream.status,
+          leaseAgeMs: stream.leaseAgeMs,
           owner: stream.owner,
           lastClosedOpenTime: lastClosed === undefined ? null : new Date(lastClosed),
           lagMs: summary ? Math.max(0, now - (summary.last + 2 * step)) : null,

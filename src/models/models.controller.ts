@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
+import { CachedRead } from '../common/cached-read.interceptor';
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import {
   ModelDto,
@@ -24,6 +25,7 @@ export class ModelsController {
 
   @Get('predict/:symbol')
   @Access('public-read')
+  @CachedRead({ until: 'next-close' })
   @ApiOperation({
     summary:
       'The latest prediction of the production model (from the cache, never computed in the request), with how good the model is next to persistence',

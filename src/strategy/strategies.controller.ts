@@ -20,6 +20,7 @@ import {
 import { BacktestsService } from './backtests.service';
 import { BacktestDto, BacktestRunDto, CreateBacktestDto } from './dto/backtest.dto';
 import { Access } from '../auth/access.decorator';
+import { CachedRead } from '../common/cached-read.interceptor';
 import {
   CreateStrategyDto,
   EvaluateStrategyDto,
@@ -74,6 +75,7 @@ export class StrategiesController {
 
   @Get('signals/:symbol')
   @Access('public-read')
+  @CachedRead({ until: 'next-close' })
   @ApiOperation({
     summary:
       'The latest decision (BUY, SELL or HOLD) of each active strategy for a market, with its reasons',
