@@ -344,19 +344,24 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
     await this.loadStrategies(ids);
     // Decisions are read at the candle before each stepped one: `from` and all but the last.
     const times = [from, ...candles.slice(0, -1).map((candle) => candle.openTime)];
-    const stored: { strategy_id: string; open_ms: string; action: Action }[] =
-      await this.dataSource.query(
-        `SELECT strategy_id, (extract(epoch FROM open_time) * 1000)::bigint AS open_ms, action
+    const stored: {
+      strategy_id: string;
+      open_ms: string;
+      action: Action;
+      late_ms: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT strategy_id, (extract(epoch FROM open_time) * 1000)::bigint AS open_ms, action, late_ms
            FROM signals
           WHERE strategy_id = ANY($1) AND exchange = $2 AND symbol = $3 AND interval = $4
             AND open_time >= to_timestamp($5 / 1000.0) AND open_time <= to_timestamp($6 / 1000.0)`,
-        [ids, market.exchange, market.symbol, market.interval, from, times[times.length - 1]],
-      );
+      [ids, market.exchange, market.symbol, market.interval, from, times[times.length - 1]],
+    );
     const decisions = new Map<string, Map<number, Decided>>(ids.map((id) => [id, new Map()]));
     for (const signal of stored) {
       decisions.get(signal.strategy_id)!.set(Number(signal.open_ms), {
         action: signal.action,
-        late: false,
+        // Taken by catch-up (this trader's or the signals' own) rather than at the close.
+        late: signal.late_ms !== null,
       });
     }
     let predictions: Map<number, StoredPrediction> | undefined;
