@@ -284,7 +284,13 @@ export class PaperAccountsService {
   }
 
   async trades(id: string, page: { offset?: number; limit?: number }): Promise<PaperTradeDto[]> {
-    const account = await this.find(id);
+    return this.tradesOf(await this.find(id), page);
+  }
+
+  private async tradesOf(
+    account: PaperAccountEntity,
+    page: { offset?: number; limit?: number },
+  ): Promise<PaperTradeDto[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT symbol, ${EPOCH_MS('entry_time')} AS entry_ms, entry_price, ${EPOCH_MS('exit_time')} AS exit_ms,
               exit_price, quantity, fees, profit, return_pct, exit_reason
@@ -439,7 +445,7 @@ export class PaperAccountsService {
           WHERE account_id = $1 ORDER BY open_time`,
         [account.id],
       ) as Promise<{ symbol: string; open_ms: string; equity: number }[]>,
-      this.trades(account.id, { limit: 1_000_000 }),
+      this.tradesOf(account, { limit: 1_000_000 }),
     ]);
     return books.map((book) => {
       const base = this.catalogue.baseOf(book.symbol);

@@ -119,15 +119,19 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     const until = newestDue ? newest : newest - 1;
     const step = intervalMs(market.interval);
     const symbol = this.catalogue.baseOf(market.symbol);
-    for (const strategy of await this.strategies.active()) {
-      const decided: { last_ms: string | null }[] = await this.dataSource.query(
-        `SELECT (extract(epoch FROM max(open_time)) * 1000)::bigint AS last_ms FROM signals
-          WHERE strategy_id = $1 AND exchange = $2 AND symbol = $3 AND interval = $4`,
-        [strategy.id, market.exchange, market.symbol, market.interval],
-      );
-      const last = decided[0]?.last_ms;
+    const strategies = await this.strategies.active();
+    // Each active strategy's newest decision on this market, in one read.
+    const decided: { strategy_id: string; last_ms: string }[] = await this.dataSource.query(
+      `SELECT strategy_id, (extract(epoch FROM max(open_time)) * 1000)::bigint AS last_ms FROM signals
+        WHERE strategy_id = ANY($1) AND exchange = $2 AND symbol = $3 AND interval = $4
+        GROUP BY strategy_id`,
+      [strategies.map((s) => s.id), market.exchange, market.symbol, market.interval],
+    );
+    const newestDecision = new Map(decided.map((row) => [row.strategy_id, row.last_ms]));
+    for (const strategy of strategies) {
+      const last = newestDecision.get(strategy.id);
       // Only after the strategy's newest decision: never the history before it decided live.
-      if (last === null || last === undefined || Number(last) >= until) {
+      if (last === undefined || Number(last) >= until) {
         continue;
       }
       const missed = await this.candles.find({
