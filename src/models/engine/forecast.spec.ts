@@ -9,6 +9,7 @@ import {
   horizonReturn,
   leastSquaresThroughOrigin,
   modelForecast,
+  rollingBaselineForecasts,
   scoreForecasts,
   volatilitySeries,
   type PointPrediction,
@@ -263,6 +264,49 @@ describe('the baseline forecast', () => {
         horizon: 1,
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('rollingBaselineForecasts', () => {
+  it('equals the baseline forecast made afresh at every candle, across gaps and ties', () => {
+    const random = seededRandom(20261203);
+    const normal = gaussian(random);
+    // Returns rounded to a few values (ties in the window) and two gaps in the candles.
+    const returns = Array.from({ length: 900 }, () => Math.round(normal() * 4) / 400);
+    const candles = candlesOf(returns).filter((_, i) => i !== 300 && i !== 301 && i !== 650);
+    const volatility = volatilitySeries(candles);
+    for (const [horizon, window] of [
+      [1, 500],
+      [4, 500],
+      [24, 120],
+    ] as const) {
+      const first = 20;
+      const last = candles.length - 1;
+      const rolling = rollingBaselineForecasts({
+        candles,
+        intervalMs: HOUR_MS,
+        volatility,
+        horizon,
+        first,
+        last,
+        window,
+      });
+      expect(rolling).toHaveLength(last - first + 1);
+      let defined = 0;
+      for (let end = first; end <= last; end++) {
+        const fresh = baselineForecast({
+          candles,
+          intervalMs: HOUR_MS,
+          volatility,
+          end,
+          horizon,
+          window,
+        });
+        expect(rolling[end - first]).toEqual(fresh);
+        defined += fresh ? 1 : 0;
+      }
+      expect(defined).toBeGreaterThan(500);
+    }
   });
 });
 
