@@ -200,10 +200,17 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
         number
       >;
       expect(lastValues.strategy).toBeCloseTo(stored.body.result.strategy.finalEquity as number, 2);
-      expect(lastValues['buy-and-hold (from the candles)']).toBeCloseTo(
+      // Buy-and-hold is the curve stored with the run, at the strategy's times.
+      const holding = stored.body.buyAndHoldEquity as [number, number][];
+      expect(holding.map(([time]) => time)).toEqual(
+        (stored.body.equity as [number, number][]).map(([time]) => time),
+      );
+      expect(lastValues['buy-and-hold']).toBeCloseTo(holding[holding.length - 1]![1], 6);
+      expect(lastValues['buy-and-hold']).toBeCloseTo(
         stored.body.result.buyAndHold.finalEquity as number,
         2,
       );
+      expect(Number(await chart.getAttribute('data-drawn'))).toBe(2 * holding.length);
       await page.locator('[data-testid=drawdown-chart][data-drawn]').waitFor();
       const metrics = await page.getByTestId('backtest-metrics').innerText();
       expect(metrics).toMatch(/strategy[\s\S]*buy-and-hold/i);
@@ -215,6 +222,16 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
       if (trades.length > 0) {
         expect(await page.locator('[data-testid=trades] tbody tr').count()).toBe(trades.length);
       }
+      // The run heads the recent runs (GET /backtests), marked as the one shown.
+      const run = page.locator(`[data-testid=backtest-runs] tbody tr[data-id="${id}"]`);
+      await eventually(async () => (/completed/i.test(await run.innerText()) ? true : undefined), {
+        what: 'the run listed as completed',
+      });
+      expect(await run.getAttribute('aria-current')).toBe('true');
+      expect(await run.innerText()).toContain(format(stored.body.result.strategy.totalReturn));
+      expect(
+        await page.locator('[data-testid=backtest-runs] tbody tr').first().getAttribute('data-id'),
+      ).toBe(id);
       await page.screenshot({ path: join(SCREENSHOTS, 'backtests.png') });
       expect(errors).toEqual([]);
     } finally {

@@ -67,6 +67,25 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
     await page.waitForTimeout(500);
   }
 
+  /**
+   * Where the chart draws the marker of the candle at `time` (seconds), once it has stayed at the
+   * same place for a few frames (polled once per animation frame in the page).
+   */
+  async function stableMarkerPoint(page: Page, time: number): Promise<{ x: number; y: number }> {
+    const handle = await page.waitForFunction(
+      `(() => {
+        const point = window.__cftChart?.markerPoint(${time}) ?? null;
+        const key = point && point.x + ',' + point.y;
+        const seen = window.__cftMarkerSeen ?? { key: null, frames: 0 };
+        window.__cftMarkerSeen = { key, frames: key !== null && key === seen.key ? seen.frames + 1 : 0 };
+        return window.__cftMarkerSeen.frames >= 5 ? point : null;
+      })()`,
+      undefined,
+      { polling: 'raf', timeout: 15_000 },
+    );
+    return (await handle.jsonValue()) as { x: number; y: number };
+  }
+
   async function closeNextCandle(change: number): Promise<Candle> {
     last = await sim.closeNext('BTCUSDT', '1h', last, change);
     return last;
@@ -242,14 +261,19 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
             : undefined,
         { what: 'the BUY marker of the new signal', timeoutMs: 15_000 },
       );
-      const point = (await page.evaluate(`window.__cftChart.pointOf(${time}, ${closed.low})`)) as {
-        x: number;
-        y: number;
-      } | null;
-      expect(point).not.toBeNull();
-      await page.mouse.move(point!.x, point!.y + 12);
-      const tooltip = page.getByTestId('signal-tooltip');
-      await tooltip.waitFor();
+      // The chart may still scroll or rescale (the candle's forecast band follows it): hover
+      // where the marker is once it holds still, and again should it move before the tooltip.
+      const tooltip = page.locator(`[data-testid=signal-tooltip][data-time="${time}"]`);
+      await eventually(
+        async () => {
+          const point = await stableMarkerPoint(page, time);
+          await page.mouse.move(1, 1);
+          await page.mouse.move(point.x, point.y, { steps: 2 });
+          await tooltip.waitFor({ timeout: 3_000 });
+          return true;
+        },
+        { what: "the tooltip of the new signal's marker", timeoutMs: 30_000 },
+      );
       const text = await tooltip.innerText();
       expect(text).toContain('always-buy');
       expect(text).toContain('BUY');

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ValidationException, type FieldProblem } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
 import { assertUuid } from '../common/uuid.pipe';
@@ -29,11 +27,19 @@ import type { BacktestResult } from './engine/backtest';
 import type { PredictionInput } from './engine/strategy-inputs';
 import { replayStrategy } from './engine/strategy-replay';
 import { readsSentiment, strategySentiment } from './strategy-evaluator';
-import { BacktestEntity } from './backtest.entity';
-import { BacktestDto, type BacktestSizingDto, type CreateBacktestDto } from './dto/backtest.dto';
+import type { BacktestEntity } from './backtest.entity';
+import { BacktestsRepository } from './backtests.repository';
+import {
+  BacktestDto,
+  BacktestSummaryDto,
+  type BacktestSizingDto,
+  type BacktestsQueryDto,
+  type CreateBacktestDto,
+} from './dto/backtest.dto';
 import { StrategiesService, StrategyException } from './strategies.service';
 
 const MAX_EQUITY_POINTS = 2000;
+const DEFAULT_LIST_LIMIT = 100;
 /** Candles before `from` for the inputs to warm up (long averages, MACD). */
 const SEED_CANDLES = 1500;
 
@@ -65,11 +71,27 @@ export function requestedSizing(input: BacktestSizingDto): PositionSizing {
   }
 }
 
+/**
+ * The strategy's and buy-and-hold's equity as stored: `[time, equity]` pairs at the same candles,
+ * every n-th one (n so that at most `maxPoints` are taken) and always the last.
+ */
+export function storedEquityCurves(
+  result: Pick<BacktestResult, 'equity' | 'buyAndHoldEquity'>,
+  maxPoints = MAX_EQUITY_POINTS,
+): { equity: [number, number][]; buyAndHoldEquity: [number, number][] } {
+  const count = result.equity.length;
+  const every = Math.max(1, Math.ceil(count / maxPoints));
+  const kept = (_: unknown, i: number) => i % every === 0 || i === count - 1;
+  const pairs = (points: { time: number; equity: number }[]) =>
+    points.filter(kept).map((point) => [point.time, point.equity] as [number, number]);
+  return { equity: pairs(result.equity), buyAndHoldEquity: pairs(result.buyAndHoldEquity) };
+}
+
 /** Backtests: requests, the job that runs them, and their results. */
 @Injectable()
 export class BacktestsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly backtests: BacktestsRepository,
     private readonly catalogue: MarketCatalogue,
     private readonly strategies: StrategiesService,
     private readonly candles: CandlesRepository,
@@ -78,10 +100,6 @@ export class BacktestsService {
     private readonly tensorflow: TensorFlowProvider,
     private readonly sentiment: SentimentService,
   ) {}
-
-  private get repo() {
-    return this.dataSource.getRepository(BacktestEntity);
-  }
 
   async create(input: CreateBacktestDto): Promise<{ backtestId: string; jobId: string }> {
     const strategy = await this.strategies.get(input.strategy);
@@ -119,38 +137,35 @@ export class BacktestsService {
       }
       throw error;
     }
-    const backtest = await this.repo.save(
-      this.repo.create({
-        strategyId: strategy.id,
-        exchange: this.catalogue.exchange,
-        symbol: this.catalogue.pair(symbol),
-        interval,
-        fromTime: new Date(from),
-        toTime: new Date(to),
-        params: {
-          startingCash: input.startingCash ?? 10_000,
-          feeRate: input.feeRate ?? 0.001,
-          slippage: input.slippage ?? 0,
-          sizing,
-          walkForward: input.walkForward ?? true,
-          retrainEvery: input.retrainEvery ?? WALK_FORWARD_DEFAULTS.retrainEvery,
-          modelParams,
-        },
-        status: 'queued',
-      }),
-    );
+    const backtest = await this.backtests.create({
+      strategyId: strategy.id,
+      exchange: this.catalogue.exchange,
+      symbol: this.catalogue.pair(symbol),
+      interval,
+      fromTime: new Date(from),
+      toTime: new Date(to),
+      params: {
+        startingCash: input.startingCash ?? 10_000,
+        feeRate: input.feeRate ?? 0.001,
+        slippage: input.slippage ?? 0,
+        sizing,
+        walkForward: input.walkForward ?? true,
+        retrainEvery: input.retrainEvery ?? WALK_FORWARD_DEFAULTS.retrainEvery,
+        modelParams,
+      },
+    });
     const jobId = await this.queues.enqueue({
       name: JobName.RunBacktest,
       payload: { backtestId: backtest.id },
       key: backtest.id,
     });
-    await this.repo.update({ id: backtest.id }, { jobId });
+    await this.backtests.setJobId(backtest.id, jobId);
     return { backtestId: backtest.id, jobId };
   }
 
   private async find(id: string): Promise<BacktestEntity> {
     assertUuid(id, 'id');
-    const backtest = await this.repo.findOne({ where: { id } });
+    const backtest = await this.backtests.find(id);
     if (!backtest) {
       throw new StrategyException('NOT_FOUND', `No backtest ${id}`);
     }
@@ -160,6 +175,8 @@ export class BacktestsService {
   async get(id: string): Promise<BacktestDto> {
     const backtest = await this.find(id);
     const base = this.catalogue.baseOf(backtest.symbol);
+    // The curve is a field of its own, next to `equity`; `result` keeps the figures.
+    const { buyAndHoldEquity, ...result } = backtest.result ?? {};
     return Object.assign(new BacktestDto(), {
       id: backtest.id,
       strategyId: backtest.strategyId,
@@ -171,13 +188,62 @@ export class BacktestsService {
       params: backtest.params,
       status: backtest.status,
       jobId: backtest.jobId,
-      result: backtest.result,
+      result: backtest.result && result,
       equity: backtest.equity,
+      buyAndHoldEquity: Array.isArray(buyAndHoldEquity)
+        ? (buyAndHoldEquity as [number, number][])
+        : null,
       error: backtest.error,
       createdAt: backtest.createdAt,
       finishedAt: backtest.finishedAt,
       tradeCount: backtest.trades?.length ?? null,
     });
+  }
+
+  /** Backtests newest first, of a strategy version and a market when given; paged with `before`. */
+  async list(query: BacktestsQueryDto): Promise<BacktestSummaryDto[]> {
+    if (query.strategyId !== undefined) {
+      assertUuid(query.strategyId, 'strategyId');
+    }
+    const rows = await this.backtests.list({
+      strategyId: query.strategyId,
+      pair: query.symbol === undefined ? undefined : this.pairOf(query.symbol),
+      before: query.before === undefined ? undefined : parseTime(query.before, 'before'),
+      limit: query.limit ?? DEFAULT_LIST_LIMIT,
+    });
+    return rows.map((row) =>
+      Object.assign(new BacktestSummaryDto(), {
+        id: row.id,
+        strategyId: row.strategyId,
+        strategyName: row.strategyName,
+        strategyVersion: row.strategyVersion,
+        symbol: this.catalogue.baseOf(row.symbol),
+        pair: row.symbol,
+        interval: row.interval,
+        from: row.fromTime,
+        to: row.toTime,
+        status: row.status,
+        jobId: row.jobId,
+        error: row.error,
+        tradeCount: row.tradeCount,
+        totalReturn: row.totalReturn,
+        buyAndHoldReturn: row.buyAndHoldReturn,
+        createdAt: row.createdAt,
+        finishedAt: row.finishedAt,
+      }),
+    );
+  }
+
+  /**
+   * The pair a `symbol` filter names (`btc`, `BTC-USDT`, `BTCUSDT`), configured or not: backtests
+   * outlive a market's removal from SYMBOLS.
+   */
+  private pairOf(symbol: string): string {
+    const upper = symbol.trim().toUpperCase().replace(/[-_/]/g, '');
+    const { quote } = this.catalogue;
+    return upper.endsWith(quote) && upper.length > quote.length
+      ? upper
+      : this.catalogue.pair(upper);
   }
 
   async trades(id: string, params: { offset?: number; limit?: number }): Promise<unknown[]> {
@@ -230,8 +296,11 @@ export class BacktestsService {
 
   /** The job: inputs over the seed and range, a decision per candle in range, the replay, the results. */
   async run(id: string, onProgress?: (percent: number) => Promise<void>) {
-    const backtest = await this.repo.findOneOrFail({ where: { id } });
-    await this.repo.update({ id }, { status: 'running', error: null });
+    const backtest: BacktestEntity | null = await this.backtests.find(id);
+    if (!backtest) {
+      throw new StrategyException('NOT_FOUND', `No backtest ${id}`);
+    }
+    await this.backtests.markRunning(id);
     try {
       const strategy = await this.strategies.get(backtest.strategyId);
       const definition = parseStrategyDefinition(strategy.definition);
@@ -311,29 +380,22 @@ export class BacktestsService {
         predictions,
       });
       await onProgress?.(90);
-      const every = Math.max(1, Math.ceil(result.equity.length / MAX_EQUITY_POINTS));
-      const equity = result.equity
-        .filter((_, i) => i % every === 0 || i === result.equity.length - 1)
-        .map((p) => [p.time, p.equity] as [number, number]);
-      await this.repo.update(
-        { id },
-        {
-          status: 'completed',
-          result: {
-            strategy: result.metrics,
-            buyAndHold: result.buyAndHold,
-            candles: range.length,
-            predictionsUsed: predictions.size,
-            predictionsStored: stored,
-            predictionsGenerated: predictions.size - stored,
-            walkForwardBlocks: blocks,
-            strategyVersion: strategy.version,
-          } as never,
-          trades: result.trades as never,
-          equity: equity as never,
-          finishedAt: new Date(),
+      const { equity, buyAndHoldEquity } = storedEquityCurves(result);
+      await this.backtests.complete(id, {
+        result: {
+          strategy: result.metrics,
+          buyAndHold: result.buyAndHold,
+          buyAndHoldEquity,
+          candles: range.length,
+          predictionsUsed: predictions.size,
+          predictionsStored: stored,
+          predictionsGenerated: predictions.size - stored,
+          walkForwardBlocks: blocks,
+          strategyVersion: strategy.version,
         },
-      );
+        trades: result.trades,
+        equity,
+      });
       return {
         backtestId: id,
         candles: range.length,
@@ -342,10 +404,7 @@ export class BacktestsService {
         buyAndHoldReturn: result.buyAndHold.totalReturn,
       };
     } catch (error) {
-      await this.repo.update(
-        { id },
-        { status: 'failed', error: (error as Error).message, finishedAt: new Date() },
-      );
+      await this.backtests.fail(id, (error as Error).message);
       throw error;
     }
   }

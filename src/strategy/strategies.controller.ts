@@ -18,9 +18,17 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { BacktestsService } from './backtests.service';
-import { BacktestDto, BacktestRunDto, CreateBacktestDto } from './dto/backtest.dto';
+import {
+  BacktestDto,
+  BacktestRunDto,
+  BacktestSummaryDto,
+  BacktestTradeDto,
+  BacktestsQueryDto,
+  CreateBacktestDto,
+} from './dto/backtest.dto';
 import { Access } from '../auth/access.decorator';
 import { CachedRead } from '../common/cached-read.interceptor';
+import { HeavyRequest } from '../common/overload-heavy-requests';
 import {
   CreateStrategyDto,
   EvaluateStrategyDto,
@@ -43,6 +51,7 @@ export class StrategiesController {
   @Post('backtests')
   @HttpCode(202)
   @Access('client')
+  @HeavyRequest()
   @ApiOperation({
     summary:
       'Backtest a strategy over stored candles (and live predictions) with fees; follow GET /backtests/{id}',
@@ -50,6 +59,17 @@ export class StrategiesController {
   @ApiAcceptedResponse({ type: BacktestRunDto })
   runBacktest(@Body() body: CreateBacktestDto): Promise<BacktestRunDto> {
     return this.backtests.create(body);
+  }
+
+  @Get('backtests')
+  @Access('client')
+  @ApiOperation({
+    summary:
+      'Backtests newest first (of a strategy version and a market when given), without curves and trades; page with before = the last createdAt',
+  })
+  @ApiOkResponse({ type: [BacktestSummaryDto] })
+  listBacktests(@Query() query: BacktestsQueryDto): Promise<BacktestSummaryDto[]> {
+    return this.backtests.list(query);
   }
 
   @Get('backtests/:id')
@@ -65,6 +85,7 @@ export class StrategiesController {
   @ApiOperation({ summary: 'The trades of a backtest, in order' })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiOkResponse({ type: [BacktestTradeDto] })
   backtestTrades(
     @Param('id') id: string,
     @Query('offset', new ParseIntPipe({ optional: true })) offset?: number,

@@ -10,7 +10,13 @@ import {
   UpdateStrategyDto,
 } from './dto/strategy.dto';
 import { BacktestsService } from './backtests.service';
-import { BacktestDto, BacktestRunDto, CreateBacktestDto } from './dto/backtest.dto';
+import {
+  BacktestDto,
+  BacktestRunDto,
+  BacktestSummaryDto,
+  BacktestsQueryDto,
+  CreateBacktestDto,
+} from './dto/backtest.dto';
 import { StrategiesService } from './strategies.service';
 
 @Resolver()
@@ -34,6 +40,16 @@ export class StrategiesResolver {
   @Access('client')
   backtest(@Args('id') id: string): Promise<BacktestDto> {
     return this.backtests.get(id);
+  }
+
+  @Query(() => [BacktestSummaryDto], {
+    name: 'backtests',
+    description:
+      'Backtests newest first (of a strategy version and a market when given), without curves and trades; page with before',
+  })
+  @Access('client')
+  listBacktests(@Args() args: BacktestsQueryDto): Promise<BacktestSummaryDto[]> {
+    return this.backtests.list(args);
   }
 
   @Query(() => [SignalDto], {

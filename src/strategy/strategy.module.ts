@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ModelsModule } from '../models/models.module';
 import { SentimentModule } from '../sentiment/sentiment.module';
+import { BacktestsRepository } from './backtests.repository';
 import { BacktestsService } from './backtests.service';
 import { SignalsRepository } from './signals.repository';
 import { StrategiesRepository } from './strategies.repository';
@@ -18,6 +19,7 @@ import { SignalDecider } from './live/signal-decider';
     StrategyEvaluator,
     SignalDecider,
     StrategiesService,
+    BacktestsRepository,
     BacktestsService,
   ],
   exports: [

@@ -1,4 +1,4 @@
-import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -11,6 +11,7 @@ import {
   IsOptional,
   IsPositive,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -201,6 +202,15 @@ export class BacktestDto {
   })
   @Field(() => GraphQLJSON, { nullable: true })
   equity!: [number, number][] | null;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'array', items: { type: 'number' } },
+    nullable: true,
+    description:
+      "Buy-and-hold's [time, equity] pairs at the same times as equity: the starting cash less the entry fee bought at the first open (with slippage), marked at each close, sold at the last close less the fee (null before the run completed)",
+  })
+  @Field(() => GraphQLJSON, { nullable: true })
+  buyAndHoldEquity!: [number, number][] | null;
   @ApiPropertyOptional({ type: Number, nullable: true })
   @Field(() => Int, { nullable: true })
   tradeCount!: number | null;
@@ -211,4 +221,106 @@ export class BacktestDto {
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @Field(() => Date, { nullable: true })
   finishedAt!: Date | null;
+}
+
+@ArgsType()
+export class BacktestsQueryDto {
+  @ApiPropertyOptional({ description: 'Only the backtests of this strategy version (id)' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  strategyId?: string;
+
+  @ApiPropertyOptional({
+    example: 'BTC',
+    description: 'Only the backtests of this market (a base or a pair, configured or not)',
+  })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9/_-]{1,40}$/, {
+    message: 'symbol must be a base asset or a pair (letters, digits, - _ /)',
+  })
+  symbol?: string;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Backtests created before this time (ISO-8601 or epoch ms), for paging: the last createdAt of a page',
+  })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9TZ:.+-]{1,40}$/, {
+    message: 'before must be an ISO-8601 time or epoch milliseconds',
+  })
+  before?: string;
+}
+
+/** A backtest in a list: what ran and how it ended, without its curves and trades. */
+@ObjectType('BacktestSummary')
+export class BacktestSummaryDto {
+  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field() strategyId!: string;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  strategyName!: string | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Int, { nullable: true })
+  strategyVersion!: number | null;
+  @ApiProperty() @Field() symbol!: string;
+  @ApiProperty() @Field() pair!: string;
+  @ApiProperty() @Field() interval!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() from!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() to!: Date;
+  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) @Field() status!: string;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  jobId!: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Int, { nullable: true })
+  tradeCount!: number | null;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: "The strategy's total return (0.1 = +10%), once completed",
+  })
+  @Field(() => Float, { nullable: true })
+  totalReturn!: number | null;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: "Buy-and-hold's total return over the same candles, once completed",
+  })
+  @Field(() => Float, { nullable: true })
+  buyAndHoldReturn!: number | null;
+  @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+}
+
+/** One round trip of a backtest (`GET /backtests/{id}/trades`); times in epoch milliseconds. */
+export class BacktestTradeDto {
+  @ApiProperty({ description: 'Open time of the entry candle, epoch ms' }) entryTime!: number;
+  @ApiProperty() entryPrice!: number;
+  @ApiProperty({ description: 'Open time of the exit candle, epoch ms' }) exitTime!: number;
+  @ApiProperty() exitPrice!: number;
+  @ApiProperty() quantity!: number;
+  @ApiProperty({ description: 'Fees of both fills' }) fees!: number;
+  @ApiProperty({ description: 'Proceeds minus cost, after fees' }) profit!: number;
+  @ApiProperty() returnPct!: number;
+  @ApiProperty({ enum: ['signal', 'stop-loss', 'take-profit', 'end'] }) exitReason!: string;
 }

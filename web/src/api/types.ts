@@ -197,10 +197,33 @@ export interface Backtest {
   } & Record<string, unknown>;
   /** `[time (epoch ms), equity]` pairs. */
   equity?: [number, number][] | null;
+  /** Buy-and-hold's `[time, equity]` pairs at the same times (null before completion). */
+  buyAndHoldEquity?: [number, number][] | null;
   tradeCount?: number | null;
   error?: string | null;
   createdAt: string;
   finishedAt?: string | null;
+}
+
+/** A backtest as `GET /backtests` lists it (no curves, no trades). */
+export interface BacktestSummary {
+  id: string;
+  strategyId: string;
+  strategyName: string | null;
+  strategyVersion: number | null;
+  symbol: string;
+  pair: string;
+  interval: string;
+  from: string;
+  to: string;
+  status: Backtest['status'];
+  jobId: string | null;
+  error: string | null;
+  tradeCount: number | null;
+  totalReturn: number | null;
+  buyAndHoldReturn: number | null;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 /** A round trip; backtests send epoch ms, paper accounts ISO strings. */

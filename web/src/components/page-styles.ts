@@ -29,6 +29,7 @@ button.danger { color: var(--down); border-color: var(--down); }
 .rules li { margin: 0.15rem 0; }
 .pill-list { display: flex; flex-wrap: wrap; gap: 0.3rem; }
 .row-actions { display: flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; }
+.row-actions input.trials { width: 4.5rem; font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--border); border-radius: var(--radius); padding: 0.2rem 0.4rem; }
 .selected > td { background: color-mix(in srgb, var(--accent) 8%, var(--bg)); }
 .dialog-backdrop { position: fixed; inset: 0; z-index: 20; background: rgba(0, 0, 0, 0.45); display: flex; align-items: center; justify-content: center; padding: 1rem; }
 .dialog { background: var(--bg); border: 1px solid var(--border); border-radius: var(--radius); padding: 1rem; width: min(36rem, 100%); max-height: 90vh; overflow: auto; }

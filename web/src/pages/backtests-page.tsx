@@ -1,14 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { Backtest, Market, SizingKind, Strategy, Trade } from '../api/types';
+import type { Backtest, BacktestSummary, Market, SizingKind, Strategy, Trade } from '../api/types';
 import { usePolling } from '../components/actions';
 import { JobStatus } from '../components/admin-action';
-import { buyAndHoldCurve } from '../components/buy-and-hold';
 import { LineChart, drawdownOf, type LineSpec } from '../components/equity-chart';
 import { ErrorBox } from '../components/error-box';
 import { useAsync } from '../components/hooks';
 import { MetricsTable, TradesTable } from '../components/metrics';
 import { injectPageStyles } from '../components/page-styles';
-import { formatTime } from '../format';
+import { formatChange, formatTime } from '../format';
 import { setQuery } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
@@ -17,6 +16,8 @@ injectPageStyles();
 
 const DAY_MS = 86_400_000;
 const POLL_MS = 1_000;
+/** Runs per page of the list. */
+const LIST_LIMIT = 20;
 
 interface BacktestForm {
   strategy: string;
@@ -316,43 +317,20 @@ function BacktestResult({ id }: { id: string }) {
         : Promise.resolve(null),
     [api, id, done],
   );
-  const startingCash = Number(
-    backtest.data?.params.startingCash ?? backtest.data?.equity?.[0]?.[1] ?? 10_000,
-  );
-  const holding = useAsync<[number, number][] | null>(
-    (signal) =>
-      done && backtest.data
-        ? buyAndHoldCurve({
-            api,
-            symbols: [backtest.data.symbol],
-            interval: backtest.data.interval,
-            from: backtest.data.from,
-            to: backtest.data.to,
-            startingCash,
-            feeRate: Number(backtest.data.params.feeRate ?? 0),
-            slippage: Number(backtest.data.params.slippage ?? 0),
-            signal,
-          })
-        : Promise.resolve(null),
-    [api, id, done],
-  );
 
   const equity = backtest.data?.equity ?? null;
+  // Stored with the run, at the strategy's times (runs from before it was stored have none).
+  const holding = backtest.data?.buyAndHoldEquity ?? null;
   const lines = useMemo<LineSpec[]>(() => {
     const result: LineSpec[] = [];
     if (equity) {
       result.push({ label: 'strategy', color: '--series-1', points: equity });
     }
-    if (holding.data && holding.data.length > 0) {
-      result.push({
-        label: 'buy-and-hold (from the candles)',
-        color: '--series-2',
-        points: holding.data,
-        dashed: true,
-      });
+    if (holding && holding.length > 0) {
+      result.push({ label: 'buy-and-hold', color: '--series-2', points: holding, dashed: true });
     }
     return result;
-  }, [equity, holding.data]);
+  }, [equity, holding]);
   const drawdowns = useMemo<LineSpec[]>(
     () =>
       equity ? [{ label: 'strategy drawdown', color: '--down', points: drawdownOf(equity) }] : [],
@@ -388,7 +366,9 @@ function BacktestResult({ id }: { id: string }) {
             <div>
               <h2>Equity</h2>
               <LineChart lines={lines} testId="equity-chart" />
-              <ErrorBox error={holding.error} compact />
+              {holding ? null : (
+                <p class="muted small">No buy-and-hold curve stored with this run.</p>
+              )}
             </div>
             <div>
               <h2>Strategy vs buy-and-hold</h2>
@@ -420,7 +400,127 @@ function BacktestResult({ id }: { id: string }) {
   );
 }
 
-/** Backtests: the form, then the run's progress, equity, drawdown, figures and trades. */
+/** Recent runs (GET /backtests, newest first), older pages on demand; a row opens its run. */
+function RecentBacktests({ selected }: { selected: string | null }) {
+  const { api } = useSession();
+  const recent = useAsync<BacktestSummary[]>(
+    (signal) => api.get('/backtests', { limit: LIST_LIMIT }, signal),
+    [api, selected],
+  );
+  const [older, setOlder] = useState<BacktestSummary[]>([]);
+  const [olderError, setOlderError] = useState<unknown>(null);
+  const [olderDone, setOlderDone] = useState(false);
+  const running = (recent.data ?? []).some(
+    (each) => each.status === 'queued' || each.status === 'running',
+  );
+  usePolling(recent.reload, POLL_MS * 2, running);
+  const first = recent.data ?? [];
+  const rows = [...first, ...older.filter((each) => !first.some((row) => row.id === each.id))];
+  const more = !olderDone && first.length === LIST_LIMIT;
+  const loadOlder = async () => {
+    const oldest = rows[rows.length - 1];
+    if (!oldest) {
+      return;
+    }
+    setOlderError(null);
+    try {
+      const page = await api.get<BacktestSummary[]>('/backtests', {
+        limit: LIST_LIMIT,
+        before: oldest.createdAt,
+      });
+      setOlder((current) => [...current, ...page]);
+      setOlderDone(page.length < LIST_LIMIT);
+    } catch (failure) {
+      setOlderError(failure);
+    }
+  };
+  return (
+    <section class="panel stack">
+      <div class="page-head">
+        <h2>Recent runs</h2>
+        <span class="muted small">newest first</span>
+      </div>
+      <ErrorBox error={recent.error} />
+      {recent.data && rows.length === 0 ? <p class="muted">No backtest yet.</p> : null}
+      {rows.length > 0 ? (
+        <div class="scroll-x">
+          <table class="compact responsive" data-testid="backtest-runs">
+            <thead>
+              <tr>
+                <th>started</th>
+                <th>strategy</th>
+                <th>market</th>
+                <th>range</th>
+                <th>status</th>
+                <th class="num">return</th>
+                <th class="num">buy-and-hold</th>
+                <th class="num">trades</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((run) => (
+                <tr
+                  key={run.id}
+                  data-id={run.id}
+                  class={run.id === selected ? 'selected' : ''}
+                  aria-current={run.id === selected ? 'true' : undefined}
+                >
+                  <td data-label="started">
+                    <a
+                      href={`/ui/backtests?id=${encodeURIComponent(run.id)}`}
+                      onClick={(event) => {
+                        event.preventDefault();
+                        setQuery({ id: run.id });
+                      }}
+                    >
+                      {formatTime(run.createdAt)}
+                    </a>
+                  </td>
+                  <td data-label="strategy">
+                    {run.strategyName ?? run.strategyId.slice(0, 8)}
+                    {run.strategyVersion !== null ? (
+                      <span class="muted"> v{run.strategyVersion}</span>
+                    ) : null}
+                  </td>
+                  <td data-label="market">
+                    {run.symbol} {run.interval}
+                  </td>
+                  <td data-label="range">
+                    {formatTime(run.from)} → {formatTime(run.to)}
+                  </td>
+                  <td data-label="status">
+                    <span class={`badge ${run.status === 'failed' ? 'action-sell' : ''}`}>
+                      {run.status}
+                    </span>
+                  </td>
+                  <td data-label="return" class="num">
+                    {formatChange(run.totalReturn)}
+                  </td>
+                  <td data-label="buy-and-hold" class="num">
+                    {formatChange(run.buyAndHoldReturn)}
+                  </td>
+                  <td data-label="trades" class="num">
+                    {run.tradeCount ?? '–'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <ErrorBox error={olderError} compact />
+      {more ? (
+        <div>
+          <button type="button" class="small" onClick={() => void loadOlder()}>
+            Older runs
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+/** Backtests: the form, then the run's progress, equity, drawdown, figures and trades; recent runs. */
 export default function BacktestsPage({ query }: PageProps) {
   const id = query.get('id');
   return (
@@ -435,6 +535,7 @@ export default function BacktestsPage({ query }: PageProps) {
         <BacktestFormPanel onStarted={(backtestId) => setQuery({ id: backtestId })} />
       </section>
       {id ? <BacktestResult key={id} id={id} /> : null}
+      <RecentBacktests selected={id} />
     </div>
   );
 }

@@ -37,6 +37,12 @@ export interface ChartProbe {
   markerTimes(): number[];
   /** Where a candle's time and a price are drawn, in page coordinates (null when off screen). */
   pointOf(time: number, price: number): { x: number; y: number } | null;
+  /**
+   * Where the BUY / SELL marker of a candle is drawn, in page coordinates: null until the marker
+   * is set and its candle is on screen. It moves while the chart scrolls or rescales (a new
+   * candle, a new forecast band), so a test reads it until it holds still before hovering it.
+   */
+  markerPoint(time: number): { x: number; y: number } | null;
   colors(): { up: string; down: string };
 }
 
@@ -447,6 +453,30 @@ export class MarketChart {
       if (x === null || y === null) {
         return null;
       }
+      const box = this.container.getBoundingClientRect();
+      return { x: box.left + x, y: box.top + y };
+    },
+    markerPoint: (time) => {
+      const marker = this.markers.markers().find((each) => each.time === time);
+      const candle = this.candleAt(time).candle;
+      if (!marker || !candle) {
+        return null;
+      }
+      const x = this.chart.timeScale().timeToCoordinate(time as UTCTimestamp);
+      const price =
+        marker.position === 'aboveBar'
+          ? candle.high
+          : marker.position === 'belowBar'
+            ? candle.low
+            : candle.close;
+      const barEdge = this.candles.priceToCoordinate(price);
+      const paneHeight = this.chart.panes()[0]?.getHeight() ?? 0;
+      if (x === null || barEdge === null || x < 0 || x > this.chart.timeScale().width()) {
+        return null;
+      }
+      // Markers sit just past the bar's end (below a low, above a high).
+      const offset = marker.position === 'aboveBar' ? -10 : marker.position === 'belowBar' ? 10 : 0;
+      const y = Math.min(Math.max(barEdge + offset, 1), paneHeight - 1);
       const box = this.container.getBoundingClientRect();
       return { x: box.left + x, y: box.top + y };
     },

@@ -542,6 +542,7 @@ export default function MarketPage({ params, query }: PageProps) {
             class="tooltip"
             role="tooltip"
             data-testid="signal-tooltip"
+            data-time={hover.time}
             style={{
               left: `${Math.min(hover.x + 14, (chartBox.current?.clientWidth ?? 600) - 280)}px`,
               top: `${hover.y + 14}px`,

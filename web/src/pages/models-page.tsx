@@ -179,7 +179,7 @@ function Searches({
                 trialIndex?: number;
               } | null;
               return (
-                <tr key={search.id}>
+                <tr key={search.id} data-search={search.id}>
                   <td data-label="started">
                     {formatTime(search.createdAt)}
                     <div class="muted small">{search.id.slice(0, 8)}</div>
@@ -228,7 +228,12 @@ export default function ModelsPage({ query }: PageProps) {
     [api, symbol, interval, generation],
   );
   const training = (models.data ?? []).some((model) => model.status === 'training');
-  usePolling(models.reload, POLL_MS, training);
+  // Training jobs started here whose version is not listed yet (it appears once the job runs).
+  const [startedJobs, setStartedJobs] = useState<string[]>([]);
+  const awaited = startedJobs.filter(
+    (jobId) => !(models.data ?? []).some((model) => model.jobId === jobId),
+  );
+  usePolling(models.reload, POLL_MS, training || awaited.length > 0);
   const changed = () => setGeneration((value) => value + 1);
   return (
     <div class="stack">
@@ -262,16 +267,12 @@ export default function ModelsPage({ query }: PageProps) {
                   interval,
                   kind,
                 });
-                setTimeout(changed, 1_000);
+                setStartedJobs((current) => [...current, jobId]);
+                changed();
                 return [jobId];
               }}
             />
-            <ActionButton
-              admin
-              label="Search (12 trials)"
-              run={() => api.post('/admin/models/search', { symbol, interval, trials: 12 })}
-              onDone={changed}
-            />
+            <SearchControls symbol={symbol} interval={interval} onStarted={changed} />
           </span>
         </div>
         <ErrorBox error={markets.error ?? models.error} />
@@ -311,6 +312,62 @@ export default function ModelsPage({ query }: PageProps) {
       </section>
       {symbol ? <Searches symbol={symbol} interval={interval} generation={generation} /> : null}
     </div>
+  );
+}
+
+/** Admin only: a search's trials and model kinds, and the button that starts it. */
+function SearchControls({
+  symbol,
+  interval,
+  onStarted,
+}: {
+  symbol: string;
+  interval: string;
+  onStarted: () => void;
+}) {
+  const { api, isAdmin } = useSession();
+  const [trials, setTrials] = useState('12');
+  const [kind, setKind] = useState<(typeof KINDS)[number] | 'all'>('all');
+  if (!isAdmin) {
+    return null;
+  }
+  return (
+    <span class="row-actions" data-admin>
+      <input
+        type="number"
+        min="1"
+        step="1"
+        aria-label="search trials"
+        class="trials"
+        value={trials}
+        onInput={(event) => setTrials(event.currentTarget.value)}
+      />
+      <select
+        aria-label="search kinds"
+        value={kind}
+        onChange={(event) => setKind(event.currentTarget.value as (typeof KINDS)[number] | 'all')}
+      >
+        <option value="all">all kinds</option>
+        {KINDS.map((each) => (
+          <option key={each} value={each}>
+            {each}
+          </option>
+        ))}
+      </select>
+      <ActionButton
+        admin
+        label={`Search (${trials} trials)`}
+        run={() =>
+          api.post('/admin/models/search', {
+            symbol,
+            interval,
+            trials: Number(trials),
+            ...(kind === 'all' ? {} : { kinds: [kind] }),
+          })
+        }
+        onDone={onStarted}
+      />
+    </span>
   );
 }
 
