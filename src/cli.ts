@@ -182,14 +182,26 @@ function parseModelKind(value: string): ModelKind {
  * Where `--features` are checked: a stored market's inputs may read the catalogue's other
  * markets; a candle CSV has no other markets, so `BTC/...` inputs are refused there.
  */
-function cliFeatureContext(config: AppConfig, options: { symbol?: string; csv?: string }) {
-  return options.csv
-    ? {}
-    : featureContext(MarketCatalogue.fromConfig(config), cliSymbol(config, options.symbol));
+async function cliFeatureContext(
+  config: AppConfig,
+  options: { symbol?: string; csv?: string },
+): Promise<FeatureContext> {
+  if (options.csv) {
+    return {};
+  }
+  const catalogue = await cliCatalogue(config);
+  return featureContext(catalogue, catalogue.resolveSymbol(options.symbol ?? 'BTC'));
 }
 
-function cliSymbol(config: AppConfig, symbol: string | undefined): string {
-  return MarketCatalogue.fromConfig(config).resolveSymbol(symbol ?? 'BTC');
+/** The markets the service follows: from SYMBOLS, or (`SYMBOLS=*`) as the service resolved them. */
+async function cliCatalogue(config: AppConfig): Promise<MarketCatalogue> {
+  return config.get('SYMBOLS') === '*'
+    ? withApp(config, async (app) => app.get(MarketCatalogue))
+    : MarketCatalogue.fromConfig(config);
+}
+
+async function cliSymbol(config: AppConfig, symbol: string | undefined): Promise<string> {
+  return (await cliCatalogue(config)).resolveSymbol(symbol ?? 'BTC');
 }
 
 /** A `--features` list in canonical form, or an error naming each bad entry. */
@@ -229,7 +241,7 @@ async function cliInputs(
   }
   return withApp(config, async (app) =>
     app.get(ModelInputs).gather({
-      symbol: cliSymbol(config, options.symbol),
+      symbol: await cliSymbol(config, options.symbol),
       interval: options.interval,
       candles: await storedCandles(app, options.symbol ?? 'BTC', options.interval),
       features,
@@ -599,7 +611,7 @@ async function main(argv: string[]): Promise<void> {
         const chosen = cliFeatures(
           '--features',
           options.features ?? DEFAULT_FEATURES,
-          cliFeatureContext(config, options),
+          await cliFeatureContext(config, options),
         );
         const { candles, features, sentiment, markets } = await cliInputs(config, options, chosen);
         const params = resolveModelParams(options.params);

@@ -43,7 +43,7 @@ export function registerSearchCommand(
   params: {
     config: AppConfig;
     /** Where `--features` are checked (the market searched, the markets its inputs may read). */
-    featureContext: (options: { symbol?: string; csv?: string }) => FeatureContext;
+    featureContext: (options: { symbol?: string; csv?: string }) => Promise<FeatureContext>;
     /**
      * Candles, and for a stored market the sentiment column its training jobs would use and the
      * candles of the other markets `features` read.
@@ -106,6 +106,7 @@ export function registerSearchCommand(
         json?: boolean;
       }) => {
         let resolved: ReturnType<typeof resolveSearchSpace>;
+        const featureContext = await params.featureContext(options);
         try {
           resolved = resolveSearchSpace({
             kinds: options.kinds?.split(',').map((kind) => kind.trim()),
@@ -113,7 +114,7 @@ export function registerSearchCommand(
               ? (JSON.parse(options.space) as Record<string, unknown>)
               : undefined,
             features: options.features,
-            featureContext: params.featureContext(options),
+            featureContext,
           });
         } catch (error) {
           if (error instanceof SearchSpaceError || error instanceof SyntaxError) {

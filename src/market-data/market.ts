@@ -1,6 +1,10 @@
+import type { Logger } from '@nestjs/common';
 import { ValidationException } from '../common/app.exception';
 import type { AppConfig } from '../config/app-config';
+import { SYMBOL_PATTERN } from '../config/config.schema';
 import { AppException } from '../common/app.exception';
+import type { RedisService } from '../redis/redis.service';
+import type { ListedMarket, MarketDataProvider } from './exchange/market-data.provider';
 
 export class MarketDataException extends AppException {}
 
@@ -30,23 +34,136 @@ export function intervalMs(interval: string): number {
   return ms;
 }
 
+/** How long processes share one resolved `SYMBOLS=*` list through Redis. */
+export const RESOLVED_SYMBOLS_TTL_MS = 3_600_000;
+
+/** Which listed pairs `SYMBOLS=*` follows, and why the others are left out. */
+export interface MarketSelection {
+  bases: string[];
+  notTrading: number;
+  belowVolume: number;
+  /** Base assets the service cannot name (lower case, too long). */
+  unnamed: number;
+}
+
+/**
+ * The bases `SYMBOLS=*` follows: pairs of `quote` that are trading, with at least
+ * `minQuoteVolume` traded over 24 h (an unknown volume counts only without a floor), sorted.
+ */
+export function selectMarkets(
+  listed: readonly ListedMarket[],
+  params: { quote: string; minQuoteVolume: number },
+): MarketSelection {
+  const selection: MarketSelection = { bases: [], notTrading: 0, belowVolume: 0, unnamed: 0 };
+  for (const market of listed) {
+    if (market.quoteAsset !== params.quote) {
+      continue;
+    }
+    if (!market.trading) {
+      selection.notTrading += 1;
+    } else if (
+      params.minQuoteVolume > 0 &&
+      (market.quoteVolume24h === null || market.quoteVolume24h < params.minQuoteVolume)
+    ) {
+      selection.belowVolume += 1;
+    } else if (!SYMBOL_PATTERN.test(market.baseAsset)) {
+      selection.unnamed += 1;
+    } else {
+      selection.bases.push(market.baseAsset);
+    }
+  }
+  selection.bases = [...new Set(selection.bases)].sort();
+  return selection;
+}
+
 /** The configured markets: base assets, one quote, and the intervals kept for each. */
 export class MarketCatalogue {
+  private readonly known: ReadonlySet<string>;
+  private readonly basesByPair: ReadonlyMap<string, string>;
+
   constructor(
     readonly exchange: string,
     readonly bases: readonly string[],
     readonly quote: string,
     readonly intervals: readonly string[],
-  ) {}
+  ) {
+    this.known = new Set(bases);
+    this.basesByPair = new Map(bases.map((base) => [this.pair(base), base]));
+  }
 
-  /** The markets of EXCHANGE, SYMBOLS, QUOTE and INTERVALS. */
-  static fromConfig(config: AppConfig): MarketCatalogue {
+  /**
+   * The markets of EXCHANGE, SYMBOLS, QUOTE and INTERVALS. `SYMBOLS=*` is a question for the
+   * exchange: `resolve` answers it at start, or pass the bases it resolved to.
+   */
+  static fromConfig(config: AppConfig, resolvedBases?: readonly string[]): MarketCatalogue {
+    const symbols = config.get('SYMBOLS');
+    const bases = symbols === '*' ? resolvedBases : symbols;
+    if (!bases) {
+      throw new Error(
+        'SYMBOLS=* names the markets of the exchange: they are resolved at start (MarketCatalogue.resolve)',
+      );
+    }
     return new MarketCatalogue(
       config.get('EXCHANGE'),
-      config.get('SYMBOLS'),
+      bases,
       config.get('QUOTE'),
       config.get('INTERVALS'),
     );
+  }
+
+  /**
+   * The configured markets; for `SYMBOLS=*`, every trading pair of QUOTE with at least
+   * SYMBOLS_MIN_QUOTE_VOLUME from the exchange's listing. The first process to ask stores the
+   * list in Redis for an hour, so the api and workers starting together follow the same markets.
+   */
+  static async resolve(params: {
+    config: AppConfig;
+    provider: Pick<MarketDataProvider, 'listMarkets' | 'getName'>;
+    redis: RedisService;
+    logger?: Pick<Logger, 'log'>;
+  }): Promise<MarketCatalogue> {
+    const { config, provider, redis } = params;
+    if (config.get('SYMBOLS') !== '*') {
+      return MarketCatalogue.fromConfig(config);
+    }
+    const quote = config.get('QUOTE');
+    const minQuoteVolume = config.get('SYMBOLS_MIN_QUOTE_VOLUME');
+    const key = config.redisKey(
+      'market-data',
+      'symbols',
+      config.get('EXCHANGE'),
+      quote,
+      String(minQuoteVolume),
+    );
+    const stored = await redis.client.get(key);
+    if (stored) {
+      return MarketCatalogue.fromConfig(config, JSON.parse(stored) as string[]);
+    }
+    const selection = selectMarkets(await provider.listMarkets(quote), { quote, minQuoteVolume });
+    if (!selection.bases.length) {
+      throw new Error(
+        `SYMBOLS=*: ${provider.getName()} lists no trading ${quote} pair with a 24 h volume of at least ${minQuoteVolume} ${quote}`,
+      );
+    }
+    params.logger?.log(
+      `SYMBOLS=* follows ${selection.bases.length} ${provider.getName()} ${quote} market(s) ` +
+        `(left out: ${selection.notTrading} not trading, ${selection.belowVolume} under ${minQuoteVolume} ${quote} in 24 h, ${selection.unnamed} unnamed)`,
+    );
+    const written = await redis.client.set(
+      key,
+      JSON.stringify(selection.bases),
+      'PX',
+      RESOLVED_SYMBOLS_TTL_MS,
+      'NX',
+    );
+    // Another process resolved it first: follow its list.
+    const bases =
+      written === 'OK'
+        ? selection.bases
+        : (JSON.parse(
+            (await redis.client.get(key)) ?? JSON.stringify(selection.bases),
+          ) as string[]);
+    return MarketCatalogue.fromConfig(config, bases);
   }
 
   /** `BTC`, `btc`, `BTCUSDT` and `BTC-USDT` all name the base asset `BTC`; unknown ones are a 404. */
@@ -56,10 +173,14 @@ export class MarketCatalogue {
       upper.endsWith(this.quote) && upper.length > this.quote.length
         ? upper.slice(0, -this.quote.length)
         : upper;
-    if (!this.bases.includes(base)) {
+    if (!this.known.has(base)) {
+      const listed =
+        this.bases.length > 20
+          ? `${this.bases.slice(0, 20).join(', ')} and ${this.bases.length - 20} more`
+          : this.bases.join(', ');
       throw new MarketDataException(
         'NOT_FOUND',
-        `Unknown symbol ${input.slice(0, 40)}; known symbols: ${this.bases.join(', ')}`,
+        `Unknown symbol ${input.slice(0, 40)}; known symbols: ${listed}`,
         { knownSymbols: this.bases },
       );
     }
@@ -87,6 +208,6 @@ export class MarketCatalogue {
 
   /** The configured base asset of an exchange pair (`BTCUSDT` -> `BTC`), else the pair itself. */
   baseOf(pair: string): string {
-    return this.bases.find((base) => this.pair(base) === pair) ?? pair;
+    return this.basesByPair.get(pair) ?? pair;
   }
 }

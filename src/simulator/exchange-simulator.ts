@@ -23,6 +23,14 @@ export interface SimulatedMarket {
   quoteAsset: string;
   intervals: readonly string[];
   source: SimulatedSource;
+  /** Binance's symbol status (`TRADING`, `BREAK`, `HALT`, ...); default `TRADING`. */
+  status?: string;
+  /**
+   * 24 h traded volume in the quote asset that `/api/v3/ticker/24hr` reports (its prices are then
+   * the market's first price, answered without generating candles); default: the sums over the
+   * candles of the last 24 h.
+   */
+  quoteVolume24h?: number;
 }
 
 export interface ExchangeSimulatorOptions {
@@ -41,6 +49,20 @@ export interface ExchangeSimulatorOptions {
   updateIntervalMs?: number;
   /** Binance's request-weight budget per minute; beyond it 429, and 418 after repeated 429s. */
   weightLimitPerMinute?: number;
+  /**
+   * Length of the weight window in seconds (default 60: Binance's minute). With another length
+   * `weightLimitPerMinute` applies per window, `exchangeInfo` reports the window
+   * (`{interval: 'SECOND', intervalNum}`) and the header is named after it
+   * (`x-mbx-used-weight-5s`): tests of pacing need not wait for a minute to pass.
+   */
+  weightWindowSeconds?: number;
+  /**
+   * Messages a websocket client may send per second, pongs included (Binance: 5); a connection
+   * sending more is disconnected and the violation recorded in `limitViolations`.
+   */
+  maxMessagesPerSecond?: number;
+  /** Streams one websocket connection may carry (Binance: 1,024); beyond it the connection is closed. */
+  maxStreamsPerConnection?: number;
   /** 429s within one minute after which the IP is banned (418) for `banMs`. */
   banAfter429s?: number;
   banMs?: number;
@@ -58,8 +80,18 @@ interface Failure {
   retryAfterSec: number;
 }
 
+/** A websocket client breaking one of Binance's connection limits; the simulator closed it. */
+export interface LimitViolation {
+  kind: 'message-rate' | 'stream-count';
+  /** Messages in the last second, or streams requested. */
+  count: number;
+  at: number;
+}
+
 interface Connection {
   ws: WebSocket;
+  /** Arrival times (ms) of the client's messages and pongs within the last second. */
+  recentMessages: number[];
   /** Combined streams (`/stream`) wrap each event as `{stream, data}`; raw ones (`/ws`) do not. */
   combined: boolean;
   streams: Set<string>;
@@ -81,6 +113,29 @@ const WEIGHTS: Record<string, number> = {
   '/api/v3/exchangeInfo': 20,
   '/api/v3/klines': 2,
 };
+
+/** Weight of `ticker/24hr`: by how many symbols it asks for (all of them without `symbol(s)`). */
+function tickerWeight(params: URLSearchParams): number {
+  if (params.has('symbol')) {
+    return 2;
+  }
+  const count = symbolsParam(params)?.length;
+  return count === undefined || count > 100 ? 80 : count > 20 ? 40 : 2;
+}
+
+/** `symbols=["BTCUSDT","ETHUSDT"]` as Binance takes it. */
+function symbolsParam(params: URLSearchParams): string[] | undefined {
+  const text = params.get('symbols');
+  if (text === null) {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
+  }
+}
 
 function klineRow(candle: Candle, stepMs: number): unknown[] {
   return [
@@ -112,11 +167,28 @@ function streamName(symbol: string, interval: string): string {
  * Candles are replayed from files or generated from a seed; the live clock runs at `speed`.
  * Faults for tests: `failNext`, `withhold`, `slowResponses`, `dropConnections`, `refuseStreams`,
  * `silence`.
+ *
+ * Many markets (`manyMarkets()` in `simulated-markets.ts` generates N of them): `exchangeInfo`
+ * lists each with its `status` (filtered by `symbol` / `symbols`), `/api/v3/ticker/24hr` gives
+ * its `quoteVolume`, and Binance's limits are enforced and measured: used weight per window
+ * (`weightLimitPerMinute`, `weightWindowSeconds`; `maxUsedWeight`, `weightRefusals`), at most
+ * `maxMessagesPerSecond` (5) client messages a second and `maxStreamsPerConnection` (1,024)
+ * streams per connection, a connection breaking either being closed (`limitViolations`,
+ * `maxStreamsOnOneConnection`). `connectionStreams()` shows what each connection carries and
+ * `dropConnectionsCarrying()` cuts only some of them.
  */
 export class ExchangeSimulator {
   /** Every REST request, as `path?query`. */
   readonly requests: string[] = [];
   connectionsOpened = 0;
+  /** The highest used weight any window reached, refused requests included (as Binance counts them). */
+  maxUsedWeight = 0;
+  /** Requests refused with 429 or 418 because the weight budget ran out. */
+  weightRefusals = 0;
+  /** The most streams one connection carried at any time. */
+  maxStreamsOnOneConnection = 0;
+  /** Connections closed for breaking Binance's message-rate or stream-count limit. */
+  readonly limitViolations: LimitViolation[] = [];
   /** While true, websocket connections are refused (REST still answers): `refuseStreams`. */
   private refusingStreams = false;
   private readonly series = new Map<string, CandleSeries>();
@@ -315,6 +387,23 @@ export class ExchangeSimulator {
     }
   }
 
+  /** Cuts (as `dropConnections`) only the connections subscribed to this stream (`btcusdt@kline_1h`); returns how many. */
+  dropConnectionsCarrying(stream: string): number {
+    const carrying = [...this.connections].filter((connection) => connection.streams.has(stream));
+    carrying.forEach((connection) => connection.ws.terminate());
+    return carrying.length;
+  }
+
+  /** The streams of every open connection, one list per connection. */
+  connectionStreams(): string[][] {
+    return [...this.connections].map((connection) => [...connection.streams]);
+  }
+
+  /** Every market the simulator lists, as configured. */
+  listedMarkets(): SimulatedMarket[] {
+    return [...this.markets.values()];
+  }
+
   async close(): Promise<void> {
     clearInterval(this.updateTimer);
     clearInterval(this.pingTimer);
@@ -432,6 +521,7 @@ export class ExchangeSimulator {
       : [url.pathname.replace(/^\/ws\/?/, '')];
     const connection: Connection = {
       ws,
+      recentMessages: [],
       combined,
       streams: new Set(),
       openedAt: Date.now(),
@@ -442,13 +532,40 @@ export class ExchangeSimulator {
     this.subscribe(connection, named.filter(Boolean));
     ws.on('pong', () => {
       connection.lastPongAt = Date.now();
+      this.countMessage(connection);
     });
-    ws.on('message', (message) => this.onRequest(connection, String(message)));
+    ws.on('message', (message) => {
+      if (this.countMessage(connection)) {
+        this.onRequest(connection, String(message));
+      }
+    });
     ws.on('close', () => this.connections.delete(connection));
     ws.on('error', () => this.connections.delete(connection));
     if (!this.silent) {
       ws.ping();
     }
+  }
+
+  /**
+   * Counts a message from the client (pongs included, as Binance counts them); past
+   * `maxMessagesPerSecond` in the last second the connection is closed. False once closed.
+   */
+  private countMessage(connection: Connection): boolean {
+    if (!this.connections.has(connection)) {
+      return false;
+    }
+    const now = Date.now();
+    const recent = connection.recentMessages.filter((at) => now - at < 1000);
+    recent.push(now);
+    connection.recentMessages = recent;
+    const limit = this.options.maxMessagesPerSecond ?? 5;
+    if (recent.length > limit) {
+      this.limitViolations.push({ kind: 'message-rate', count: recent.length, at: now });
+      this.connections.delete(connection);
+      connection.ws.close(1008, 'Too many messages');
+      return false;
+    }
+    return true;
   }
 
   /** SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS, answered as Binance does. */
@@ -468,8 +585,9 @@ export class ExchangeSimulator {
     const params = Array.isArray(request.params) ? request.params.map(String) : [];
     switch (request.method) {
       case 'SUBSCRIBE':
-        this.subscribe(connection, params);
-        connection.ws.send(JSON.stringify({ result: null, id }));
+        if (this.subscribe(connection, params)) {
+          connection.ws.send(JSON.stringify({ result: null, id }));
+        }
         return;
       case 'UNSUBSCRIBE':
         params.forEach((name) => connection.streams.delete(name));
@@ -485,8 +603,18 @@ export class ExchangeSimulator {
     }
   }
 
-  private subscribe(connection: Connection, names: readonly string[]): void {
+  /** Adds streams to a connection; closes it (false) when that takes it past `maxStreamsPerConnection`. */
+  private subscribe(connection: Connection, names: readonly string[]): boolean {
     const now = this.now();
+    const wanted = new Set([...connection.streams, ...names]).size;
+    const limit = this.options.maxStreamsPerConnection ?? 1024;
+    this.maxStreamsOnOneConnection = Math.max(this.maxStreamsOnOneConnection, wanted);
+    if (wanted > limit) {
+      this.limitViolations.push({ kind: 'stream-count', count: wanted, at: Date.now() });
+      this.connections.delete(connection);
+      connection.ws.close(1008, `Too many streams (${wanted} > ${limit})`);
+      return false;
+    }
     for (const name of names) {
       connection.streams.add(name);
       const match = /^([a-z0-9]+)@kline_(\w+)$/.exec(name);
@@ -503,6 +631,7 @@ export class ExchangeSimulator {
         });
       }
     }
+    return true;
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
@@ -517,18 +646,22 @@ export class ExchangeSimulator {
   private respond(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://simulator');
     this.requests.push(`${url.pathname}${url.search}`);
-    const minute = Math.floor(Date.now() / 60_000);
-    if (minute !== this.weightMinute) {
-      this.weightMinute = minute;
+    const window = Math.floor(Date.now() / this.weightWindowMs);
+    if (window !== this.weightMinute) {
+      this.weightMinute = window;
       this.weight = 0;
       this.throttledInMinute = 0;
     }
-    this.weight += WEIGHTS[url.pathname] ?? 1;
+    this.weight +=
+      url.pathname === '/api/v3/ticker/24hr'
+        ? tickerWeight(url.searchParams)
+        : (WEIGHTS[url.pathname] ?? 1);
+    this.maxUsedWeight = Math.max(this.maxUsedWeight, this.weight);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(status, {
         'content-type': 'application/json;charset=UTF-8',
         'x-mbx-used-weight': String(this.weight),
-        'x-mbx-used-weight-1m': String(this.weight),
+        [this.weightHeader]: String(this.weight),
         ...headers,
       });
       response.end(JSON.stringify(body));
@@ -554,8 +687,14 @@ export class ExchangeSimulator {
         return send(200, {});
       case '/api/v3/time':
         return send(200, { serverTime: Math.round(this.now()) });
-      case '/api/v3/exchangeInfo':
-        return send(200, this.exchangeInfo());
+      case '/api/v3/exchangeInfo': {
+        const markets = this.requestedMarkets(url.searchParams);
+        return markets
+          ? send(200, this.exchangeInfo(markets))
+          : send(400, { code: -1121, msg: 'Invalid symbol.' });
+      }
+      case '/api/v3/ticker/24hr':
+        return this.tickers(url.searchParams, send);
       case '/api/v3/klines':
         return this.klines(url.searchParams, send);
       default:
@@ -577,6 +716,7 @@ export class ExchangeSimulator {
     }
     const limit = this.options.weightLimitPerMinute;
     if (limit !== undefined && this.weight > limit) {
+      this.weightRefusals += 1;
       this.throttledInMinute += 1;
       if (this.throttledInMinute > (this.options.banAfter429s ?? 5)) {
         this.bannedUntil = now + (this.options.banMs ?? 120_000);
@@ -584,26 +724,56 @@ export class ExchangeSimulator {
       }
       return {
         status: 429,
-        retryAfterSec: Math.ceil(((this.weightMinute + 1) * 60_000 - now) / 1000),
+        retryAfterSec: Math.ceil(((this.weightMinute + 1) * this.weightWindowMs - now) / 1000),
       };
     }
     return undefined;
   }
 
-  private exchangeInfo(): unknown {
+  private get weightWindowMs(): number {
+    return (this.options.weightWindowSeconds ?? 60) * 1000;
+  }
+
+  /** The window as Binance names it in `rateLimits` and in the used-weight header. */
+  private get weightWindow(): { interval: 'SECOND' | 'MINUTE'; intervalNum: number } {
+    const seconds = this.options.weightWindowSeconds ?? 60;
+    return seconds % 60 === 0
+      ? { interval: 'MINUTE', intervalNum: seconds / 60 }
+      : { interval: 'SECOND', intervalNum: seconds };
+  }
+
+  private get weightHeader(): string {
+    const { interval, intervalNum } = this.weightWindow;
+    return `x-mbx-used-weight-${intervalNum}${interval === 'MINUTE' ? 'm' : 's'}`;
+  }
+
+  /** The markets `symbol` / `symbols` ask for (all without either); undefined when one is unknown. */
+  private requestedMarkets(params: URLSearchParams): SimulatedMarket[] | undefined {
+    const one = params.get('symbol');
+    const names = one !== null ? [one] : symbolsParam(params);
+    if (names === undefined) {
+      return [...this.markets.values()];
+    }
+    const markets = names.map((name) => this.markets.get(name));
+    return markets.every((market) => market !== undefined)
+      ? (markets as SimulatedMarket[])
+      : undefined;
+  }
+
+  private exchangeInfo(markets: readonly SimulatedMarket[]): unknown {
     const limit = this.options.weightLimitPerMinute ?? 6000;
     return {
       timezone: 'UTC',
       serverTime: Math.round(this.now()),
       rateLimits: [
-        { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit },
+        { rateLimitType: 'REQUEST_WEIGHT', ...this.weightWindow, limit },
         { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
         { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61000 },
       ],
       exchangeFilters: [],
-      symbols: [...this.markets.values()].map((market) => ({
+      symbols: markets.map((market) => ({
         symbol: market.symbol,
-        status: 'TRADING',
+        status: market.status ?? 'TRADING',
         baseAsset: market.baseAsset,
         baseAssetPrecision: 8,
         quoteAsset: market.quoteAsset,
@@ -648,6 +818,82 @@ export class ExchangeSimulator {
         allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'],
       })),
     };
+  }
+
+  /** `/api/v3/ticker/24hr` (FULL or MINI): one object for `symbol`, else a list. */
+  private tickers(params: URLSearchParams, send: (status: number, body: unknown) => void): void {
+    const markets = this.requestedMarkets(params);
+    if (!markets) {
+      return send(400, { code: -1121, msg: 'Invalid symbol.' });
+    }
+    const now = Math.round(this.now());
+    const tickers = markets.map((market) => {
+      // A set volume answers at once: generating a day of candles for hundreds of markets would
+      // hold the answer for seconds (generated markets are computed minute by minute from origin).
+      const day =
+        market.quoteVolume24h === undefined ? this.lastDay(market, now) : this.startOf(market);
+      const open = day[0]?.open ?? 0;
+      const last = day[day.length - 1]?.close ?? 0;
+      const quoteVolume =
+        market.quoteVolume24h ?? day.reduce((sum, candle) => sum + (candle.quoteVolume ?? 0), 0);
+      return {
+        symbol: market.symbol,
+        priceChange: String(last - open),
+        priceChangePercent: String(open ? ((last - open) / open) * 100 : 0),
+        openPrice: String(open),
+        highPrice: String(Math.max(0, ...day.map((candle) => candle.high))),
+        lowPrice: String(day.length ? Math.min(...day.map((candle) => candle.low)) : 0),
+        lastPrice: String(last),
+        volume: String(day.reduce((sum, candle) => sum + candle.volume, 0)),
+        quoteVolume: String(quoteVolume),
+        openTime: now - 86_400_000,
+        closeTime: now,
+        firstId: 0,
+        lastId: 0,
+        count: day.reduce((sum, candle) => sum + (candle.tradeCount ?? 0), 0),
+      };
+    });
+    send(200, params.has('symbol') ? tickers[0] : tickers);
+  }
+
+  /** A flat candle at the market's first price, for a ticker whose volume is set. */
+  private startOf(market: SimulatedMarket): Candle[] {
+    const source = market.source;
+    const price =
+      source.kind === 'replay'
+        ? (source.candles[source.candles.length - 1]?.close ?? 0)
+        : (source.startPrice ?? generatedDefaults(market.baseAsset).startPrice);
+    return [
+      {
+        openTime: 0,
+        open: price,
+        high: price,
+        low: price,
+        close: price,
+        volume: 0,
+        quoteVolume: market.quoteVolume24h ?? 0,
+        tradeCount: 0,
+        takerBuyBaseVolume: 0,
+        takerBuyQuoteVolume: 0,
+      },
+    ];
+  }
+
+  /** The market's candles of the last 24 h, from its longest interval. */
+  private lastDay(market: SimulatedMarket, now: number): Candle[] {
+    const interval = [...market.intervals].sort((a, b) => intervalMs(b) - intervalMs(a))[0];
+    const series =
+      interval === undefined ? undefined : this.series.get(`${market.symbol}:${interval}`);
+    if (!series) {
+      return [];
+    }
+    return series.range({
+      from: now - 86_400_000,
+      to: now,
+      now,
+      limit: Math.ceil(86_400_000 / series.intervalMs) + 1,
+      fromEnd: false,
+    });
   }
 
   private klines(params: URLSearchParams, send: (status: number, body: unknown) => void): void {

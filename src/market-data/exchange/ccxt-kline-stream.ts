@@ -72,7 +72,10 @@ export class CcxtKlineStream implements LiveStream {
             first = false;
             this.isConnected = true;
             attempt = 0;
-            this.options.handlers.onConnected({ reconnect: everConnected });
+            this.options.handlers.onConnected({
+              reconnect: everConnected,
+              markets: this.options.markets,
+            });
             everConnected = true;
           }
           for (const [symbol, byInterval] of Object.entries(updates)) {
@@ -98,7 +101,11 @@ export class CcxtKlineStream implements LiveStream {
         const retryInMs = Math.round(base / 2 + Math.random() * (ceiling - base / 2));
         const reason = error instanceof Error ? error.message : String(error);
         this.logger.warn(`ccxt kline stream failed (${reason}); reconnecting in ${retryInMs} ms`);
-        this.options.handlers.onDisconnected({ reason, retryInMs });
+        this.options.handlers.onDisconnected({
+          reason,
+          retryInMs,
+          markets: this.options.markets,
+        });
         await new Promise((resolve) => setTimeout(resolve, retryInMs));
       }
     }

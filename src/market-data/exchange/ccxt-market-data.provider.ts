@@ -2,13 +2,14 @@ import { Logger } from '@nestjs/common';
 import type { Exchange, OHLCV } from 'ccxt';
 import type { Candle } from '../candle';
 import { intervalMs } from '../market';
-import { BinanceKlineStream } from './binance-kline-stream';
+import { BINANCE_MAX_STREAMS_PER_CONNECTION, BinanceKlineStream } from './binance-kline-stream';
 import { CcxtKlineStream } from './ccxt-kline-stream';
 import {
   ExchangeRequestError,
   ExchangeThrottledError,
   type ExchangeMarket,
   type FetchCandlesParams,
+  type ListedMarket,
   type LiveStream,
   type LiveStreamHandlers,
   type MarketDataProvider,
@@ -23,9 +24,65 @@ export interface CcxtProviderOptions {
   restUrl?: string;
   /** Replaces the exchange's websocket base URL. */
   wsUrl?: string;
-  /** Binance request-weight budget per minute; requests pause before the budget runs out. */
+  /**
+   * Binance request-weight budget per minute; requests pause before the budget runs out. Without
+   * it, the budget and its window are read from the exchange's `exchangeInfo` rate limits.
+   */
   weightLimitPerMinute?: number;
+  /** Kline streams per websocket connection (Binance: at most 1,024). */
+  maxStreamsPerConnection?: number;
   clock?: () => number;
+}
+
+/** Binance's request-weight limit: `limit` per window, reported in the `header` of every answer. */
+interface WeightBudget {
+  limit: number;
+  windowMs: number;
+  /** `x-mbx-used-weight-1m`: the used weight of the current window. */
+  header: string;
+}
+
+/** Request weights of the Binance endpoints this provider calls (api/v3). */
+const BINANCE_WEIGHTS = {
+  exchangeInfo: 20,
+  /** `ticker/24hr` without a symbol. */
+  ticker24hAll: 80,
+  /** `klines`, any limit up to 1000. */
+  klines: 2,
+};
+
+const WINDOW_UNIT_MS: Record<string, { ms: number; letter: string }> = {
+  SECOND: { ms: 1000, letter: 's' },
+  MINUTE: { ms: 60_000, letter: 'm' },
+  HOUR: { ms: 3_600_000, letter: 'h' },
+  DAY: { ms: 86_400_000, letter: 'd' },
+};
+
+/** The REQUEST_WEIGHT entry of Binance's `exchangeInfo.rateLimits`, as a budget. */
+export function weightBudgetOf(rateLimits: unknown): WeightBudget | undefined {
+  if (!Array.isArray(rateLimits)) {
+    return undefined;
+  }
+  for (const entry of rateLimits as Record<string, unknown>[]) {
+    const unit = WINDOW_UNIT_MS[String(entry.interval)];
+    const count = Number(entry.intervalNum);
+    const limit = Number(entry.limit);
+    if (
+      entry.rateLimitType === 'REQUEST_WEIGHT' &&
+      unit &&
+      Number.isInteger(count) &&
+      count > 0 &&
+      Number.isFinite(limit) &&
+      limit > 0
+    ) {
+      return {
+        limit,
+        windowMs: unit.ms * count,
+        header: `x-mbx-used-weight-${count}${unit.letter}`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** Binance-family exchanges whose raw REST and websocket formats this provider speaks itself. */
@@ -105,13 +162,28 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
   private exchangePromise?: Promise<Exchange>;
   /** Shared by every request: nobody calls the exchange before this time. */
   private pause?: ExchangeThrottledError;
+  private budget: WeightBudget;
+  /** Set once the budget was read from `exchangeInfo` (or given by the options). */
+  private budgetKnown?: Promise<void>;
+  /** Used weight the exchange last reported, and the budget window that report belongs to. */
   private usedWeight = 0;
-  private usedWeightMinute = 0;
+  private usedWeightWindow = -1;
+  /** Requests sent and not answered yet, and their weight. */
+  private inFlightRequests = 0;
+  private inFlightWeight = 0;
   private ohlcvLimit = 500;
 
   constructor(private readonly options: CcxtProviderOptions) {
     this.clock = options.clock ?? Date.now;
     this.binance = options.exchangeId in BINANCE_FAMILY;
+    this.budget = {
+      limit: options.weightLimitPerMinute ?? 6000,
+      windowMs: 60_000,
+      header: 'x-mbx-used-weight-1m',
+    };
+    if (options.weightLimitPerMinute !== undefined) {
+      this.budgetKnown = Promise.resolve();
+    }
   }
 
   getName(): string {
@@ -134,7 +206,6 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
 
   async fetchCandles(params: FetchCandlesParams): Promise<Candle[]> {
     const exchange = await this.exchange();
-    await this.waitForBudget();
     const stepMs = intervalMs(params.interval);
     const limit = Math.min(
       this.maxCandlesPerRequest,
@@ -146,21 +217,26 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
     let candles: Candle[];
     try {
       if (this.binance) {
-        const rows = (await exchange.publicGetKlines({
-          symbol: params.symbol,
-          interval: params.interval,
-          startTime: params.from,
-          endTime: params.to,
-          limit,
-        })) as unknown[][];
+        await this.learnBudget(exchange, params.symbol);
+        const rows = (await this.paced(BINANCE_WEIGHTS.klines, () =>
+          exchange.publicGetKlines({
+            symbol: params.symbol,
+            interval: params.interval,
+            startTime: params.from,
+            endTime: params.to,
+            limit,
+          }),
+        )) as unknown[][];
         candles = rows.map(candleFromBinanceRow);
       } else {
         const market = await this.unifiedSymbol(exchange, params.symbol);
-        const rows = await exchange.fetchOHLCV(market, params.interval, params.from, limit);
+        const rows = await this.paced(1, () =>
+          exchange.fetchOHLCV(market, params.interval, params.from, limit),
+        );
         candles = rows.map(candleFromOhlcv).filter((candle) => candle.openTime <= params.to);
       }
     } catch (error) {
-      throw this.translate(error, params);
+      throw this.translate(error, `${params.symbol} ${params.interval}`);
     }
     // The exchange includes the candle still forming as the last row; only closed candles count.
     const last = candles[candles.length - 1];
@@ -170,10 +246,28 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
     return candles;
   }
 
+  async listMarkets(quote: string): Promise<ListedMarket[]> {
+    const exchange = await this.exchange();
+    try {
+      return this.binance
+        ? await this.listBinanceMarkets(exchange, quote)
+        : await this.listCcxtMarkets(exchange, quote);
+    } catch (error) {
+      throw this.translate(error, `the ${quote} markets`);
+    }
+  }
+
   streamKlines(markets: readonly ExchangeMarket[], handlers: LiveStreamHandlers): LiveStream {
     if (this.binance) {
       const base = this.options.wsUrl ?? BINANCE_FAMILY[this.options.exchangeId]?.ws ?? '';
-      return new BinanceKlineStream({ baseUrl: base, markets, handlers, clock: this.clock });
+      return new BinanceKlineStream({
+        baseUrl: base,
+        markets,
+        handlers,
+        clock: this.clock,
+        maxStreamsPerConnection:
+          this.options.maxStreamsPerConnection ?? BINANCE_MAX_STREAMS_PER_CONNECTION,
+      });
     }
     return new CcxtKlineStream({
       exchange: this.exchange(),
@@ -181,6 +275,42 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
       handlers,
       resolveSymbol: async (exchange, symbol) => this.unifiedSymbol(exchange, symbol),
     });
+  }
+
+  /** `exchangeInfo` (weight 20) and every 24 h ticker (weight 80): two requests for any number of pairs. */
+  private async listBinanceMarkets(exchange: Exchange, quote: string): Promise<ListedMarket[]> {
+    const info = (await this.paced(BINANCE_WEIGHTS.exchangeInfo, () =>
+      exchange.publicGetExchangeInfo(),
+    )) as { rateLimits?: unknown; symbols?: Record<string, unknown>[] };
+    this.useBudget(info.rateLimits);
+    const tickers = (await this.paced(BINANCE_WEIGHTS.ticker24hAll, () =>
+      exchange.publicGetTicker24hr(),
+    )) as { symbol?: unknown; quoteVolume?: unknown }[];
+    const volumes = new Map(tickers.map((ticker) => [String(ticker.symbol), ticker.quoteVolume]));
+    return (info.symbols ?? [])
+      .filter((entry) => entry.quoteAsset === quote && entry.isSpotTradingAllowed !== false)
+      .map((entry) => ({
+        symbol: String(entry.symbol),
+        baseAsset: String(entry.baseAsset),
+        quoteAsset: quote,
+        trading: entry.status === 'TRADING',
+        quoteVolume24h: nullableNumber(volumes.get(String(entry.symbol))),
+      }));
+  }
+
+  private async listCcxtMarkets(exchange: Exchange, quote: string): Promise<ListedMarket[]> {
+    const markets = await exchange.loadMarkets();
+    const tickers = exchange.has.fetchTickers ? await exchange.fetchTickers() : {};
+    return Object.values(markets)
+      .filter((market) => market !== undefined)
+      .filter((market) => market.spot && market.quote === quote)
+      .map((market) => ({
+        symbol: market.id ?? `${market.base}${quote}`,
+        baseAsset: market.base,
+        quoteAsset: quote,
+        trading: market.active !== false,
+        quoteVolume24h: nullableNumber(tickers[market.symbol]?.quoteVolume),
+      }));
   }
 
   async close(): Promise<void> {
@@ -247,10 +377,14 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
   /** Records used weight and, on 429 / 418, the pause the exchange asked for. */
   private observeResponse(status: number, headers: Record<string, unknown>): void {
     const now = this.clock();
-    const weight = Number(headerValue(headers, 'x-mbx-used-weight-1m'));
+    const weight = Number(headerValue(headers, this.budget.header));
     if (Number.isFinite(weight)) {
-      this.usedWeight = weight;
-      this.usedWeightMinute = Math.floor(now / 60_000);
+      // Rate-limit windows run on the wall clock, whatever clock decides which candles closed.
+      const window = Math.floor(Date.now() / this.budget.windowMs);
+      // Answers can arrive out of order within a window; the largest count is the newest.
+      this.usedWeight =
+        window === this.usedWeightWindow ? Math.max(this.usedWeight, weight) : weight;
+      this.usedWeightWindow = window;
     }
     if (status === 429 || status === 418) {
       const seconds = Number(headerValue(headers, 'retry-after'));
@@ -268,27 +402,90 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
     }
   }
 
-  /** Waits out a pause the exchange asked for, and the rest of the minute when the weight budget is nearly spent. */
-  private async waitForBudget(): Promise<void> {
-    const now = this.clock();
-    if (this.pause && this.pause.retryAt > now) {
-      throw this.pause;
-    }
-    const limit = this.options.weightLimitPerMinute ?? 6000;
-    if (
-      this.binance &&
-      this.usedWeightMinute === Math.floor(now / 60_000) &&
-      this.usedWeight >= limit * WEIGHT_HEADROOM
-    ) {
-      const waitMs = (this.usedWeightMinute + 1) * 60_000 - now + 100;
-      this.logger.warn(
-        `Used ${this.usedWeight} of ${limit} request weight this minute; pausing ${waitMs} ms`,
-      );
-      await sleep(waitMs);
+  /** Reads the weight budget from `exchangeInfo` once (a one-symbol answer), before the first klines. */
+  private async learnBudget(exchange: Exchange, symbol: string): Promise<void> {
+    this.budgetKnown ??= this.paced(
+      BINANCE_WEIGHTS.exchangeInfo,
+      () => exchange.publicGetExchangeInfo({ symbol }) as Promise<{ rateLimits?: unknown }>,
+    ).then(
+      (info) => this.useBudget(info.rateLimits),
+      (error: unknown) => {
+        this.budgetKnown = undefined;
+        if (error instanceof ExchangeThrottledError) {
+          throw error;
+        }
+        this.logger.warn(
+          `Could not read ${this.getName()}'s rate limits (${(error as Error).message}); assuming ${this.budget.limit} request weight a minute`,
+        );
+        this.budgetKnown = Promise.resolve();
+      },
+    );
+    await this.budgetKnown;
+  }
+
+  private useBudget(rateLimits: unknown): void {
+    const budget = weightBudgetOf(rateLimits);
+    if (budget && this.options.weightLimitPerMinute === undefined) {
+      if (budget.header !== this.budget.header || budget.limit !== this.budget.limit) {
+        this.logger.log(
+          `${this.getName()} allows ${budget.limit} request weight per ${budget.windowMs / 1000} s`,
+        );
+      }
+      this.budget = budget;
+      this.budgetKnown = Promise.resolve();
     }
   }
 
-  private translate(error: unknown, params: FetchCandlesParams): Error {
+  /**
+   * Runs one request within the weight budget: waits out a pause the exchange asked for (by
+   * throwing it), and waits for the next window while the weight the exchange reported plus the
+   * weight in flight would pass 90% of the budget. Until an answer of the current window reports
+   * its used weight (other processes on this IP spend it too), one request at a time.
+   */
+  private async paced<T>(weight: number, call: () => Promise<T>): Promise<T> {
+    let warnedWindow = -1;
+    for (;;) {
+      if (this.pause && this.pause.retryAt > this.clock()) {
+        throw this.pause;
+      }
+      if (!this.binance) {
+        break;
+      }
+      const now = Date.now();
+      const { limit, windowMs } = this.budget;
+      const window = Math.floor(now / windowMs);
+      const known = this.usedWeightWindow === window;
+      const used = known ? this.usedWeight : 0;
+      const idle = this.inFlightRequests === 0;
+      const fits =
+        used + this.inFlightWeight + weight <= limit * WEIGHT_HEADROOM || (idle && used === 0);
+      if (fits && (known || idle)) {
+        break;
+      }
+      if (fits) {
+        await sleep(10);
+        continue;
+      }
+      const waitMs = (window + 1) * windowMs - now + 50;
+      if (warnedWindow !== window && idle) {
+        warnedWindow = window;
+        this.logger.log(
+          `Used ${used} of ${limit} request weight this window; pausing ${Math.round(waitMs)} ms`,
+        );
+      }
+      await sleep(Math.min(waitMs, idle ? waitMs : 50));
+    }
+    this.inFlightRequests += 1;
+    this.inFlightWeight += weight;
+    try {
+      return await call();
+    } finally {
+      this.inFlightRequests -= 1;
+      this.inFlightWeight -= weight;
+    }
+  }
+
+  private translate(error: unknown, what: string): Error {
     if (error instanceof ExchangeThrottledError) {
       return error;
     }
@@ -296,9 +493,7 @@ export class CcxtMarketDataProvider implements MarketDataProvider {
     // ccxt's BadSymbol / BadRequest and Binance's -1121 / -1120: retrying will not help.
     const name = error instanceof Error ? error.constructor.name : '';
     if (['BadSymbol', 'BadRequest', 'ArgumentsRequired', 'NotSupported'].includes(name)) {
-      return new ExchangeRequestError(
-        `${this.getName()} refused ${params.symbol} ${params.interval}: ${message}`,
-      );
+      return new ExchangeRequestError(`${this.getName()} refused ${what}: ${message}`);
     }
     return error instanceof Error ? error : new Error(message);
   }

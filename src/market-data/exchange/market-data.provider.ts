@@ -21,16 +21,37 @@ export interface KlineUpdate extends ExchangeMarket {
   eventTime: number;
 }
 
+/**
+ * A live stream may spread its markets over several connections (Binance: up to 1,024 streams
+ * each); every connection reports on its own, naming the markets it carries.
+ */
 export interface LiveStreamHandlers {
   onKline(update: KlineUpdate): void;
-  /** The stream is (re)connected and subscribed; `reconnect` is false the first time. */
-  onConnected(info: { reconnect: boolean }): void;
-  onDisconnected(info: { reason: string; retryInMs: number }): void;
+  /** A connection is (re)connected and subscribed; `reconnect` is false the first time. */
+  onConnected(info: { reconnect: boolean; markets: readonly ExchangeMarket[] }): void;
+  onDisconnected(info: {
+    reason: string;
+    retryInMs: number;
+    markets: readonly ExchangeMarket[];
+  }): void;
 }
 
 export interface LiveStream {
+  /** Every connection is up and subscribed. */
   readonly connected: boolean;
   close(): Promise<void>;
+}
+
+/** A spot pair as the exchange lists it, with what decides whether it is followed. */
+export interface ListedMarket {
+  /** The exchange pair, `BTCUSDT`. */
+  symbol: string;
+  baseAsset: string;
+  quoteAsset: string;
+  /** Open for trading now (Binance status `TRADING`). */
+  trading: boolean;
+  /** Traded volume of the last 24 h in the quote asset; null when the exchange does not say. */
+  quoteVolume24h: number | null;
 }
 
 /**
@@ -46,6 +67,8 @@ export interface MarketDataProvider {
    * them. Fewer than asked means the exchange has no more in that range.
    */
   fetchCandles(params: FetchCandlesParams): Promise<Candle[]>;
+  /** Every spot pair of `quote` the exchange lists, with its status and 24 h quote volume. */
+  listMarkets(quote: string): Promise<ListedMarket[]>;
   streamKlines(markets: readonly ExchangeMarket[], handlers: LiveStreamHandlers): LiveStream;
   close(): Promise<void>;
 }

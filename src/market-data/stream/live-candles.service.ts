@@ -16,6 +16,7 @@ import { CANDLE_CLOSED, type CandleClosedEvent } from '../candle-events';
 import { CandlesRepository } from '../candles.repository';
 import {
   MARKET_DATA_PROVIDER,
+  type ExchangeMarket,
   type KlineUpdate,
   type LiveStream,
   type MarketDataProvider,
@@ -30,6 +31,9 @@ const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return red
 /** Publishes only while this worker holds the lease (-1 otherwise): the owner's fence. */
 const PUBLISH_IF_OWNER_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('publish', ARGV[2], ARGV[3]) else return -1 end`;
 
+/** Markets whose catch-up jobs are enqueued at once. */
+const CATCH_UP_BATCH = 25;
+
 export interface LiveCandleTiming {
   /** Kline received -> row committed -> event published, in ms. */
   receivedToPublishedMs: number;
@@ -37,8 +41,9 @@ export interface LiveCandleTiming {
 
 /**
  * The live path's entry: in worker processes, competes for the stream-owner lease in Redis; the
- * owner holds one websocket for every configured market, writes each closed candle and publishes
- * `candle.closed`. Every (re)connect catches up on what was missed through backfill and gap
+ * owner holds the exchange stream of every configured market (one websocket per up to
+ * STREAM_MAX_PER_CONNECTION of them), writes each closed candle and publishes `candle.closed`.
+ * Every (re)connect of a websocket catches up on what its markets missed through backfill and gap
  * repair jobs. When the owner dies its lease runs out and a survivor takes over.
  */
 @Injectable()
@@ -140,9 +145,7 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
 
   private startStream(): void {
     this.owning = true;
-    const markets = this.catalogue.bases.flatMap((base) =>
-      this.catalogue.intervals.map((interval) => ({ symbol: this.catalogue.pair(base), interval })),
-    );
+    const markets = this.allMarkets();
     this.logger.log(
       `This worker (${this.ownerId}) now owns the exchange stream for ${markets.length} market(s)`,
     );
@@ -156,20 +159,26 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
           void this.commitClosed(update);
         }
       },
-      onConnected: ({ reconnect }) => {
+      // Each connection of the stream (Binance: up to 1,024 markets each) reports on its own;
+      // the catch-up covers that connection's markets only.
+      onConnected: ({ reconnect, markets: connected }) => {
         void this.state
-          .setConnection({ owner: this.ownerId, connected: true, ttlMs: this.leaseMs * 3 })
+          .setConnection({
+            owner: this.ownerId,
+            connected: this.stream?.connected ?? false,
+            ttlMs: this.leaseMs * 3,
+          })
           .catch(() => undefined);
-        void this.enqueueCatchUp(reconnect ? 'stream-reconnect' : 'stream-connect');
+        void this.enqueueCatchUp(reconnect ? 'stream-reconnect' : 'stream-connect', connected);
       },
-      onDisconnected: () => {
+      onDisconnected: ({ markets: disconnected }) => {
         void this.state
           .setConnection({ owner: this.ownerId, connected: false, ttlMs: this.leaseMs * 3 })
           .catch(() => undefined);
         // After every failed (re)connection, as the stream backs off (30 s at most): the REST API
         // may answer while the websocket does not, and nothing else fetches new candles meanwhile
         // (this worker keeps the lease). The jobs are one per market at a time.
-        void this.enqueueCatchUp('stream-down');
+        void this.enqueueCatchUp('stream-down', disconnected);
       },
     });
   }
@@ -254,31 +263,47 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Enqueues, for every market, a backfill from its newest stored candle (or BACKFILL_FROM) and a
-   * gap repair. Both are exclusive per market, so many workers and reconnects do not pile up.
+   * Enqueues, for every market (or the given ones: a connection's), a backfill from its newest
+   * stored candle (or BACKFILL_FROM) and a gap repair. Both are exclusive per market, so many
+   * workers and reconnects do not pile up.
    */
-  private async enqueueCatchUp(reason: string): Promise<void> {
+  private async enqueueCatchUp(
+    reason: string,
+    markets: readonly ExchangeMarket[] = this.allMarkets(),
+  ): Promise<void> {
     try {
-      for (const base of this.catalogue.bases) {
-        for (const interval of this.catalogue.intervals) {
-          const from = await this.sync.resumePoint(base, interval);
-          const pair = this.catalogue.pair(base);
-          await this.queues.enqueue({
-            name: JobName.Backfill,
-            payload: { symbol: base, interval, from, to: null, reason },
-            exclusiveKey: `${this.catalogue.exchange}-${pair}-${interval}-latest`,
-          });
-          await this.queues.enqueue({
-            name: JobName.RepairGaps,
-            payload: { symbol: base, interval },
-            exclusiveKey: `${this.catalogue.exchange}-${pair}-${interval}`,
-          });
-        }
+      for (let first = 0; first < markets.length; first += CATCH_UP_BATCH) {
+        await Promise.all(
+          markets.slice(first, first + CATCH_UP_BATCH).map(async ({ symbol: pair, interval }) => {
+            const base = this.pairs.get(pair);
+            if (base === undefined) {
+              return;
+            }
+            const from = await this.sync.resumePoint(base, interval);
+            await this.queues.enqueue({
+              name: JobName.Backfill,
+              payload: { symbol: base, interval, from, to: null, reason },
+              exclusiveKey: `${this.catalogue.exchange}-${pair}-${interval}-latest`,
+            });
+            await this.queues.enqueue({
+              name: JobName.RepairGaps,
+              payload: { symbol: base, interval },
+              exclusiveKey: `${this.catalogue.exchange}-${pair}-${interval}`,
+            });
+          }),
+        );
       }
     } catch (error) {
       this.logger.error(
         `Could not enqueue the catch-up backfills (${reason}): ${(error as Error).message}`,
       );
     }
+  }
+
+  /** Every configured market and interval, as the exchange names them. */
+  private allMarkets(): ExchangeMarket[] {
+    return this.catalogue.bases.flatMap((base) =>
+      this.catalogue.intervals.map((interval) => ({ symbol: this.catalogue.pair(base), interval })),
+    );
   }
 }
