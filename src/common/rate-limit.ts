@@ -3,21 +3,11 @@ import type { AppConfig } from '../config/app-config';
 import type { RedisService } from '../redis/redis.service';
 import { AppException } from './app.exception';
 import { BatchedRedisStore, type WindowCountResult } from './rate-limit-store';
+import { isExemptFromLimits } from './exempt-paths';
 
 export class RateLimitException extends AppException {}
 
 /** Probes, and the dashboard's static files (`src/web/`): a page load is not an API call. */
-const UNLIMITED_PATHS = ['/health', '/metrics', '/assets', '/ui'];
-
-function isUnlimited(url: string): boolean {
-  return (
-    url === '/' ||
-    UNLIMITED_PATHS.some(
-      (path) => url === path || url.startsWith(`${path}/`) || url.startsWith(`${path}?`),
-    )
-  );
-}
-
 /**
  * Fixed-window rate limits counted in Redis (batched far from the limit: `BatchedRedisStore`), so
  * they hold across replicas: per API key for authenticated calls, per client IP otherwise. Every
@@ -66,7 +56,7 @@ export function registerRateLimit(
   };
 
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (isUnlimited(request.url)) {
+    if (isExemptFromLimits(request.url)) {
       return done();
     }
     const principal = request.principal;

@@ -49,6 +49,15 @@ export class CandleWindowCache implements OnApplicationBootstrap {
     );
   }
 
+  /** Markets held and the candles held for them (for `/metrics`). */
+  stats(): { entries: number; candles: number } {
+    let candles = 0;
+    for (const entry of this.entries.values()) {
+      candles += entry.candles.length;
+    }
+    return { entries: this.entries.size, candles };
+  }
+
   private static key(market: MarketKey): string {
     return `${market.exchange}\t${market.symbol}\t${market.interval}`;
   }

@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { Access } from '../auth/access.decorator';
 import { CachedRead } from '../common/cached-read.interceptor';
+import { HeavyRequest, numericQuery } from '../common/overload-heavy-requests';
 import { CandlesService } from './candles.service';
 import { BackfillDto, CandlePageDto, CandlesQueryDto, MarketDto } from './dto/candles.dto';
 
@@ -13,6 +14,7 @@ export class CandlesController {
 
   @Get('candles/:symbol')
   @Access('public-read')
+  @HeavyRequest({ when: (query) => (numericQuery(query.limit) ?? 500) > 500 })
   @CachedRead({ until: 'immutable-if-closed' })
   @ApiOperation({
     summary:

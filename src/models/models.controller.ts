@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
 import { CachedRead } from '../common/cached-read.interceptor';
+import { HeavyRequest } from '../common/overload-heavy-requests';
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import {
   ModelDto,
@@ -15,6 +16,7 @@ import {
   PredictQueryDto,
   PredictionDto,
   TrainModelDto,
+  TrainingCancelDto,
 } from './dto/models.dto';
 import { ModelsService } from './models.service';
 
@@ -58,6 +60,7 @@ export class ModelsController {
   }
 
   @Post('admin/models/train')
+  @HeavyRequest()
   @HttpCode(202)
   @Access('admin')
   @ApiOperation({
@@ -72,6 +75,7 @@ export class ModelsController {
   @HttpCode(202)
   @Access('admin')
   @ApiOperation({ summary: 'Cancel a training job (a running one stops after its current batch)' })
+  @ApiAcceptedResponse({ type: TrainingCancelDto })
   cancel(@Param('jobId') jobId: string): Promise<{ jobId: string; state: string }> {
     return this.models.cancelTraining(jobId);
   }

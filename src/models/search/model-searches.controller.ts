@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../../auth/access.decorator';
+import { HeavyRequest } from '../../common/overload-heavy-requests';
 import {
   ModelSearchDto,
   ModelSearchesQueryDto,
@@ -15,6 +16,7 @@ export class ModelSearchesController {
   constructor(private readonly searches: ModelSearchService) {}
 
   @Post('admin/models/search')
+  @HeavyRequest()
   @HttpCode(202)
   @Access('admin')
   @ApiOperation({

@@ -1,0 +1,169 @@
+import { join } from 'node:path';
+import request from 'supertest';
+import { CandlesRepository } from '../src/market-data/candles.repository';
+import { readCandleCsv } from '../src/simulator/candle-series';
+import { databaseUrl, scratchName } from './support/test-env';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
+
+const CANDLES = readCandleCsv(
+  join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+);
+const MARKET = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' };
+const MAX_DELAY_MS = 100;
+const HEAVY_PER_KEY = 2;
+
+/**
+ * Blocks the event loop of this process (the app runs in it) in busy chunks of `chunkMs`, yielding
+ * between them with setImmediate so that requests are still read and answered, each loop turn
+ * about `chunkMs` late: what a process too busy to keep up looks like from its event loop.
+ */
+function blockEventLoop(chunkMs: number): () => void {
+  let running = true;
+  const spin = () => {
+    if (!running) {
+      return;
+    }
+    const until = performance.now() + chunkMs;
+    while (performance.now() < until) {
+      // busy
+    }
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  return () => {
+    running = false;
+  };
+}
+
+async function clientKey(t: TestApp, name: string): Promise<string> {
+  const response = await request(t.url)
+    .post('/admin/api-keys')
+    .set('x-api-key', t.adminKey)
+    .send({ name, role: 'client' });
+  expect(response.status).toBe(201);
+  return response.body.key as string;
+}
+
+describe('overload: load shedding while the event loop is late', () => {
+  let t: TestApp;
+  const env = {
+    REDIS_PREFIX: scratchName('overload'),
+    OVERLOAD_EVENT_LOOP_DELAY_MS: String(MAX_DELAY_MS),
+  };
+  const get = (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey);
+
+  beforeAll(async () => {
+    t = await startTestApp({ env });
+    // Start-up is over: the loop is calm again.
+    await eventually(async () => ((await get('/indicators')).status === 200 ? true : undefined), {
+      what: 'a calm event loop after start-up',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 503 OVERLOADED with Retry-After while the event loop is late, and /health and /metrics 200', async () => {
+    const stop = blockEventLoop(2 * MAX_DELAY_MS);
+    try {
+      const shed = await eventually(
+        async () => {
+          const response = await get('/indicators');
+          return response.status === 503 ? response : undefined;
+        },
+        { what: 'a shed request', timeoutMs: 10_000, intervalMs: 0 },
+      );
+      expect(shed.headers['retry-after']).toBe('1');
+      expect(shed.body).toMatchObject({ statusCode: 503, code: 'OVERLOADED' });
+      expect(shed.body.message).toMatch(/OVERLOAD_EVENT_LOOP_DELAY_MS/);
+      expect(shed.body.requestId).toBe(shed.headers['x-request-id']);
+      // Still shedding (the loop is still blocked), but the probes and the dashboard answer.
+      expect((await get('/indicators')).status).toBe(503);
+      const health = await request(t.url).get('/health');
+      expect(health.status).toBe(200);
+      expect(health.body.status).toBe('ok');
+      expect((await request(t.url).get('/health/ready')).status).not.toBe(503);
+      const metrics = await request(t.url).get('/metrics');
+      expect(metrics.status).toBe(200);
+      const shedCount = /^http_requests_shed_total (\d+)/m.exec(metrics.text);
+      expect(Number(shedCount?.[1])).toBeGreaterThanOrEqual(2);
+      const delay = /^overload_event_loop_delay_seconds ([\d.e-]+)/m.exec(metrics.text);
+      expect(Number(delay?.[1])).toBeGreaterThan(MAX_DELAY_MS / 1000);
+      expect((await request(t.url).get('/')).status).not.toBe(503);
+    } finally {
+      stop();
+    }
+    // Served again once the loop is on time.
+    const served = await eventually(
+      async () => {
+        const response = await get('/indicators');
+        return response.status === 200 ? response : undefined;
+      },
+      { what: 'requests served again after the load', timeoutMs: 5000 },
+    );
+    expect(served.headers['retry-after']).toBeUndefined();
+  });
+});
+
+describe('overload: per-key limits on heavy requests', () => {
+  let t: TestApp;
+  // Shedding at its default: a burst of heavy requests is the per-key limit's to stop.
+  const env = {
+    DATABASE_URL: databaseUrl(scratchName('heavy')),
+    REDIS_PREFIX: scratchName('heavy'),
+    SYMBOLS: 'BTC',
+    INTERVALS: '1h',
+    MODEL_INTERVALS: '1h',
+    EXCHANGE: 'binance',
+    HEAVY_REQUESTS_PER_KEY: String(HEAVY_PER_KEY),
+  };
+  const get = (path: string, key = t.adminKey) => request(t.url).get(path).set('x-api-key', key);
+
+  beforeAll(async () => {
+    t = await startTestApp({ worker: true, env });
+    await t.app.get(CandlesRepository).upsert(MARKET, CANDLES);
+    // The worker publishes the baseline forecast of the new candles within a second.
+    await eventually(async () => ((await get('/predict/BTC')).status === 200 ? true : undefined), {
+      what: 'the baseline forecast',
+      timeoutMs: 20_000,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 429 to a key over HEAVY_REQUESTS_PER_KEY heavy requests while other keys and /predict get 200', async () => {
+    const busyKey = await clientKey(t, 'heavy-busy');
+    const otherKey = await clientKey(t, 'heavy-other');
+    // A long range read from the database (a `from`): each request waits on PostgreSQL, so the
+    // ones sent together are in flight together. 700 candles, with 300 before them for the seed.
+    const from = new Date(CANDLES[300]!.openTime).toISOString();
+    const heavy = (key: string) => get(`/indicators/BTC?interval=1h&from=${from}&limit=1000`, key);
+    const [busy, other, small, predictBusy, predictOther] = await Promise.all([
+      Promise.all(Array.from({ length: HEAVY_PER_KEY + 1 }, () => heavy(busyKey))),
+      heavy(otherKey),
+      // A short range is not heavy: it is served whatever the key has in flight.
+      get('/indicators/BTC?interval=1h&limit=50', busyKey),
+      get('/predict/BTC', busyKey),
+      get('/predict/BTC', otherKey),
+    ]);
+    const statuses = busy.map((response) => response.status).sort();
+    expect(statuses).toContain(429);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
+    const refused = busy.find((response) => response.status === 429)!;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
+    expect(refused.body.message).toContain(`HEAVY_REQUESTS_PER_KEY=${HEAVY_PER_KEY}`);
+    expect(other.status).toBe(200);
+    expect(other.body.openTimes).toHaveLength(700);
+    expect(small.status).toBe(200);
+    expect(predictBusy.status).toBe(200);
+    expect(predictOther.status).toBe(200);
+    // The count is given back when a request finishes: the key may run heavy requests again.
+    const again = await Promise.all(Array.from({ length: HEAVY_PER_KEY }, () => heavy(busyKey)));
+    expect(again.map((response) => response.status)).toEqual(
+      Array.from({ length: HEAVY_PER_KEY }, () => 200),
+    );
+  });
+});
