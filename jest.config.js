@@ -8,5 +8,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // One test file at a time (--maxWorkers=1) in a worker process that is replaced once it holds
+  // more than this after a file: the e2e apps' heaps otherwise add up to GC pauses of seconds
+  // (Redis commands timing out in a later file) and a process that never exits.
+  workerIdleMemoryLimit: '1500MB',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

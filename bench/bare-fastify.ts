@@ -15,7 +15,15 @@ async function main(): Promise<void> {
   const predictBody = process.env.BENCH_PREDICT_BODY
     ? (JSON.parse(process.env.BENCH_PREDICT_BODY) as object)
     : undefined;
-  app.get('/predict/BTC', async () => predictBody ?? {});
+  // Conditional requests as the service answers them: a strong ETag, 304 when it matches.
+  const etag = '"bare-predict-btc"';
+  app.get('/predict/BTC', async (request, reply) => {
+    void reply.header('etag', etag).header('cache-control', 'public, max-age=60');
+    if (request.headers['if-none-match'] === etag) {
+      return reply.code(304).send();
+    }
+    return predictBody ?? {};
+  });
   app.get('/health', async () => ({ status: 'ok' }));
   await app.listen({ port, host: '127.0.0.1' });
   process.stdout.write(`listening ${(app.server.address() as { port: number }).port}\n`);

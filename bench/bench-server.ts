@@ -1,4 +1,6 @@
+import Redis from 'ioredis';
 import { Client } from 'pg';
+import type { CachedPrediction } from '../src/models/live/prediction.cache';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -187,4 +189,40 @@ export async function poll<T>(
     await new Promise((resolve) => setTimeout(resolve, params.intervalMs ?? 200));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Puts a model forecast for BTC 1h (exchange `binanceus`, the default) in the prediction cache of
+ * a service running under `redisPrefix`, as the live path would: `/predict/BTC` then serves it
+ * without any model, for the HTTP benchmarks.
+ */
+export async function seedPrediction(redisPrefix: string): Promise<void> {
+  const hourMs = 3_600_000;
+  const openTime = Math.floor(Date.now() / hourMs) * hourMs - hourMs;
+  const cached: CachedPrediction = {
+    exchange: 'binanceus',
+    symbol: 'BTC',
+    pair: 'BTCUSDT',
+    interval: '1h',
+    kind: 'model',
+    horizons: [],
+    openTime,
+    targetTime: openTime + hourMs,
+    horizon: 1,
+    lastClose: 43_210.5,
+    predictedClose: 43_262.1,
+    predictedReturn: 0.001193,
+    probabilityUp: 0.5417,
+    modelVersionId: '6f1d1c2e-9a53-4a4c-9d8c-3f0b7c1e2a10',
+    trainedAt: Date.now() - hourMs,
+    testMae: 151.2,
+    testPersistenceMae: 152.9,
+    liveCount: 500,
+    liveMae: 160.4,
+    livePersistenceMae: 161.0,
+    computedAt: Date.now(),
+  };
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  await redis.set(`${redisPrefix}:predictions:latest:binanceus:BTCUSDT:1h`, JSON.stringify(cached));
+  redis.disconnect();
 }

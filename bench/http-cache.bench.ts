@@ -2,14 +2,13 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import Redis from 'ioredis';
-import type { CachedPrediction } from '../src/models/live/prediction.cache';
 import {
   describeLatencies,
   dropScratchDatabase,
   median,
   percentile,
   scratchDatabaseUrl,
+  seedPrediction,
   startServer,
 } from './bench-server';
 
@@ -26,10 +25,8 @@ import {
 const BOTS = Number(process.env.BENCH_BOTS ?? 300);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const HOUR_MS = 3_600_000;
 const RUN = `cft_bench_${Date.now().toString(36)}_cache`;
 const PATH = '/predict/BTC';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Answer {
   status: number;
@@ -149,33 +146,7 @@ async function main(): Promise<void> {
     server = started.child;
     const { port } = started;
     // The forecast of the newest closed candle, as the worker would have cached it.
-    const openTime = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
-    const cached: CachedPrediction = {
-      exchange: 'binanceus',
-      symbol: 'BTC',
-      pair: 'BTCUSDT',
-      interval: '1h',
-      kind: 'model',
-      horizons: [],
-      openTime,
-      targetTime: openTime + HOUR_MS,
-      horizon: 1,
-      lastClose: 43_210.5,
-      predictedClose: 43_262.1,
-      predictedReturn: 0.001193,
-      probabilityUp: 0.5417,
-      modelVersionId: '6f1d1c2e-9a53-4a4c-9d8c-3f0b7c1e2a10',
-      trainedAt: Date.now() - HOUR_MS,
-      testMae: 151.2,
-      testPersistenceMae: 152.9,
-      liveCount: 500,
-      liveMae: 160.4,
-      livePersistenceMae: 161.0,
-      computedAt: Date.now(),
-    };
-    const redis = new Redis(REDIS_URL);
-    await redis.set(`${RUN}:predictions:latest:binanceus:BTCUSDT:1h`, JSON.stringify(cached));
-    redis.disconnect();
+    await seedPrediction(RUN);
     const probe = new Agent({ keepAlive: true });
     const first = await get(port, probe, PATH);
     probe.destroy();

@@ -2,12 +2,21 @@ import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { median, pinLoadGenerator, pinningLabel, roundRatios, startServer } from './bench-server';
+import {
+  median,
+  pinLoadGenerator,
+  pinningLabel,
+  roundRatios,
+  seedPrediction,
+  startServer,
+} from './bench-server';
 
 /**
  * `npm run bench:http`: GET /me through the full stack (API key auth, Redis rate limit, request
  * log line, metrics) against bare Fastify answering the same JSON, measured in the same run with
  * the same autocannon settings. Each server runs in its own process; autocannon in this one.
+ * Then the 304 path: `GET /predict/BTC` with the `If-None-Match` of its current ETag (a bot that
+ * polls an unchanged forecast) against bare Fastify answering 304 to its own ETag.
  *
  * Options (environment): BENCH_DURATION_S (default 6), BENCH_CONNECTIONS (default 50),
  * BENCH_ROUNDS (default 3),
@@ -24,20 +33,25 @@ async function measure(
   label: string,
   port: number,
   headers: Record<string, string>,
+  path = '/me',
 ): Promise<autocannon.Result> {
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}/me`,
+    url: `http://127.0.0.1:${port}${path}`,
     connections: CONNECTIONS,
     duration: DURATION_S,
     headers,
   });
-  const non2xx = result.non2xx + result.errors + result.timeouts;
+  // The conditional round expects every answer to be a 304, the others a 2xx.
+  const conditional = 'if-none-match' in headers;
+  const expected = conditional ? result['3xx'] : result['2xx'];
+  const unexpected = result.requests.sent - expected + result.errors + result.timeouts;
   process.stdout.write(
-    `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   non-2xx/errors ${non2xx}\n`,
+    `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   not ${conditional ? '304' : '2xx'}/errors ${Math.max(0, unexpected - CONNECTIONS)}\n`,
   );
-  if (non2xx > 0) {
+  // Requests still in flight when the run stops count as sent but unanswered: one per connection.
+  if (unexpected > CONNECTIONS) {
     throw new Error(
-      `${label}: ${non2xx} responses were not 2xx; the comparison would be meaningless`,
+      `${label}: ${unexpected} responses were not ${conditional ? '304' : '2xx'}; the comparison would be meaningless`,
     );
   }
   return result;
@@ -113,6 +127,50 @@ async function main(): Promise<void> {
         `minimal NestJS / bare Fastify: ${((nestRate / bareRate) * 100).toFixed(1)}% (what the framework costs)\n` +
         `full stack / bare Fastify: ${((fullRate / bareRate) * 100).toFixed(1)}% (target >= 60%); ` +
         `round by round: median ${median(ratios).toFixed(1)}%, ${Math.min(...ratios).toFixed(1)}-${Math.max(...ratios).toFixed(1)}%\n`,
+    );
+
+    // The 304 path: a bot polling an unchanged forecast with the ETag it holds.
+    await seedPrediction(RUN);
+    const probe = await fetch(`http://127.0.0.1:${full.port}/predict/BTC`, {
+      headers: { 'x-api-key': ADMIN_KEY },
+    });
+    const etag = probe.headers.get('etag');
+    if (probe.status !== 200 || !etag) {
+      throw new Error(`/predict/BTC answered ${probe.status} with ETag ${String(etag)}`);
+    }
+    const conditional: { label: string; port: number; headers: Record<string, string> }[] = [
+      {
+        label: 'bare Fastify 304',
+        port: bare.port,
+        headers: { 'if-none-match': '"bare-predict-btc"' },
+      },
+      {
+        label: 'full stack 304',
+        port: full.port,
+        headers: { 'x-api-key': ADMIN_KEY, 'if-none-match': etag },
+      },
+    ];
+    process.stdout.write(
+      `\nGET /predict/BTC with If-None-Match (every answer a 304), ${ROUNDS} alternating rounds\n`,
+    );
+    const conditionalSamples = new Map<string, number[]>(
+      conditional.map(({ label }) => [label, []]),
+    );
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const { label, port, headers } of conditional) {
+        conditionalSamples
+          .get(label)
+          ?.push(
+            (await measure(`round ${round}: ${label}`, port, headers, '/predict/BTC')).requests
+              .average,
+          );
+      }
+    }
+    const bare304 = median(conditionalSamples.get('bare Fastify 304') ?? []);
+    const full304 = median(conditionalSamples.get('full stack 304') ?? []);
+    process.stdout.write(
+      `median req/s: bare Fastify 304 ${bare304.toFixed(0)}, full stack 304 ${full304.toFixed(0)}; ` +
+        `full stack / bare Fastify on the 304 path: ${((full304 / bare304) * 100).toFixed(1)}%\n`,
     );
   } finally {
     for (const child of servers) {

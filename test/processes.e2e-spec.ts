@@ -8,6 +8,7 @@ import { AppConfig } from '../src/config/app-config';
 import { ConfigModule } from '../src/config/config.module';
 import { QueueModule } from '../src/queue/queue.module';
 import { QueueWorkersService } from '../src/queue/queue-workers.service';
+import { HotPath } from '../src/cluster/hot-path';
 import { QueueService } from '../src/queue/queue.service';
 import { eventually } from './support/test-app';
 import { DIST, run } from './support/processes';
@@ -161,7 +162,7 @@ describe('the worker process', () => {
     const config = AppConfig.fromEnv(testEnv());
     const moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(config), QueueModule, DiscoveryModule],
-      providers: [QueueWorkersService],
+      providers: [QueueWorkersService, HotPath],
     }).compile();
     try {
       await expect(moduleRef.init()).rejects.toThrow('Jobs without a processor: clean-queues');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import type { Candle } from '../src/market-data/candle';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
@@ -15,6 +16,7 @@ interface Signal {
   strategyName: string;
   openTime: string;
   lateMs: number | null;
+  modelVersionId: string | null;
 }
 
 /**
@@ -134,4 +136,88 @@ describe('signals: nothing skipped after a stream outage', () => {
       ).toHaveLength(1);
     }
   }, 90_000);
+
+  it('forecasts the candles that came by catch-up with the production model, then decides them from those forecasts', async () => {
+    const admin = (path: string, body: object) =>
+      request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
+    const trained = await admin('/admin/models/train', {
+      symbol: 'BTC',
+      interval: '1h',
+      kind: 'linear',
+      features: ['rsi', 'logReturn'],
+      params: { lookback: 8, l2: 10 },
+    });
+    expect(trained.status).toBe(202);
+    const job = await eventually(
+      async () => {
+        const body = (await get(`/jobs/${trained.body.jobId as string}`)).body;
+        if (body.state === 'failed') {
+          throw new Error(`training failed: ${body.error}`);
+        }
+        return body.state === 'completed'
+          ? (body.result as { modelVersionId: string; status: string })
+          : undefined;
+      },
+      { what: 'the linear training', timeoutMs: 120_000 },
+    );
+    if (job.status !== 'production') {
+      expect((await admin(`/admin/models/${job.modelVersionId}/promote`, {})).status).toBe(200);
+    }
+    await eventually(
+      async () => ((await get('/predict/BTC')).body.kind === 'model' ? true : undefined),
+      { what: 'the model serving', timeoutMs: 30_000 },
+    );
+    const created = await admin('/admin/strategies', {
+      name: 'model-led',
+      definition: {
+        rules: [{ input: 'predictedReturn', condition: { op: '>', value: -1 }, weight: 1 }],
+        thresholds: { buy: 0.5, sell: -0.5 },
+      },
+    });
+    expect(created.status).toBe(201);
+    // Workers re-read the active strategies every 5 s: the new one decides from then on.
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    // One candle on the live path: the strategy's first decision, from a live forecast.
+    last = await sim.closeNext('BTCUSDT', '1h', last, 0.001);
+    const liveOpenTime = last.openTime;
+    await eventually(
+      async () =>
+        (await signalsOf('model-led')).some((s) => Date.parse(s.openTime) === liveOpenTime)
+          ? true
+          : undefined,
+      { what: 'the live model-led signal' },
+    );
+
+    sim.refuseStreams(true);
+    sim.dropConnections();
+    const missed: Candle[] = [];
+    for (let i = 0; i < 4; i++) {
+      last = await sim.closeNext('BTCUSDT', '1h', last, i % 2 ? -0.002 : 0.003);
+      missed.push(last);
+    }
+    sim.refuseStreams(false);
+    const signals = await eventually(
+      async () => {
+        const all = await signalsOf('model-led');
+        return all.length === 5 ? all : undefined;
+      },
+      { what: 'the four missed candles decided', timeoutMs: 40_000 },
+    );
+    // Every missed candle got its forecast from the production model, stored once...
+    const rows: { open_ms: string; n: number }[] = await t.app.get(DataSource).query(
+      `SELECT (extract(epoch FROM open_time) * 1000)::bigint AS open_ms, count(*)::int AS n
+         FROM predictions WHERE model_version_id = $1 AND open_time >= to_timestamp($2 / 1000.0)
+        GROUP BY open_time ORDER BY open_time`,
+      [job.modelVersionId, missed[0]!.openTime],
+    );
+    expect(rows.map((row) => [Number(row.open_ms), row.n])).toEqual(
+      missed.map((candle) => [candle.openTime, 1]),
+    );
+    // ...and its decision read that forecast, marked late.
+    for (const [i, signal] of signals.slice(1).entries()) {
+      expect(Date.parse(signal.openTime)).toBe(missed[i]!.openTime);
+      expect(signal.modelVersionId).toBe(job.modelVersionId);
+      expect(signal.lateMs).toBeGreaterThan(0);
+    }
+  }, 180_000);
 });

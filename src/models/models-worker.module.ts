@@ -3,6 +3,7 @@ import { MarketDataModule } from '../market-data/market-data.module';
 import { RetrainModelsProcessor } from './jobs/retrain-models.processor';
 import { TrainModelProcessor } from './jobs/train-model.processor';
 import { LivePredictionsService } from './live/live-predictions.service';
+import { LiveStateReporter } from './live/live-state.reporter';
 import { ModelsModule } from './models.module';
 import { TrainingService } from './training.service';
 import { FinishSearchProcessor } from './search/jobs/finish-search.processor';
@@ -17,6 +18,7 @@ import { SearchRunner } from './search/search.runner';
     TrainModelProcessor,
     RetrainModelsProcessor,
     LivePredictionsService,
+    LiveStateReporter,
     SearchRunner,
     SearchTrialProcessor,
     FinishSearchProcessor,

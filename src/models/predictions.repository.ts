@@ -125,6 +125,17 @@ export class PredictionsRepository {
     );
   }
 
+  /** Open time of a model version's newest prediction on a market (undefined: none yet). */
+  async newestOpenTime(modelVersionId: string, market: MarketKey): Promise<number | undefined> {
+    const rows: { open_ms: string | null }[] = await this.dataSource.query(
+      `SELECT (extract(epoch FROM max(open_time)) * 1000)::bigint AS open_ms FROM predictions
+        WHERE model_version_id = $1 AND exchange = $2 AND symbol = $3 AND interval = $4`,
+      [modelVersionId, market.exchange, market.symbol, market.interval],
+    );
+    const value = rows[0]?.open_ms;
+    return value === null || value === undefined ? undefined : Number(value);
+  }
+
   /** MAE of the model and of persistence over its last `limit` realised predictions. */
   async liveAccuracy(modelVersionId: string, limit = 500): Promise<LiveAccuracy> {
     const rows: { count: string; mae: number | null; persistence_mae: number | null }[] =

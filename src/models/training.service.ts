@@ -72,6 +72,8 @@ export class TrainingService {
     jobId: string;
     onProgress?: (progress: TrainingProgress) => Promise<void>;
     shouldStop?: () => boolean;
+    /** Awaited between batches: the live path's turn (HotPath.idle in workers). */
+    pause?: () => Promise<void>;
   }): Promise<TrainModelResult> {
     const modelParams = resolveModelParams(params.params);
     const kind = params.kind ?? DEFAULT_MODEL_KIND;
@@ -116,6 +118,7 @@ export class TrainingService {
         walkForwardFolds: 3,
         walkForwardEpochs: 3,
         shouldStop: params.shouldStop,
+        pause: params.pause,
         onEpoch: async (progress) =>
           params.onProgress?.({
             ...progress,

@@ -49,6 +49,7 @@ export class JobsService {
       maxAttempts: job.opts.attempts ?? 1,
       createdAt: new Date(job.timestamp),
       startedAt: job.processedOn ? new Date(job.processedOn) : null,
+      processedBy: job.processedBy ?? null,
       finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
     });
   }

@@ -6,6 +6,8 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Worker, type Job } from 'bullmq';
+import { hostname } from 'node:os';
+import { HotPath } from '../cluster/hot-path';
 import { AppConfig } from '../config/app-config';
 import { redisOptions } from '../redis/redis.service';
 import { ProcessesJob, type JobProcessor } from './job-processor.decorator';
@@ -32,6 +34,7 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
     private readonly config: AppConfig,
     private readonly discovery: DiscoveryService,
     private readonly queues: QueueService,
+    private readonly hotPath: HotPath,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,7 +53,11 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
       throw new Error(`Jobs without a processor: ${missing.join(', ')}`);
     }
 
+    const only = this.config.get('WORKER_QUEUES');
     for (const queueName of Object.keys(QUEUES) as QueueName[]) {
+      if (only && !only.includes(queueName)) {
+        continue;
+      }
       const { concurrencyKey } = QUEUES[queueName];
       const worker = new Worker(queueName, (job: Job, token?: string) => this.run(job, token), {
         connection: redisOptions(
@@ -58,6 +65,8 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
           `${this.config.get('REDIS_PREFIX')}:worker:${queueName}`,
         ),
         prefix: this.queues.prefix,
+        // Recorded on each job it takes (`processedBy`): which process ran what.
+        name: `${hostname()}:${process.pid}`,
         concurrency: concurrencyKey
           ? Number(this.config.get(concurrencyKey))
           : QUEUES[queueName].concurrency,
@@ -92,9 +101,14 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async run(job: Job, token?: string): Promise<unknown> {
-    const processor = isJobName(job.name) ? this.processors.get(job.name) : undefined;
-    if (!processor) {
+    const name = job.name;
+    const processor = isJobName(name) ? this.processors.get(name) : undefined;
+    if (!processor || !isJobName(name)) {
       throw new Error(`No processor for job ${job.id} named "${job.name}"`);
+    }
+    if (!QUEUES[JOBS[name].queue].hot) {
+      // A closing burst in this process comes first: background jobs start when it is done.
+      await this.hotPath.idle();
     }
     const startedAt = Date.now();
     const result = await processor.process(job as Job<never, never, JobName>, token);

@@ -83,7 +83,10 @@ export interface JobPayloads {
     /** Retries already made in this chain (indexes WEBHOOK_RETRY_SCHEDULE); null = a replay, no retries. */
     retry: number | null;
   };
-  [JobName.SweepWebhooks]: Record<string, never>;
+  [JobName.SweepWebhooks]: {
+    /** Pending messages this long past their attempt time are requeued (default 2 min). */
+    overdueMs?: number;
+  };
 }
 
 export interface BackfillResult {
@@ -181,6 +184,8 @@ interface QueueDefinition {
   /** Worker settings other than the defaults (lock and stall detection). */
   worker?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
   description: string;
+  /** Part of the live path: its jobs never wait for a closing burst (HotPath) to finish. */
+  hot?: boolean;
 }
 
 interface JobDefinition {
@@ -190,6 +195,13 @@ interface JobDefinition {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Order of the training queue (BullMQ: jobs without a priority first, then by number): an
+ * admin's training, then first models and scheduled retrains, then search trials, so a search of
+ * many trials never holds back another market's first model for long.
+ */
+export const TRAINING_PRIORITY = { automatic: 5, searchTrial: 10 } as const;
 
 /** Finished jobs stay visible through GET /jobs/:id for a while, then Redis forgets them. */
 const KEEP_FINISHED: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
@@ -220,6 +232,7 @@ export const QUEUES: Record<QueueName, QueueDefinition> = {
     // Short locks, renewed while a delivery runs: a killed worker's deliveries go to another
     // worker within seconds, not the default half minute.
     worker: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 5 },
+    hot: true,
     description:
       'Signed webhook deliveries, one job per message, subscription and attempt (I/O-bound)',
   },
@@ -262,7 +275,12 @@ export const JOBS: Record<JobName, JobDefinition> = {
     queue: QueueName.Training,
     description:
       'Trains and scores one trial of a model search on the training part of its market (walk-forward folds inside)',
-    options: { attempts: 2, backoff: { type: 'exponential', delay: 30_000 }, ...KEEP_FINISHED },
+    options: {
+      attempts: 2,
+      backoff: { type: 'exponential', delay: 30_000 },
+      priority: TRAINING_PRIORITY.searchTrial,
+      ...KEEP_FINISHED,
+    },
   },
   [JobName.FinishSearch]: {
     queue: QueueName.Training,

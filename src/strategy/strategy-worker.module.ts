@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ModelsModule } from '../models/models.module';
+import { ModelsWorkerModule } from '../models/models-worker.module';
 import { RunBacktestProcessor } from './jobs/run-backtest.processor';
 import { LiveSignalsService } from './live/live-signals.service';
 import { SignalCatchUp } from './live/signal-catch-up.service';
@@ -8,7 +9,7 @@ import { StrategyModule } from './strategy.module';
 
 /** The worker side of strategies: live decisions. */
 @Module({
-  imports: [StrategyModule, MarketDataModule, ModelsModule],
+  imports: [StrategyModule, MarketDataModule, ModelsModule, ModelsWorkerModule],
   providers: [LiveSignalsService, SignalCatchUp, RunBacktestProcessor],
 })
 export class StrategyWorkerModule {}

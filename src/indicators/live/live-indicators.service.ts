@@ -1,4 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HotPath } from '../../cluster/hot-path';
+import { MarketShards } from '../../cluster/market-shards.service';
 import type { Candle, MarketKey } from '../../market-data/candle';
 import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-events';
 import { CandlesRepository } from '../../market-data/candles.repository';
@@ -32,7 +34,8 @@ interface MarketState {
  * closed candle at a time: `candle.closed` -> incremental update (microseconds) -> cached for the
  * api -> `indicators.updated` for the rest of the live path. The state is rebuilt from the
  * database at start and whenever a candle does not follow the last one (a missed event, a gap).
- * Every worker does this; the cache keeps the newest candle's values, so duplicates are harmless.
+ * Each worker does this for the markets of its shard (MarketShards); the cache keeps the newest
+ * candle's values, so duplicates during a change of shards are harmless.
  */
 @Injectable()
 export class LiveIndicatorsService implements OnApplicationBootstrap {
@@ -45,7 +48,20 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
     private readonly candles: CandlesRepository,
     private readonly catalogue: MarketCatalogue,
     private readonly cache: LiveIndicatorsCache,
+    private readonly shards: MarketShards,
+    private readonly hotPath: HotPath,
   ) {}
+
+  /** Markets whose incremental indicator state is held in this process (for `/metrics`). */
+  get windowCount(): number {
+    let count = 0;
+    for (const state of this.states.values()) {
+      if (state.indicators) {
+        count++;
+      }
+    }
+    return count;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.redis.subscribe(
@@ -54,6 +70,13 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
       // Events were lost while Redis was away: rebuild from the database on the next candle.
       () => this.states.forEach((state) => (state.indicators = undefined)),
     );
+    // Markets taken over from a worker that left: their newest candle's values are published
+    // again (the worker may have died before it did).
+    this.shards.onGained((gained) => {
+      for (const { symbol: pair, interval } of gained) {
+        this.rebuildNewest({ exchange: this.catalogue.exchange, symbol: pair, interval });
+      }
+    });
     for (const symbol of this.catalogue.bases) {
       for (const interval of this.catalogue.intervals) {
         const market = {
@@ -61,14 +84,21 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
           symbol: this.catalogue.pair(symbol),
           interval,
         };
-        void this.enqueue(market, async () => {
-          const last = await this.candles.lastOpenTime(market);
-          if (last !== undefined) {
-            await this.rebuild(market, symbol, last);
-          }
-        });
+        if (this.shards.owns(market)) {
+          this.rebuildNewest(market);
+        }
       }
     }
+  }
+
+  private rebuildNewest(market: MarketKey): void {
+    const symbol = this.catalogue.baseOf(market.symbol);
+    void this.enqueue(market, async () => {
+      const last = await this.candles.lastOpenTime(market);
+      if (last !== undefined) {
+        await this.rebuild(market, symbol, last);
+      }
+    });
   }
 
   private onCandleClosed(event: CandleClosedEvent): void {
@@ -76,6 +106,11 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
       return;
     }
     const market = { exchange: event.exchange, symbol: event.pair, interval: event.interval };
+    if (!this.shards.owns(market)) {
+      // Another worker's market (or no longer ours): its state is rebuilt if it comes back.
+      this.states.delete(`${market.symbol}:${market.interval}`);
+      return;
+    }
     void this.enqueue(market, () => this.advance(market, event.symbol, event.candle));
   }
 
@@ -91,12 +126,14 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
 
   private enqueue(market: MarketKey, work: () => Promise<void>): Promise<void> {
     const state = this.state(market);
-    state.queue = state.queue.then(work).catch((error: Error) => {
-      this.logger.error(
-        `Indicators of ${market.symbol} ${market.interval} not updated: ${error.message}`,
-      );
-      state.indicators = undefined;
-    });
+    state.queue = state.queue
+      .then(() => this.hotPath.run(work))
+      .catch((error: Error) => {
+        this.logger.error(
+          `Indicators of ${market.symbol} ${market.interval} not updated: ${error.message}`,
+        );
+        state.indicators = undefined;
+      });
     return state.queue;
   }
 

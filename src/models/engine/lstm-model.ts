@@ -212,6 +212,8 @@ export async function trainModel(params: {
   kind?: ModelKind;
   onEpoch?: (progress: EpochProgress) => Promise<void> | void;
   shouldStop?: () => boolean;
+  /** Awaited between batches: the live path's turn (HotPath.idle in workers). */
+  pause?: () => Promise<void>;
 }): Promise<TrainedModel> {
   const { tf, dataset } = params;
   const kind = params.kind ?? DEFAULT_MODEL_KIND;
@@ -236,6 +238,7 @@ export async function trainModel(params: {
           kind,
           onEpoch: params.onEpoch,
           shouldStop: params.shouldStop,
+          pause: params.pause,
         });
   try {
     const validationPredictions = predictWith(tf, predictor, scaler, dataset, validation);
@@ -266,6 +269,8 @@ interface TrainingPart {
   params: ModelParams;
   onEpoch?: (progress: EpochProgress) => Promise<void> | void;
   shouldStop?: () => boolean;
+  /** Awaited between batches: the live path's turn (HotPath.idle in workers). */
+  pause?: () => Promise<void>;
 }
 
 /** `lstm` and `gru`: Adam in epochs with early stopping; the best weights are restored. */
@@ -302,6 +307,7 @@ async function trainNetwork(
               cancelled = true;
               model.stopTraining = true;
             }
+            await part.pause?.();
           },
         },
       });

@@ -330,6 +330,8 @@ export async function runTrial(params: {
   sentiment?: readonly (number | null)[];
   markets?: MarketCandles;
   shouldStop?: () => boolean;
+  /** Awaited between batches: the live path's turn (HotPath.idle in workers). */
+  pause?: () => Promise<void>;
 }): Promise<TrialResult> {
   const started = Date.now();
   const outcome = await runTraining({
@@ -345,6 +347,7 @@ export async function runTrial(params: {
     walkForwardFolds: params.folds,
     walkForwardEpochs: 3,
     shouldStop: params.shouldStop,
+    pause: params.pause,
   });
   try {
     const { evaluation } = outcome;
@@ -401,6 +404,8 @@ export async function evaluateBest(params: {
   sentiment?: readonly (number | null)[];
   markets?: MarketCandles;
   shouldStop?: () => boolean;
+  /** Awaited between batches: the live path's turn (HotPath.idle in workers). */
+  pause?: () => Promise<void>;
 }): Promise<TrainingOutcome> {
   return runTraining({
     tf: params.tf,
@@ -416,6 +421,7 @@ export async function evaluateBest(params: {
     walkForwardFolds: params.folds,
     walkForwardEpochs: 3,
     shouldStop: params.shouldStop,
+    pause: params.pause,
   });
 }
 

@@ -112,6 +112,8 @@ export async function runTraining(params: {
   walkForwardEpochs?: number;
   onEpoch?: (progress: EpochProgress & { stage: string }) => Promise<void> | void;
   shouldStop?: () => boolean;
+  /** Awaited between batches: the live path's turn (HotPath.idle in workers). */
+  pause?: () => Promise<void>;
 }): Promise<TrainingOutcome> {
   const p = params.params;
   const dataset = buildDataset({
@@ -144,6 +146,7 @@ export async function runTraining(params: {
     params: p,
     kind: params.kind,
     shouldStop: params.shouldStop,
+    pause: params.pause,
     onEpoch: (progress) => params.onEpoch?.({ ...progress, stage: 'train' }),
   });
   try {
@@ -265,6 +268,8 @@ async function runWalkForward(params: {
   epochs: number;
   onEpoch?: (progress: EpochProgress & { stage: string }) => Promise<void> | void;
   shouldStop?: () => boolean;
+  /** Awaited between batches: the live path's turn (HotPath.idle in workers). */
+  pause?: () => Promise<void>;
 }): Promise<{ result: WalkForwardResult; points: PointPrediction[] }> {
   const result: WalkForwardResult['folds'] = [];
   const points: PointPrediction[] = [];
@@ -280,6 +285,7 @@ async function runWalkForward(params: {
       params: { ...params.params, epochs: params.epochs },
       kind: params.kind,
       shouldStop: params.shouldStop,
+      pause: params.pause,
       onEpoch: (progress) =>
         params.onEpoch?.({ ...progress, stage: `walk-forward fold ${index + 1}/${params.folds}` }),
     });

@@ -4,7 +4,7 @@ import { parseDuration } from '../../config/config.schema';
 import { CandlesRepository } from '../../market-data/candles.repository';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
 import type { MarketKey } from '../../market-data/candle';
-import { JOBS, JobName, type JobResult } from '../../queue/queue.catalogue';
+import { JOBS, JobName, TRAINING_PRIORITY, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { resolveModelParams } from '../engine/lstm-model';
 import { MODEL_PARAM_RULES } from '../engine/lstm-model';
@@ -100,6 +100,8 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
           reason: why === 'first model' ? 'first-start' : 'schedule',
         },
         exclusiveKey: `auto-${market.symbol}-${market.interval}`,
+        // After any admin's training; the baseline forecast serves meanwhile.
+        options: { priority: TRAINING_PRIORITY.automatic },
       });
       result.queued.push({ symbol, interval: market.interval, jobId, why });
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { HotPath } from '../../cluster/hot-path';
 import { AppConfig } from '../../config/app-config';
 import { MarketCatalogue } from '../../market-data/market';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
@@ -27,6 +28,7 @@ export class TrainModelProcessor implements JobProcessor<JobName.TrainModel> {
     private readonly catalogue: MarketCatalogue,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
+    private readonly hotPath: HotPath,
   ) {}
 
   async process(job: TrainModelJob): Promise<JobResult<JobName.TrainModel>> {
@@ -61,6 +63,8 @@ export class TrainModelProcessor implements JobProcessor<JobName.TrainModel> {
         params: job.data.params,
         jobId,
         shouldStop: () => cancelled,
+        // Between batches, a closing burst in this process goes first.
+        pause: () => this.hotPath.idle(),
         onProgress: async (progress) => job.updateProgress({ ...progress }),
       });
     } catch (error) {

@@ -4,6 +4,8 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { HotPath } from '../../cluster/hot-path';
+import { MarketShards } from '../../cluster/market-shards.service';
 import { AppConfig } from '../../config/app-config';
 import type { MarketKey } from '../../market-data/candle';
 import {
@@ -43,30 +45,48 @@ import { ModelInputs } from '../model-inputs';
 import { ModelVersionsRepository } from '../model-versions.repository';
 import { PredictionsRepository } from '../predictions.repository';
 import { TensorFlowProvider } from '../tensorflow.provider';
+import { ModelCache, type ModelCacheStats } from './model-cache';
 import { PredictionCache, type CachedHorizon, type CachedPrediction } from './prediction.cache';
+
+/**
+ * What the live path keeps of a market's production model while its weights may be evicted from
+ * the model cache: enough to know which markets it reads and whether it serves at all.
+ */
+interface ProductionModel {
+  versionId: string;
+  /** The sentiment series the model was trained on, if any. */
+  sentimentSource?: string;
+  /** Other markets (base assets) whose candles the model reads; known once it was loaded. */
+  otherMarkets: string[];
+  /** Whether the model has forecast calibration; known once it was loaded. */
+  calibrated?: boolean;
+  trainedAt: number | null;
+  metrics: Record<string, unknown> | null;
+}
 
 interface MarketState {
   symbol: string;
   market: MarketKey;
-  loaded?: {
-    versionId: string;
-    /** The sentiment series the model was trained on, if any. */
-    sentimentSource?: string;
-    /** Other markets (base assets) whose candles the model reads. */
-    otherMarkets: string[];
-    trained: TrainedModel;
-    trainedAt: number | null;
-    metrics: Record<string, unknown> | null;
-  };
+  production?: ProductionModel;
   queue: Promise<void>;
 }
+
+/** Candles one market's forecasts catch up on per pass (a longer outage takes several). */
+const CATCH_UP_BATCH = 500;
+
+/** A production model whose artifact row is missing: the baseline is served instead. */
+class MissingArtifactError extends Error {}
 
 /**
  * The live model path in the worker: on every `candle.closed` of a model market, record the
  * realised error of the predictions that targeted that candle, then predict with the production
- * model (loaded from PostgreSQL once per version), store the row (once per version and candle),
- * cache it for `/predict` and publish `prediction.updated`. A promotion recomputes the latest
- * prediction at once. Also schedules retraining (`RETRAIN_EVERY`) and a market's first model.
+ * model, store the row (once per version and candle), cache it for `/predict` and publish
+ * `prediction.updated`. A promotion recomputes the latest prediction at once. Also schedules
+ * retraining (`RETRAIN_EVERY`) and a market's first model.
+ *
+ * Production models are loaded from PostgreSQL into a cache of at most `MODEL_CACHE_MAX_MODELS`:
+ * beyond it the least recently used one is disposed and loaded again on its market's next
+ * prediction, so memory stays bounded however many markets the worker follows.
  */
 @Injectable()
 export class LivePredictionsService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -75,6 +95,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
   private lastTrainingCheck = 0;
   private trainingCheckTimer?: NodeJS.Timeout;
   private readonly baselineTimers = new Map<string, NodeJS.Timeout>();
+  private readonly models: ModelCache<TrainedModel>;
 
   constructor(
     private readonly config: AppConfig,
@@ -88,7 +109,23 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     private readonly tensorflow: TensorFlowProvider,
     private readonly queues: QueueService,
     private readonly inputs: ModelInputs,
-  ) {}
+    private readonly shards: MarketShards,
+    private readonly hotPath: HotPath,
+  ) {
+    this.models = new ModelCache<TrainedModel>({
+      maxModels: config.get('MODEL_CACHE_MAX_MODELS'),
+      dispose: disposeModel,
+      onEvict: (versionId) =>
+        this.logger.debug(
+          `Unloaded model ${versionId}, the least recently used beyond MODEL_CACHE_MAX_MODELS=${config.get('MODEL_CACHE_MAX_MODELS')}; it is loaded again on its next prediction`,
+        ),
+    });
+  }
+
+  /** Loaded production models, their weights' bytes, loads and evictions (for `/metrics`). */
+  modelCacheStats(): ModelCacheStats {
+    return this.models.stats();
+  }
 
   /** Configured markets that get models. */
   get markets(): { symbol: string; market: MarketKey }[] {
@@ -121,7 +158,9 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
       this.onProductionChanged(JSON.parse(message) as ModelPromotedEvent),
     );
     for (const { symbol, market } of this.markets) {
-      void this.enqueue(market, symbol, () => this.refresh(market, symbol));
+      if (this.shards.owns(market)) {
+        void this.enqueue(market, symbol, () => this.refresh(market, symbol));
+      }
     }
     await this.redis.subscribe(CANDLES_WRITTEN, (message) =>
       this.onCandlesWritten(JSON.parse(message) as CandlesWrittenEvent),
@@ -139,6 +178,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
   onModuleDestroy(): void {
     this.baselineTimers.forEach((timer) => clearTimeout(timer));
     this.baselineTimers.clear();
+    this.models.clear();
   }
 
   private state(market: MarketKey, symbol: string): MarketState {
@@ -151,13 +191,16 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     return state;
   }
 
+  /** One market's work in order, ahead of background jobs in this process (HotPath). */
   private enqueue(market: MarketKey, symbol: string, work: () => Promise<void>): Promise<void> {
     const state = this.state(market, symbol);
-    state.queue = state.queue.then(work).catch((error: Error) => {
-      this.logger.error(
-        `Prediction for ${market.symbol} ${market.interval} failed: ${error.message}`,
-      );
-    });
+    state.queue = state.queue
+      .then(() => this.hotPath.run(work))
+      .catch((error: Error) => {
+        this.logger.error(
+          `Prediction for ${market.symbol} ${market.interval} failed: ${error.message}`,
+        );
+      });
     return state.queue;
   }
 
@@ -173,15 +216,75 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
       return;
     }
     const market = { exchange: event.exchange, symbol: event.pair, interval: event.interval };
-    void this.enqueue(market, event.symbol, async () => {
-      // The realised error is written while the model predicts; live accuracy is read after it.
-      const realised = this.predictions.realise(market, event.candle.openTime, event.candle.close);
-      await Promise.all([
-        realised,
-        this.predict(market, event.symbol, event.candle.openTime, false, realised),
-      ]);
-    });
+    if (this.shards.owns(market)) {
+      void this.enqueue(market, event.symbol, async () => {
+        // The realised error is written while the model predicts; live accuracy is read after it.
+        const realised = this.predictions.realise(
+          market,
+          event.candle.openTime,
+          event.candle.close,
+        );
+        await Promise.all([
+          realised,
+          this.predict(market, event.symbol, event.candle.openTime, { realised }),
+        ]);
+      });
+    }
     this.predictReaders(event);
+  }
+
+  /**
+   * Forecasts for candles that came with no live event (REST catch-up after a stream outage, or
+   * a worker that died during a burst): every stored candle after the production model's newest
+   * prediction up to `until`, predicted in order and stored with their realised errors, not
+   * published (the signals' catch-up decides them from the rows, marked late). A market without
+   * a production model, or whose model has made no prediction yet, has nothing to catch up.
+   * Returns how many candles were predicted.
+   */
+  async catchUp(market: MarketKey, until: number): Promise<number> {
+    if (!this.isModelMarket(market)) {
+      return 0;
+    }
+    const symbol = this.catalogue.baseOf(market.symbol);
+    let predicted = 0;
+    await this.enqueue(market, symbol, async () => {
+      const production = await this.versions.production(market);
+      const newest = production
+        ? await this.predictions.newestOpenTime(production.id, market)
+        : undefined;
+      if (newest === undefined || newest >= until) {
+        return;
+      }
+      const missed = await this.candles.find({
+        ...market,
+        from: newest + 1,
+        to: until,
+        limit: CATCH_UP_BATCH,
+      });
+      for (const candle of missed) {
+        const realised = this.predictions.realise(market, candle.openTime, candle.close);
+        await Promise.all([
+          realised,
+          this.predict(market, symbol, candle.openTime, { realised, publish: false }),
+        ]);
+        predicted++;
+      }
+      if (predicted) {
+        this.logger.log(
+          `Predicted ${predicted} ${market.symbol} ${market.interval} candle(s) late, up to ${new Date(until).toISOString()}`,
+        );
+      }
+    });
+    return predicted;
+  }
+
+  /** Serves and publishes the newest candle's forecast again (after a catch-up decided it). */
+  async publishLatest(market: MarketKey): Promise<void> {
+    if (!this.isModelMarket(market)) {
+      return;
+    }
+    const symbol = this.catalogue.baseOf(market.symbol);
+    await this.enqueue(market, symbol, () => this.refresh(market, symbol));
   }
 
   /**
@@ -195,7 +298,8 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
       if (
         market.interval === event.interval &&
         market.symbol !== event.pair &&
-        state.loaded?.otherMarkets.includes(event.symbol)
+        state.production?.otherMarkets.includes(event.symbol) &&
+        this.shards.owns(market)
       ) {
         void this.enqueue(market, state.symbol, () =>
           this.predict(market, state.symbol, event.candle.openTime),
@@ -214,10 +318,10 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
       return;
     }
     const key = `${event.symbol}:${event.interval}`;
-    if (this.states.get(key)?.loaded) {
+    if (this.states.get(key)?.production) {
       return;
     }
-    if (!event.candle && !this.baselineTimers.has(key)) {
+    if (!event.candle && !this.baselineTimers.has(key) && this.shards.owns(event)) {
       // A batch (the live path's single candles are forecast on candle.closed).
       const market = { exchange: event.exchange, symbol: event.symbol, interval: event.interval };
       const symbol = this.catalogue.baseOf(event.symbol);
@@ -251,6 +355,15 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
       return;
     }
     const market = { exchange: event.exchange, symbol: event.symbol, interval: event.interval };
+    if (!this.shards.owns(market)) {
+      // The owner loads the new model; here an old one must not stay loaded.
+      const state = this.states.get(`${market.symbol}:${market.interval}`);
+      if (state?.production) {
+        this.models.drop(state.production.versionId);
+        state.production = undefined;
+      }
+      return;
+    }
     const symbol = this.catalogue.baseOf(event.symbol);
     void this.enqueue(market, symbol, () => this.refresh(market, symbol));
   }
@@ -259,96 +372,110 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
   private async refresh(market: MarketKey, symbol: string, force = true): Promise<void> {
     const last = await this.candles.lastOpenTime(market);
     if (last !== undefined) {
-      await this.predict(market, symbol, last, force);
+      await this.predict(market, symbol, last, { force });
     }
   }
 
+  /**
+   * The forecast at `openTime`, stored once per version and candle, then cached and published
+   * unless `publish` is false. `force` publishes even when another worker stored it first;
+   * `realised` is the write of realised errors that live accuracy waits for.
+   */
   private async predict(
     market: MarketKey,
     symbol: string,
     openTime: number,
-    force = false,
-    realised: Promise<unknown> = Promise.resolve(),
+    options: { force?: boolean; realised?: Promise<unknown>; publish?: boolean } = {},
   ): Promise<void> {
+    const force = options.force ?? false;
+    const realised = options.realised ?? Promise.resolve();
+    const publish = options.publish ?? true;
+    // The baseline is served, never stored: a catch-up that only stores has nothing to do with it.
+    const baseline = () =>
+      publish ? this.predictBaseline(market, symbol, openTime, force) : Promise.resolve();
     const production = await this.versions.production(market);
     const state = this.state(market, symbol);
+    if (state.production && state.production.versionId !== production?.id) {
+      // Replaced or retired: the old version is never served again.
+      this.models.drop(state.production.versionId);
+      state.production = undefined;
+    }
     if (!production) {
       // Retired (or never promoted): nothing may be served from an old model.
-      if (state.loaded) {
-        disposeModel(state.loaded.trained);
-        state.loaded = undefined;
-      }
-      await this.predictBaseline(market, symbol, openTime, force);
+      await baseline();
       return;
     }
-    if (state.loaded?.versionId !== production.id) {
-      const artifact = await this.versions.artifact(production.id);
-      if (!artifact) {
-        this.logger.error(
-          `Production model ${production.id} for ${market.symbol} ${market.interval} has no artifact; the baseline is served`,
-        );
-        await this.predictBaseline(market, symbol, openTime, force);
-        return;
-      }
-      const { tf } = await this.tensorflow.get();
-      const trained = await loadModel(tf, artifact);
-      if (state.loaded) {
-        disposeModel(state.loaded.trained);
-      }
-      state.loaded = {
-        versionId: production.id,
-        trained,
-        trainedAt: production.trainedAt?.getTime() ?? null,
-        metrics: production.metrics,
-        sentimentSource:
-          typeof production.params.sentimentSource === 'string'
-            ? production.params.sentimentSource
-            : undefined,
-        otherMarkets: featureMarkets(trained.features),
-      };
-      this.logger.log(
-        `Loaded production model ${production.id} (${trained.kind}) for ${market.symbol} ${market.interval}`,
-      );
-      if (!trained.calibration) {
-        this.logger.warn(
-          `Production model ${production.id} for ${market.symbol} ${market.interval} was trained before forecasts were calibrated; the baseline is served until a model trained since is promoted`,
-        );
-      }
-    }
-    const loaded = state.loaded;
-    if (!loaded.trained.calibration) {
-      await this.predictBaseline(market, symbol, openTime, force);
+    state.production ??= {
+      versionId: production.id,
+      trainedAt: production.trainedAt?.getTime() ?? null,
+      metrics: production.metrics,
+      sentimentSource:
+        typeof production.params.sentimentSource === 'string'
+          ? production.params.sentimentSource
+          : undefined,
+      otherMarkets: [],
+    };
+    const served = state.production;
+    if (served.calibrated === false) {
+      await baseline();
       return;
     }
-    const { tf } = await this.tensorflow.get();
     const step = intervalMs(market.interval);
-    const inputs = await this.inputs.gather({
-      symbol,
-      interval: market.interval,
-      candles: await this.recent.newest(market, {
-        count: predictionWindow(loaded.trained, step),
-        to: openTime,
-      }),
-      features: loaded.trained.features,
-      sentiment: { source: loaded.sentimentSource },
-    });
-    const forecast = predictLatest({
-      tf,
-      trained: loaded.trained,
-      candles: inputs.candles,
-      intervalMs: step,
-      sentiment: inputs.sentiment?.values,
-      markets: inputs.markets,
-    });
+    let predicted:
+      { forecast: ReturnType<typeof predictLatest>; nativeHorizon: number } | undefined;
+    try {
+      predicted = await this.models.use(
+        served.versionId,
+        () => this.loadProduction(market, served),
+        async (trained) => {
+          if (!trained.calibration) {
+            return undefined;
+          }
+          const { tf } = await this.tensorflow.get();
+          const inputs = await this.inputs.gather({
+            symbol,
+            interval: market.interval,
+            candles: await this.recent.newest(market, {
+              count: predictionWindow(trained, step),
+              to: openTime,
+            }),
+            features: trained.features,
+            sentiment: { source: served.sentimentSource },
+          });
+          const forecast = predictLatest({
+            tf,
+            trained,
+            candles: inputs.candles,
+            intervalMs: step,
+            sentiment: inputs.sentiment?.values,
+            markets: inputs.markets,
+          });
+          return { forecast, nativeHorizon: trained.params.horizon };
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof MissingArtifactError)) {
+        throw error;
+      }
+      this.logger.error(error.message);
+      await baseline();
+      return;
+    }
+    if (!predicted) {
+      // Uncalibrated: it never serves, so it need not stay loaded.
+      this.models.drop(served.versionId);
+      await baseline();
+      return;
+    }
+    const { forecast, nativeHorizon } = predicted;
     if (!forecast || forecast.openTime !== openTime) {
       return; // A gap in the window: no honest prediction at this candle.
     }
     const native =
-      forecast.horizons.find((h) => h.horizon === loaded.trained.params.horizon) ??
-      forecast.horizons[0]!;
+      forecast.horizons.find((h) => h.horizon === nativeHorizon) ?? forecast.horizons[0]!;
     const [inserted, live] = await Promise.all([
       this.predictions.insert({
-        modelVersionId: loaded.versionId,
+        modelVersionId: served.versionId,
         market,
         openTime,
         targetTime: openTime + native.horizon * step,
@@ -359,16 +486,16 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
         probabilityUp: native.probabilityUp,
         horizons: forecast.horizons,
       }),
-      realised.then(() => this.predictions.liveAccuracy(loaded.versionId)),
+      realised.then(() => this.predictions.liveAccuracy(served.versionId)),
     ]);
-    if (!inserted && !force) {
-      return; // Another worker made this one already.
+    if ((!inserted && !force) || !publish) {
+      return; // Another worker made this one already, or a catch-up stores it only.
     }
-    const split = (loaded.metrics?.split ?? {}) as {
+    const split = (served.metrics?.split ?? {}) as {
       model?: { mae?: number };
       persistence?: { mae?: number };
     };
-    const scores = (loaded.metrics?.forecast ?? []) as HorizonScore[];
+    const scores = (served.metrics?.forecast ?? []) as HorizonScore[];
     await this.publish(
       market,
       cachedForecast({
@@ -378,8 +505,8 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
         forecast,
         scores,
         model: {
-          modelVersionId: loaded.versionId,
-          trainedAt: loaded.trainedAt,
+          modelVersionId: served.versionId,
+          trainedAt: served.trainedAt,
           testMae: split.model?.mae ?? null,
           testPersistenceMae: split.persistence?.mae ?? null,
           liveCount: live.count,
@@ -388,6 +515,39 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
         },
       }),
     );
+  }
+
+  /** Loads a production model's artifact from PostgreSQL (first use, or again after an eviction). */
+  private async loadProduction(
+    market: MarketKey,
+    served: ProductionModel,
+  ): Promise<{ value: TrainedModel; weightBytes: number }> {
+    const artifact = await this.versions.artifact(served.versionId);
+    if (!artifact) {
+      throw new MissingArtifactError(
+        `Production model ${served.versionId} for ${market.symbol} ${market.interval} has no artifact; the baseline is served`,
+      );
+    }
+    const { tf } = await this.tensorflow.get();
+    const trained = await loadModel(tf, artifact);
+    const reload = served.calibrated !== undefined;
+    served.otherMarkets = featureMarkets(trained.features);
+    served.calibrated = trained.calibration !== undefined;
+    if (reload) {
+      this.logger.debug(
+        `Loaded model ${served.versionId} for ${market.symbol} ${market.interval} again after it was unloaded`,
+      );
+    } else {
+      this.logger.log(
+        `Loaded production model ${served.versionId} (${trained.kind}) for ${market.symbol} ${market.interval}`,
+      );
+    }
+    if (!trained.calibration) {
+      this.logger.warn(
+        `Production model ${served.versionId} for ${market.symbol} ${market.interval} was trained before forecasts were calibrated; the baseline is served until a model trained since is promoted`,
+      );
+    }
+    return { value: trained, weightBytes: artifact.weightData.byteLength };
   }
 
   /**

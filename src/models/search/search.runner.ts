@@ -67,7 +67,12 @@ export class SearchRunner {
     });
   }
 
-  async runTrial(params: { searchId: string; index: number; shouldStop?: () => boolean }): Promise<{
+  async runTrial(params: {
+    searchId: string;
+    index: number;
+    shouldStop?: () => boolean;
+    pause?: () => Promise<void>;
+  }): Promise<{
     status: 'completed' | 'failed' | 'already-finished';
     score: number | null;
   }> {
@@ -107,6 +112,7 @@ export class SearchRunner {
         sentiment: sentiment?.values,
         markets,
         shouldStop: params.shouldStop,
+        pause: params.pause,
       });
       outcome = {
         search,

@@ -68,6 +68,15 @@ export class JobDto {
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'The worker process (`host:pid`) that took the job last',
+    example: 'worker-1:4242',
+  })
+  @Field(() => String, { nullable: true })
+  processedBy!: string | null;
+
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @Field(() => Date, { nullable: true })
   finishedAt!: Date | null;

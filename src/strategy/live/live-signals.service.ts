@@ -1,4 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HotPath } from '../../cluster/hot-path';
+import { MarketShards } from '../../cluster/market-shards.service';
 import type { MarketKey } from '../../market-data/candle';
 import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-events';
 import { MarketCatalogue } from '../../market-data/market';
@@ -15,7 +17,7 @@ import { StrategiesRepository } from '../strategies.repository';
 import { livePrediction, SignalDecider } from './signal-decider';
 
 /**
- * Live decisions in the worker: on `prediction.updated` every active strategy that reads the model
+ * Live decisions in the worker, for the markets of this worker's shard (MarketShards): on `prediction.updated` every active strategy that reads the model
  * decides for that market and candle; on `candle.closed` the strategies that need no model, and
  * all of them for a market without a production model (its model rules simply do not fire). One
  * signal per strategy version, market and candle (a unique key), `signal.created` published once.
@@ -35,13 +37,18 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     private readonly strategies: StrategiesRepository,
     private readonly decider: SignalDecider,
     private readonly versions: ModelVersionsRepository,
+    private readonly shards: MarketShards,
+    private readonly hotPath: HotPath,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.redis.subscribe(CANDLE_CLOSED, (message) => {
       const event = JSON.parse(message) as CandleClosedEvent;
       const market = { exchange: event.exchange, symbol: event.pair, interval: event.interval };
-      this.enqueue(market, () => this.onCandle(market, event.symbol, event.candle.openTime));
+      if (this.shards.owns(market)) {
+        this.shards.countDecided();
+        this.enqueue(market, () => this.onCandle(market, event.symbol, event.candle.openTime));
+      }
     });
     await this.redis.subscribe(PREDICTION_UPDATED, (message) => {
       const prediction = JSON.parse(message) as CachedPrediction;
@@ -50,15 +57,23 @@ export class LiveSignalsService implements OnApplicationBootstrap {
         symbol: prediction.pair,
         interval: prediction.interval,
       };
-      this.enqueue(market, () => this.onPrediction(market, prediction));
+      if (this.shards.owns(market)) {
+        this.enqueue(market, () => this.onPrediction(market, prediction));
+      }
     });
   }
 
+  /** One market's decisions in arrival order, ahead of background jobs in this process. */
   private enqueue(market: MarketKey, work: () => Promise<void>): void {
     const key = `${market.symbol}:${market.interval}`;
-    const next = (this.queues.get(key) ?? Promise.resolve()).then(work).catch((error: Error) => {
-      this.logger.error(`Signals for ${market.symbol} ${market.interval} failed: ${error.message}`);
-    });
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.hotPath.run(work))
+      .catch((error: Error) => {
+        this.logger.error(
+          `Signals for ${market.symbol} ${market.interval} failed: ${error.message}`,
+        );
+      });
     this.queues.set(key, next);
   }
 

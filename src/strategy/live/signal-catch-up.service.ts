@@ -6,11 +6,13 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { MarketShards } from '../../cluster/market-shards.service';
 import { AppConfig } from '../../config/app-config';
 import type { MarketKey } from '../../market-data/candle';
 import { CANDLES_WRITTEN, type CandlesWrittenEvent } from '../../market-data/candle-events';
 import { CandlesRepository } from '../../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../../market-data/market';
+import { LivePredictionsService } from '../../models/live/live-predictions.service';
 import { PredictionsRepository } from '../../models/predictions.repository';
 import { RedisService } from '../../redis/redis.service';
 import { needsModel, parseStrategyDefinition } from '../engine/strategy-definition';
@@ -46,6 +48,8 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     private readonly predictions: PredictionsRepository,
     private readonly decider: SignalDecider,
     private readonly redis: RedisService,
+    private readonly shards: MarketShards,
+    private readonly livePredictions: LivePredictionsService,
   ) {}
 
   private get graceMs(): number {
@@ -55,13 +59,20 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     await this.redis.subscribe(CANDLES_WRITTEN, (message) => {
       const event = JSON.parse(message) as CandlesWrittenEvent;
-      if (!event.candle) {
+      if (!event.candle && this.shards.owns(event)) {
         // A bulk write (backfill, catch-up): what it holds older than the newest is due now.
         void this.catchUp({
           exchange: event.exchange,
           symbol: event.symbol,
           interval: event.interval,
         });
+      }
+    });
+    // Markets taken over from a worker that left: its last candles are decided now, not after
+    // the grace (nobody else will).
+    this.shards.onGained((markets) => {
+      for (const { symbol, interval } of markets) {
+        void this.catchUp({ exchange: this.catalogue.exchange, symbol, interval }, true);
       }
     });
     const every = Math.min(15_000, Math.max(500, this.graceMs / 2));
@@ -73,7 +84,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
   }
 
-  /** Every configured market, caught up. */
+  /** Every market of this worker's shard, caught up. */
   async sweep(): Promise<void> {
     const markets = this.catalogue.bases.flatMap((base) =>
       this.catalogue.intervals.map((interval) => ({
@@ -83,18 +94,26 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
       })),
     );
     for (const market of markets) {
-      await this.catchUp(market);
+      if (this.shards.owns(market)) {
+        await this.catchUp(market);
+      }
     }
   }
 
-  /** One market caught up (one pass at a time per market in this process). */
-  catchUp(market: MarketKey): Promise<void> {
+  /**
+   * One market caught up (one pass at a time per market in this process); with `newestNow` its
+   * newest candle too, without waiting for the live path's grace.
+   */
+  catchUp(market: MarketKey, newestNow = false): Promise<void> {
     const key = `${market.exchange}:${market.symbol}:${market.interval}`;
     const running = this.running.get(key);
     if (running) {
       return running;
     }
-    const pass = this.pass(market)
+    const pass = this.pass(market, newestNow)
+      // A market taken over: its newest forecast is served and published again once decided
+      // (a baseline's once-per-candle claim may be held by the worker that died).
+      .then(() => (newestNow ? this.livePredictions.publishLatest(market) : undefined))
       .catch((error: Error) =>
         this.logger.error(
           `Signal catch-up of ${market.symbol} ${market.interval}: ${error.message}`,
@@ -105,7 +124,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     return pass;
   }
 
-  private async pass(market: MarketKey): Promise<void> {
+  private async pass(market: MarketKey, newestNow: boolean): Promise<void> {
     const newest = await this.candles.lastOpenTime(market);
     if (newest === undefined) {
       return;
@@ -115,10 +134,13 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     if (!seen || seen.openTime !== newest) {
       this.newestSeen.set(key, { openTime: newest, at: Date.now() });
     }
-    const newestDue = Date.now() - (this.newestSeen.get(key)?.at ?? Date.now()) >= this.graceMs;
+    const newestDue =
+      newestNow || Date.now() - (this.newestSeen.get(key)?.at ?? Date.now()) >= this.graceMs;
     const until = newestDue ? newest : newest - 1;
     const step = intervalMs(market.interval);
     const symbol = this.catalogue.baseOf(market.symbol);
+    // Forecasts first: model rules decide late candles from the stored predictions.
+    await this.livePredictions.catchUp(market, until);
     const strategies = await this.strategies.active();
     // Each active strategy's newest decision on this market, in one read.
     const decided: { strategy_id: string; last_ms: string }[] = await this.dataSource.query(

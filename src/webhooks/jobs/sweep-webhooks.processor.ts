@@ -1,10 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { MarketShards } from '../../cluster/market-shards.service';
 import { AppConfig } from '../../config/app-config';
 import { parseDuration } from '../../config/config.schema';
 import { MarketCatalogue } from '../../market-data/market';
 import { PredictionCache } from '../../models/live/prediction.cache';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
-import { JobName, type JobResult } from '../../queue/queue.catalogue';
+import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { SignalsRepository } from '../../strategy/signals.repository';
 import { signalCreatedEvent } from '../../strategy/strategy-events';
@@ -54,7 +56,9 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
     private readonly fanout: WebhookFanoutService,
   ) {}
 
-  async process(): Promise<JobResult<JobName.SweepWebhooks>> {
+  async process(
+    job?: Job<JobPayload<JobName.SweepWebhooks>>,
+  ): Promise<JobResult<JobName.SweepWebhooks>> {
     const since = Date.now() - RECOVERY_LOOKBACK_MS;
     const recovered = {
       'signal.created': await this.recover('signal.created', () => this.recentSignals(since)),
@@ -71,7 +75,7 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
         .join(', ');
       this.logger.warn(`Webhook messages of recent events had been missed; queued now: ${byType}`);
     }
-    const overdue = await this.repository.overdue(OVERDUE_MS, 1000);
+    const overdue = await this.repository.overdue(job?.data.overdueMs ?? OVERDUE_MS, 1000);
     // Again: a job that failed for good (its worker could not reach PostgreSQL through all its
     // tries) is still kept under that id, and a plain add would do nothing for days.
     await this.queues.enqueueManyAgain(
@@ -145,5 +149,39 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
       (order) => () =>
         paperTradeWebhookEvent({ ...order, symbol: this.catalogue.baseOf(order.pair) }),
     );
+  }
+}
+
+/** How overdue a pending message is taken to be lost when a worker has just died. */
+const TAKEOVER_OVERDUE_MS = 5000;
+
+/**
+ * When this worker takes markets over from one that died, the sweep runs at once instead of
+ * within the minute: the dead worker may have stored a signal without publishing it, or a
+ * message without queueing its delivery. Requeueing keeps job ids, so nothing is sent twice.
+ */
+@Injectable()
+export class SweepOnTakeover implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SweepOnTakeover.name);
+
+  constructor(
+    private readonly shards: MarketShards,
+    private readonly queues: QueueService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.shards.onGained(() => {
+      void this.queues
+        .enqueue({
+          name: JobName.SweepWebhooks,
+          payload: { overdueMs: TAKEOVER_OVERDUE_MS },
+          exclusiveKey: 'takeover',
+          // Once the survivor's own late decisions are out (they are fanned out as they are made).
+          options: { delay: TAKEOVER_OVERDUE_MS },
+        })
+        .catch((error: Error) =>
+          this.logger.warn(`Could not queue the webhook sweep after a takeover: ${error.message}`),
+        );
+    });
   }
 }

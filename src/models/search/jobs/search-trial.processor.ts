@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { HotPath } from '../../../cluster/hot-path';
 import { ProcessesJob, type JobProcessor } from '../../../queue/job-processor.decorator';
 import { JobName, type JobPayload, type JobResult } from '../../../queue/queue.catalogue';
 import { SearchRunner } from '../search.runner';
@@ -10,11 +11,14 @@ type SearchTrialJob = Job<JobPayload<JobName.SearchTrial>, JobResult<JobName.Sea
 @Injectable()
 @ProcessesJob(JobName.SearchTrial)
 export class SearchTrialProcessor implements JobProcessor<JobName.SearchTrial> {
-  constructor(private readonly runner: SearchRunner) {}
+  constructor(
+    private readonly runner: SearchRunner,
+    private readonly hotPath: HotPath,
+  ) {}
 
   async process(job: SearchTrialJob): Promise<JobResult<JobName.SearchTrial>> {
     try {
-      return await this.runner.runTrial(job.data);
+      return await this.runner.runTrial({ ...job.data, pause: () => this.hotPath.idle() });
     } catch (error) {
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade + 1 >= attempts) {
