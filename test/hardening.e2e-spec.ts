@@ -123,14 +123,16 @@ describe('hardening found by fault tests', () => {
       ((body as GraphQLBody).errors ?? []).map((error) => error.extensions?.code);
 
     it('codes syntax errors, unknown fields, the root-field and depth limits as 400 BAD_REQUEST', async () => {
-      const deep =
-        '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }';
+      const deep = `{ __schema { types { fields { type ${'{ ofType '.repeat(30)}{ name }${' }'.repeat(30)} } } } }`;
       const roots = `{ ${Array.from({ length: 21 }, (_, i) => `a${i}: me { name }`).join(' ')} }`;
       const cases = [
         { query: '{', message: /Syntax Error/ },
         { query: '{ me { nope } }', message: /Cannot query field "nope"/ },
         { query: roots, message: /at most 20 root fields/ },
-        { query: deep, message: /query depth \(10\) exceeds the query depth limit of 8/ },
+        {
+          query: deep,
+          message: /introspection depth \(35\) exceeds the introspection depth limit of 30/,
+        },
       ];
       for (const { query, message } of cases) {
         const response = await graphql({ query });

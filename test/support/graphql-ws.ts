@@ -49,3 +49,18 @@ export async function connectGraphQLWs(
     },
   };
 }
+
+/** A close the graphql-ws client reported through its `closed` event or an error callback. */
+export interface ClientClose {
+  code: number;
+  reason: string;
+}
+
+/** The close code and reason of a websocket CloseEvent as the graphql-ws client hands it over. */
+export function asClientClose(event: unknown): ClientClose | undefined {
+  if (event && typeof event === 'object' && 'code' in event && typeof event.code === 'number') {
+    const reason = 'reason' in event && typeof event.reason === 'string' ? event.reason : '';
+    return { code: event.code, reason };
+  }
+  return undefined;
+}
