@@ -14,10 +14,13 @@ import { AppModule, type AppRoles } from './app.module';
 import { ApiKeysService } from './auth/api-keys.service';
 import { registerAuthentication } from './auth/authentication.hook';
 import { AuthException } from './auth/auth.exception';
+import type { ErrorCode } from './common/app.exception';
 import { mapError } from './common/error-response';
 import { LifecycleService } from './common/lifecycle.service';
 import { registerIdempotency } from './common/idempotency';
-import { depthLimitedJsonParser } from './common/json-body';
+import { registerOverloadShedding } from './common/overload';
+import { depthLimitedJsonParser, dropEmptyBodyContentType, requireBody } from './common/json-body';
+import { accessLevelsByOperation, addErrorModel, operationIdOf } from './common/openapi-errors';
 import { registerRateLimit } from './common/rate-limit';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
@@ -39,7 +42,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const [status, code, message] =
+  const [status, code, message]: [number, ErrorCode, string] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'HEADERS_TOO_LARGE', 'The request line and headers exceed 16 KB']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -60,14 +63,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
         'Every error has the shape { statusCode, error, code, message, details?, requestId }.',
     )
     .setVersion('0.1.0')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
-    .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'bearer')
-    .addSecurityRequirements('api-key')
-    .addSecurityRequirements('bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controller, method) =>
-      `${controller.replace(/Controller$/, '')}_${method}`,
+    operationIdFactory: operationIdOf,
   });
   // Every POST takes an Idempotency-Key (src/common/idempotency.ts).
   // A fresh object each time: a shared one would be written as a YAML anchor.
@@ -84,6 +82,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       item.post.parameters = [...(item.post.parameters ?? []), idempotencyKey()];
     }
   }
+  // Security schemes, each operation's access, and the errors it can answer with.
+  addErrorModel(document, accessLevelsByOperation(app));
   return document;
 }
 
@@ -117,7 +117,7 @@ export async function createHttpApp(params: {
   );
   app.useLogger(app.get(PinoNestLogger));
   app.flushLogs();
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(requireBody(createValidationPipe()));
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   // JSON nested too deep is refused before parsing (REST and GraphQL alike). Registering a parser
@@ -137,11 +137,13 @@ export async function createHttpApp(params: {
   const accessLog = createAccessLog(rootLogger);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    dropEmptyBodyContentType(request.headers);
     if (lifecycle.draining) {
       void reply.header('connection', 'close');
     }
     done();
   });
+  registerOverloadShedding(fastify, { config, metrics });
   registerAuthentication(fastify, app.get(ApiKeysService), rootLogger);
   registerRateLimit(fastify, { config, redis: app.get(RedisService) });
   registerIdempotency(fastify, {

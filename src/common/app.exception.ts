@@ -8,7 +8,8 @@ export interface FieldProblem {
 
 /**
  * Every error code the service returns, with its HTTP status. Modules throw their own subclass of
- * `AppException` with one of these codes; the global filter maps it to REST and GraphQL.
+ * `AppException` with one of these codes; the global filter maps it to REST and GraphQL, and
+ * the OpenAPI document lists them per operation and status (src/common/openapi-errors.ts).
  */
 export const ERROR_CODES = {
   VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
@@ -24,7 +25,12 @@ export const ERROR_CODES = {
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
   INTERNAL: HttpStatus.INTERNAL_SERVER_ERROR,
   SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
-} as const satisfies Record<string, HttpStatus>;
+  /** The api sheds load: its event loop is too late (`OVERLOAD_EVENT_LOOP_DELAY_MS`); retry after `Retry-After`. */
+  OVERLOADED: HttpStatus.SERVICE_UNAVAILABLE,
+  // Answered for Node's HTTP parser before any route runs (`answerClientError`, src/http-app.ts).
+  REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
+  HEADERS_TOO_LARGE: 431,
+} as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

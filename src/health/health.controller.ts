@@ -56,7 +56,26 @@ export class HealthController {
   @Get('health/ready')
   @Access('public')
   @ApiOperation({ summary: 'Readiness: PostgreSQL, Redis and migrations; 503 names what is down' })
-  @ApiOkResponse({ description: 'Every dependency is up' })
+  @ApiOkResponse({
+    description: 'Every dependency is up',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        checks: {
+          type: 'object',
+          description: 'database, redis and migrations, each with its status',
+          additionalProperties: {
+            type: 'object',
+            properties: { status: { type: 'string', enum: ['up'] } },
+            required: ['status'],
+            additionalProperties: true,
+          },
+        },
+      },
+      required: ['status', 'checks'],
+    },
+  })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the message names it' })
   readiness(): Promise<ReadinessReport> {
     return this.healthService.readiness();
@@ -66,6 +85,10 @@ export class HealthController {
   @Access('public')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiOkResponse({
+    description: 'The Prometheus text exposition format (version 0.0.4)',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   metricsText(): Promise<string> {
     return this.metrics.render();
   }

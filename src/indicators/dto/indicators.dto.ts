@@ -81,8 +81,8 @@ export class IndicatorOutputSeriesDto {
   @ApiProperty({ example: 'histogram' }) @Field() name!: string;
 
   @ApiProperty({
-    type: [Number],
-    nullable: true,
+    type: 'array',
+    items: { type: 'number', nullable: true },
     description: 'One value per candle time; null while warming up or undefined',
   })
   @Field(() => [Float], { nullable: 'items' })

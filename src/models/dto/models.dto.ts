@@ -290,7 +290,8 @@ export class HorizonForecastDto {
   @ApiPropertyOptional({
     type: HorizonTestScoreDto,
     nullable: true,
-    description: "The model's scores on its test candles; for the baseline, its record on its own last 500 forecasts with a known outcome (each from the candles before it; persistenceMae = mae, pValue 1)",
+    description:
+      "The model's scores on its test candles; for the baseline, its record on its own last 500 forecasts with a known outcome (each from the candles before it; persistenceMae = mae, pValue 1)",
   })
   @Field(() => HorizonTestScoreDto, { nullable: true })
   test!: HorizonTestScoreDto | null;
@@ -343,4 +344,14 @@ export class PredictionDto {
   })
   @Field(() => PredictionModelDto, { nullable: true })
   model!: PredictionModelDto | null;
+}
+
+/** The answer to POST /admin/models/train/{jobId}/cancel. */
+export class TrainingCancelDto {
+  @ApiProperty() jobId!: string;
+  @ApiProperty({
+    enum: ['removed', 'cancelling'],
+    description: 'removed: it had not started; cancelling: it stops after its current batch',
+  })
+  state!: 'removed' | 'cancelling';
 }
