@@ -9,11 +9,18 @@ import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { HttpCacheModule } from './common/http-cache.module';
 import { formatGraphQLErrors } from './common/graphql-errors';
-import { MAX_QUERY_DEPTH, rootFieldLimit } from './common/graphql-limits';
+import {
+  introspectionDisabled,
+  queryDepthLimit,
+  rootFieldLimit,
+  validateSubscription,
+} from './common/graphql-limits';
 import { LifecycleModule } from './common/lifecycle.service';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { GraphiqlModule } from './graphql-tools/graphiql.module';
+import { introspectionAccess } from './graphql-tools/introspection-access';
 import { HealthModule } from './health/health.module';
 import { IndicatorsApiModule } from './indicators/indicators-api.module';
 import { IndicatorsModule } from './indicators/indicators.module';
@@ -27,6 +34,7 @@ import { MarketDataModule } from './market-data/market-data.module';
 import { MarketDataWorkerModule } from './market-data/market-data-worker.module';
 import { JobsApiModule } from './queue/jobs-api.module';
 import { QueueWorkersModule } from './queue/queue-workers.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
 import { SentimentApiModule } from './sentiment/sentiment-api.module';
@@ -87,10 +95,19 @@ export class AppModule {
           useFactory: (apiKeys: ApiKeysService) => ({
             autoSchemaFile: true,
             sortSchema: true,
-            graphiql: !config.isProduction,
+            // Mercurius's own GraphiQL loads React and GraphiQL from a CDN: GraphiqlModule serves it.
+            graphiql: false,
             path: '/graphql',
-            queryDepth: MAX_QUERY_DEPTH,
-            validationRules: [rootFieldLimit],
+            // Depth is limited by queryDepthLimit, which counts introspection apart from data.
+            validationRules: [
+              rootFieldLimit,
+              queryDepthLimit,
+              ...(config.get('GRAPHQL_INTROSPECTION') ? [] : [introspectionDisabled]),
+            ],
+            hooks: {
+              preExecution: introspectionAccess(config.get('PUBLIC_READ')),
+              preSubscriptionExecution: validateSubscription,
+            },
             errorFormatter: formatGraphQLErrors,
             context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
             subscription: {
@@ -114,9 +131,13 @@ export class AppModule {
         WebhooksApiModule,
         LiveEventsModule,
       );
+      if (config.get('GRAPHIQL') ?? !config.isProduction) {
+        imports.push(GraphiqlModule);
+      }
     }
     if (roles.worker) {
       imports.push(
+        ClusterModule,
         QueueWorkersModule,
         MarketDataWorkerModule,
         SentimentWorkerModule,

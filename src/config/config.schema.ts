@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { QueueName } from '../queue/queue.catalogue';
 
 /**
  * Every environment variable the service reads, with its default and its rule.
@@ -110,6 +111,9 @@ const SUPPORTED_INTERVALS = [
   '1d',
 ] as const;
 
+/** A base asset as SYMBOLS writes it: `BTC`, `1000SATS`. */
+export const SYMBOL_PATTERN = /^[A-Z0-9]{2,10}$/;
+
 const commaList = <T extends string>(item: z.ZodType<T, string>, what: string) =>
   z
     .string()
@@ -198,6 +202,10 @@ export const configSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' })
     .optional(),
   PUBLIC_READ: booleanFromEnv.default(false),
+  /** `__schema` / `__type` queries; `false` refuses them with 400 BAD_REQUEST (GraphQL tools cannot load the schema). */
+  GRAPHQL_INTROSPECTION: booleanFromEnv.default(true),
+  /** GraphiQL at /graphiql, served from this service's own files; unset: on unless NODE_ENV=production. */
+  GRAPHIQL: booleanFromEnv.optional(),
   TRUST_PROXY: trustProxyFromEnv.default(false),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -208,12 +216,25 @@ export const configSchema = z.object({
   RATE_LIMIT_WINDOW_MS: positiveInt(86_400_000).default(60_000),
   RATE_LIMIT_MAX: positiveInt(10_000_000).default(1200),
   RATE_LIMIT_ANONYMOUS_MAX: positiveInt(10_000_000).default(60),
-  SYMBOLS: commaList(
-    z.string().regex(/^[A-Z0-9]{2,10}$/, {
-      error: 'each symbol must be 2-10 capital letters or digits (BTC)',
-    }),
-    'symbol',
-  ).default(['BTC', 'ETH', 'SOL', 'ADA']),
+  OVERLOAD_EVENT_LOOP_DELAY_MS: wholeNumber(0, 60_000).default(500),
+  HEAVY_REQUESTS_PER_KEY: positiveInt(1000).default(4),
+  /** Base assets, or `*`: every trading pair of QUOTE on the exchange (see SYMBOLS_MIN_QUOTE_VOLUME). */
+  SYMBOLS: z
+    .union([
+      z.literal('*'),
+      commaList(
+        z.string().regex(SYMBOL_PATTERN, {
+          error: 'each symbol must be 2-10 capital letters or digits (BTC), or * for every pair',
+        }),
+        'symbol',
+      ),
+    ])
+    .default(['BTC', 'ETH', 'SOL', 'ADA']),
+  /** With SYMBOLS=*: pairs that traded less than this in QUOTE over 24 h are left out. */
+  SYMBOLS_MIN_QUOTE_VOLUME: z.coerce
+    .number({ error: 'must be a number' })
+    .min(0, { error: 'must be at least 0' })
+    .default(0),
   QUOTE: z
     .string()
     .regex(/^[A-Z0-9]{2,10}$/, { error: 'must be 2-10 capital letters or digits (USDT)' })
@@ -245,7 +266,18 @@ export const configSchema = z.object({
   GAP_RECHECK_MS: wholeNumber(0, 30 * 86_400_000).default(3_600_000),
   LIVE_STREAM: booleanFromEnv.default(true),
   STREAM_LEASE_MS: wholeNumber(1000, 60_000).default(10_000),
+  /** Streams per exchange websocket connection (Binance allows 1,024). */
+  STREAM_MAX_PER_CONNECTION: positiveInt(1024).default(1024),
   SIGNAL_CATCH_UP_GRACE_MS: wholeNumber(500, 3_600_000).default(60_000),
+  /**
+   * Queues this worker process runs (default: all). A host that only trains sets `training`; one
+   * that only serves the live path sets `webhooks,market-data,maintenance`.
+   */
+  WORKER_QUEUES: commaList(z.enum(QueueName), 'queue').optional(),
+  /** Whether this worker takes a share of the markets' live path (indicators, forecasts, signals). */
+  WORKER_LIVE: booleanFromEnv.default(true),
+  /** How often a worker renews its membership of the live path's market shards (3 missed: gone). */
+  WORKER_HEARTBEAT_MS: wholeNumber(200, 30_000).default(1000),
   LUNARCRUSH_API_KEY: z
     .string()
     .min(8, { error: 'must be at least 8 characters (the API v4 bearer key)' })
@@ -271,6 +303,7 @@ export const configSchema = z.object({
   RETRAIN_EVERY: duration.default('24h'),
   MODEL_MAX_AGE: duration.default('72h'),
   TRAINING_WINDOW: duration.default('1460d'),
+  MODEL_CACHE_MAX_MODELS: positiveInt(100_000).default(500),
   FORECAST_HORIZONS: forecastHorizons.optional(),
   TF_BACKEND: z
     .enum(['tensorflow', 'wasm', 'cpu'], { error: 'must be one of tensorflow, wasm, cpu' })
