@@ -96,6 +96,11 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
   private trainingCheckTimer?: NodeJS.Timeout;
   private readonly baselineTimers = new Map<string, NodeJS.Timeout>();
   private readonly models: ModelCache<TrainedModel>;
+  /** Each market's baseline track record, by the candle it is as of. */
+  private readonly baselineRecords = new Map<
+    string,
+    { openTime: number; record: BaselineTrackRecord[] }
+  >();
 
   constructor(
     private readonly config: AppConfig,
@@ -589,19 +594,40 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     if (claimed === null && !force) {
       return; // Another worker published it.
     }
-    const record = baselineTrackRecord({ candles, intervalMs: step, horizons });
-    await this.publish(
-      market,
+    // The record on its last 500 forecasts moves by one forecast a candle: at a live close the
+    // forecast goes out with the record as of the candle before, and the record is brought up to
+    // date once the closing burst is decided (the heaviest part of a baseline forecast).
+    const key = `${market.symbol}:${market.interval}`;
+    const known = this.baselineRecords.get(key);
+    const lagging = !force && known?.openTime === openTime - step;
+    let record = known?.openTime === openTime ? known.record : undefined;
+    if (!record && !lagging) {
+      record = baselineTrackRecord({ candles, intervalMs: step, horizons });
+      this.baselineRecords.set(key, { openTime, record });
+    }
+    const served = (baselineRecord: BaselineTrackRecord[]) =>
       cachedForecast({
         market,
         symbol,
         intervalMs: step,
         forecast,
         scores: [],
-        baselineRecord: record,
+        baselineRecord,
         model: null,
-      }),
-    );
+      });
+    await this.publish(market, served(record ?? known!.record));
+    if (!record) {
+      void this.hotPath.idle().then(() =>
+        this.enqueue(market, symbol, async () => {
+          const updated = baselineTrackRecord({ candles, intervalMs: step, horizons });
+          this.baselineRecords.set(key, { openTime, record: updated });
+          const current = await this.cache.read(market);
+          if (current?.kind === 'baseline' && current.openTime === openTime) {
+            await this.cache.write(market, served(updated));
+          }
+        }),
+      );
+    }
   }
 
   private async publish(market: MarketKey, cached: CachedPrediction): Promise<void> {

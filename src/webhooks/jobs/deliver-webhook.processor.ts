@@ -17,7 +17,7 @@ export class DeliverWebhookProcessor implements JobProcessor<JobName.DeliverWebh
     const result = await this.delivery.deliver(job.data);
     if (result.outcome === 'deferred') {
       // Its endpoint already has its share of deliveries running: try again shortly.
-      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+      await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 200), token);
       throw new DelayedError();
     }
     return result;
