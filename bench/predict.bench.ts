@@ -8,7 +8,7 @@ import pino from 'pino';
 import { AppModule } from '../src/app.module';
 import { AppConfig } from '../src/config/app-config';
 import type { Candle } from '../src/market-data/candle';
-import { PredictionCache, type CachedPrediction } from '../src/models/live/prediction.cache';
+import { PredictionCache } from '../src/models/live/prediction.cache';
 import { PREDICTION_UPDATED } from '../src/models/model-events';
 import { ModelsService } from '../src/models/models.service';
 import { TrainingService } from '../src/models/training.service';
@@ -27,6 +27,7 @@ import {
   scratchDatabaseUrl,
   startServer,
   waitUntil,
+  seedPrediction,
 } from './bench-server';
 
 /**
@@ -83,33 +84,7 @@ async function httpBench(): Promise<void> {
       serverCpu,
     );
     servers.push(full.child);
-    const now = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
-    const cached: CachedPrediction = {
-      exchange: 'binanceus',
-      symbol: 'BTC',
-      pair: 'BTCUSDT',
-      interval: '1h',
-      kind: 'model',
-      horizons: [],
-      openTime: now,
-      targetTime: now + HOUR_MS,
-      horizon: 1,
-      lastClose: 43_210.5,
-      predictedClose: 43_262.1,
-      predictedReturn: 0.001193,
-      probabilityUp: 0.5417,
-      modelVersionId: '6f1d1c2e-9a53-4a4c-9d8c-3f0b7c1e2a10',
-      trainedAt: Date.now() - 3_600_000,
-      testMae: 151.2,
-      testPersistenceMae: 152.9,
-      liveCount: 500,
-      liveMae: 160.4,
-      livePersistenceMae: 161.0,
-      computedAt: Date.now(),
-    };
-    const redis = new Redis(REDIS_URL);
-    await redis.set(`${database}:predictions:latest:binanceus:BTCUSDT:1h`, JSON.stringify(cached));
-    redis.disconnect();
+    await seedPrediction(database);
     const served = await fetch(`http://127.0.0.1:${full.port}/predict/BTC`, {
       headers: { 'x-api-key': adminKey },
     });
