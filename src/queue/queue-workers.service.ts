@@ -106,12 +106,16 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
     if (!processor || !isJobName(name)) {
       throw new Error(`No processor for job ${job.id} named "${job.name}"`);
     }
-    if (!QUEUES[JOBS[name].queue].hot) {
+    const hot = QUEUES[JOBS[name].queue].hot === true;
+    if (!hot) {
       // A closing burst in this process comes first: background jobs start when it is done.
       await this.hotPath.idle();
     }
     const startedAt = Date.now();
-    const result = await processor.process(job as Job<never, never, JobName>, token);
+    const work = () => processor.process(job as Job<never, never, JobName>, token);
+    // A hot queue's jobs (webhook deliveries) are part of the burst: work deferred until the
+    // burst is over waits for them too.
+    const result = hot ? await this.hotPath.run(work) : await work();
     this.logger.log(`Job ${job.id} (${job.name}) completed in ${Date.now() - startedAt} ms`);
     return result;
   }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { parseDuration } from '../../config/config.schema';
 import { QueueService } from '../../queue/queue.service';
-import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
+import { JOBS, JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
 import { WebhooksRepository } from '../webhooks.repository';
 import { WebhookSecrets } from '../webhook-secrets.service';
 import { retryDelayMs } from './retry-schedule';
@@ -37,6 +37,8 @@ export class WebhookDeliveryService {
   private readonly schedule: number[];
   /** Deliveries in flight in this worker, per subscription. */
   private readonly inFlight = new Map<string, number>();
+  /** Delivery jobs deferred in this worker, per subscription, oldest first. */
+  private readonly deferred = new Map<string, string[]>();
 
   constructor(
     private readonly config: AppConfig,
@@ -48,6 +50,23 @@ export class WebhookDeliveryService {
     this.schedule = config.get('WEBHOOK_RETRY_SCHEDULE').map(parseDuration);
   }
 
+  /** Promotes the delivery of this endpoint deferred longest ago (a slot just freed). */
+  private wakeDeferred(subscriptionId: string): void {
+    const waiting = this.deferred.get(subscriptionId);
+    const jobId = waiting?.shift();
+    if (!waiting?.length) {
+      this.deferred.delete(subscriptionId);
+    }
+    if (jobId) {
+      // A job already promoted, retried or gone cannot be promoted: it runs on its own delay.
+      void this.queues
+        .queue(JOBS[JobName.DeliverWebhook].queue)
+        .getJob(jobId)
+        .then((job) => job?.promote())
+        .catch(() => undefined);
+    }
+  }
+
   /** Queues the first attempt of freshly stored messages. */
   async enqueueFirst(messageRowIds: string[]): Promise<void> {
     await this.queues.enqueueMany(
@@ -56,7 +75,11 @@ export class WebhookDeliveryService {
     );
   }
 
-  async deliver(job: DeliverPayload): Promise<DeliverResult> {
+  /**
+   * @param jobId the delivery job's id: when it is deferred (its endpoint has its share of slots),
+   * it is promoted again the moment one of those deliveries ends, instead of after its delay.
+   */
+  async deliver(job: DeliverPayload, jobId?: string): Promise<DeliverResult> {
     const found = await this.repository.forDelivery(job.messageRowId);
     if (!found) {
       return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
@@ -80,6 +103,11 @@ export class WebhookDeliveryService {
     // its further messages wait their turn (no attempt spent), the other subscribers' do not.
     const busy = this.inFlight.get(subscription.id) ?? 0;
     if (busy >= this.config.get('WEBHOOK_ENDPOINT_CONCURRENCY')) {
+      if (jobId) {
+        const waiting = this.deferred.get(subscription.id) ?? [];
+        waiting.push(jobId);
+        this.deferred.set(subscription.id, waiting);
+      }
       return { outcome: 'deferred', statusCode: null, nextAttemptAt: null };
     }
     this.inFlight.set(subscription.id, busy + 1);
@@ -94,6 +122,7 @@ export class WebhookDeliveryService {
       } else {
         this.inFlight.delete(subscription.id);
       }
+      this.wakeDeferred(subscription.id);
     }
     const gone = result.statusCode === 410;
     const delay =

@@ -14,7 +14,7 @@ export class DeliverWebhookProcessor implements JobProcessor<JobName.DeliverWebh
     job: Job<JobPayload<JobName.DeliverWebhook>, JobResult<JobName.DeliverWebhook>>,
     token?: string,
   ): Promise<JobResult<JobName.DeliverWebhook>> {
-    const result = await this.delivery.deliver(job.data);
+    const result = await this.delivery.deliver(job.data, job.id);
     if (result.outcome === 'deferred') {
       // Its endpoint already has its share of deliveries running: try again shortly.
       await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 200), token);
