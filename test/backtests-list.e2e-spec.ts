@@ -187,6 +187,17 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
     expect(await problems({ symbol: 'not a symbol!' })).toContain('symbol');
     // A market never backtested (or no longer configured) simply has no runs.
     expect((await get('/backtests', { symbol: 'NOPE' })).body).toEqual([]);
+    // A run's trades are paged by offset and limit, each checked by name.
+    const trades = async (query: Record<string, string | number>) => {
+      const response = await get(`/backtests/${started[0]!}/trades`, query);
+      expect(response.status).toBe(400);
+      return (response.body.details as { field: string }[]).map((each) => each.field);
+    };
+    expect(await trades({ offset: -1 })).toContain('offset');
+    expect(await trades({ limit: 'ten' })).toContain('limit');
+    expect((await get(`/backtests/${started[0]!}/trades`, { offset: 0, limit: 2 })).status).toBe(
+      200,
+    );
   });
 
   it("stores buy-and-hold's equity at the strategy's times, from the candles' closes", async () => {

@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseIntPipe,
-  Post,
-  Put,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -39,6 +29,7 @@ import {
   UpdateStrategyDto,
 } from './dto/strategy.dto';
 import { StrategiesService } from './strategies.service';
+import { OffsetPageQueryDto } from '../common/offset-page.dto';
 
 @ApiTags('strategies and signals')
 @Controller()
@@ -86,12 +77,8 @@ export class StrategiesController {
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiOkResponse({ type: [BacktestTradeDto] })
-  backtestTrades(
-    @Param('id') id: string,
-    @Query('offset', new ParseIntPipe({ optional: true })) offset?: number,
-    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
-  ): Promise<unknown[]> {
-    return this.backtests.trades(id, { offset, limit });
+  backtestTrades(@Param('id') id: string, @Query() page: OffsetPageQueryDto): Promise<unknown[]> {
+    return this.backtests.trades(id, page);
   }
 
   @Get('signals/:symbol')

@@ -21,6 +21,7 @@ import {
 } from 'class-validator';
 import { BacktestSizingDto } from '../../strategy/dto/backtest.dto';
 import { PAPER_ACCOUNT_STATUSES, type PaperAccountStatus } from '../paper.entities';
+import { OffsetPageQueryDto } from '../../common/offset-page.dto';
 
 /** Markets one account may follow. */
 export const MAX_PAPER_MARKETS = 50;
@@ -305,24 +306,9 @@ export class PaperEquityQueryDto {
   limit?: number;
 }
 
+/** The page of an account's trades (`?offset=&limit=`). */
 @ArgsType()
-export class PaperPageQueryDto {
-  @ApiPropertyOptional({ default: 0 })
-  @Field(() => Int, { nullable: true, description: 'Default 0' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
-  @ApiPropertyOptional({ default: 500, maximum: 5000 })
-  @Field(() => Int, { nullable: true, description: 'Default 500, at most 5000' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(5000)
-  limit?: number;
-}
+export class PaperPageQueryDto extends OffsetPageQueryDto {}
 
 /** GraphQL arguments of `paperTrades`: the account and the page (as `GET /paper-accounts/{id}/trades`). */
 @ArgsType()
