@@ -41,7 +41,7 @@ export function shardOwner(members: readonly string[], marketKey: string): strin
   return best;
 }
 
-export type MarketsGainedListener = (markets: { symbol: string; interval: string }[]) => void;
+export type MarketsGainedListener = (markets: MarketKey[]) => void;
 
 /**
  * Shares the live path's markets between worker processes. Each worker with WORKER_LIVE on keeps
@@ -113,11 +113,8 @@ export class MarketShards implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Markets owned here, closes decided here, and live members as this process sees them. */
   snapshot(): { markets: number; decided: number; members: number } {
-    const markets = this.catalogue.bases.flatMap((base) =>
-      this.catalogue.intervals.map((interval) => ({ symbol: this.catalogue.pair(base), interval })),
-    );
     return {
-      markets: markets.filter((market) => this.owns(market)).length,
+      markets: this.catalogue.markets.filter((market) => this.owns(market)).length,
       decided: this.decided,
       members: this.members.length,
     };
@@ -164,9 +161,7 @@ export class MarketShards implements OnApplicationBootstrap, OnApplicationShutdo
     if (members.join(',') === this.members.join(',')) {
       return;
     }
-    const markets = this.catalogue.bases.flatMap((base) =>
-      this.catalogue.intervals.map((interval) => ({ symbol: this.catalogue.pair(base), interval })),
-    );
+    const markets = this.catalogue.markets;
     const before = new Set(markets.filter((market) => this.owns(market)).map(marketKeyOf));
     const left = this.members.filter((member) => !members.includes(member));
     const joined = members.filter((member) => !this.members.includes(member));

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import { SYMBOL_PATTERN } from '../config/config.schema';
 import { AppException } from '../common/app.exception';
 import type { RedisService } from '../redis/redis.service';
+import type { MarketKey } from './candle';
 import type { ListedMarket, MarketDataProvider } from './exchange/market-data.provider';
 
 export class MarketDataException extends AppException {}
@@ -199,6 +200,17 @@ export class MarketCatalogue {
       ]);
     }
     return interval;
+  }
+
+  /** Every configured market: each base's pair at each interval, on this exchange. */
+  get markets(): MarketKey[] {
+    return this.bases.flatMap((base) =>
+      this.intervals.map((interval) => ({
+        exchange: this.exchange,
+        symbol: this.pair(base),
+        interval,
+      })),
+    );
   }
 
   /** The exchange's pair for a base asset: `BTCUSDT`. */

@@ -73,22 +73,11 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
     // Markets taken over from a worker that left: their newest candle's values are published
     // again (the worker may have died before it did).
     this.shards.onGained((gained) => {
-      for (const { symbol: pair, interval } of gained) {
-        this.rebuildNewest({ exchange: this.catalogue.exchange, symbol: pair, interval });
-      }
+      gained.forEach((market) => this.rebuildNewest(market));
     });
-    for (const symbol of this.catalogue.bases) {
-      for (const interval of this.catalogue.intervals) {
-        const market = {
-          exchange: this.catalogue.exchange,
-          symbol: this.catalogue.pair(symbol),
-          interval,
-        };
-        if (this.shards.owns(market)) {
-          this.rebuildNewest(market);
-        }
-      }
-    }
+    this.catalogue.markets
+      .filter((market) => this.shards.owns(market))
+      .forEach((market) => this.rebuildNewest(market));
   }
 
   private rebuildNewest(market: MarketKey): void {

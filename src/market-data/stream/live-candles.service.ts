@@ -302,8 +302,6 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
 
   /** Every configured market and interval, as the exchange names them. */
   private allMarkets(): ExchangeMarket[] {
-    return this.catalogue.bases.flatMap((base) =>
-      this.catalogue.intervals.map((interval) => ({ symbol: this.catalogue.pair(base), interval })),
-    );
+    return this.catalogue.markets.map(({ symbol, interval }) => ({ symbol, interval }));
   }
 }

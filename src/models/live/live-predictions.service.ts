@@ -599,10 +599,12 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
     // date once the closing burst is decided (the heaviest part of a baseline forecast).
     const key = `${market.symbol}:${market.interval}`;
     const known = this.baselineRecords.get(key);
-    const lagging = !force && known?.openTime === openTime - step;
-    let record = known?.openTime === openTime ? known.record : undefined;
-    if (!record && !lagging) {
-      record = baselineTrackRecord({ candles, intervalMs: step, horizons });
+    const current = known?.openTime === openTime ? known.record : undefined;
+    // The candle before's record, served while this candle's is computed after the burst.
+    const previous = !force && known?.openTime === openTime - step ? known.record : undefined;
+    const record =
+      current ?? previous ?? baselineTrackRecord({ candles, intervalMs: step, horizons });
+    if (!current && !previous) {
       this.baselineRecords.set(key, { openTime, record });
     }
     const served = (baselineRecord: BaselineTrackRecord[]) =>
@@ -615,14 +617,14 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
         baselineRecord,
         model: null,
       });
-    await this.publish(market, served(record ?? known!.record));
-    if (!record) {
+    await this.publish(market, served(record));
+    if (!current && previous) {
       void this.hotPath.idle().then(() =>
         this.enqueue(market, symbol, async () => {
           const updated = baselineTrackRecord({ candles, intervalMs: step, horizons });
           this.baselineRecords.set(key, { openTime, record: updated });
-          const current = await this.cache.read(market);
-          if (current?.kind === 'baseline' && current.openTime === openTime) {
+          const cached = await this.cache.read(market);
+          if (cached?.kind === 'baseline' && cached.openTime === openTime) {
             await this.cache.write(market, served(updated));
           }
         }),

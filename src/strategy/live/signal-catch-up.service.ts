@@ -71,8 +71,8 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     // Markets taken over from a worker that left: its last candles are decided now, not after
     // the grace (nobody else will).
     this.shards.onGained((markets) => {
-      for (const { symbol, interval } of markets) {
-        void this.catchUp({ exchange: this.catalogue.exchange, symbol, interval }, true);
+      for (const market of markets) {
+        void this.catchUp(market, true);
       }
     });
     const every = Math.min(15_000, Math.max(500, this.graceMs / 2));
@@ -86,14 +86,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Every market of this worker's shard, caught up. */
   async sweep(): Promise<void> {
-    const markets = this.catalogue.bases.flatMap((base) =>
-      this.catalogue.intervals.map((interval) => ({
-        exchange: this.catalogue.exchange,
-        symbol: this.catalogue.pair(base),
-        interval,
-      })),
-    );
-    for (const market of markets) {
+    for (const market of this.catalogue.markets) {
       if (this.shards.owns(market)) {
         await this.catchUp(market);
       }

@@ -130,14 +130,9 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
    */
   private async recentPredictions(since: number): Promise<(() => WebhookEvent)[]> {
     const maxAgeMs = parseDuration(this.config.get('MODEL_MAX_AGE'));
-    const markets = this.catalogue.bases.flatMap((base) =>
-      this.catalogue.intervals.map((interval) => ({
-        exchange: this.catalogue.exchange,
-        symbol: this.catalogue.pair(base),
-        interval,
-      })),
+    const latest = await Promise.all(
+      this.catalogue.markets.map((market) => this.predictions.read(market)),
     );
-    const latest = await Promise.all(markets.map((market) => this.predictions.read(market)));
     return latest.flatMap((cached) =>
       cached && cached.computedAt >= since ? [() => predictionWebhookEvent(cached, maxAgeMs)] : [],
     );
