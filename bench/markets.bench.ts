@@ -292,6 +292,9 @@ async function main(): Promise<void> {
     const result = await runSize(size);
     results.push(result);
     console.log(
+      `${String(size).padStart(4)} markets: bursts -> last signal ${result.signalMs.map((ms) => ms.toFixed(0)).join(', ')} ms; -> last webhook ${result.webhookMs.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+    );
+    console.log(
       `${String(size).padStart(4)} markets: backfill ${result.backfillSeconds.toFixed(1)} s (${((result.backfillSeconds / size) * 1000).toFixed(0)} ms/market); burst -> last signal ${describe(result.signalMs)}; -> last webhook ${describe(result.webhookMs)}; RSS ${result.rssMb.toFixed(0)} MB (${(result.rssMb / size).toFixed(2)} MB/market); ${result.transactionsPerMarket.toFixed(1)} db transactions/market/burst${result.perWorker.length ? `; decided per worker: ${result.perWorker.join(' / ')}` : ''}`,
     );
     if (result.training) {

@@ -1,10 +1,20 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { HotPath } from '../../cluster/hot-path';
 import { MarketShards } from '../../cluster/market-shards.service';
 import type { Candle, MarketKey } from '../../market-data/candle';
-import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-events';
+import {
+  CANDLE_CLOSED,
+  CANDLES_WRITTEN,
+  type CandleClosedEvent,
+  type CandlesWrittenEvent,
+} from '../../market-data/candle-events';
 import { CandlesRepository } from '../../market-data/candles.repository';
-import { MarketCatalogue, intervalMs } from '../../market-data/market';
+import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue';
 import { RedisService } from '../../redis/redis.service';
 import { IncrementalIndicators } from '../engine/incremental-indicators';
 import { defaultIndicatorSpecs, type IndicatorSpec } from '../engine/indicator-spec';
@@ -12,6 +22,9 @@ import { seedCandles } from '../indicator-window';
 import { LiveIndicatorsCache, type LiveIndicatorValues } from './live-indicators.cache';
 
 export const INDICATORS_UPDATED = 'indicators.updated';
+
+/** How long after a market's last batch write (a backfill landing) its state is warmed. */
+const WARM_AFTER_WRITE_MS = 1000;
 
 /** Published once the indicators of a newly closed candle are computed and cached. */
 export interface IndicatorsUpdatedEvent extends LiveIndicatorValues {
@@ -33,15 +46,18 @@ interface MarketState {
  * Keeps the whole catalogue (at default parameters) current for every configured market, one
  * closed candle at a time: `candle.closed` -> incremental update (microseconds) -> cached for the
  * api -> `indicators.updated` for the rest of the live path. The state is rebuilt from the
- * database at start and whenever a candle does not follow the last one (a missed event, a gap).
+ * database at start and whenever a candle does not follow the last one (a missed event, a gap),
+ * and warmed, without publishing, a second after a backfill or catch-up batch lands, so the next
+ * closing burst only advances it instead of replaying every market's history at once.
  * Each worker does this for the markets of its shard (MarketShards); the cache keeps the newest
  * candle's values, so duplicates during a change of shards are harmless.
  */
 @Injectable()
-export class LiveIndicatorsService implements OnApplicationBootstrap {
+export class LiveIndicatorsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(LiveIndicatorsService.name);
   readonly specs: readonly IndicatorSpec[] = defaultIndicatorSpecs();
   private readonly states = new Map<string, MarketState>();
+  private readonly warmTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly redis: RedisService,
@@ -78,6 +94,62 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
     this.catalogue.markets
       .filter((market) => this.shards.owns(market))
       .forEach((market) => this.rebuildNewest(market));
+    await this.redis.subscribe(CANDLES_WRITTEN, (message) =>
+      this.onCandlesWritten(JSON.parse(message) as CandlesWrittenEvent),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.warmTimers.forEach((timer) => clearTimeout(timer));
+    this.warmTimers.clear();
+  }
+
+  /**
+   * A batch of candles landed (backfill, gap repair, REST catch-up): once the market's writes
+   * pause for a second, its state is rebuilt up to the newest stored candle without publishing.
+   * Single candles (the live path) advance on `candle.closed` instead.
+   */
+  private onCandlesWritten(event: CandlesWrittenEvent): void {
+    const market = { exchange: event.exchange, symbol: event.symbol, interval: event.interval };
+    if (
+      event.candle ||
+      event.exchange !== this.catalogue.exchange ||
+      !this.catalogue.intervals.includes(event.interval) ||
+      !this.shards.owns(market)
+    ) {
+      return;
+    }
+    const key = `${market.symbol}:${market.interval}`;
+    clearTimeout(this.warmTimers.get(key));
+    const timer = setTimeout(() => {
+      this.warmTimers.delete(key);
+      void this.enqueue(market, () => this.warm(market));
+    }, WARM_AFTER_WRITE_MS);
+    timer.unref();
+    this.warmTimers.set(key, timer);
+  }
+
+  /** Rebuilds the state up to the newest stored candle unless it is already there; publishes nothing. */
+  private async warm(market: MarketKey): Promise<void> {
+    const last = await this.candles.lastOpenTime(market);
+    if (last === undefined || last <= (this.state(market).indicators?.lastCandleOpenTime ?? -1)) {
+      return;
+    }
+    const window = await this.seedWindow(market, last);
+    if (window.length > 0) {
+      this.state(market).indicators = IncrementalIndicators.fromHistory(window, this.specs);
+    }
+  }
+
+  /** The newest candles up to `openTime`, as many as the catalogue needs to be exact at it. */
+  private seedWindow(market: MarketKey, openTime: number): Promise<Candle[]> {
+    return this.candles.find({
+      ...market,
+      from: 0,
+      to: openTime,
+      limit: seedCandles(this.specs, intervalMs(market.interval)) + 1,
+      newest: true,
+    });
   }
 
   private rebuildNewest(market: MarketKey): void {
@@ -146,14 +218,7 @@ export class LiveIndicatorsService implements OnApplicationBootstrap {
 
   /** Replays the seed window from the database up to `openTime` and publishes that candle's values. */
   private async rebuild(market: MarketKey, symbol: string, openTime: number): Promise<void> {
-    const step = intervalMs(market.interval);
-    const window = await this.candles.find({
-      ...market,
-      from: 0,
-      to: openTime,
-      limit: seedCandles(this.specs, step) + 1,
-      newest: true,
-    });
+    const window = await this.seedWindow(market, openTime);
     const lastCandle = window[window.length - 1];
     if (!lastCandle) {
       return;

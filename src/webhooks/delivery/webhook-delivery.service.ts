@@ -7,10 +7,16 @@ import { WebhooksRepository } from '../webhooks.repository';
 import { WebhookSecrets } from '../webhook-secrets.service';
 import { retryDelayMs } from './retry-schedule';
 import { sendWebhook, type SendResult } from './webhook-sender';
-import { signatureHeader } from './webhook-secrets';
+import { signatureHeader } from './webhook-signature';
 import { WebhookUrlGuard } from './webhook-url-guard';
 
 type DeliverPayload = JobPayload<JobName.DeliverWebhook>;
+
+/**
+ * A delivery that takes longer marks its endpoint slow: the messages waiting in this process for
+ * one of its slots go back to the queue (deferred) instead of holding worker slots meanwhile.
+ */
+const SLOW_DELIVERY_MS = 1000;
 type DeliverResult = JobResult<JobName.DeliverWebhook>;
 
 /**
@@ -35,8 +41,13 @@ export function deliveryJob(
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
   private readonly schedule: number[];
-  /** Deliveries in flight in this worker, per subscription. */
-  private readonly inFlight = new Map<string, number>();
+  /** Deliveries in flight in this worker, per subscription, by their start (epoch ms). */
+  private readonly inFlight = new Map<string, number[]>();
+  /**
+   * Deliveries of a fast endpoint waiting in this worker for one of its slots, per subscription,
+   * oldest first; each is handed the slot (its start time) or undefined (deferred after all).
+   */
+  private readonly waiting = new Map<string, ((slot: number | undefined) => void)[]>();
   /** Delivery jobs deferred in this worker, per subscription, oldest first. */
   private readonly deferred = new Map<string, string[]>();
 
@@ -48,6 +59,65 @@ export class WebhookDeliveryService {
     private readonly guard: WebhookUrlGuard,
   ) {
     this.schedule = config.get('WEBHOOK_RETRY_SCHEDULE').map(parseDuration);
+  }
+
+  /**
+   * A delivery slot of this endpoint. With all of them busy, a fast endpoint's delivery waits
+   * here for the next free one: its turn comes within milliseconds, where a deferral costs a
+   * round through the delayed queue. At most half of the worker's WEBHOOK_CONCURRENCY slots
+   * are held by one endpoint (running or waiting), so the other subscribers always have the rest;
+   * beyond that, or while the endpoint is slow, the delivery is deferred (undefined).
+   * Returns the slot: its start time, which release() takes back.
+   */
+  private async acquire(subscriptionId: string): Promise<number | undefined> {
+    const perEndpoint = this.config.get('WEBHOOK_ENDPOINT_CONCURRENCY');
+    const running = this.inFlight.get(subscriptionId) ?? [];
+    if (running.length < perEndpoint) {
+      const slot = Date.now();
+      running.push(slot);
+      this.inFlight.set(subscriptionId, running);
+      return slot;
+    }
+    const queue = this.waiting.get(subscriptionId) ?? [];
+    const mayWait = Math.floor(this.config.get('WEBHOOK_CONCURRENCY') / 2) - perEndpoint;
+    const slow = running.some((startedAt) => Date.now() - startedAt > SLOW_DELIVERY_MS);
+    if (queue.length >= mayWait || slow) {
+      return undefined;
+    }
+    this.waiting.set(subscriptionId, queue);
+    return new Promise<number | undefined>((resolve) => queue.push(resolve));
+  }
+
+  /** Hands the slot to the next waiting delivery, or frees it and wakes a deferred one. */
+  private release(subscriptionId: string, slot: number, durationMs?: number): void {
+    const running = this.inFlight.get(subscriptionId) ?? [];
+    const index = running.indexOf(slot);
+    if (index >= 0) {
+      running.splice(index, 1);
+    }
+    const queue = this.waiting.get(subscriptionId) ?? [];
+    const slow = durationMs === undefined || durationMs > SLOW_DELIVERY_MS;
+    const next = slow ? undefined : queue.shift();
+    if (slow) {
+      // The waiting ones go back to the queue: they would hold worker slots behind a slow endpoint.
+      queue.splice(0).forEach((resolve) => resolve(undefined));
+    }
+    if (!queue.length) {
+      this.waiting.delete(subscriptionId);
+    }
+    if (next) {
+      const handedOver = Date.now();
+      running.push(handedOver);
+      this.inFlight.set(subscriptionId, running);
+      next(handedOver);
+      return;
+    }
+    if (running.length) {
+      this.inFlight.set(subscriptionId, running);
+    } else {
+      this.inFlight.delete(subscriptionId);
+    }
+    this.wakeDeferred(subscriptionId);
   }
 
   /** Promotes the delivery of this endpoint deferred longest ago (a slot just freed). */
@@ -99,10 +169,10 @@ export class WebhookDeliveryService {
       return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
     }
 
-    // A slow endpoint holds at most WEBHOOK_ENDPOINT_CONCURRENCY of this worker's delivery slots;
+    // An endpoint holds at most WEBHOOK_ENDPOINT_CONCURRENCY of this worker's delivery slots;
     // its further messages wait their turn (no attempt spent), the other subscribers' do not.
-    const busy = this.inFlight.get(subscription.id) ?? 0;
-    if (busy >= this.config.get('WEBHOOK_ENDPOINT_CONCURRENCY')) {
+    const slot = await this.acquire(subscription.id);
+    if (slot === undefined) {
       if (jobId) {
         const waiting = this.deferred.get(subscription.id) ?? [];
         waiting.push(jobId);
@@ -110,19 +180,14 @@ export class WebhookDeliveryService {
       }
       return { outcome: 'deferred', statusCode: null, nextAttemptAt: null };
     }
-    this.inFlight.set(subscription.id, busy + 1);
     const attemptedAt = new Date();
     let result: SendResult;
+    let durationMs: number | undefined;
     try {
       result = await this.send(subscription, message.messageId, message.body, attemptedAt);
+      durationMs = result.durationMs;
     } finally {
-      const left = (this.inFlight.get(subscription.id) ?? 1) - 1;
-      if (left > 0) {
-        this.inFlight.set(subscription.id, left);
-      } else {
-        this.inFlight.delete(subscription.id);
-      }
-      this.wakeDeferred(subscription.id);
+      this.release(subscription.id, slot, durationMs);
     }
     const gone = result.statusCode === 410;
     const delay =
