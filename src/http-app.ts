@@ -14,13 +14,14 @@ import { AppModule, type AppRoles } from './app.module';
 import { ApiKeysService } from './auth/api-keys.service';
 import { registerAuthentication } from './auth/authentication.hook';
 import { AuthException } from './auth/auth.exception';
-import type { ErrorCode } from './common/app.exception';
+import { AppException, type ErrorCode } from './common/app.exception';
 import { mapError } from './common/error-response';
 import { LifecycleService } from './common/lifecycle.service';
 import { registerIdempotency } from './common/idempotency';
 import { registerOverloadShedding } from './common/overload';
 import { depthLimitedJsonParser, dropEmptyBodyContentType, requireBody } from './common/json-body';
 import { accessLevelsByOperation, addErrorModel, operationIdOf } from './common/openapi-errors';
+import { sortOpenApiDocument } from './common/openapi-order';
 import { registerRateLimit } from './common/rate-limit';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation';
@@ -29,7 +30,10 @@ import { MetricsService } from './health/metrics.service';
 import { createAccessLog } from './logging/access-log';
 import { QueueService } from './queue/queue.service';
 import { RedisService } from './redis/redis.service';
+import { PaperTradeExecutedDto } from './paper/dto/paper-trade-event.dto';
 import { registerDashboard } from './web/dashboard.routes';
+import { WebhookTestDataDto } from './webhooks/dto/webhook-test-data.dto';
+import { addWebhookEvents } from './webhooks/webhook-events.openapi';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -66,6 +70,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: operationIdOf,
+    // The webhook bodies' data schemas that no route returns.
+    extraModels: [PaperTradeExecutedDto, WebhookTestDataDto],
   });
   // Every POST takes an Idempotency-Key (src/common/idempotency.ts).
   // A fresh object each time: a shared one would be written as a YAML anchor.
@@ -84,6 +90,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   }
   // Security schemes, each operation's access, and the errors it can answer with.
   addErrorModel(document, accessLevelsByOperation(app));
+  addWebhookEvents(document);
+  sortOpenApiDocument(document);
   return document;
 }
 
@@ -105,7 +113,8 @@ export async function createHttpApp(params: {
     genReqId: requestIdFor,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.get('TRUST_PROXY'),
-    return503OnClosing: true,
+    // Requests that arrive while the server closes get the error envelope (below), not Fastify's.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 500 },
     clientErrorHandler: answerClientError,
@@ -119,7 +128,7 @@ export async function createHttpApp(params: {
   app.flushLogs();
   app.useGlobalPipes(requireBody(createValidationPipe()));
 
-  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   // JSON nested too deep is refused before parsing (REST and GraphQL alike). Registering a parser
   // keeps Nest from registering its own two, so the form parser is registered here as well.
   app.useBodyParser(
@@ -135,11 +144,25 @@ export async function createHttpApp(params: {
   const metrics = app.get(MetricsService);
   const lifecycle = app.get(LifecycleService);
   const accessLog = createAccessLog(rootLogger);
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     dropEmptyBodyContentType(request.headers);
-    if (lifecycle.draining) {
+    if (lifecycle.draining || closing) {
       void reply.header('connection', 'close');
+    }
+    if (closing) {
+      // On a keep-alive connection that was busy when the server began to close.
+      return done(
+        new AppException(
+          'SERVICE_UNAVAILABLE',
+          'The server is shutting down; send the request again (another instance, or this one after its restart)',
+        ),
+      );
     }
     done();
   });
@@ -186,7 +209,7 @@ export async function createHttpApp(params: {
   });
   // Nest sets its own Fastify error handler after the routes exist, where Fastify no longer
   // applies it to them (and warns about the override); the handler above is the one in force.
-  adapter.setErrorHandler = () => fastify as never;
+  adapter.setErrorHandler = () => fastify;
   await registerBullBoard(fastify, app.get(QueueService));
   await registerDashboard(fastify, { logger: rootLogger, publicRead: config.get('PUBLIC_READ') });
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

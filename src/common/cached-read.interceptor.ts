@@ -10,12 +10,13 @@ import { Reflector } from '@nestjs/core';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
-import { Access } from '../auth/access.decorator';
+import { Access, type AccessLevel } from '../auth/access.decorator';
 import { AppConfig } from '../config/app-config';
-import { INTERVAL_MS } from '../market-data/market';
+import { INTERVAL_MS } from '../market-data/market-catalogue';
 import { cacheControl, entityTag, isClosedCompleteRange, type CandleContent } from './http-cache';
 import { decodeTimeCursor } from './page-cursor';
 import { parseTime } from './time-param';
+import { ValidatorMemo } from './validator-memo';
 
 export interface CachedReadOptions {
   /**
@@ -71,7 +72,7 @@ function contentOf(body: unknown): BodyContent {
       stepMs: stepOf(fieldsOf(body[0]).interval),
       newestOpenTime:
         times.length > 0 && times.every((time) => time !== undefined)
-          ? Math.min(...(times as number[]))
+          ? Math.min(...times)
           : undefined,
     };
   }
@@ -107,14 +108,15 @@ function queryTime(
  * matching If-None-Match is answered by `registerConditionalGet`.
  */
 @Injectable()
-export class CachedReadInterceptor implements NestInterceptor<unknown, string> {
-  /** Whether each handler can be read without a key, read from its metadata once. */
-  private readonly publicHandlers = new WeakMap<object, boolean>();
+class CachedReadInterceptor implements NestInterceptor<unknown, string> {
+  /** Each handler's access level, read from its metadata once. */
+  private readonly levels = new WeakMap<object, AccessLevel | undefined>();
   private readonly described = new Map<string, DescribedBody>();
 
   constructor(
     private readonly reflector: Reflector,
     private readonly config: AppConfig,
+    private readonly memo: ValidatorMemo,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<string> {
@@ -122,8 +124,13 @@ export class CachedReadInterceptor implements NestInterceptor<unknown, string> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const shared =
-      this.isPublic(context) && !request.principal && request.authFailure === 'missing';
+    const level = this.levelOf(context);
+    const readable =
+      level === 'public' || (level === 'public-read' && Boolean(this.config.get('PUBLIC_READ')));
+    const shared = readable && !request.principal && request.authFailure === 'missing';
+    // Conditional GETs of what every key may read are answered from the memo before the handler.
+    const remembered =
+      (level === 'public' || level === 'public-read') && (shared || Boolean(request.principal));
     return next.handle().pipe(
       map((body) => {
         const json = typeof body === 'string' ? body : JSON.stringify(body);
@@ -133,6 +140,9 @@ export class CachedReadInterceptor implements NestInterceptor<unknown, string> {
           options.until === 'immutable-if-closed' &&
           content.stepMs !== undefined &&
           this.isClosedRange({ request, stepMs: content.stepMs, content, body, nowMs });
+        if (remembered) {
+          this.memo.remember({ url: request.url, shared, etag, content, immutable, nowMs });
+        }
         void reply
           .header('etag', etag)
           .header('cache-control', cacheControl({ shared, content, immutable, nowMs }))
@@ -145,16 +155,15 @@ export class CachedReadInterceptor implements NestInterceptor<unknown, string> {
     );
   }
 
-  private isPublic(context: ExecutionContext): boolean {
+  private levelOf(context: ExecutionContext): AccessLevel | undefined {
     const handler = context.getHandler();
-    let readable = this.publicHandlers.get(handler);
-    if (readable === undefined) {
-      const level = this.reflector.getAllAndOverride(Access, [handler, context.getClass()]);
-      readable =
-        level === 'public' || (level === 'public-read' && Boolean(this.config.get('PUBLIC_READ')));
-      this.publicHandlers.set(handler, readable);
+    if (!this.levels.has(handler)) {
+      this.levels.set(
+        handler,
+        this.reflector.getAllAndOverride(Access, [handler, context.getClass()]),
+      );
     }
-    return readable;
+    return this.levels.get(handler);
   }
 
   /**

@@ -4,7 +4,7 @@ import { RedisService } from '../redis/redis.service';
 import type { Candle, MarketKey } from './candle';
 import { CANDLES_WRITTEN, type CandlesWrittenEvent } from './candle-events';
 import { CandlesRepository } from './candles.repository';
-import { intervalMs } from './market';
+import { intervalMs } from './market-catalogue';
 
 /** Newest candles kept per market; larger requests go to the database. */
 const MAX_CANDLES = 5000;
@@ -23,9 +23,10 @@ interface Entry {
 /**
  * The newest candles of each market in memory, for reads that want "the last N candles" many
  * times a second (indicators, predictions). Any committed write to a market's candles
- * (`candles.written`, published by the repository) drops its entry in every process; entries also
- * expire after 5 minutes, and all are dropped when the Redis subscription reconnects. A single
- * live candle that extends the tail is appended instead of dropping the entry.
+ * (`candles.written`, published after the commit) drops its entry in every process; entries also
+ * expire 5 minutes after they were loaded or last extended, and all are dropped when the Redis
+ * subscription reconnects. A single live candle that extends the tail is appended instead of
+ * dropping the entry.
  */
 @Injectable()
 export class CandleWindowCache implements OnApplicationBootstrap {
@@ -70,6 +71,9 @@ export class CandleWindowCache implements OnApplicationBootstrap {
     const last = entry?.candles[entry.candles.length - 1];
     if (entry && candle && last && candle.openTime === last.openTime + intervalMs(event.interval)) {
       entry.candles.push(candle);
+      // Extended by the event chain, the entry is as current as a fresh load: an hourly market's
+      // window stays loaded from one close to the next instead of expiring in between.
+      entry.loadedAt = Date.now();
       if (entry.candles.length > MAX_CANDLES) {
         entry.candles.shift();
         entry.complete = false;

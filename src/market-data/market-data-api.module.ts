@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
+import { BackfillAdminController } from './backfill-admin.controller';
 import { CandlesController } from './candles.controller';
 import { CandlesResolver } from './candles.resolver';
-import { CandlesService } from './candles.service';
 import { MarketDataModule } from './market-data.module';
+import { MarketsController } from './markets.controller';
+import { MarketsResolver } from './markets.resolver';
 
 @Module({
   imports: [MarketDataModule],
-  controllers: [CandlesController],
-  providers: [CandlesService, CandlesResolver],
+  controllers: [CandlesController, MarketsController, BackfillAdminController],
+  providers: [CandlesResolver, MarketsResolver],
 })
 export class MarketDataApiModule {}

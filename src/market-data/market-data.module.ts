@@ -2,22 +2,27 @@ import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
 import { CandleWindowCache } from './candle-window.cache';
+import { CandleWriter } from './candle-writer.service';
 import { CandlesRepository } from './candles.repository';
+import { CandlesService } from './candles.service';
 import { CcxtMarketDataProvider } from './exchange/ccxt-market-data.provider';
 import { MARKET_DATA_PROVIDER, type MarketDataProvider } from './exchange/market-data.provider';
 import { KlinesImportService } from './import/klines-import.service';
 import { KnownGapsRepository } from './known-gaps.repository';
-import { MarketCatalogue } from './market';
+import { MarketCatalogue } from './market-catalogue';
 import { StreamStateService } from './stream/stream-state.service';
 import { ExchangeStatusService } from './sync/exchange-status.service';
 
 /**
- * Candles: storage, import, exchange and stream status; shared by every role. The exchange client
+ * Candles: storage, import, exchange and stream status, and the service REST, GraphQL and the CLI
+ * call; shared by every role. The exchange client
  * loads ccxt on first use only, which for the api is `SYMBOLS=*` at start.
  */
 @Module({
   providers: [
     CandlesRepository,
+    CandlesService,
+    CandleWriter,
     CandleWindowCache,
     KnownGapsRepository,
     KlinesImportService,
@@ -48,6 +53,8 @@ import { ExchangeStatusService } from './sync/exchange-status.service';
   ],
   exports: [
     CandlesRepository,
+    CandlesService,
+    CandleWriter,
     CandleWindowCache,
     KnownGapsRepository,
     KlinesImportService,

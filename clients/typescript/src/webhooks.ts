@@ -4,14 +4,11 @@ import type { components } from './generated/openapi';
 type Schemas = components['schemas'];
 
 /**
- * The body of a webhook the service sends (`{type, timestamp, data}`), by event type. Signal and
- * prediction payloads are the REST bodies of `GET /signals/:symbol` and `GET /predict/:symbol`.
+ * The body of a webhook the service sends (`{type, timestamp, data}`), discriminated by `type`
+ * (`openapi.yaml`'s `WebhookEvent`). Signal and prediction payloads are the REST bodies of
+ * `GET /signals/:symbol` and `GET /predict/:symbol`; a `paper.trade` carries the filled order.
  */
-export type WebhookEvent =
-  | { type: 'signal.created'; timestamp: string; data: Schemas['SignalDto'] }
-  | { type: 'prediction.updated'; timestamp: string; data: Schemas['PredictionDto'] }
-  | { type: 'paper.trade'; timestamp: string; data: Record<string, unknown> }
-  | { type: 'webhook.test'; timestamp: string; data: { subscriptionId: string; message: string } };
+export type WebhookEvent = Schemas['WebhookEvent'];
 
 export { WebhookVerificationError };
 

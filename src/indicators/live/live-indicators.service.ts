@@ -13,27 +13,18 @@ import {
   type CandleClosedEvent,
   type CandlesWrittenEvent,
 } from '../../market-data/candle-events';
+import { CandleWindowCache } from '../../market-data/candle-window.cache';
 import { CandlesRepository } from '../../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue';
 import { RedisService } from '../../redis/redis.service';
 import { IncrementalIndicators } from '../engine/incremental-indicators';
 import { defaultIndicatorSpecs, type IndicatorSpec } from '../engine/indicator-spec';
 import { seedCandles } from '../indicator-window';
+import { INDICATORS_UPDATED, type IndicatorsUpdatedEvent } from '../indicator-events';
 import { LiveIndicatorsCache, type LiveIndicatorValues } from './live-indicators.cache';
-
-export const INDICATORS_UPDATED = 'indicators.updated';
 
 /** How long after a market's last batch write (a backfill landing) its state is warmed. */
 const WARM_AFTER_WRITE_MS = 1000;
-
-/** Published once the indicators of a newly closed candle are computed and cached. */
-export interface IndicatorsUpdatedEvent extends LiveIndicatorValues {
-  exchange: string;
-  /** Base asset, `BTC`. */
-  symbol: string;
-  pair: string;
-  interval: string;
-}
 
 interface MarketState {
   /** Undefined until rebuilt from the database. */
@@ -62,6 +53,7 @@ export class LiveIndicatorsService implements OnApplicationBootstrap, OnModuleDe
   constructor(
     private readonly redis: RedisService,
     private readonly candles: CandlesRepository,
+    private readonly recent: CandleWindowCache,
     private readonly catalogue: MarketCatalogue,
     private readonly cache: LiveIndicatorsCache,
     private readonly shards: MarketShards,
@@ -141,14 +133,15 @@ export class LiveIndicatorsService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  /** The newest candles up to `openTime`, as many as the catalogue needs to be exact at it. */
+  /**
+   * The newest candles up to `openTime`, as many as the catalogue needs to be exact at it, through
+   * the window cache: a warm-up thereby loads the window the market's forecasts and signals read
+   * at its next close too.
+   */
   private seedWindow(market: MarketKey, openTime: number): Promise<Candle[]> {
-    return this.candles.find({
-      ...market,
-      from: 0,
+    return this.recent.newest(market, {
+      count: seedCandles(this.specs, intervalMs(market.interval)) + 1,
       to: openTime,
-      limit: seedCandles(this.specs, intervalMs(market.interval)) + 1,
-      newest: true,
     });
   }
 

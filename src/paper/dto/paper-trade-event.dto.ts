@@ -1,6 +1,12 @@
-import { Field, Float, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
 import type { PaperTradeEvent } from '../paper-events';
 import { PaperTradeDto } from './paper.dto';
+
+const ORDER_ID = 'Order id (the webhook-id of its `paper.trade` message derives from it)';
+const REASON = 'signal, stop-loss, take-profit or end (the account closed)';
+const DECISION_TIME = 'The candle whose close decided it (signal orders only)';
+const TRADE = 'The round trip a sell completed (as GET /paper-accounts/{id}/trades lists it)';
 
 /**
  * A paper order filled: what the `paperTradeExecuted` subscription and the `paper.trade` webhook
@@ -8,31 +14,39 @@ import { PaperTradeDto } from './paper.dto';
  */
 @ObjectType('PaperTradeExecuted')
 export class PaperTradeExecutedDto {
-  @Field({ description: 'Order id (the webhook-id of its `paper.trade` message derives from it)' })
+  @ApiProperty({ format: 'uuid', description: ORDER_ID })
+  @Field(() => ID, { description: ORDER_ID })
   orderId!: string;
-  @Field() accountId!: string;
-  @Field() accountName!: string;
-  @Field({ description: 'Base asset, BTC' }) symbol!: string;
-  @Field({ description: 'Exchange pair, BTCUSDT' }) pair!: string;
-  @Field() interval!: string;
-  @Field(() => String, { description: 'BUY or SELL' }) side!: 'BUY' | 'SELL';
-  @Field({ description: 'signal, stop-loss, take-profit or end (the account closed)' })
+  @ApiProperty({ format: 'uuid' }) @Field(() => ID) accountId!: string;
+  @ApiProperty() @Field() accountName!: string;
+  @ApiProperty({ description: 'Base asset, BTC' })
+  @Field({ description: 'Base asset, BTC' })
+  symbol!: string;
+  @ApiProperty({ description: 'Exchange pair, BTCUSDT' })
+  @Field({ description: 'Exchange pair, BTCUSDT' })
+  pair!: string;
+  @ApiProperty() @Field() interval!: string;
+  @ApiProperty({ enum: ['BUY', 'SELL'] })
+  @Field(() => String, { description: 'BUY or SELL' })
+  side!: 'BUY' | 'SELL';
+  @ApiProperty({ enum: ['signal', 'stop-loss', 'take-profit', 'end'], description: REASON })
+  @Field({ description: REASON })
   reason!: string;
-  @Field(() => Date, {
-    nullable: true,
-    description: 'The candle whose close decided it (signal orders only)',
-  })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: DECISION_TIME })
+  @Field(() => Date, { nullable: true, description: DECISION_TIME })
   decisionTime!: Date | null;
-  @Field({ description: 'When it filled' }) fillTime!: Date;
-  @Field(() => Float) price!: number;
-  @Field(() => Float) quantity!: number;
-  @Field(() => Float) fee!: number;
-  @Field(() => PaperTradeDto, {
-    nullable: true,
-    description: 'The round trip a sell completed (as GET /paper-accounts/{id}/trades lists it)',
-  })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it filled' })
+  @Field({ description: 'When it filled' })
+  fillTime!: Date;
+  @ApiProperty() @Field(() => Float) price!: number;
+  @ApiProperty() @Field(() => Float) quantity!: number;
+  @ApiProperty() @Field(() => Float) fee!: number;
+  @ApiProperty({ type: PaperTradeDto, nullable: true, description: TRADE })
+  @Field(() => PaperTradeDto, { nullable: true, description: TRADE })
   trade!: PaperTradeDto | null;
-  @Field({ description: 'When the worker committed it' }) executedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', description: 'When the worker committed it' })
+  @Field({ description: 'When the worker committed it' })
+  executedAt!: Date;
 }
 
 /** The subscription's and webhook's view of a `paper.trade` message. */
