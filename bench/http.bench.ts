@@ -115,9 +115,10 @@ async function main(): Promise<void> {
           ?.push((await measure(`round ${round}: ${label}`, port, headers)).requests.average);
       }
     }
-    const [bareRate, nestRate, fullRate] = contenders.map(({ label }) =>
-      median(samples.get(label) ?? []),
-    );
+    const medianRate = (label: string) => median(samples.get(label) ?? []);
+    const bareRate = medianRate('bare Fastify');
+    const nestRate = medianRate('minimal NestJS on Fastify');
+    const fullRate = medianRate('full stack');
     // The same ratio round by round (each full-stack round against the bare round just before it):
     // its spread shows how much of a difference between runs is the machine.
     const ratios = roundRatios(samples.get('bare Fastify') ?? [], samples.get('full stack') ?? []);

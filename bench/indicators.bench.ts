@@ -43,7 +43,10 @@ const PER_ENTRY_CANDLES = 50_000;
 const RUNS = 5;
 const HOUR_MS = 3_600_000;
 
-function candleOf(openTime: number, prices: number[]): Candle {
+function candleOf(
+  openTime: number,
+  prices: readonly [open: number, high: number, low: number, close: number, volume: number],
+): Candle {
   const [open, high, low, close, volume] = prices;
   return {
     openTime,
@@ -107,9 +110,14 @@ function bulkBench(candles: readonly Candle[]): void {
   );
   for (const spec of parseIndicatorList('rsi:14,ema:20,macd:12,26,9,bb:20,2,atr:14')) {
     const { ms, result } = best(RUNS, () => computeIndicators(candles, [spec]));
-    const last = result[0].columns[result[0].outputs[0]][candles.length - 1];
+    const series = result[0];
+    const output = series?.outputs[0];
+    if (series === undefined || output === undefined) {
+      throw new Error(`computeIndicators gave no output for ${spec.key}`);
+    }
+    const last = series.columns[output]?.at(-1);
     console.log(
-      `   ${spec.key.padEnd(14)} ${rate(candles.length, ms).padStart(20)} (${ms.toFixed(0)} ms, last ${result[0].outputs[0]} ${last?.toFixed(4)})`,
+      `   ${spec.key.padEnd(14)} ${rate(candles.length, ms).padStart(20)} (${ms.toFixed(0)} ms, last ${output} ${last?.toFixed(4)})`,
     );
   }
 }
@@ -123,9 +131,10 @@ function incrementalBench(candles: readonly Candle[]): void {
     `\n2. Incremental update per closed candle, ${specs.length} catalogue entries at default params (${(count - history).toLocaleString('en')} candles after ${history} of history)`,
   );
   const indicators = IncrementalIndicators.fromHistory(candles.slice(0, history), specs);
+  const timed = candles.slice(history, count);
   const started = performance.now();
-  for (let index = history; index < count; index++) {
-    indicators.next(candles[index]);
+  for (const candle of timed) {
+    indicators.next(candle);
   }
   const ms = performance.now() - started;
   console.log(
@@ -133,12 +142,13 @@ function incrementalBench(candles: readonly Candle[]): void {
   );
 
   const perEntry = Math.min(count, PER_ENTRY_CANDLES);
+  const entryCandles = candles.slice(0, perEntry);
   const costs = INDICATOR_CATALOGUE.map((definition) => {
     const spec = createIndicatorSpec(definition.name);
     const alone = new IncrementalIndicators([spec]);
     const entryStarted = performance.now();
-    for (let index = 0; index < perEntry; index++) {
-      alone.next(candles[index]);
+    for (const candle of entryCandles) {
+      alone.next(candle);
     }
     return { key: spec.key, us: ((performance.now() - entryStarted) * 1000) / perEntry };
   }).sort((a, b) => b.us - a.us);
@@ -156,13 +166,15 @@ function incrementalBench(candles: readonly Candle[]): void {
   }
 }
 
+// The hand-written loops index their typed arrays within the arrays' lengths (the `!` reads).
+
 /** EMA seeded with the SMA of the first `period` values, as the library does it. */
 function handEma(values: Float64Array, period: number): Float64Array {
   const out = new Float64Array(values.length).fill(Number.NaN);
   const k = 2 / (period + 1);
   let sum = 0;
   for (let index = 0; index < period && index < values.length; index++) {
-    sum += values[index];
+    sum += values[index]!;
   }
   if (values.length < period) {
     return out;
@@ -170,7 +182,7 @@ function handEma(values: Float64Array, period: number): Float64Array {
   let ema = sum / period;
   out[period - 1] = ema;
   for (let index = period; index < values.length; index++) {
-    ema = (values[index] - ema) * k + ema;
+    ema = (values[index]! - ema) * k + ema;
     out[index] = ema;
   }
   return out;
@@ -182,7 +194,7 @@ function handRsi(values: Float64Array, period: number): Float64Array {
   let averageGain = 0;
   let averageLoss = 0;
   for (let index = 1; index < values.length; index++) {
-    const change = values[index] - values[index - 1];
+    const change = values[index]! - values[index - 1]!;
     const gain = change > 0 ? change : 0;
     const loss = change < 0 ? -change : 0;
     if (index < period) {
@@ -208,7 +220,7 @@ function largestDifference(library: readonly number[], hand: Float64Array): numb
   const offset = hand.length - library.length;
   let largest = 0;
   for (let index = 0; index < library.length; index++) {
-    largest = Math.max(largest, Math.abs(library[index] - hand[offset + index]));
+    largest = Math.max(largest, Math.abs(library[index]! - hand[offset + index]!));
   }
   return largest;
 }
@@ -306,7 +318,11 @@ async function httpBench(): Promise<void> {
     const base = `http://127.0.0.1:${started.port}`;
     const headers = { 'x-api-key': adminKey };
     const indicatorsUrl = `${base}/indicators/BTC?interval=1h&names=rsi:14,macd:12,26,9,bb:20,2&limit=1000`;
-    const candlesUrl = `${base}/candles/BTC?interval=1h&limit=1000&from=${rows[HTTP_CANDLES - 1000]!.t}`;
+    const firstListed = rows[HTTP_CANDLES - 1000];
+    if (firstListed === undefined) {
+      throw new Error(`${rows.length} candles were stored, fewer than the 1000 listed`);
+    }
+    const candlesUrl = `${base}/candles/BTC?interval=1h&limit=1000&from=${firstListed.t}`;
     await latencies(indicatorsUrl, headers, 200);
     await latencies(candlesUrl, headers, 200);
     const indicators = await latencies(indicatorsUrl, headers, HTTP_REQUESTS);

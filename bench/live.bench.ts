@@ -4,7 +4,7 @@ import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { WebhookReceiver } from '../src/simulator/webhook-receiver';
 import { WebhookUrlGuard } from '../src/webhooks/delivery/webhook-url-guard';
 import { sendWebhook } from '../src/webhooks/delivery/webhook-sender';
-import { signatureHeader, generateSigningSecret } from '../src/webhooks/delivery/webhook-secrets';
+import { signatureHeader, generateSigningSecret } from '../src/webhooks/delivery/webhook-signature';
 import {
   apiClient,
   describeLatencies,

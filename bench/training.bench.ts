@@ -1,12 +1,10 @@
 import type { Candle } from '../src/market-data/candle';
 import { buildDataset, chronologicalSplit } from '../src/models/engine/dataset';
 import { DEFAULT_FEATURES } from '../src/models/engine/feature-spec';
-import {
-  disposeLayersModel,
-  disposeModel,
-  resolveModelParams,
-  trainModel,
-} from '../src/models/engine/lstm-model';
+import { disposeLayersModel } from '../src/models/engine/layers-predictor';
+import { resolveModelParams } from '../src/models/engine/model-params';
+import { trainModel } from '../src/models/engine/model-training';
+import { disposeModel } from '../src/models/engine/trained-model';
 import { MODEL_KINDS, type ModelKind } from '../src/models/engine/model-kind';
 import { loadTensorFlow, type TfBackend } from '../src/models/engine/tf-backend';
 import { runTraining } from '../src/models/engine/training-pipeline';

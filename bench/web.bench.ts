@@ -453,9 +453,7 @@ async function measureDraw(browser: Browser): Promise<number[]> {
     await page.locator('[data-testid=price-chart][data-drawn]').waitFor({ timeout: 30_000 });
     candles = Number(await page.getByTestId('price-chart').getAttribute('data-drawn'));
     durations.push(
-      (await page.evaluate(
-        `performance.getEntriesByName('cft:candles-drawn')[0].duration`,
-      )) as number,
+      await page.evaluate<number>(`performance.getEntriesByName('cft:candles-drawn')[0].duration`),
     );
   }
   await page.context().close();
@@ -485,9 +483,9 @@ async function measureLive(browser: Browser): Promise<void> {
   // The same page with nothing streaming first: the machine's own noise (other processes, timers).
   await page.evaluate(`window.__bench.watching = true`);
   await page.waitForTimeout(3_000);
-  const idle = (await page.evaluate(
+  const idle = await page.evaluate<number>(
     `(() => { const idle = window.__bench.stallMs; window.__bench.stallMs = 0; window.__bench.frames = 0; window.__bench.longTasks = []; return idle; })()`,
-  )) as number;
+  );
   let messages = 0;
   let tick = 0;
   const started = Date.now();
@@ -534,15 +532,15 @@ async function measureLive(browser: Browser): Promise<void> {
   }
   clearInterval(timer);
   const seconds = (Date.now() - started) / 1000;
-  const result = (await page.evaluate(
-    `({ ...window.__bench, lastPrice: document.querySelector('tr[data-symbol=BTC] [data-testid=last-price]').textContent })`,
-  )) as {
+  const result = await page.evaluate<{
     longTasks: number[];
     events: number[];
     stallMs: number;
     frames: number;
     lastPrice: string;
-  };
+  }>(
+    `({ ...window.__bench, lastPrice: document.querySelector('tr[data-symbol=BTC] [data-testid=last-price]').textContent })`,
+  );
   await page.context().close();
   const longest = Math.max(0, ...result.longTasks);
   const slowestClick = Math.max(0, ...result.events);

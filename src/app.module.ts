@@ -120,7 +120,7 @@ export class AppModule {
         }),
         AuthApiModule,
         HttpCacheModule,
-        HealthModule,
+        HealthModule.register(ModelsModule),
         JobsApiModule,
         MarketDataApiModule,
         SentimentApiModule,

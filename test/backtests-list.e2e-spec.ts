@@ -1,26 +1,15 @@
 import { join } from 'node:path';
-import request from 'supertest';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { api, backtestResult, fieldProblems, type Api } from './support/api';
+import { graphql } from './support/graphql';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const FIXTURES = join(__dirname, 'fixtures', 'klines');
 const BTC = readCandleCsv(join(FIXTURES, 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'));
 const ETH = readCandleCsv(join(FIXTURES, 'ETHUSDT-1h-2022-08-20_2022-09-30.csv'));
-
-interface Summary {
-  id: string;
-  strategyId: string;
-  strategyName: string | null;
-  symbol: string;
-  pair: string;
-  status: string;
-  tradeCount: number | null;
-  totalReturn: number | null;
-  buyAndHoldReturn: number | null;
-  createdAt: string;
-}
 
 describe('backtests: the list of runs, and buy-and-hold equity stored with each', () => {
   let sim: ExchangeSimulator;
@@ -29,14 +18,11 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
   const strategyIds: Record<string, string> = {};
   /** Backtest ids in the order they were started. */
   const started: string[] = [];
-  const get = (path: string, query: Record<string, string | number> = {}, key = t.adminKey) =>
-    request(t.url).get(path).query(query).set('x-api-key', key);
-  const post = (path: string, body: object) =>
-    request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
-  const graphql = async (query: string) => {
-    const response = await post('/graphql', { query });
+  let http: Api;
+  const data = async <TData>(query: string) => {
+    const response = await graphql<TData>(t, { query }, { key: t.adminKey });
     expect(response.body.errors).toBeUndefined();
-    return response.body.data as Record<string, unknown>;
+    return response.body.data!;
   };
   // 120 hours of the fixture, with 200 before them to warm the inputs up.
   const from = new Date(BTC[200]!.openTime).toISOString();
@@ -60,13 +46,14 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
         LIVE_STREAM: 'true',
       },
     });
-    await eventually(
+    http = api(t, { key: t.adminKey });
+    await waitFor(
       async () => {
-        const response = await get('/markets');
+        const response = await http.get('/markets');
         if (!Array.isArray(response.body)) {
           throw new Error(`GET /markets: ${response.status} ${JSON.stringify(response.body)}`);
         }
-        const markets = response.body as { symbol: string; count: number }[];
+        const markets = response.body;
         return markets.find((m) => m.symbol === 'BTC')?.count === BTC.length &&
           markets.find((m) => m.symbol === 'ETH')?.count === ETH.length
           ? true
@@ -78,18 +65,30 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
       ['rsi-low', 40],
       ['rsi-high', 60],
     ] as const) {
-      const created = await post('/admin/strategies', {
-        name,
-        definition: {
-          rules: [
-            { label: `RSI below ${value}`, input: 'rsi', condition: { op: '<', value }, weight: 1 },
-            { label: 'RSI above 70', input: 'rsi', condition: { op: '>', value: 70 }, weight: -1 },
-          ],
-          thresholds: { buy: 0.5, sell: -0.5 },
+      const created = await http.post('/admin/strategies', {
+        body: {
+          name,
+          definition: {
+            rules: [
+              {
+                label: `RSI below ${value}`,
+                input: 'rsi',
+                condition: { op: '<', value },
+                weight: 1,
+              },
+              {
+                label: 'RSI above 70',
+                input: 'rsi',
+                condition: { op: '>', value: 70 },
+                weight: -1,
+              },
+            ],
+            thresholds: { buy: 0.5, sell: -0.5 },
+          },
         },
       });
       expect(created.status).toBe(201);
-      strategyIds[name] = created.body.id as string;
+      strategyIds[name] = created.body.id;
     }
     // Oldest first: rsi-low on BTC, rsi-high on BTC, rsi-low on ETH.
     for (const [strategy, symbol] of [
@@ -97,21 +96,23 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
       ['rsi-high', 'BTC'],
       ['rsi-low', 'ETH'],
     ] as const) {
-      const run = await post('/backtests', {
-        strategy,
-        symbol,
-        from,
-        to,
-        feeRate: 0.002,
-        slippage: 0.001,
-        startingCash: 5000,
+      const run = await http.post('/backtests', {
+        body: {
+          strategy,
+          symbol,
+          from,
+          to,
+          feeRate: 0.002,
+          slippage: 0.001,
+          startingCash: 5000,
+        },
       });
       expect(run.status).toBe(202);
-      started.push(run.body.backtestId as string);
+      started.push(run.body.backtestId);
     }
-    await eventually(
+    await waitFor(
       async () => {
-        const list = (await get('/backtests')).body as Summary[];
+        const list = (await http.get('/backtests')).body;
         const failed = list.find((each) => each.status === 'failed');
         if (failed) {
           throw new Error(`backtest ${failed.id} failed`);
@@ -122,9 +123,11 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
       },
       { what: 'three completed backtests', timeoutMs: 45_000 },
     );
-    const client = await post('/admin/api-keys', { name: 'bt-client', role: 'client' });
+    const client = await http.post('/admin/api-keys', {
+      body: { name: 'bt-client', role: 'client' },
+    });
     expect(client.status).toBe(201);
-    clientKey = client.body.key as string;
+    clientKey = client.body.key;
   }, 120_000);
 
   afterAll(async () => {
@@ -133,9 +136,9 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
   });
 
   it('lists runs newest first with their strategy and returns, without curves or trades', async () => {
-    const response = await get('/backtests', {}, clientKey);
+    const response = await http.get('/backtests', { key: clientKey });
     expect(response.status).toBe(200);
-    const list = response.body as Summary[];
+    const list = response.body;
     expect(list.map((each) => each.id)).toEqual([...started].reverse());
     const times = list.map((each) => Date.parse(each.createdAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
@@ -145,21 +148,22 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
       ['rsi-low', 'BTC', 'BTCUSDT'],
     ]);
     for (const summary of list) {
-      const full = (await get(`/backtests/${summary.id}`)).body;
-      expect(summary.totalReturn).toBeCloseTo(full.result.strategy.totalReturn, 12);
-      expect(summary.buyAndHoldReturn).toBeCloseTo(full.result.buyAndHold.totalReturn, 12);
+      const full = (await http.get(`/backtests/${summary.id}`)).body;
+      const result = backtestResult(full);
+      expect(summary.totalReturn).toBeCloseTo(result.strategy.totalReturn, 12);
+      expect(summary.buyAndHoldReturn).toBeCloseTo(result.buyAndHold.totalReturn, 12);
       expect(summary.tradeCount).toBe(full.tradeCount);
       expect(summary).not.toHaveProperty('equity');
       expect(summary).not.toHaveProperty('result');
     }
-    expect((await request(t.url).get('/backtests')).status).toBe(401);
+    expect((await http.get('/backtests', { key: null })).status).toBe(401);
   });
 
   it('filters by strategy version and market, and pages with limit and before', async () => {
     const ids = async (query: Record<string, string | number>) => {
-      const response = await get('/backtests', query);
+      const response = await http.get('/backtests', { query });
       expect(response.status).toBe(200);
-      return (response.body as Summary[]).map((each) => each.id);
+      return response.body.map((each) => each.id);
     };
     const [btcLow, btcHigh, ethLow] = started;
     expect(await ids({ strategyId: strategyIds['rsi-low']! })).toEqual([ethLow, btcLow]);
@@ -167,7 +171,7 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
     expect(await ids({ symbol: 'ethusdt' })).toEqual([ethLow]);
     expect(await ids({ symbol: 'ETH', strategyId: strategyIds['rsi-high']! })).toEqual([]);
 
-    const first = (await get('/backtests', { limit: 2 })).body as Summary[];
+    const first = (await http.get('/backtests', { query: { limit: 2 } })).body;
     expect(first.map((each) => each.id)).toEqual([ethLow, btcHigh]);
     expect(await ids({ limit: 2, before: first[1]!.createdAt })).toEqual([btcLow]);
     expect(await ids({ before: Date.parse(first[1]!.createdAt) })).toEqual([btcLow]);
@@ -175,9 +179,9 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
 
   it('refuses bad filters naming the field', async () => {
     const problems = async (query: Record<string, string | number>, status = 400) => {
-      const response = await get('/backtests', query);
+      const response = await http.get('/backtests', { query });
       expect(response.status).toBe(status);
-      return (response.body.details as { field: string }[]).map((each) => each.field);
+      return fieldProblems(response.errorBody).map((each) => each.field);
     };
     expect(await problems({ limit: 0 })).toContain('limit');
     expect(await problems({ limit: 1001 })).toContain('limit');
@@ -186,47 +190,44 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
     expect(await problems({ before: '2022-13-45' })).toContain('before');
     expect(await problems({ symbol: 'not a symbol!' })).toContain('symbol');
     // A market never backtested (or no longer configured) simply has no runs.
-    expect((await get('/backtests', { symbol: 'NOPE' })).body).toEqual([]);
+    expect((await http.get('/backtests', { query: { symbol: 'NOPE' } })).body).toEqual([]);
     // A run's trades are paged by offset and limit, each checked by name.
     const trades = async (query: Record<string, string | number>) => {
-      const response = await get(`/backtests/${started[0]!}/trades`, query);
+      const response = await http.get(`/backtests/${started[0]!}/trades`, { query });
       expect(response.status).toBe(400);
-      return (response.body.details as { field: string }[]).map((each) => each.field);
+      return fieldProblems(response.errorBody).map((each) => each.field);
     };
     expect(await trades({ offset: -1 })).toContain('offset');
     expect(await trades({ limit: 'ten' })).toContain('limit');
-    expect((await get(`/backtests/${started[0]!}/trades`, { offset: 0, limit: 2 })).status).toBe(
-      200,
-    );
+    expect(
+      (await http.get(`/backtests/${started[0]!}/trades`, { query: { offset: 0, limit: 2 } }))
+        .status,
+    ).toBe(200);
   });
 
   it("stores buy-and-hold's equity at the strategy's times, from the candles' closes", async () => {
-    const backtest = (await get(`/backtests/${started[0]!}`)).body as {
-      equity: [number, number][];
-      buyAndHoldEquity: [number, number][];
-      result: Record<string, { finalEquity: number }>;
-    };
+    const backtest = (await http.get(`/backtests/${started[0]!}`)).body;
+    const equity = backtest.equity!;
+    const buyAndHoldEquity = backtest.buyAndHoldEquity!;
     expect(backtest.result).not.toHaveProperty('buyAndHoldEquity');
-    expect(backtest.buyAndHoldEquity.map(([time]) => time)).toEqual(
-      backtest.equity.map(([time]) => time),
-    );
-    expect(backtest.buyAndHoldEquity).toHaveLength(120);
+    expect(buyAndHoldEquity.map(([time]) => time)).toEqual(equity.map(([time]) => time));
+    expect(buyAndHoldEquity).toHaveLength(120);
     // From the fixture: 5,000 less the 0.2% fee buys at the first open plus 0.1% slippage...
     const candles = BTC.slice(200, 320);
     const quantity = (5000 * (1 - 0.002)) / (candles[0]!.open * 1.001);
-    backtest.buyAndHoldEquity.slice(0, -1).forEach(([time, equity], i) => {
+    buyAndHoldEquity.slice(0, -1).forEach(([time, equity], i) => {
       expect(time).toBe(candles[i]!.openTime);
       expect(equity).toBeCloseTo(quantity * candles[i]!.close, 6);
     });
     // ...and sells at the last close less the fee: buy-and-hold's final equity.
-    const [, lastEquity] = backtest.buyAndHoldEquity[119]!;
+    const [, lastEquity] = buyAndHoldEquity[119]!;
     expect(lastEquity).toBeCloseTo(quantity * candles[119]!.close * (1 - 0.002), 6);
-    expect(lastEquity).toBe(backtest.result.buyAndHold!.finalEquity);
+    expect(lastEquity).toBe(backtestResult(backtest).buyAndHold.finalEquity);
   });
 
   it('serves the list and the curve over GraphQL as over REST', async () => {
-    const rest = (await get('/backtests', { symbol: 'BTC', limit: 5 })).body as Summary[];
-    const data = await graphql(`
+    const rest = (await http.get('/backtests', { query: { symbol: 'BTC', limit: 5 } })).body;
+    const listed = await data<{ backtests: unknown[] }>(`
       {
         backtests(symbol: "BTC", limit: 5) {
           id
@@ -238,7 +239,7 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
         }
       }
     `);
-    expect(data.backtests).toEqual(
+    expect(listed.backtests).toEqual(
       rest.map(({ id, strategyName, symbol, totalReturn, buyAndHoldReturn, tradeCount }) => ({
         id,
         strategyName,
@@ -248,11 +249,17 @@ describe('backtests: the list of runs, and buy-and-hold equity stored with each'
         tradeCount,
       })),
     );
-    const one = await graphql(`{ backtest(id: "${started[1]!}") { buyAndHoldEquity } }`);
-    expect((one.backtest as { buyAndHoldEquity: unknown }).buyAndHoldEquity).toEqual(
-      (await get(`/backtests/${started[1]!}`)).body.buyAndHoldEquity,
+    const one = await data<{ backtest: { buyAndHoldEquity: unknown } }>(
+      `{ backtest(id: "${started[1]!}") { buyAndHoldEquity } }`,
     );
-    const refused = await post('/graphql', { query: '{ backtests(limit: 0) { id } }' });
+    expect(one.backtest.buyAndHoldEquity).toEqual(
+      (await http.get(`/backtests/${started[1]!}`)).body.buyAndHoldEquity,
+    );
+    const refused = await graphql(
+      t,
+      { query: '{ backtests(limit: 0) { id } }' },
+      { key: t.adminKey },
+    );
     expect(JSON.stringify(refused.body.errors)).toMatch(/limit/);
   });
 });

@@ -30,7 +30,7 @@ describe('errors in the REST contract, and bodies', () => {
       }),
     );
   const response = (operation: OperationObject, status: number): ResponseObject | undefined => {
-    const found = operation.responses[status] as ResponseObject | { $ref: string } | undefined;
+    const found = operation.responses[status];
     if (found && '$ref' in found) {
       return document.components?.responses?.[found.$ref.split('/').pop()!] as ResponseObject;
     }

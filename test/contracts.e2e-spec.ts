@@ -2,10 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { parse } from 'yaml';
-import { renderContracts } from '../src/cli';
+import { renderContracts } from '../src/cli/render-contracts';
 import { AppConfig } from '../src/config/app-config';
 import { CONFIG_KEYS, configSchema } from '../src/config/config.schema';
-import { dataSourceOptions, ensureDatabaseExists, pendingSchemaChanges, runMigrationsLocked } from '../src/database/data-source';
+import {
+  dataSourceOptions,
+  ensureDatabaseExists,
+  pendingSchemaChanges,
+  runMigrationsLocked,
+} from '../src/database/data-source';
 import { databaseUrl, scratchName, testEnv } from './support/test-env';
 
 const ROOT = join(__dirname, '..');
@@ -17,7 +22,15 @@ describe('contracts', () => {
     expect(read('openapi.yaml')).toBe(openapi);
     expect(read('schema.gql')).toBe(schema);
     const document = parse(openapi) as { paths: Record<string, unknown> };
-    for (const path of ['/me', '/admin/api-keys', '/admin/api-keys/{id}', '/jobs/{id}', '/health', '/health/ready', '/metrics']) {
+    for (const path of [
+      '/me',
+      '/admin/api-keys',
+      '/admin/api-keys/{id}',
+      '/jobs/{id}',
+      '/health',
+      '/health/ready',
+      '/metrics',
+    ]) {
       expect(document.paths[path]).toBeDefined();
     }
   });
@@ -28,7 +41,9 @@ describe('migrations', () => {
     const url = databaseUrl(scratchName('migrations'));
     const config = AppConfig.fromEnv(testEnv({ DATABASE_URL: url }));
     expect(await ensureDatabaseExists(url)).toBe(true);
-    const dataSource = await new DataSource(dataSourceOptions(config, 'migration-check')).initialize();
+    const dataSource = await new DataSource(
+      dataSourceOptions(config, 'migration-check'),
+    ).initialize();
     try {
       const applied = await runMigrationsLocked(dataSource);
       expect(applied.length).toBe(dataSource.migrations.length);
@@ -65,7 +80,9 @@ describe('documentation and deployment files', () => {
   it('the README configuration table lists every variable, with its default', () => {
     const readme = read('README.md');
     const rows = new Map(
-      [...readme.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \|/gm)].map((m) => [m[1], m[2].trim()] as const),
+      [...readme.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \|/gm)].map(
+        (m) => [m[1], (m[2] ?? '').trim()] as const,
+      ),
     );
     expect([...rows.keys()].sort()).toEqual([...CONFIG_KEYS].sort());
     const defaults = configSchema.parse({});
@@ -84,9 +101,29 @@ describe('documentation and deployment files', () => {
 
   it('docker-compose.yml runs PostgreSQL 16, Redis 7, and api and worker from one image with known variables', () => {
     const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-      services: Record<string, { image?: string; build?: unknown; command?: unknown; environment?: Record<string, string>; ports?: string[]; depends_on?: unknown }>;
+      services: Record<
+        string,
+        {
+          image?: string;
+          build?: unknown;
+          command?: unknown;
+          environment?: Record<string, string>;
+          ports?: string[];
+          depends_on?: unknown;
+        }
+      >;
     };
-    const { postgres, redis, api, worker } = compose.services;
+    const service = (name: string) => {
+      const found = compose.services[name];
+      if (!found) {
+        throw new Error(`docker-compose.yml has no ${name} service`);
+      }
+      return found;
+    };
+    const postgres = service('postgres');
+    const redis = service('redis');
+    const api = service('api');
+    const worker = service('worker');
     expect(postgres.image).toMatch(/^postgres:16/);
     expect(redis.image).toMatch(/^redis:7/);
     expect(api.image).toBe(worker.image);

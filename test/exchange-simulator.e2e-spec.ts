@@ -10,7 +10,7 @@ describe('the exchange simulator speaks Binance REST', () => {
     return {
       status: response.status,
       headers: response.headers,
-      body: (await response.json()) as unknown,
+      body: await response.json(),
     };
   };
 

@@ -5,7 +5,9 @@ import type { Candle } from '../src/market-data/candle';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { api } from './support/api';
+import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const RECORDED = readCandleCsv(
@@ -94,7 +96,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
         PUBLIC_READ: 'true',
       },
     });
-    await eventually(
+    await waitFor(
       async () =>
         (await read('/markets')).body[0]?.count === CANDLES.length && sim.openConnections === 1
           ? true
@@ -122,7 +124,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
   });
 
   it('gives /predict a stable strong ETag and answers If-None-Match with 304 and no body', async () => {
-    const first = await eventually(
+    const first = await waitFor(
       async () => {
         const response = await read('/predict/BTC');
         return response.status === 200 ? response : undefined;
@@ -158,7 +160,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
     };
     last = await sim.closeNext('BTCUSDT', '1h', last, 0.002);
 
-    const predict = await eventually(
+    const predict = await waitFor(
       async () => {
         const response = await read('/predict/BTC', before.predict);
         return response.status === 200 && Date.parse(response.body.openTime) === last.openTime
@@ -174,9 +176,9 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
     await readCurrent('/predict/BTC', last.openTime);
 
     // One signal per active strategy: the shipped default and `always`.
-    await eventually(
+    await waitFor(
       async () => {
-        const body = (await read('/signals/BTC')).body as { openTime: string }[];
+        const body = (await api(t).get('/signals/BTC')).body;
         return body.length === 2 && body.every((s) => Date.parse(s.openTime) === last.openTime)
           ? true
           : undefined;
@@ -186,7 +188,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
     const signalRead = await readCurrent('/signals/BTC', last.openTime);
     expect((await read('/signals/BTC', signalRead.headers.etag as string)).status).toBe(304);
 
-    await eventually(
+    await waitFor(
       async () =>
         Date.parse((await read('/indicators/BTC/latest')).body.openTime as string) === last.openTime
           ? true

@@ -6,7 +6,8 @@ import { defaultIndicatorSpecs, parseIndicatorList } from '../src/indicators/eng
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 /** 300 real BTCUSDT 1h candles (2021-05-10 05:00 .. 2021-05-22 16:00), no gaps. */
@@ -51,7 +52,7 @@ describe('indicators over stored candles and on the live path', () => {
       },
     });
     // The start-up catch-up backfill stores the 300 candles.
-    await eventually(
+    await waitFor(
       async () => {
         const markets = await get('/markets');
         return markets.body[0]?.count === CANDLES.length ? true : undefined;
@@ -161,7 +162,7 @@ describe('indicators over stored candles and on the live path', () => {
       close: last.close + 180,
       volume: 1234.5,
     };
-    await eventually(async () => (sim.openConnections === 1 ? true : undefined), {
+    await waitFor(async () => (sim.openConnections === 1 ? true : undefined), {
       what: 'the stream',
     });
     sim.append('BTCUSDT', '1h', next);
@@ -169,7 +170,7 @@ describe('indicators over stored candles and on the live path', () => {
     const names = defaultIndicatorSpecs()
       .map((spec) => spec.key)
       .join(',');
-    const latest = await eventually(
+    const latest = await waitFor(
       async () => {
         const response = await get('/indicators/BTC/latest', { names });
         return response.body.source === 'live' &&

@@ -12,7 +12,7 @@ import {
   ExchangeSimulator,
   type ExchangeSimulatorOptions,
 } from '../src/simulator/exchange-simulator';
-import { eventually } from './support/test-app';
+import { sleep, waitFor } from './support/wait-for';
 
 const MINUTE_MS = 60_000;
 const BTC_1M = [{ symbol: 'BTCUSDT', interval: '1m' }];
@@ -69,7 +69,7 @@ describe('kline streams against the exchange simulator', () => {
         handlers,
       }),
     );
-    await eventually(
+    await waitFor(
       async () => (log.updates.filter((u) => u.closed).length >= 5 ? true : undefined),
       {
         what: 'five closed klines',
@@ -109,10 +109,11 @@ describe('kline streams against the exchange simulator', () => {
         backoffMaxMs: 50,
       }),
     );
-    // Pongs keep it alive past the pong timeout until the lifetime cut.
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    // Pongs keep it alive past the pong timeout until the lifetime cut: the point is an interval
+    // with no reconnect.
+    await sleep(450);
     expect(sim.connectionsOpened).toBe(1);
-    await eventually(async () => (log.connects.length >= 2 ? true : undefined), {
+    await waitFor(async () => (log.connects.length >= 2 ? true : undefined), {
       what: 'the reconnect',
     });
     expect(log.disconnects[0]?.reason).toContain('1001');
@@ -134,15 +135,15 @@ describe('kline streams against the exchange simulator', () => {
         backoffMaxMs: 50,
       }),
     );
-    await eventually(async () => (log.connects.length === 1 ? true : undefined), {
+    await waitFor(async () => (log.connects.length === 1 ? true : undefined), {
       what: 'the connection',
     });
     sim.silence(true);
-    await eventually(async () => (log.disconnects.length >= 1 ? true : undefined), {
+    await waitFor(async () => (log.disconnects.length >= 1 ? true : undefined), {
       what: 'the silence timeout',
     });
     sim.silence(false);
-    await eventually(
+    await waitFor(
       async () => (log.connects.length >= 2 && sim.openConnections === 1 ? true : undefined),
       {
         what: 'the reconnect',
@@ -150,7 +151,8 @@ describe('kline streams against the exchange simulator', () => {
     );
     const connections = sim.connectionsOpened;
     const closedBefore = log.updates.filter((u) => u.closed).length;
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // The point is an interval: no new connection during it, closed candles still arriving.
+    await sleep(700);
     expect(sim.connectionsOpened).toBe(connections);
     expect(log.updates.filter((u) => u.closed).length).toBeGreaterThan(closedBefore);
   });
@@ -158,7 +160,7 @@ describe('kline streams against the exchange simulator', () => {
   it('other exchanges through ccxt watchOHLCV: a candle counts as closed once the next one started', async () => {
     const sim = await simulator();
     simulators.push(sim);
-    const ccxt = (await import('ccxt')) as typeof import('ccxt');
+    const ccxt = await import('ccxt');
     const exchange = new ccxt.pro.binance({
       options: { fetchMarkets: { types: ['spot'] } },
     }) as Exchange;
@@ -183,7 +185,7 @@ describe('kline streams against the exchange simulator', () => {
       }),
     );
     try {
-      await eventually(
+      await waitFor(
         async () => (log.updates.filter((u) => u.closed).length >= 4 ? true : undefined),
         {
           what: 'four candles closed by the next-candle rule',

@@ -60,14 +60,19 @@ describe('malformed requests against every route', () => {
   let routes: { method: Method; path: string }[];
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { RATE_LIMIT_MAX: '100000', RATE_LIMIT_ANONYMOUS_MAX: '100000' } });
+    t = await startTestApp({
+      env: { RATE_LIMIT_MAX: '100000', RATE_LIMIT_ANONYMOUS_MAX: '100000' },
+    });
     const document = (await request(t.url).get('/docs/openapi.json')).body as {
       paths: Record<string, Record<string, unknown>>;
     };
     routes = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => ({ method: method as Method, path })),
     );
-    routes.push({ method: 'post', path: '/graphql' }, { method: 'get', path: '/admin/queues/api/queues' });
+    routes.push(
+      { method: 'post', path: '/graphql' },
+      { method: 'get', path: '/admin/queues/api/queues' },
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -82,10 +87,20 @@ describe('malformed requests against every route', () => {
       const response = await call;
       if (response.status >= 500) {
         failures.push(`${label} -> ${response.status} ${response.text.slice(0, 200)}`);
-      } else if (response.status >= 400 && response.type === 'application/json' && !label.includes('/graphql')) {
+      } else if (
+        response.status >= 400 &&
+        response.type === 'application/json' &&
+        !label.includes('/graphql')
+      ) {
         const body = response.body as Record<string, unknown>;
-        if (typeof body.statusCode !== 'number' || typeof body.message !== 'string' || typeof body.code !== 'string') {
-          failures.push(`${label} -> ${response.status} without the error shape: ${response.text.slice(0, 200)}`);
+        if (
+          typeof body.statusCode !== 'number' ||
+          typeof body.message !== 'string' ||
+          typeof body.code !== 'string'
+        ) {
+          failures.push(
+            `${label} -> ${response.status} without the error shape: ${response.text.slice(0, 200)}`,
+          );
         }
         if (response.text.includes('    at ')) {
           failures.push(`${label} -> leaked a stack trace`);
@@ -100,29 +115,61 @@ describe('malformed requests against every route', () => {
           ? BAD_PATH_VALUES.map((value) => path.replace(/\{[^}]+\}/g, value))
           : [path];
         for (const target of paths) {
-          await check(`${method.toUpperCase()} ${target.slice(0, 80)}`, auth(request(t.url)[method](target)));
+          await check(
+            `${method.toUpperCase()} ${target.slice(0, 80)}`,
+            auth(request(t.url)[method](target)),
+          );
           for (const query of BAD_QUERIES) {
-            await check(`${method.toUpperCase()} ${target.slice(0, 60)}?${query.slice(0, 40)}`, auth(request(t.url)[method](`${target}?${query}`)));
+            await check(
+              `${method.toUpperCase()} ${target.slice(0, 60)}?${query.slice(0, 40)}`,
+              auth(request(t.url)[method](`${target}?${query}`)),
+            );
           }
         }
         if (method === 'get' || method === 'delete') {
           continue;
         }
-        const target = paths[0];
+        const [target] = paths;
+        if (target === undefined) {
+          continue;
+        }
         for (const body of BAD_BODIES) {
-          await check(`${method.toUpperCase()} ${target} json ${JSON.stringify(body)?.slice(0, 60)}`, auth(request(t.url)[method](target).set('content-type', 'application/json').send(JSON.stringify(body))));
+          await check(
+            `${method.toUpperCase()} ${target} json ${JSON.stringify(body)?.slice(0, 60)}`,
+            auth(
+              request(t.url)
+                [method](target)
+                .set('content-type', 'application/json')
+                .send(JSON.stringify(body)),
+            ),
+          );
         }
         for (const raw of RAW_BODIES) {
           await check(
             `${method.toUpperCase()} ${target} ${raw.contentType} ${raw.body.slice(0, 30)}`,
-            auth(request(t.url)[method](target).set('content-type', raw.contentType).send(raw.body)),
+            auth(
+              request(t.url)[method](target).set('content-type', raw.contentType).send(raw.body),
+            ),
           );
         }
       }
-      for (const query of ['{', '{ me { nope } }', 'query { job(id: 12) { id } }', `{ ${'me { name } '.repeat(500)} }`, 'mutation { createApiKey(input: {name: 5}) { key } }', '{ job(id: "../../x") { id } }']) {
-        await check(`POST /graphql ${query.slice(0, 40)}`, auth(request(t.url).post('/graphql').send({ query })));
+      for (const query of [
+        '{',
+        '{ me { nope } }',
+        'query { job(id: 12) { id } }',
+        `{ ${'me { name } '.repeat(500)} }`,
+        'mutation { createApiKey(input: {name: 5}) { key } }',
+        '{ job(id: "../../x") { id } }',
+      ]) {
+        await check(
+          `POST /graphql ${query.slice(0, 40)}`,
+          auth(request(t.url).post('/graphql').send({ query })),
+        );
       }
-      await check('POST /graphql variables not an object', auth(request(t.url).post('/graphql').send({ query: '{ me { name } }', variables: 'nope' })));
+      await check(
+        'POST /graphql variables not an object',
+        auth(request(t.url).post('/graphql').send({ query: '{ me { name } }', variables: 'nope' })),
+      );
     }
     expect(sent).toBeGreaterThan(500);
     expect(failures).toEqual([]);

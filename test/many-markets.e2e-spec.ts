@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import WebSocket from 'ws';
 import { BinanceKlineStream } from '../src/market-data/exchange/binance-kline-stream';
 import type { ExchangeMarket, LiveStream } from '../src/market-data/exchange/market-data.provider';
-import { MarketCatalogue, intervalMs } from '../src/market-data/market';
+import { MarketCatalogue, intervalMs } from '../src/market-data/market-catalogue';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { CandleSyncService } from '../src/market-data/sync/candle-sync.service';
 import { JobName, QueueName, type JobPayload } from '../src/queue/queue.catalogue';
@@ -10,7 +10,8 @@ import { QueueService } from '../src/queue/queue.service';
 import { ExchangeSimulator, type SimulatedMarket } from '../src/simulator/exchange-simulator';
 import { manyMarkets } from '../src/simulator/simulated-markets';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -61,7 +62,7 @@ describe('many markets: SYMBOLS=* against a Binance-wire exchange', () => {
   }
 
   async function allStoredUpTo(openTime: number, what: string): Promise<void> {
-    await eventually(
+    await waitFor(
       async () => {
         const newest = await newestStored();
         return expected.every((base) => (newest.get(`${base}USDT`) ?? 0) >= openTime)
@@ -153,7 +154,7 @@ describe('many markets: SYMBOLS=* against a Binance-wire exchange', () => {
 
   it(`carries the streams on ceil(N / ${PER_CONNECTION}) connections, within Binance's limits, and stores a closed candle of every market`, async () => {
     const live = t.app.get(LiveCandlesService);
-    await eventually(
+    await waitFor(
       async () =>
         live.isOwner && sim.connectionStreams().flat().length === expected.length
           ? true
@@ -185,7 +186,7 @@ describe('many markets: SYMBOLS=* against a Binance-wire exchange', () => {
     // From a quiet start: the catch-ups of the first connects have all run (the delayed job is the
     // hourly repair's next run).
     const queue = t.app.get(QueueService).queue(QueueName.MarketData);
-    await eventually(
+    await waitFor(
       async () => {
         const counts = await queue.getJobCounts('waiting', 'active', 'prioritized');
         return Object.values(counts).every((count) => count === 0) ? true : undefined;
@@ -202,7 +203,7 @@ describe('many markets: SYMBOLS=* against a Binance-wire exchange', () => {
     await sim.advance(HOUR_MS);
     const closed = LAST_CLOSED + 2 * HOUR_MS;
     await allStoredUpTo(closed, 'the second closed candle of every market');
-    await eventually(
+    await waitFor(
       async () => (sim.connectionStreams().flat().length === expected.length ? true : undefined),
       { what: 'the dropped connection resubscribed' },
     );
@@ -253,7 +254,7 @@ describe('the Binance kline stream with many markets', () => {
         onDisconnected: () => undefined,
       },
     });
-    await eventually(async () => (connected.length ? true : undefined), {
+    await waitFor(async () => (connected.length ? true : undefined), {
       what: 'the subscriptions acknowledged',
     });
     expect(connected[0]).toHaveLength(1000);
@@ -317,7 +318,7 @@ describe('the Binance kline stream with many markets', () => {
     const closedWith = new Promise<number>((resolve) => socket.once('close', resolve));
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['aaausdt@kline_1m'], id: 1 }));
-    await eventually(async () => (replies.length ? true : undefined), { what: 'the reply' });
+    await waitFor(async () => (replies.length ? true : undefined), { what: 'the reply' });
     expect(replies).toEqual([{ result: null, id: 1 }]);
     socket.send(
       JSON.stringify({

@@ -9,7 +9,8 @@ import { ExchangeStatusService } from '../src/market-data/sync/exchange-status.s
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { sleep, waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -21,7 +22,7 @@ const GAP = { from: '2019-05-15T03:00:00.000Z', to: '2019-05-15T12:00:00.000Z' }
 const RANGE = { from: '2019-05-10T00:00:00Z', to: '2019-05-20T23:00:00Z' };
 
 async function waitForJob(t: TestApp, jobId: string, state = 'completed', timeoutMs = 20_000) {
-  return eventually(
+  return waitFor(
     async () => {
       const job = await request(t.url).get(`/jobs/${jobId}`).set('x-api-key', t.adminKey);
       if (job.body.state === 'failed' && state !== 'failed') {
@@ -141,7 +142,7 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
     const started = Date.now();
     const jobId = (await backfill('ETH')).body.jobId as string;
     // The pause is shared at once, so other workers do not call the exchange during it either.
-    const shared = await eventually(
+    const shared = await waitFor(
       async () => (await t.app.get(ExchangeStatusService).current()) ?? undefined,
       { timeoutMs: 5_000, what: 'the 429 pause shared in Redis' },
     );
@@ -180,7 +181,8 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
     const sol = await market('SOL');
     expect(Date.parse(sol.live.exchangePausedUntil)).toBeGreaterThan(Date.now() + 50_000);
     expect(sol.live.exchangePauseReason).toContain('banned');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The point is that nothing more is requested during the pause: an interval, then count.
+    await sleep(1000);
     expect(fake.requests.length - before).toBe(1);
     expect(sol.count).toBe(0);
   });
@@ -255,25 +257,26 @@ describe('the live stream', () => {
   });
 
   it('has exactly one owner, catches up at start, and stores only closed klines', async () => {
-    await eventually(async () => (fake.openConnections === 1 ? true : undefined), {
+    await waitFor(async () => (fake.openConnections === 1 ? true : undefined), {
       timeoutMs: 10_000,
       what: 'one stream connection',
     });
     const owners = apps.map((app) => app.app.get(LiveCandlesService).isOwner);
     expect(owners.filter(Boolean)).toHaveLength(1);
-    await eventually(async () => ((await stored(now - 4 * MINUTE_MS)) ? true : undefined), {
+    await waitFor(async () => ((await stored(now - 4 * MINUTE_MS)) ? true : undefined), {
       what: 'the catch-up backfill',
     });
 
     const openTime = now - 3 * MINUTE_MS;
     await fake.emit('BTCUSDT', '1m', candleAt(openTime, 150), false);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // An open candle must not be stored: give it the time it would take, then look.
+    await sleep(300);
     expect(await stored(openTime)).toBeUndefined();
     await fake.emit('BTCUSDT', '1m', candleAt(openTime, 155), true);
-    await eventually(async () => ((await stored(openTime))?.close === 155 ? true : undefined), {
+    await waitFor(async () => ((await stored(openTime))?.close === 155 ? true : undefined), {
       what: 'the closed candle',
     });
-    await eventually(
+    await waitFor(
       async () =>
         events.some((event) => event.candle.openTime === openTime && event.candle.close === 155)
           ? true
@@ -291,13 +294,14 @@ describe('the live stream', () => {
       // Another worker took the lease (as after an event-loop stall past it); for a second.
       await redis.set(`${prefix}:market-data:stream-owner`, 'someone-else', 'PX', 1000);
       await fake.emit('BTCUSDT', '1m', candleAt(now - 10 * MINUTE_MS, 158), true);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Nothing may be published: give it the time it would take, then look.
+      await sleep(300);
       expect(events.some((event) => event.candle.close === 158)).toBe(false);
     } finally {
       redis.disconnect();
     }
     // The lease runs out; a worker takes the stream again.
-    await eventually(
+    await waitFor(
       async () =>
         apps.some((app) => app.app.get(LiveCandlesService).isOwner) && fake.openConnections === 1
           ? true
@@ -312,7 +316,7 @@ describe('the live stream', () => {
     fake.append('BTCUSDT', '1m', candleAt(now - 2 * MINUTE_MS, 160));
     fake.append('BTCUSDT', '1m', candleAt(now - MINUTE_MS, 161));
     fake.dropConnections();
-    await eventually(
+    await waitFor(
       async () =>
         fake.connectionsOpened > opened && fake.openConnections === 1 ? true : undefined,
       {
@@ -320,10 +324,9 @@ describe('the live stream', () => {
         what: 'the reconnect',
       },
     );
-    await eventually(
-      async () => ((await stored(now - MINUTE_MS))?.close === 161 ? true : undefined),
-      { what: 'the missed candles' },
-    );
+    await waitFor(async () => ((await stored(now - MINUTE_MS))?.close === 161 ? true : undefined), {
+      what: 'the missed candles',
+    });
     expect((await stored(now - 2 * MINUTE_MS))?.close).toBe(160);
   });
 
@@ -344,7 +347,7 @@ describe('the live stream', () => {
     fake.refuseStreams(true);
     try {
       fake.dropConnections();
-      await eventually(async () => ((await stored(missing)) ? true : undefined), {
+      await waitFor(async () => ((await stored(missing)) ? true : undefined), {
         timeoutMs: 10_000,
         what: 'the candle fetched over REST while the stream is down',
       });
@@ -352,7 +355,7 @@ describe('the live stream', () => {
     } finally {
       fake.refuseStreams(false);
     }
-    await eventually(async () => (fake.openConnections === 1 ? true : undefined), {
+    await waitFor(async () => (fake.openConnections === 1 ? true : undefined), {
       timeoutMs: 40_000,
       what: 'the stream back',
     });
@@ -365,7 +368,7 @@ describe('the live stream', () => {
     const owner = apps[ownerIndex]!;
     await owner.close();
     const diedAt = Date.now();
-    await eventually(
+    await waitFor(
       async () =>
         survivor.app.get(LiveCandlesService).isOwner && fake.openConnections === 1
           ? true
@@ -378,7 +381,7 @@ describe('the live stream', () => {
     expect(Date.now() - diedAt).toBeLessThan(15_000);
     apps.splice(ownerIndex, 1);
     await fake.emit('BTCUSDT', '1m', candleAt(now, 170), true);
-    await eventually(async () => ((await stored(now))?.close === 170 ? true : undefined), {
+    await waitFor(async () => ((await stored(now))?.close === 170 ? true : undefined), {
       what: 'a candle on the new owner',
     });
     const page = await request(survivor.url)

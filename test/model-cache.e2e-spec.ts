@@ -20,7 +20,8 @@ import { TensorFlowProvider } from '../src/models/tensorflow.provider';
 import { RedisService } from '../src/redis/redis.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { sleep, waitFor } from './support/wait-for';
 
 const fixture = (name: string) => readCandleCsv(join(__dirname, 'fixtures', 'klines', name));
 const BTC = fixture('BTCUSDT-1h-2022-08-20_2022-09-30.csv');
@@ -59,7 +60,7 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
     const started = await post('/admin/models/train', { symbol, interval: '1h', params: TINY });
     expect(started.status).toBe(202);
     const jobId = started.body.jobId as string;
-    const job = await eventually(
+    const job = await waitFor(
       async () => {
         const body = (await get(`/jobs/${jobId}`)).body;
         if (body.state === 'failed') {
@@ -89,7 +90,7 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
       modelVersionId: versionIds.get(symbol)!,
     };
     await t.app.get(RedisService).publish(MODEL_PROMOTED, JSON.stringify(event));
-    return eventually(
+    return waitFor(
       async () =>
         published
           .slice(seen)
@@ -191,7 +192,7 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
       await t.app.get(RedisService).publish(CANDLE_CLOSED, JSON.stringify(event));
     }
     // Read while no load is under way, so the cache's own numbers are those of the same moment.
-    const { text, cache } = await eventually(
+    const { text, cache } = await waitFor(
       async () => {
         const before = stats();
         const text = await metrics();
@@ -238,8 +239,8 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
       t.config,
       snapshot('gone-host:42', Date.now() - 3 * LIVE_STATE_REPORT_MS - 1000),
     );
-    // Past the scrape's short cache.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Past the scrape's short cache (a time-to-live: the interval is the point).
+    await sleep(300);
     const text = (await request(t.url).get('/metrics')).text;
     const other = (name: string) =>
       new RegExp(`^${name}\\{process="worker-host:41"\\} (\\d+)$`, 'm').exec(text)?.[1];

@@ -6,13 +6,15 @@ import type { Candle } from '../src/market-data/candle';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { buildDataset } from '../src/models/engine/dataset';
 import { featureSeedCandles } from '../src/models/engine/features';
-import { loadModel, predictBatch } from '../src/models/engine/lstm-model';
+import { loadModel } from '../src/models/engine/model-artifact';
+import { predictBatch } from '../src/models/engine/trained-model';
 import { ModelVersionsRepository } from '../src/models/model-versions.repository';
 import { TensorFlowProvider } from '../src/models/tensorflow.provider';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { sleep, waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const BTC = readCandleCsv(
@@ -75,7 +77,7 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
 
   async function finishedJob(jobId: string): Promise<Record<string, unknown>> {
-    return eventually(
+    return waitFor(
       async () => {
         const body = (await get(`/jobs/${jobId}`)).body;
         if (body.state === 'failed') {
@@ -124,7 +126,7 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     sim.load('BTCUSDT', '1h', BTC);
     sim.load('ETHUSDT', '1h', ETH);
     t = await startTestApp({ worker: true, env: env() });
-    await eventually(
+    await waitFor(
       async () => {
         const markets = (await get('/markets')).body as { count: number }[];
         return markets.length === 2 && markets.every((m) => m.count === BTC.length)
@@ -225,7 +227,7 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     expect(result.pValue).toBeLessThan(0.05);
     expect(result.status).toBe('production');
     const last = ETH[ETH.length - 1]!;
-    const served = await eventually(
+    const served = await waitFor(
       async () => {
         const body = (await get('/predict/ETH')).body;
         return body.model?.versionId === result.modelVersionId ? body : undefined;
@@ -243,7 +245,7 @@ describe('model inputs from the indicator catalogue and from other markets', () 
   }, 150_000);
 
   it("predicts at a new candle once the other market's candle has closed too", async () => {
-    await eventually(async () => (sim.openConnections === 1 ? true : undefined), {
+    await waitFor(async () => (sim.openConnections === 1 ? true : undefined), {
       what: 'the stream',
     });
     const btcNext = {
@@ -256,27 +258,27 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     // ETH closes first: its model has no BTC candle at that hour yet, so no forecast there.
     sim.append('ETHUSDT', '1h', ethNext);
     await sim.emit('ETHUSDT', '1h', ethNext, true);
-    await eventually(
+    await waitFor(
       async () => {
-        const [row] = (await dataSource.query(
+        const [row] = await dataSource.query<{ actual_close: number | null }[]>(
           `SELECT actual_close FROM predictions WHERE symbol = 'ETHUSDT' AND target_time = to_timestamp($1 / 1000.0)`,
           [ethNext.openTime],
-        )) as { actual_close: number | null }[];
+        );
         return row !== undefined && row.actual_close !== null ? true : undefined;
       },
       { what: 'the ETH candle to be handled (the last forecast realised)' },
     );
     // A negative check: given the time to predict, it made no forecast without BTC's candle.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const [{ made }] = (await dataSource.query(
+    await sleep(500);
+    const [made] = await dataSource.query<{ made: number }[]>(
       `SELECT count(*)::int AS made FROM predictions WHERE symbol = 'ETHUSDT' AND open_time = to_timestamp($1 / 1000.0)`,
       [ethNext.openTime],
-    )) as { made: number }[];
-    expect(made).toBe(0);
+    );
+    expect(made?.made).toBe(0);
     // BTC's candle closes: the ETH model predicts at that hour, once.
     sim.append('BTCUSDT', '1h', btcNext);
     await sim.emit('BTCUSDT', '1h', btcNext, true);
-    const served = await eventually(
+    const served = await waitFor(
       async () => {
         const body = (await get('/predict/ETH')).body;
         return Date.parse(body.openTime) === ethNext.openTime ? body : undefined;
@@ -285,11 +287,11 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     );
     const offline = await offlineForecast(served.model.versionId as string, ethNext.openTime);
     expect(served.predictedReturn).toBeCloseTo(offline, 12);
-    const [{ count }] = (await dataSource.query(
+    const [predicted] = await dataSource.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM predictions WHERE symbol = 'ETHUSDT' AND open_time = to_timestamp($1 / 1000.0)`,
       [ethNext.openTime],
-    )) as { count: number }[];
-    expect(count).toBe(1);
+    );
+    expect(predicted?.count).toBe(1);
   }, 60_000);
 
   it('searches over candidate input lists, records the inputs of each trial, and picks the one reading BTC', async () => {
@@ -307,7 +309,7 @@ describe('model inputs from the indicator catalogue and from other markets', () 
       testFrom: new Date(ETH[800]!.openTime).toISOString(),
     });
     expect(started.status).toBe(202);
-    const search = await eventually(
+    const search = await waitFor(
       async () => {
         const body = (await get(`/models/searches/${started.body.searchId as string}`)).body;
         if (body.status === 'failed') {

@@ -6,7 +6,8 @@ import type { Candle } from '../src/market-data/candle';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const CANDLES = readCandleCsv(
   join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
@@ -68,7 +69,7 @@ describe('model search: trials as jobs on the training part, the best evaluated 
   };
 
   async function completed(searchId: string): Promise<SearchBody> {
-    return eventually(
+    return waitFor(
       async () => {
         const body = (await get(`/models/searches/${searchId}`)).body as SearchBody;
         if (body.status === 'failed') {
@@ -127,7 +128,7 @@ describe('model search: trials as jobs on the training part, the best evaluated 
       search.id,
     );
     const graphql = await post('/graphql', {
-      query: `query ($id: String!) { modelSearch(id: $id) { status trialsDone trials { index score } } }`,
+      query: `query ($id: ID!) { modelSearch(id: $id) { status trialsDone trials { index score } } }`,
       variables: { id: search.id },
     });
     expect(graphql.body.data.modelSearch).toMatchObject({ status: 'completed', trialsDone: 4 });
@@ -198,7 +199,7 @@ describe('model search: trials as jobs on the training part, the best evaluated 
         params: { lookback: 6 },
       });
       expect(response.status).toBe(202);
-      return eventually(
+      return waitFor(
         async () => {
           const job = (await get(`/jobs/${response.body.jobId as string}`)).body;
           if (job.state === 'failed') {

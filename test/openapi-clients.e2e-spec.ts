@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { parse } from 'yaml';
-import { renderContracts } from '../src/cli';
+import { renderContracts } from '../src/cli/render-contracts';
 import { AppConfig } from '../src/config/app-config';
 import { testEnv } from './support/test-env';
 

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const CANDLES = readCandleCsv(
   join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
@@ -55,7 +56,7 @@ describe('overload: load shedding while the event loop is late', () => {
   beforeAll(async () => {
     t = await startTestApp({ env });
     // Start-up is over: the loop is calm again.
-    await eventually(async () => ((await get('/indicators')).status === 200 ? true : undefined), {
+    await waitFor(async () => ((await get('/indicators')).status === 200 ? true : undefined), {
       what: 'a calm event loop after start-up',
     });
   }, 60_000);
@@ -66,7 +67,7 @@ describe('overload: load shedding while the event loop is late', () => {
   it('answers 503 OVERLOADED with Retry-After while the event loop is late, and /health and /metrics 200', async () => {
     const stop = blockEventLoop(2 * MAX_DELAY_MS);
     try {
-      const shed = await eventually(
+      const shed = await waitFor(
         async () => {
           const response = await get('/indicators');
           return response.status === 503 ? response : undefined;
@@ -94,7 +95,7 @@ describe('overload: load shedding while the event loop is late', () => {
       stop();
     }
     // Served again once the loop is on time.
-    const served = await eventually(
+    const served = await waitFor(
       async () => {
         const response = await get('/indicators');
         return response.status === 200 ? response : undefined;
@@ -123,7 +124,7 @@ describe('overload: per-key limits on heavy requests', () => {
     t = await startTestApp({ worker: true, env });
     await t.app.get(CandlesRepository).upsert(MARKET, CANDLES);
     // The worker publishes the baseline forecast of the new candles within a second.
-    await eventually(async () => ((await get('/predict/BTC')).status === 200 ? true : undefined), {
+    await waitFor(async () => ((await get('/predict/BTC')).status === 200 ? true : undefined), {
       what: 'the baseline forecast',
       timeoutMs: 20_000,
     });

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
-import request from 'supertest';
+
 import { DataSource } from 'typeorm';
 import type { Candle } from '../src/market-data/candle';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { run, type Running } from './support/processes';
 import { databaseUrl, scratchName, testEnv } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { api, backtestResult } from './support/api';
+import { waitFor } from './support/wait-for';
 
 const CANDLES = readCandleCsv(
   join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
@@ -40,16 +42,12 @@ describe('paper trading: a worker process killed mid-candle', () => {
   const moves = [0.012, -0.009, 0.004, -0.021, 0.017, -0.006, 0.002, -0.013, 0.009, 0.0];
   let closed = 0;
   let env: Record<string, string | undefined>;
-  const admin = () => ({
-    get: (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey),
-    send: (method: 'post' | 'delete', path: string, body: object = {}) =>
-      request(t.url)[method](path).set('x-api-key', t.adminKey).send(body),
-  });
+  const admin = () => api(t, { key: t.adminKey });
 
   async function closeLive(strategyId: string): Promise<Candle> {
     last = await sim.closeNext('BTCUSDT', '1h', last, moves[closed++ % moves.length]!);
     const candle = last;
-    await eventually(
+    await waitFor(
       async () =>
         (
           await dataSource.query(
@@ -65,7 +63,7 @@ describe('paper trading: a worker process killed mid-candle', () => {
   }
 
   async function stepped(accountId: string, openTime: number): Promise<void> {
-    await eventually(
+    await waitFor(
       async () => {
         const rows: unknown[] = await dataSource.query(
           `SELECT 1 FROM paper_positions WHERE account_id = $1 AND last_open_time >= to_timestamp($2 / 1000.0)`,
@@ -96,7 +94,7 @@ describe('paper trading: a worker process killed mid-candle', () => {
     t = await startTestApp({ worker: false, env });
     dataSource = t.app.get(DataSource);
     worker = run('worker.js', env);
-    await eventually(
+    await waitFor(
       async () =>
         (await admin().get('/markets')).body[0]?.count === CANDLES.length &&
         sim.openConnections === 1
@@ -112,25 +110,29 @@ describe('paper trading: a worker process killed mid-candle', () => {
   });
 
   it('leaves no trace of the killed batch and the same trades as a backtest', async () => {
-    await admin().send('post', '/admin/strategies', {
-      name: 'choppy-rsi',
-      definition: {
-        rules: [
-          { input: 'rsi', condition: { op: '<', value: 50 }, weight: 1 },
-          { input: 'rsi', condition: { op: '>', value: 50 }, weight: -1 },
-        ],
-        thresholds: { buy: 0.5, sell: -0.5 },
-        guards: { stopLoss: 0.015 },
+    await admin().post('/admin/strategies', {
+      body: {
+        name: 'choppy-rsi',
+        definition: {
+          rules: [
+            { input: 'rsi', condition: { op: '<', value: 50 }, weight: 1 },
+            { input: 'rsi', condition: { op: '>', value: 50 }, weight: -1 },
+          ],
+          thresholds: { buy: 0.5, sell: -0.5 },
+          guards: { stopLoss: 0.015 },
+        },
       },
     });
-    const opened = await admin().send('post', '/admin/paper-accounts', {
-      name: 'killed',
-      strategy: 'choppy-rsi',
-      markets: ['BTC'],
-      startingCash: 10_000,
+    const opened = await admin().post('/admin/paper-accounts', {
+      body: {
+        name: 'killed',
+        strategy: 'choppy-rsi',
+        markets: ['BTC'],
+        startingCash: 10_000,
+      },
     });
     expect(opened.status).toBe(201);
-    const account = opened.body as { id: string; strategy: { id: string } };
+    const account = opened.body;
     for (let i = 0; i < 6; i++) {
       await closeLive(account.strategy.id);
     }
@@ -143,7 +145,7 @@ describe('paper trading: a worker process killed mid-candle', () => {
       `CREATE TRIGGER paper_slow BEFORE INSERT ON paper_equity FOR EACH STATEMENT EXECUTE FUNCTION paper_slow()`,
     );
     const killedAt = await closeLive(account.strategy.id);
-    await eventually(
+    await waitFor(
       async () => {
         const sleeping: unknown[] = await dataSource.query(
           // The batch's one statement (its text is cut at 1 kB: the orders come first).
@@ -165,7 +167,7 @@ describe('paper trading: a worker process killed mid-candle', () => {
 
     worker = run('worker.js', env);
     await stepped(account.id, killedAt.openTime);
-    await eventually(async () => (sim.openConnections === 1 ? true : undefined), {
+    await waitFor(async () => (sim.openConnections === 1 ? true : undefined), {
       what: 'the new worker on the stream',
       timeoutMs: 30_000,
     });
@@ -174,34 +176,35 @@ describe('paper trading: a worker process killed mid-candle', () => {
     }
     await stepped(account.id, last.openTime);
 
-    expect((await admin().send('delete', `/admin/paper-accounts/${account.id}`)).status).toBe(200);
+    expect((await admin().delete(`/admin/paper-accounts/${account.id}`)).status).toBe(200);
     const paper = (await admin().get(`/paper-accounts/${account.id}`)).body;
-    const started = await admin().send('post', '/backtests', {
-      strategy: account.strategy.id,
-      symbol: 'BTC',
-      from: paper.startTime,
-      to: paper.lastCandle,
-      startingCash: 10_000,
-      feeRate: 0.001,
-      sizing: { kind: 'all-in' },
-      walkForward: false,
+    const started = await admin().post('/backtests', {
+      body: {
+        strategy: account.strategy.id,
+        symbol: 'BTC',
+        from: paper.startTime,
+        to: paper.lastCandle ?? undefined,
+        startingCash: 10_000,
+        feeRate: 0.001,
+        sizing: { kind: 'all-in' },
+        walkForward: false,
+      },
     });
-    const backtest = await eventually(
+    const backtest = await waitFor(
       async () => {
         const body = (await admin().get(`/backtests/${started.body.backtestId}`)).body;
-        return body.status === 'completed' ? body : undefined;
+        return body.status === 'completed' ? backtestResult(body) : undefined;
       },
       { what: 'the backtest', timeoutMs: 30_000 },
     );
-    const backtestTrades = (await admin().get(`/backtests/${started.body.backtestId}/trades`))
-      .body as Trade[];
-    const paperTrades = (await admin().get(`/paper-accounts/${account.id}/trades`)).body as Trade[];
-    expect(backtest.result.candles).toBe(12);
+    const backtestTrades = (await admin().get(`/backtests/${started.body.backtestId}/trades`)).body;
+    const paperTrades = (await admin().get(`/paper-accounts/${account.id}/trades`)).body;
+    expect(backtest.candles).toBe(12);
     expect(paperTrades.length).toBeGreaterThan(0);
     expect(paperTrades.map(times)).toEqual(
       backtestTrades.map((trade) => expect.objectContaining(times(trade))),
     );
-    expect(paper.metrics.finalEquity).toBe(backtest.result.strategy.finalEquity);
+    expect(paper.metrics.finalEquity).toBe(backtest.strategy.finalEquity);
     const rows: { count: string }[] = await dataSource.query(
       `SELECT count(*) FROM paper_equity WHERE account_id = $1`,
       [account.id],

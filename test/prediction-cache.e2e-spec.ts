@@ -3,6 +3,7 @@ import { PredictionCache, type CachedPrediction } from '../src/models/live/predi
 import { PREDICTION_UPDATED } from '../src/models/model-events';
 import { RedisService } from '../src/redis/redis.service';
 import { scratchName, testEnv } from './support/test-env';
+import { sleep, waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const market = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' };
@@ -33,14 +34,13 @@ function prediction(openTime: number, modelVersionId = 'model-a'): CachedPredict
   };
 }
 
+/** Waits until `check` holds, at most `withinMs`; returns how long that took. */
 async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<number> {
   const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > withinMs) {
-      throw new Error(`not within ${withinMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(async () => ((await check()) ? true : undefined), {
+    timeoutMs: withinMs,
+    intervalMs: 20,
+  });
   return Date.now() - started;
 }
 
@@ -95,12 +95,15 @@ describe('the prediction cache and its in-process mirror (real Redis)', () => {
   });
 
   it('keeps the newer candle when an older prediction arrives late, and takes a new model on the same candle', async () => {
-    const current = (await api.read(market))!;
+    const current = prediction(20 * HOUR_MS);
+    await publish(current);
+    await eventually(async () => (await api.read(market))?.openTime === current.openTime, 500);
     await workerRedis.publish(
       PREDICTION_UPDATED,
       JSON.stringify(prediction(current.openTime - HOUR_MS)),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The point is that nothing changes: give the late message time to arrive, then look.
+    await sleep(100);
     expect((await api.read(market))?.openTime).toBe(current.openTime);
 
     await publish(prediction(current.openTime, 'model-b'));
@@ -108,6 +111,9 @@ describe('the prediction cache and its in-process mirror (real Redis)', () => {
   });
 
   it('notices a change made without a message (a model retired on another replica) within about a second', async () => {
+    const stored = prediction(30 * HOUR_MS);
+    await publish(stored);
+    await eventually(async () => (await api.read(market))?.openTime === stored.openTime, 500);
     expect(await api.read(market)).toBeDefined();
     await worker.clear(market);
     const tookMs = await eventually(async () => (await api.read(market)) === undefined, 2500);

@@ -10,7 +10,7 @@ import { QueueModule } from '../src/queue/queue.module';
 import { QueueWorkersService } from '../src/queue/queue-workers.service';
 import { HotPath } from '../src/cluster/hot-path';
 import { QueueService } from '../src/queue/queue.service';
-import { eventually } from './support/test-app';
+import { sleep, waitFor } from './support/wait-for';
 import { DIST, run } from './support/processes';
 import { databaseUrl, scratchName, testEnv } from './support/test-env';
 
@@ -56,7 +56,7 @@ describe('the api process', () => {
       '--with-worker',
     ]);
     try {
-      await eventually(
+      await waitFor(
         async () =>
           (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined,
         { timeoutMs: 30_000, intervalMs: 200, what: 'the api to be ready' },
@@ -75,10 +75,11 @@ describe('the api process', () => {
           (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
         ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Let the burst get in flight before the signal (the interval is the point).
+      await sleep(5);
       proc.child.kill('SIGTERM');
       // While draining, the process still answers but reports itself not ready.
-      await eventually(
+      await waitFor(
         async () =>
           (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 503 ? true : undefined,
         { timeoutMs: 900, intervalMs: 20, what: 'readiness to report draining' },
@@ -135,7 +136,7 @@ describe('the worker process', () => {
   it('starts, connects to Redis, and shuts down cleanly on SIGTERM', async () => {
     const proc = run('worker.js', testEnv({ LOG_LEVEL: 'info' }));
     try {
-      await eventually(async () => (proc.output().includes('Worker started') ? true : undefined), {
+      await waitFor(async () => (proc.output().includes('Worker started') ? true : undefined), {
         timeoutMs: 30_000,
         intervalMs: 100,
         what: 'the worker to start',
@@ -241,7 +242,7 @@ describe('the offline demo (npm run demo)', () => {
           ? Date.parse(page.candles[page.candles.length - 1]!.openTime)
           : undefined;
       };
-      const lastOpenTimes = await eventually(
+      const lastOpenTimes = await waitFor(
         async () => {
           const times = await Promise.all(
             ['BTC', 'ETH', 'SOL', 'ADA'].map((symbol) => latest(symbol).catch(() => undefined)),
@@ -257,7 +258,7 @@ describe('the offline demo (npm run demo)', () => {
       );
       expect(Date.now() - startedAt).toBeLessThan(60_000);
       // A 1m candle closes at the latest a minute later and comes in over the simulator's websocket.
-      await eventually(
+      await waitFor(
         async () => (((await latest('BTC')) ?? 0) > lastOpenTimes[0]! ? true : undefined),
         {
           timeoutMs: 75_000,

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { BatchedRedisStore } from '../src/common/rate-limit-store';
 import { REDIS_URL, scratchName } from './support/test-env';
+import { waitFor } from './support/wait-for';
 
 function incr(
   store: BatchedRedisStore,
@@ -33,8 +34,12 @@ describe('the batched rate-limit store (real Redis)', () => {
       results.push(await incr(a, 'key:x', windowMs, 10_000));
     }
     expect(results.map((r) => r.current)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-    await new Promise((resolve) => setTimeout(resolve, 80));
     const window = Math.floor(Date.now() / windowMs);
+    // The batch reaches Redis a moment later: wait for it rather than a fixed time.
+    await waitFor(
+      async () => (Number(await redis.get(`${prefix}key:x:${window}`)) === 100 ? true : undefined),
+      { what: 'the batched count in Redis', timeoutMs: 2_000, intervalMs: 10 },
+    );
     expect(Number(await redis.get(`${prefix}key:x:${window}`))).toBe(100);
     // Another replica's first request in the window is counted in Redis and sees the shared total.
     expect((await incr(b, 'key:x', windowMs, 10_000)).current).toBe(101);

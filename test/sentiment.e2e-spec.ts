@@ -7,34 +7,28 @@ import { FearGreedImportService } from '../src/sentiment/import/fear-greed-impor
 import { SentimentSources } from '../src/sentiment/sentiment-sources';
 import { FakeFearGreed, FEAR_GREED_FIXTURE } from './fakes/fake-fear-greed';
 import { FakeLunarCrush } from './fakes/fake-lunarcrush';
+import { JobName } from '../src/queue/queue.catalogue';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { api, jobResult, type Schema } from './support/api';
+import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const BACKFILL_DAYS = 3;
 const COINS = ['BTC', 'ETH', 'SOL', 'ADA'];
 
-interface SourceState {
-  name: string;
-  enabled: boolean;
-  disabledReason: string | null;
-  lastError: string | null;
-  series: { symbol: string; count: number; first: string; last: string }[];
-}
+type SourceState = Schema<'SentimentSourceDto'>;
 
 async function sources(t: TestApp): Promise<SourceState[]> {
-  const response = await request(t.url).get('/sentiment/sources').set('x-api-key', t.adminKey);
-  return response.body as SourceState[];
+  return (await api(t, { key: t.adminKey }).get('/sentiment/sources')).body;
 }
 
 async function waitForJob(t: TestApp, jobId: string, state = 'completed', timeoutMs = 20_000) {
-  return eventually(
+  return waitFor(
     async () => {
-      const job = await request(t.url).get(`/jobs/${jobId}`).set('x-api-key', t.adminKey);
-      return job.body.state === state
-        ? (job.body as { result: unknown; error: string | null; attemptsMade: number })
-        : undefined;
+      const job = (await api(t, { key: t.adminKey }).get(`/jobs/${jobId}`)).body;
+      return job.state === state ? job : undefined;
     },
     { timeoutMs, what: `job ${jobId} to be ${state}` },
   );
@@ -101,7 +95,7 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
   });
 
   it('fetches the history of every series at first start, one request per series', async () => {
-    const state = await eventually(
+    const state = await waitFor(
       async () => {
         const all = await sources(t);
         const lunarSeries = all.find((source) => source.name === 'lunarcrush')?.series ?? [];
@@ -197,9 +191,7 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
     for (const sent of requests) {
       expect(Number(sent.query.start) * 1000).toBeGreaterThan(Date.parse(btc.last) - 2 * HOUR_MS);
     }
-    expect(
-      (job.result as { series: { fetched: number }[] }).series.every((s) => s.fetched <= 1),
-    ).toBe(true);
+    expect(jobResult(job, JobName.SentimentPoll).series.every((s) => s.fetched <= 1)).toBe(true);
   });
 
   it('waits out a 429 for its Retry-After and completes', async () => {
@@ -216,9 +208,7 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     // Only BTC has anything to fetch: the 429, then the retry.
     expect(lunar.requests.length - before).toBe(2);
-    const btc = (job.result as { series: { symbol: string; inserted: number }[] }).series.find(
-      (s) => s.symbol === 'BTC',
-    )!;
+    const btc = jobResult(job, JobName.SentimentPoll).series.find((s) => s.symbol === 'BTC')!;
     expect(btc.inserted).toBeGreaterThanOrEqual(4);
     await db.destroy();
   });
@@ -229,7 +219,7 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
     try {
       const before = lunar.requests.length;
       const job = await waitForJob(t, await poll(t, 'lunarcrush'));
-      expect((job.result as { skipped: string }).skipped).toMatch(/pause until .* \(HTTP 429\)/);
+      expect(jobResult(job, JobName.SentimentPoll).skipped).toMatch(/pause until .* \(HTTP 429\)/);
       expect(lunar.requests.length).toBe(before);
     } finally {
       await states.updateState('lunarcrush', { pausedUntil: undefined });
@@ -251,12 +241,10 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
     const left = await count();
     fearGreed.malformNext('value-out-of-range');
     const jobId = await poll(t, 'fear-greed');
-    const failed = await eventually(
+    const failed = await waitFor(
       async () => {
-        const job = await request(t.url).get(`/jobs/${jobId}`).set('x-api-key', t.adminKey);
-        return job.body.attemptsMade >= 1 && job.body.error
-          ? (job.body as { error: string })
-          : undefined;
+        const job = (await api(t, { key: t.adminKey }).get(`/jobs/${jobId}`)).body;
+        return job.attemptsMade >= 1 && job.error ? job : undefined;
       },
       { what: 'the failed attempt' },
     );
@@ -338,7 +326,7 @@ describe('sentiment with a refused key', () => {
       },
     });
     try {
-      const state = await eventually(
+      const state = await waitFor(
         async () => (await sources(t)).find((s) => s.name === 'lunarcrush' && s.disabledReason),
         { what: 'the source to be disabled' },
       );
@@ -347,7 +335,7 @@ describe('sentiment with a refused key', () => {
       const requests = lunar.requests.length;
       expect(requests).toBe(1);
       const job = await waitForJob(t, await poll(t, 'lunarcrush'));
-      expect((job.result as { skipped: string }).skipped).toMatch(/401|key/i);
+      expect(jobResult(job, JobName.SentimentPoll).skipped).toMatch(/401|key/i);
       expect(lunar.requests.length).toBe(requests);
       const fg = (await sources(t)).find((s) => s.name === 'fear-greed')!;
       expect(fg.disabledReason).toMatch(/FEAR_GREED_API_URL|empty|disabled/i);

@@ -6,18 +6,15 @@ import type { Candle } from '../src/market-data/candle';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { api, type Schema } from './support/api';
+import { sleep, waitFor } from './support/wait-for';
 
 const CANDLES = readCandleCsv(
   join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
 );
 
-interface Signal {
-  strategyName: string;
-  openTime: string;
-  lateMs: number | null;
-  modelVersionId: string | null;
-}
+type Signal = Schema<'SignalDto'>;
 
 /**
  * Candles that arrive by REST catch-up after a stream outage are decided too: in order, once,
@@ -34,8 +31,11 @@ describe('signals: nothing skipped after a stream outage', () => {
     request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
 
   async function signalsOf(name: string): Promise<Signal[]> {
-    const body = (await get('/signals/BTC/history', { from: CANDLES[0]!.openTime, limit: 1000 }))
-      .body as Signal[];
+    const body = (
+      await api(t, { key: t.adminKey }).get('/signals/BTC/history', {
+        query: { from: String(CANDLES[0]!.openTime), limit: 1000 },
+      })
+    ).body;
     return body
       .filter((s) => s.strategyName === name)
       .sort((a, b) => Date.parse(a.openTime) - Date.parse(b.openTime));
@@ -64,7 +64,7 @@ describe('signals: nothing skipped after a stream outage', () => {
         SIGNAL_CATCH_UP_GRACE_MS: '1000',
       },
     });
-    await eventually(
+    await waitFor(
       async () =>
         (await get('/markets')).body[0]?.count === CANDLES.length && sim.openConnections === 1
           ? true
@@ -95,7 +95,7 @@ describe('signals: nothing skipped after a stream outage', () => {
       last = await sim.closeNext('BTCUSDT', '1h', last, 0.002);
       live.push(last);
       const openTime = last.openTime;
-      await eventually(
+      await waitFor(
         async () =>
           (await signalsOf('always')).some((s) => Date.parse(s.openTime) === openTime)
             ? true
@@ -113,7 +113,7 @@ describe('signals: nothing skipped after a stream outage', () => {
       missed.push(last);
     }
     sim.refuseStreams(false);
-    const signals = await eventually(
+    const signals = await waitFor(
       async () => {
         const all = await signalsOf('always');
         return all.length === 7 ? all : undefined;
@@ -128,8 +128,8 @@ describe('signals: nothing skipped after a stream outage', () => {
       // Late by at least the time since the candle's close (these candles are of 2022).
       expect(signal.lateMs).toBeGreaterThan(Date.now() - missed[i]!.openTime - 7_200_000);
     }
-    // Each published once.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Each published once: a duplicate would come later, so the point is an interval without one.
+    await sleep(1500);
     for (const candle of missed) {
       expect(
         published.filter((e) => e.strategy?.name === 'always' && e.openTime === candle.openTime),
@@ -148,7 +148,7 @@ describe('signals: nothing skipped after a stream outage', () => {
       params: { lookback: 8, l2: 10 },
     });
     expect(trained.status).toBe(202);
-    const job = await eventually(
+    const job = await waitFor(
       async () => {
         const body = (await get(`/jobs/${trained.body.jobId as string}`)).body;
         if (body.state === 'failed') {
@@ -163,7 +163,7 @@ describe('signals: nothing skipped after a stream outage', () => {
     if (job.status !== 'production') {
       expect((await admin(`/admin/models/${job.modelVersionId}/promote`, {})).status).toBe(200);
     }
-    await eventually(
+    await waitFor(
       async () => ((await get('/predict/BTC')).body.kind === 'model' ? true : undefined),
       { what: 'the model serving', timeoutMs: 30_000 },
     );
@@ -175,12 +175,13 @@ describe('signals: nothing skipped after a stream outage', () => {
       },
     });
     expect(created.status).toBe(201);
-    // Workers re-read the active strategies every 5 s: the new one decides from then on.
-    await new Promise((resolve) => setTimeout(resolve, 5500));
+    // Workers re-read the active strategies every 5 s: the new one decides from then on (nothing
+    // observable says a worker has re-read them, so the interval it is).
+    await sleep(5500);
     // One candle on the live path: the strategy's first decision, from a live forecast.
     last = await sim.closeNext('BTCUSDT', '1h', last, 0.001);
     const liveOpenTime = last.openTime;
-    await eventually(
+    await waitFor(
       async () =>
         (await signalsOf('model-led')).some((s) => Date.parse(s.openTime) === liveOpenTime)
           ? true
@@ -196,7 +197,7 @@ describe('signals: nothing skipped after a stream outage', () => {
       missed.push(last);
     }
     sim.refuseStreams(false);
-    const signals = await eventually(
+    const signals = await waitFor(
       async () => {
         const all = await signalsOf('model-led');
         return all.length === 5 ? all : undefined;

@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { run, type Running } from './support/processes';
-import { eventually } from './support/test-app';
+import { waitFor } from './support/wait-for';
 import { TEST_ADMIN_KEY, databaseUrl, scratchName, testEnv } from './support/test-env';
 
 const ROOT = join(__dirname, '..');
@@ -123,7 +123,7 @@ describe('typed client: the example bots against the service', () => {
     );
     const bot = { name, child, output: () => output, exited, port };
     bots.push(bot);
-    await eventually(
+    await waitFor(
       async () =>
         output.includes(`webhook receiver on http://127.0.0.1:${port}/`) ? true : undefined,
       { what: `the ${name} bot's webhook receiver`, timeoutMs: 15_000 },
@@ -175,7 +175,7 @@ describe('typed client: the example bots against the service', () => {
       ['--with-worker'],
     );
     const started = service;
-    await eventually(
+    await waitFor(
       async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined),
       { what: 'the service to be ready', timeoutMs: 60_000, intervalMs: 200 },
     ).catch((error: Error) => {
@@ -184,7 +184,7 @@ describe('typed client: the example bots against the service', () => {
     clientKey = (
       await as(TEST_ADMIN_KEY).post('/admin/api-keys', { name: 'example-bots', role: 'client' })
     ).body.key as string;
-    await eventually(
+    await waitFor(
       async () =>
         (await as(clientKey).get('/markets')).body[0]?.count === CANDLES.length &&
         sim.openConnections === 1
@@ -234,7 +234,7 @@ describe('typed client: the example bots against the service', () => {
         body: forged,
       });
       expect(response.status).toBe(401);
-      await eventually(async () => (bot.output().includes('webhook rejected') ? true : undefined), {
+      await waitFor(async () => (bot.output().includes('webhook rejected') ? true : undefined), {
         what: `the ${bot.name} bot to reject the forged webhook`,
       });
     }
@@ -244,7 +244,7 @@ describe('typed client: the example bots against the service', () => {
     const running = () => bots.filter((bot) => bot.child.exitCode === null);
     for (let closes = 0; closes < 10 && running().length > 0; closes++) {
       last = await sim.closeNext('BTCUSDT', '1h', last, 0.002);
-      await eventually(async () => (running().length === 0 ? true : undefined), {
+      await waitFor(async () => (running().length === 0 ? true : undefined), {
         timeoutMs: 4_000,
       }).catch(() => undefined);
     }

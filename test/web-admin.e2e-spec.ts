@@ -1,29 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import type { Candle } from '../src/market-data/candle';
-import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
-import { buildDashboard, collectPageErrors, launchChromium } from './support/chromium';
+import { openTab, prepareDashboard, recentCandles } from './support/chromium';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
-
-const HOUR_MS = 3_600_000;
-const SCREENSHOTS = join(__dirname, '..', 'docs', 'screenshots');
-const LAPTOP = { width: 1280, height: 800 };
-
-/** Real BTC hours from the fixture, moved so that the last one closed at the start of this hour. */
-function recentCandles(): Candle[] {
-  const candles = readCandleCsv(
-    join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
-  );
-  const last = candles[candles.length - 1]!;
-  const shift = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS - last.openTime;
-  return candles.map((candle) => ({ ...candle, openTime: candle.openTime + shift }));
-}
+import { startTestApp, type TestApp } from './support/test-app';
+import { api } from './support/api';
+import { waitFor } from './support/wait-for';
 
 /** Chromium logs a refused request itself ("Failed to load resource: ... 409"): expected there. */
 const unexpected = (errors: string[], status: number) =>
@@ -41,24 +25,10 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
   const received: { status: number; headers: IncomingHttpHeaders }[] = [];
   const admin = (method: 'get' | 'post', path: string) =>
     request(t.url)[method](path).set('x-api-key', t.adminKey);
-
-  async function openTab(
-    key: string,
-  ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: LAPTOP, colorScheme: 'light' });
-    await context.addInitScript({
-      content: `sessionStorage.setItem('cft.apiKey', ${JSON.stringify(key)});`,
-    });
-    const page = await context.newPage();
-    // Every admin action that asks first (close, revoke) is confirmed.
-    page.on('dialog', (dialog) => void dialog.accept());
-    return { context, page, errors: collectPageErrors(page) };
-  }
+  const http = () => api(t, { key: t.adminKey });
 
   beforeAll(async () => {
-    buildDashboard();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await launchChromium();
+    browser = await prepareDashboard();
     receiver = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -85,7 +55,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
         WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       },
     });
-    await eventually(
+    await waitFor(
       async () =>
         (await admin('get', '/markets')).body[0]?.count === candles.length ? true : undefined,
       { what: 'the backfill', timeoutMs: 30_000 },
@@ -117,7 +87,10 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
     });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
-    const { context, page, errors } = await openTab(t.adminKey);
+    const { context, page, errors } = await openTab(browser, {
+      key: t.adminKey,
+      acceptDialogs: true,
+    });
     try {
       await page.goto(`${t.url}/ui/webhooks`);
       const row = page.locator(`[data-testid=webhooks] tr[data-webhook="${id}"]`);
@@ -126,7 +99,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       receiverStatus = 410;
       await row.getByRole('button', { name: 'Send test' }).click();
       await row.locator('.job-completed').waitFor({ timeout: 20_000 });
-      await eventually(
+      await waitFor(
         async () =>
           (await admin('get', `/webhooks/${id}`)).body.enabled === false ? true : undefined,
         { what: 'the subscription disabled by the 410' },
@@ -152,7 +125,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       expect((await admin('get', `/webhooks/${id}`)).body.enabled).toBe(true);
       await failed.getByRole('button', { name: 'Replay' }).click();
       await failed.locator('.job-completed').waitFor({ timeout: 20_000 });
-      await eventually(
+      await waitFor(
         async () => {
           await deliveries.getByRole('button', { name: 'Refresh' }).click();
           return /ok 204[\s\S]*succeeded/.test(await deliveries.innerText()) ? true : undefined;
@@ -171,7 +144,10 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
   });
 
   it('starts a model search and follows it to its best trial, and cancels a training job', async () => {
-    const { context, page, errors } = await openTab(t.adminKey);
+    const { context, page, errors } = await openTab(browser, {
+      key: t.adminKey,
+      acceptDialogs: true,
+    });
     try {
       await page.goto(`${t.url}/ui/models?symbol=BTC&interval=1h`);
       await page.getByTestId('searches').waitFor();
@@ -182,26 +158,22 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       const searchRow = page.locator('[data-testid=searches] tr[data-search]').first();
       await searchRow.waitFor();
       const searchId = await searchRow.getAttribute('data-search');
-      await eventually(
+      await waitFor(
         async () => {
           const shown = await searchRow.innerText();
           if (/completed/i.test(shown)) {
             return true;
           }
-          const api = (await admin('get', `/models/searches/${searchId!}`)).body as object;
+          const api = (await http().get(`/models/searches/${searchId!}`)).body;
           throw new Error(`the page shows ${shown}; the API ${JSON.stringify(api).slice(0, 300)}`);
         },
         { what: 'the search completed on the page', timeoutMs: 60_000 },
       );
-      const search = (await admin('get', `/models/searches/${searchId!}`)).body as {
-        status: string;
-        trialsDone: number;
-        best: { kind: string; trialIndex: number };
-      };
+      const search = (await http().get(`/models/searches/${searchId!}`)).body;
       expect(search).toMatchObject({ status: 'completed', trialsDone: 1 });
       const text = await searchRow.innerText();
       expect(text).toContain('1 / 1 trials');
-      expect(text).toContain(`${search.best.kind} (trial ${search.best.trialIndex})`);
+      expect(text).toContain(`${search.best!.kind} (trial ${search.best!.trialIndex})`);
 
       // A long LSTM training (1,000 epochs of small batches, no early stop, started by the API):
       // the page shows it training with its job's state, and its Cancel stops it.
@@ -213,15 +185,11 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       });
       expect(started.status).toBe(202);
       const jobId = started.body.jobId as string;
-      const modelId = await eventually(
+      const modelId = await waitFor(
         async () =>
-          (
-            (await admin('get', '/models?symbol=BTC&interval=1h')).body as {
-              id: string;
-              jobId: string | null;
-              status: string;
-            }[]
-          ).find((model) => model.jobId === jobId && model.status === 'training')?.id,
+          (await http().get('/models?symbol=BTC&interval=1h')).body.find(
+            (model) => model.jobId === jobId && model.status === 'training',
+          )?.id,
         { what: 'the training version', timeoutMs: 30_000 },
       );
       await page.reload();
@@ -229,7 +197,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       await training.getByRole('button', { name: 'Cancel' }).waitFor();
       await training.locator('.job-active').waitFor({ timeout: 15_000 });
       await training.getByRole('button', { name: 'Cancel' }).click();
-      await eventually(
+      await waitFor(
         async () => {
           const shown = await training.innerText();
           if (/failed[\s\S]*training was cancelled/i.test(shown)) {
@@ -257,7 +225,10 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
   }, 150_000);
 
   it('opens a paper account from the form and closes it', async () => {
-    const { context, page, errors } = await openTab(t.adminKey);
+    const { context, page, errors } = await openTab(browser, {
+      key: t.adminKey,
+      acceptDialogs: true,
+    });
     try {
       await page.goto(`${t.url}/ui/paper`);
       await page.getByRole('button', { name: 'Open a paper account…' }).click();
@@ -269,12 +240,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       const listed = page.locator('[data-testid=paper-accounts] tr[data-account=browser-opened]');
       await listed.waitFor();
       expect(await listed.innerText()).toMatch(/rsi-swing v1[\s\S]*BTC 1h[\s\S]*active/i);
-      const [account] = (await admin('get', '/paper-accounts')).body as {
-        id: string;
-        name: string;
-        status: string;
-        startingCash: number;
-      }[];
+      const [account] = (await http().get('/paper-accounts')).body;
       expect(account).toMatchObject({ name: 'browser-opened', status: 'active' });
       const detail = page.getByTestId('paper-account');
       await detail.getByRole('heading', { name: 'browser-opened' }).waitFor();
@@ -295,8 +261,11 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
     });
     expect(created.status).toBe(201);
     const key = created.body.key as string;
-    const client = await openTab(key);
-    const { context, page, errors } = await openTab(t.adminKey);
+    const client = await openTab(browser, { key: key, acceptDialogs: true });
+    const { context, page, errors } = await openTab(browser, {
+      key: t.adminKey,
+      acceptDialogs: true,
+    });
     try {
       // The key works: its tab shows the markets.
       await client.page.goto(t.url);
@@ -310,7 +279,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       await row.getByRole('button', { name: 'Revoke' }).click();
       await row.getByText(/^revoked /).waitFor();
       expect(await row.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
-      await eventually(
+      await waitFor(
         async () =>
           (await request(t.url).get('/me').set('x-api-key', key)).status === 401 ? true : undefined,
         { what: 'the key refused' },

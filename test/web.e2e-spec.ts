@@ -1,36 +1,19 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
-import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import {
   CANDLE_PIXELS_SCRIPT,
-  buildDashboard,
-  collectPageErrors,
-  launchChromium,
+  PHONE,
+  SCREENSHOTS,
+  openTab,
+  prepareDashboard,
+  recentCandles,
 } from './support/chromium';
 import { databaseUrl, scratchName } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
-
-const HOUR_MS = 3_600_000;
-const SCREENSHOTS = join(__dirname, '..', 'docs', 'screenshots');
-const LAPTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-/**
- * Real BTC hours from the fixture, moved so that the last one closed at the start of this hour:
- * the dashboard then shows a market that is current (a lag of minutes, not years).
- */
-function recentCandles(): Candle[] {
-  const candles = readCandleCsv(
-    join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
-  );
-  const last = candles[candles.length - 1]!;
-  const shift = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS - last.openTime;
-  return candles.map((candle) => ({ ...candle, openTime: candle.openTime + shift }));
-}
+import { startTestApp, type TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 describe('web dashboard in Chromium: sign-in, markets, the market chart live, roles', () => {
   const candles = recentCandles();
@@ -41,25 +24,6 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   let clientKey: string;
   const admin = (method: 'get' | 'post', path: string) =>
     request(t.url)[method](path).set('x-api-key', t.adminKey);
-
-  /** A browser tab at `size`, signed in with `key` for this tab's session (as the form does). */
-  async function openTab(params: {
-    key?: string;
-    size?: { width: number; height: number };
-    colorScheme?: 'light' | 'dark';
-  }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const context = await browser.newContext({
-      viewport: params.size ?? LAPTOP,
-      colorScheme: params.colorScheme ?? 'light',
-    });
-    if (params.key) {
-      await context.addInitScript({
-        content: `sessionStorage.setItem('cft.apiKey', ${JSON.stringify(params.key)});`,
-      });
-    }
-    const page = await context.newPage();
-    return { context, page, errors: collectPageErrors(page) };
-  }
 
   /** Waits until the page's live connection is up and its subscriptions are registered. */
   async function waitForLive(page: Page): Promise<void> {
@@ -92,9 +56,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   }
 
   beforeAll(async () => {
-    buildDashboard();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await launchChromium();
+    browser = await prepareDashboard();
     sim = await ExchangeSimulator.start({ speed: 0 });
     sim.load('BTCUSDT', '1h', candles);
     t = await startTestApp({
@@ -111,7 +73,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
         LIVE_STREAM: 'true',
       },
     });
-    await eventually(
+    await waitFor(
       async () =>
         (await admin('get', '/markets')).body[0]?.count === candles.length &&
         sim.openConnections === 1
@@ -172,7 +134,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   });
 
   it('signs in with the admin key and lists BTC with price, stream, forecast and admin controls', async () => {
-    const { context, page, errors } = await openTab({});
+    const { context, page, errors } = await openTab(browser, {});
     try {
       await page.goto(t.url);
       // PUBLIC_READ is off: the sign-in form first, and a wrong key is a 401 with its request id.
@@ -191,7 +153,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
       await row.locator('[data-testid=forecast] table').waitFor();
       expect(await page.getByTestId('who').innerText()).toMatch(/bootstrap-admin|admin/);
       // The newest candle stored (other tests may have closed some): its close, as shown.
-      await eventually(async () =>
+      await waitFor(async () =>
         (await row.getByTestId('last-price').innerText()).replace(/,/g, '') ===
         last.close.toFixed(1)
           ? true
@@ -204,7 +166,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
       // Live: a closing candle moves the price, and the strategies' new decisions show.
       await waitForLive(page);
       const closed = await closeNextCandle(0.002);
-      await eventually(
+      await waitFor(
         async () =>
           (await row.getByTestId('last-price').innerText()).replace(/,/g, '') ===
             closed.close.toFixed(1) &&
@@ -221,12 +183,12 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   });
 
   it('draws the candles of the market page, and a closing candle appears live', async () => {
-    const { context, page, errors } = await openTab({ key: t.adminKey });
+    const { context, page, errors } = await openTab(browser, { key: t.adminKey });
     try {
       await page.goto(`${t.url}/ui/markets/BTC?interval=1h`);
       const chart = page.getByTestId('price-chart');
       await page.locator('[data-testid=price-chart][data-drawn]').waitFor();
-      const pixels = (await page.evaluate(CANDLE_PIXELS_SCRIPT)) as { up: number; down: number };
+      const pixels = await page.evaluate<{ up: number; down: number }>(CANDLE_PIXELS_SCRIPT);
       expect(pixels.up).toBeGreaterThan(200);
       expect(pixels.down).toBeGreaterThan(200);
       const shownTime = Number(await chart.getAttribute('data-last-time'));
@@ -247,16 +209,16 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   });
 
   it('marks a new signal on the chart with its reasons in the tooltip', async () => {
-    const { context, page, errors } = await openTab({ key: t.adminKey });
+    const { context, page, errors } = await openTab(browser, { key: t.adminKey });
     try {
       await page.goto(`${t.url}/ui/markets/BTC?interval=1h`);
       await page.locator('[data-testid=price-chart][data-drawn]').waitFor();
       await waitForLive(page);
       const closed = await closeNextCandle(-0.003);
       const time = closed.openTime / 1000;
-      await eventually(
+      await waitFor(
         async () =>
-          ((await page.evaluate(`window.__cftChart.markerTimes()`)) as number[]).includes(time)
+          (await page.evaluate<number[]>(`window.__cftChart.markerTimes()`)).includes(time)
             ? true
             : undefined,
         { what: 'the BUY marker of the new signal', timeoutMs: 15_000 },
@@ -264,7 +226,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
       // The chart may still scroll or rescale (the candle's forecast band follows it): hover
       // where the marker is once it holds still, and again should it move before the tooltip.
       const tooltip = page.locator(`[data-testid=signal-tooltip][data-time="${time}"]`);
-      await eventually(
+      await waitFor(
         async () => {
           const point = await stableMarkerPoint(page, time);
           await page.mouse.move(1, 1);
@@ -286,7 +248,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   });
 
   it('shows a client key no admin controls', async () => {
-    const { context, page, errors } = await openTab({ key: clientKey });
+    const { context, page, errors } = await openTab(browser, { key: clientKey });
     try {
       await page.goto(t.url);
       await page.locator('tr[data-symbol=BTC] [data-testid=forecast] table').waitFor();
@@ -303,7 +265,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   });
 
   it('fits a phone in the dark theme', async () => {
-    const { context, page, errors } = await openTab({
+    const { context, page, errors } = await openTab(browser, {
       key: t.adminKey,
       size: PHONE,
       colorScheme: 'dark',
@@ -311,10 +273,14 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
     try {
       await page.goto(`${t.url}/ui/markets/BTC?interval=1h`);
       await page.locator('[data-testid=price-chart][data-drawn]').waitFor();
-      const layout = (await page.evaluate(
+      const layout = await page.evaluate<{
+        scrollWidth: number;
+        innerWidth: number;
+        background: string;
+      }>(
         `({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
             background: getComputedStyle(document.body).backgroundColor })`,
-      )) as { scrollWidth: number; innerWidth: number; background: string };
+      );
       expect(layout.scrollWidth).toBeLessThanOrEqual(layout.innerWidth);
       expect(layout.background).toBe('rgb(28, 33, 48)');
       await page.screenshot({ path: join(SCREENSHOTS, 'market-phone-dark.png') });

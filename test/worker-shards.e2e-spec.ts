@@ -1,21 +1,19 @@
 import Redis from 'ioredis';
-import request from 'supertest';
+
 import { shardOwner } from '../src/cluster/market-shards.service';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { simulatedMarkets } from '../src/simulator/simulated-markets';
 import { WebhookReceiver } from '../src/simulator/webhook-receiver';
 import { run, type Running } from './support/processes';
 import { REDIS_URL, databaseUrl, scratchName, testEnv } from './support/test-env';
-import { eventually, startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
+import { api, type Schema } from './support/api';
+import { sleep, waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG', 'HHH', 'III', 'JJJ', 'KKK', 'LLL'];
 
-interface Signal {
-  symbol: string;
-  openTime: string;
-  lateMs: number | null;
-}
+type Signal = Schema<'SignalDto'>;
 
 /**
  * Worker processes share the live path: each market's closing candle is decided by one of them
@@ -33,21 +31,18 @@ describe('the live path shared by worker processes', () => {
   // Every candle of the test closes before real time.
   const clock = now - 10 * HOUR_MS + 30 * 60_000;
   const origin = Math.floor(clock / HOUR_MS) * HOUR_MS - 400 * HOUR_MS;
-  const admin = {
-    get: (path: string, query: Record<string, string | number> = {}) =>
-      request(t.url).get(path).query(query).set('x-api-key', t.adminKey),
-    post: (path: string, body: object) =>
-      request(t.url).post(path).set('x-api-key', t.adminKey).send(body),
-  };
+  const admin = () => api(t, { key: t.adminKey });
 
   async function signalsAt(openTime: number): Promise<Signal[]> {
     const all = await Promise.all(
       BASES.map(async (base) => {
-        const response = await admin.get(`/signals/${base}/history`, {
-          from: openTime,
-          to: openTime,
+        const response = await admin().get(`/signals/${base}/history`, {
+          query: {
+            from: String(openTime),
+            to: String(openTime),
+          },
         });
-        return (response.body as Omit<Signal, 'symbol'>[]).map((s) => ({ ...s, symbol: base }));
+        return response.body.map((s) => ({ ...s, symbol: base }));
       }),
     );
     return all.flat().filter((s) => Date.parse(s.openTime) === openTime);
@@ -96,9 +91,9 @@ describe('the live path shared by worker processes', () => {
     });
     t = await startTestApp({ worker: false, env });
     workers.push(run('worker.js', env), run('worker.js', env));
-    await eventually(
+    await waitFor(
       async () => {
-        const markets = (await admin.get('/markets')).body as { count: number }[];
+        const markets = (await admin().get('/markets')).body;
         return markets.length === BASES.length &&
           markets.every((m) => m.count >= 400) &&
           sim.openConnections === 1 &&
@@ -108,14 +103,17 @@ describe('the live path shared by worker processes', () => {
       },
       { what: 'the backfill, the stream and both workers', timeoutMs: 90_000 },
     );
-    const hook = await admin.post('/webhooks', {
-      url: `${receiver.url}/signals`,
-      events: ['signal.created'],
+    const hook = await admin().post('/webhooks', {
+      body: {
+        url: `${receiver.url}/signals`,
+        events: ['signal.created'],
+      },
     });
     expect(hook.status).toBe(201);
-    receiver.trust(hook.body.secret as string, '/signals');
-    // Both workers see each other (heartbeats) before the first burst.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    receiver.trust(hook.body.secret, '/signals');
+    // Both workers see each other (heartbeats) before the first burst: membership is internal to
+    // the workers, so give the heartbeats their interval.
+    await sleep(2500);
   }, 120_000);
 
   afterAll(async () => {
@@ -138,7 +136,7 @@ describe('the live path shared by worker processes', () => {
     const before = await decidedPerWorker();
     const openTime = Math.floor(sim.now() / HOUR_MS) * HOUR_MS;
     await sim.advance(HOUR_MS);
-    await eventually(async () => ((await signalsAt(openTime)).length === 12 ? true : undefined), {
+    await waitFor(async () => ((await signalsAt(openTime)).length === 12 ? true : undefined), {
       what: 'a signal for every market',
       timeoutMs: 20_000,
     });
@@ -154,7 +152,7 @@ describe('the live path shared by worker processes', () => {
     expect(hooksAt(openTime).every((h) => h.verified)).toBe(true);
     // Every market has this candle's forecast.
     for (const base of BASES) {
-      const forecast = (await admin.get(`/predict/${base}`)).body as { openTime: string };
+      const forecast = (await admin().get(`/predict/${base}`)).body;
       expect(Date.parse(forecast.openTime)).toBe(openTime);
     }
   });
@@ -175,7 +173,7 @@ describe('the live path shared by worker processes', () => {
     const advanced = sim.advance(HOUR_MS);
     victim.child.kill('SIGKILL');
     await advanced;
-    await eventually(async () => ((await signalsAt(openTime)).length === 12 ? true : undefined), {
+    await waitFor(async () => ((await signalsAt(openTime)).length === 12 ? true : undefined), {
       what: 'a signal for every market after the kill',
       timeoutMs: 30_000,
     });
@@ -195,14 +193,14 @@ describe('the live path shared by worker processes', () => {
     expect(hooksAt(openTime).every((h) => h.verified)).toBe(true);
     expect(new Set(hooksAt(openTime).map((h) => h.headers['webhook-id'])).size).toBe(12);
     for (const base of BASES) {
-      const forecast = (await admin.get(`/predict/${base}`)).body as { openTime: string };
+      const forecast = (await admin().get(`/predict/${base}`)).body;
       expect(Date.parse(forecast.openTime)).toBe(openTime);
     }
     // The next burst: the survivor alone decides every market, on time.
     expect(await redis.zcard(membersKey)).toBe(1);
     const next = Math.floor(sim.now() / HOUR_MS) * HOUR_MS;
     await sim.advance(HOUR_MS);
-    await eventually(async () => ((await signalsAt(next)).length === 12 ? true : undefined), {
+    await waitFor(async () => ((await signalsAt(next)).length === 12 ? true : undefined), {
       what: 'the next burst, decided by the survivor',
       timeoutMs: 20_000,
     });

@@ -46,8 +46,11 @@ describe('AccessGuard', () => {
     ['admin', { principal: client }, 'FORBIDDEN', 'FORBIDDEN'],
     ['admin', { principal: admin }, 'allowed', 'allowed'],
     ['admin', { authFailure: 'revoked' }, 'UNAUTHENTICATED', 'UNAUTHENTICATED'],
-  ] as const)('%s with %j: %s, and with PUBLIC_READ=true: %s', (handler, request, withoutPublicRead, withPublicRead) => {
-    expect(decide(closed, handler, request)).toBe(withoutPublicRead);
-    expect(decide(open, handler, request)).toBe(withPublicRead);
-  });
+  ] as const)(
+    '%s with %j: %s, and with PUBLIC_READ=true: %s',
+    (handler, request, withoutPublicRead, withPublicRead) => {
+      expect(decide(closed, handler, request)).toBe(withoutPublicRead);
+      expect(decide(open, handler, request)).toBe(withPublicRead);
+    },
+  );
 });

@@ -29,8 +29,7 @@ export class AccessGuard implements CanActivate {
     const handler = context.getHandler();
     let level = this.levels.get(handler);
     if (level === undefined) {
-      level =
-        this.reflector.getAllAndOverride(Access, [handler, context.getClass()]) ?? 'client';
+      level = this.reflector.getAllAndOverride(Access, [handler, context.getClass()]) ?? 'client';
       this.levels.set(handler, level);
     }
     if (level === 'public') {
@@ -42,7 +41,10 @@ export class AccessGuard implements CanActivate {
     }
     const principal = request.principal;
     if (!principal) {
-      throw new AuthException('UNAUTHENTICATED', FAILURE_MESSAGES[request.authFailure ?? 'missing']);
+      throw new AuthException(
+        'UNAUTHENTICATED',
+        FAILURE_MESSAGES[request.authFailure ?? 'missing'],
+      );
     }
     if (level === 'admin' && principal.role !== 'admin') {
       throw new AuthException(

@@ -18,7 +18,9 @@ export function generateApiKey(): string {
 }
 
 /** Reads the key from `x-api-key` or `Authorization: Bearer <key>`; undefined when neither is set. */
-export function extractApiKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+export function extractApiKey(
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
   const direct = headers['x-api-key'];
   if (typeof direct === 'string' && direct.length > 0) {
     return direct.trim();

@@ -2,7 +2,13 @@ import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Access } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { CurrentPrincipal } from './current-principal.decorator';
-import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, ListApiKeysQueryDto, MeDto } from './dto/api-key.dto';
+import {
+  ApiKeyDto,
+  CreateApiKeyDto,
+  CreatedApiKeyDto,
+  ListApiKeysQueryDto,
+  MeDto,
+} from './dto/api-key.dto';
 import type { Principal } from './principal';
 import { uuidPipe } from '../common/uuid.pipe';
 
@@ -19,12 +25,15 @@ export class ApiKeysResolver {
   @Query(() => [ApiKeyDto], { description: 'All API keys (admin)' })
   @Access('admin')
   apiKeys(
-    @Args('filter', { type: () => ListApiKeysQueryDto, nullable: true }) filter?: ListApiKeysQueryDto,
+    @Args('filter', { type: () => ListApiKeysQueryDto, nullable: true })
+    filter?: ListApiKeysQueryDto,
   ): Promise<ApiKeyDto[]> {
     return this.service.list(filter);
   }
 
-  @Mutation(() => CreatedApiKeyDto, { description: 'Create an API key; the secret is returned once (admin)' })
+  @Mutation(() => CreatedApiKeyDto, {
+    description: 'Create an API key; the secret is returned once (admin)',
+  })
   @Access('admin')
   createApiKey(@Args('input') input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.service.create(input);

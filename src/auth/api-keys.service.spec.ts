@@ -1,18 +1,18 @@
-import type { Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import type { RedisService } from '../redis/redis.service';
 import { hashApiKey } from './api-key-secret';
 import type { ApiKeyEntity } from './api-key.entity';
+import type { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 
 /** A key row as PostgreSQL answers it, one answer per read, each released by the test. */
 function scriptedRepository() {
   const reads: { resolve: (row: Partial<ApiKeyEntity> | null) => void }[] = [];
   const repository = {
-    findOneBy: () =>
+    findByHash: () =>
       new Promise<Partial<ApiKeyEntity> | null>((resolve) => reads.push({ resolve })),
   };
-  return { repository: repository as unknown as Repository<ApiKeyEntity>, reads };
+  return { repository: repository as unknown as ApiKeysRepository, reads };
 }
 
 describe('ApiKeysService lookups', () => {

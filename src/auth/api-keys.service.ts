@@ -1,10 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, QueryFailedError, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
-import { ApiKeyEntity, type ApiKeyRole } from './api-key.entity';
+import type { ApiKeyEntity, ApiKeyRole } from './api-key.entity';
 import { generateApiKey, hashApiKey, visiblePrefix } from './api-key-secret';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysException } from './auth.exception';
 import { ApiKeyDto, type CreatedApiKeyDto } from './dto/api-key.dto';
 import type { AuthFailure, Principal } from './principal';
@@ -43,7 +42,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly changeListeners = new Set<(keyHash: string) => void>();
 
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly repository: Repository<ApiKeyEntity>,
+    private readonly repository: ApiKeysRepository,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
   ) {}
@@ -71,10 +70,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async create(params: { name: string; role: ApiKeyRole }): Promise<CreatedApiKeyDto> {
-    const existing = await this.repository
-      .createQueryBuilder('key')
-      .where('key.name = :name AND key.revoked_at IS NULL', { name: params.name })
-      .getOne();
+    const existing = await this.repository.findActiveByName(params.name);
     const nameTaken = (id?: string) =>
       new ApiKeysException(
         'CONFLICT',
@@ -85,27 +81,15 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       throw nameTaken(existing.id);
     }
     const key = generateApiKey();
-    let apiKey: ApiKeyEntity;
-    try {
-      apiKey = await this.repository.save(
-        this.repository.create({
-          name: params.name,
-          role: params.role,
-          keyHash: hashApiKey(key),
-          prefix: visiblePrefix(key),
-          lastUsedAt: null,
-          revokedAt: null,
-        }),
-      );
-    } catch (error) {
-      // Another creation of the same name won the race (the unique index on active names).
-      if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { constraint?: string }).constraint === 'api_keys_active_name_key'
-      ) {
-        throw nameTaken();
-      }
-      throw error;
+    const apiKey = await this.repository.create({
+      name: params.name,
+      role: params.role,
+      keyHash: hashApiKey(key),
+      prefix: visiblePrefix(key),
+    });
+    if (!apiKey) {
+      // Another creation of the same name won the race.
+      throw nameTaken();
     }
     await this.announceChange(apiKey.keyHash);
     this.logger.log(`Created ${apiKey.role} API key ${apiKey.prefix}… named "${apiKey.name}"`);
@@ -114,18 +98,15 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether any admin key can be used (for a start-up hint when there is none). */
   async hasActiveAdmin(): Promise<boolean> {
-    return this.repository.exists({ where: { role: 'admin', revokedAt: IsNull() } });
+    return this.repository.hasActiveAdmin();
   }
 
   async list(
     filter: { role?: ApiKeyRole; includeRevoked?: 'true' | 'false' } = {},
   ): Promise<ApiKeyDto[]> {
-    const apiKeys = await this.repository.find({
-      where: {
-        ...(filter.role ? { role: filter.role } : {}),
-        ...(filter.includeRevoked === 'false' ? { revokedAt: IsNull() } : {}),
-      },
-      order: { createdAt: 'ASC', id: 'ASC' },
+    const apiKeys = await this.repository.list({
+      role: filter.role,
+      activeOnly: filter.includeRevoked === 'false',
     });
     return apiKeys.map(ApiKeyDto.from);
   }
@@ -135,7 +116,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async findOrFail(id: string): Promise<ApiKeyEntity> {
-    const apiKey = await this.repository.findOneBy({ id });
+    const apiKey = await this.repository.find(id);
     if (!apiKey) {
       throw new ApiKeysException('NOT_FOUND', `No API key with id ${id}`);
     }
@@ -146,12 +127,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   async revoke(id: string): Promise<ApiKeyDto> {
     const apiKey = await this.findOrFail(id);
     if (!apiKey.revokedAt) {
-      await this.repository
-        .createQueryBuilder()
-        .update(ApiKeyEntity)
-        .set({ revokedAt: () => 'now()' })
-        .where('id = :id AND revoked_at IS NULL', { id })
-        .execute();
+      await this.repository.revoke(id);
       this.logger.log(`Revoked API key ${apiKey.prefix}… named "${apiKey.name}"`);
     }
     this.forget(apiKey.keyHash);
@@ -212,7 +188,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** The id of the key with this hash if it is revoked; undefined if it is active or unknown. */
   async revokedKeyId(keyHash: string): Promise<string | undefined> {
-    const apiKey = await this.repository.findOneBy({ keyHash });
+    const apiKey = await this.repository.findByHash(keyHash);
     return apiKey?.revokedAt ? apiKey.id : undefined;
   }
 
@@ -241,7 +217,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async lookup(keyHash: string): Promise<Resolution> {
-    const apiKey = await this.repository.findOneBy({ keyHash });
+    const apiKey = await this.repository.findByHash(keyHash);
     if (!apiKey) {
       return { failure: 'unknown' };
     }
@@ -261,14 +237,19 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   /** Makes sure ADMIN_API_KEY exists as an admin key. A revoked one stays revoked. */
   async ensureBootstrapKey(key: string): Promise<void> {
     const keyHash = hashApiKey(key);
-    await this.repository
-      .createQueryBuilder()
-      .insert()
-      .into(ApiKeyEntity)
-      .values({ name: 'bootstrap-admin', role: 'admin', keyHash, prefix: visiblePrefix(key) })
-      .orIgnore()
-      .execute();
-    const apiKey = await this.repository.findOneByOrFail({ keyHash });
+    await this.repository.insertIfAbsent({
+      name: 'bootstrap-admin',
+      role: 'admin',
+      keyHash,
+      prefix: visiblePrefix(key),
+    });
+    const apiKey = await this.repository.findByHash(keyHash);
+    if (!apiKey) {
+      // The insert was ignored for the name alone: an active key already holds it.
+      throw new Error(
+        'ADMIN_API_KEY could not be stored: an active key named "bootstrap-admin" has another secret',
+      );
+    }
     if (apiKey.revokedAt) {
       this.logger.warn(
         `ADMIN_API_KEY (${apiKey.prefix}…) was revoked on ${apiKey.revokedAt.toISOString()} and stays revoked; set a new one`,
@@ -276,7 +257,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     if (apiKey.role !== 'admin') {
-      await this.repository.update({ id: apiKey.id }, { role: 'admin' });
+      await this.repository.setRole(apiKey.id, 'admin');
       await this.announceChange(keyHash);
     }
   }
@@ -289,12 +270,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     const times = ids.map((id) => new Date(this.usage.get(id) as number).toISOString());
     this.usage.clear();
     try {
-      await this.repository.query(
-        `UPDATE api_keys AS k SET last_used_at = GREATEST(COALESCE(k.last_used_at, u.used_at), u.used_at)
-           FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, used_at)
-          WHERE k.id = u.id`,
-        [ids, times],
-      );
+      await this.repository.recordLastUsed(ids, times);
     } catch (error) {
       this.logger.warn(`Could not record API key usage: ${(error as Error).message}`);
     }

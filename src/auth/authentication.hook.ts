@@ -46,7 +46,10 @@ export function registerAuthentication(
         done();
       },
       (error: unknown) => {
-        logger.error({ err: error, requestId: request.id }, `Request ${request.id}: could not check an API key`);
+        logger.error(
+          { err: error, requestId: request.id },
+          `Request ${request.id}: could not check an API key`,
+        );
         done(
           new AuthException(
             'SERVICE_UNAVAILABLE',

@@ -11,10 +11,12 @@ export function requestOf(context: ExecutionContext): FastifyRequest {
 }
 
 /** The caller's principal; the access guard has already made sure there is one. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext) => {
-  const principal = requestOf(context).principal;
-  if (!principal) {
-    throw new AuthException('UNAUTHENTICATED', 'This operation needs an API key');
-  }
-  return principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => {
+    const principal = requestOf(context).principal;
+    if (!principal) {
+      throw new AuthException('UNAUTHENTICATED', 'This operation needs an API key');
+    }
+    return principal;
+  },
+);

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
 import type { MarketKey } from '../market-data/candle';
-import { MarketCatalogue } from '../market-data/market';
+import { MarketCatalogue } from '../market-data/market-catalogue';
 import { RedisService } from '../redis/redis.service';
 
 /** FNV-1a, 32 bits: a fast, well-spread hash for rendezvous scores (not for security). */

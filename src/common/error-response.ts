@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { AppException, ERROR_CODES, type ErrorCode } from './app.exception';
 
 /** The one shape of every REST error body. */
-export interface ErrorBody {
+interface ErrorBody {
   statusCode: number;
   error: string;
   code: ErrorCode;
@@ -85,7 +85,7 @@ export function mapError(exception: unknown, requestId?: string): MappedError {
     const response = exception.getResponse();
     let message = exception.message;
     if (typeof response === 'object' && response !== null && 'message' in response) {
-      const raw = (response as { message: unknown }).message;
+      const raw = response.message;
       message = Array.isArray(raw) ? raw.join('; ') : String(raw);
     }
     if (status === HttpStatus.NOT_FOUND && /^Cannot [A-Z]+ /.test(message)) {

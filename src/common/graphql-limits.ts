@@ -23,7 +23,7 @@ export const MAX_QUERY_DEPTH = 8;
  */
 export const MAX_INTROSPECTION_DEPTH = 30;
 /** Root fields one operation may select, aliases and fragments included. */
-export const MAX_ROOT_FIELDS = 20;
+const MAX_ROOT_FIELDS = 20;
 
 /** The introspection entry points (only valid on the query root); `__typename` is ordinary data. */
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { SecretBox } from './secret-box';
 import { AppException, ValidationException } from './app.exception';
 
-export class IdempotencyException extends AppException {}
+class IdempotencyException extends AppException {}
 
 /** How long an answer is kept for a repeat of its request. */
 const KEEP_MS = 24 * 3_600_000;

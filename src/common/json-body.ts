@@ -10,7 +10,7 @@ import { AppException, ValidationException } from './app.exception';
  */
 export const MAX_JSON_DEPTH = 64;
 
-export class JsonBodyException extends AppException {}
+class JsonBodyException extends AppException {}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -101,7 +101,7 @@ export function dropEmptyBodyContentType(headers: IncomingHttpHeaders): void {
 }
 
 /** The 400 for a route that needs a body and was sent none. */
-export const MISSING_BODY_PROBLEM = {
+const MISSING_BODY_PROBLEM = {
   field: 'body',
   problem: 'is required: send a JSON object with content-type application/json',
 } as const;

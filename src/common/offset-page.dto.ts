@@ -1,24 +1,18 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArgsType, Field, Int } from '@nestjs/graphql';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ArgsType } from '@nestjs/graphql';
+import { LimitQueryField, OffsetQueryField } from './query-fields';
+
+/** The page size of lists read by position, and of a paper account's equity. */
+export const OFFSET_PAGE_LIMIT = {
+  default: 500,
+  maximum: 5000,
+  graphqlDescription: 'Default 500, at most 5000',
+};
 
 /** `?offset=&limit=` of a list read in pages by position (trades of a backtest or account). */
 @ArgsType()
 export class OffsetPageQueryDto {
-  @ApiPropertyOptional({ default: 0 })
-  @Field(() => Int, { nullable: true, description: 'Default 0' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @OffsetQueryField({ graphqlDescription: 'Default 0' })
   offset?: number;
-  @ApiPropertyOptional({ default: 500, maximum: 5000 })
-  @Field(() => Int, { nullable: true, description: 'Default 500, at most 5000' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(5000)
+  @LimitQueryField(OFFSET_PAGE_LIMIT)
   limit?: number;
 }

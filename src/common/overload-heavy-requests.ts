@@ -51,7 +51,7 @@ function inFlightOf(server: FastifyInstance): Map<string, number> {
  * only authorized calls count: per API key, or per client address for public reads.
  */
 @Injectable()
-export class HeavyRequestInterceptor implements NestInterceptor {
+class HeavyRequestInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly config: AppConfig,

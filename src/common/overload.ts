@@ -8,7 +8,7 @@ import { isExemptFromLimits } from './exempt-paths';
 export class OverloadException extends AppException {}
 
 /** How often the event-loop delay is read; shedding starts and stops at most this late. */
-export const OVERLOAD_SAMPLE_MS = 500;
+const OVERLOAD_SAMPLE_MS = 500;
 /** The histogram's timer period: Node records the delay of each tick of it. */
 const RESOLUTION_MS = 10;
 const RETRY_AFTER_SECONDS = Math.max(1, Math.ceil(OVERLOAD_SAMPLE_MS / 1000));
@@ -19,7 +19,7 @@ const RETRY_AFTER_SECONDS = Math.max(1, Math.ceil(OVERLOAD_SAMPLE_MS / 1000));
  * (`perf_hooks.monitorEventLoopDelay`): a timer every 10 ms whose lateness is recorded in C++,
  * so measuring costs the loop nothing per request.
  */
-export class EventLoopDelaySampler {
+class EventLoopDelaySampler {
   private readonly histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private readonly timer: NodeJS.Timeout;
   /** The last sample's mean delay beyond the timer's period, in ms. */

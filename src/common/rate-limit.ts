@@ -5,7 +5,7 @@ import { AppException } from './app.exception';
 import { BatchedRedisStore, type WindowCountResult } from './rate-limit-store';
 import { isExemptFromLimits } from './exempt-paths';
 
-export class RateLimitException extends AppException {}
+class RateLimitException extends AppException {}
 
 /** Probes, and the dashboard's static files (`src/web/`): a page load is not an API call. */
 /**

@@ -1,4 +1,5 @@
 import { ParseUUIDPipe } from '@nestjs/common';
+import { IsUUID } from 'class-validator';
 import { ValidationException } from './app.exception';
 
 /** Parses a path parameter as a UUID; anything else is a 400 naming the parameter. */
@@ -6,6 +7,11 @@ export function uuidPipe(field: string): ParseUUIDPipe {
   return new ParseUUIDPipe({
     exceptionFactory: () => new ValidationException([{ field, problem: 'must be a UUID' }]),
   });
+}
+
+/** The same rule on a field of an args or body DTO, with the same 400: `{ field, problem: 'must be a UUID' }`. */
+export function IsUuid(): PropertyDecorator {
+  return IsUUID('all', { message: ({ property }) => `${property} must be a UUID` });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

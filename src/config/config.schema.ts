@@ -143,7 +143,7 @@ export const DEFAULT_FORECAST_HORIZONS: Record<(typeof SUPPORTED_INTERVALS)[numb
   '12h': [1, 2, 14],
   '1d': [1, 7, 30],
 };
-export const MAX_FORECAST_HORIZON = 240;
+const MAX_FORECAST_HORIZON = 240;
 
 /**
  * `1h:1,4,24;1m:1,5,15;SOL/1h:1,4` -> { '1h': [1, 4, 24], '1m': [1, 5, 15], 'SOL/1h': [1, 4] }
@@ -347,7 +347,6 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(25_000),
 });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type AppConfigValues = z.output<typeof configSchema>;
 
 /** The keys of `configSchema`, in declaration order: the README table and `.env.example` follow it. */

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 
 /** Migrations live at the top of the repository; compiled ones sit beside them under dist/. */
-export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
+const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 
 /** One advisory lock id for "migrations are running", so replicas that start together take turns. */
 const MIGRATION_LOCK_ID = 7_356_019_114;

@@ -8,9 +8,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppException } from '../common/app.exception';
 import { GRAPHIQL_CLIENT_SCRIPT, graphiqlHtml } from './graphiql-page';
 
-export class GraphiqlException extends AppException {}
+class GraphiqlException extends AppException {}
 
-export const GRAPHIQL_PATH = '/graphiql';
+const GRAPHIQL_PATH = '/graphiql';
 const ASSETS_PREFIX = `${GRAPHIQL_PATH}/assets`;
 
 interface Asset {
@@ -70,13 +70,13 @@ function acceptsGzip(request: FastifyRequest): boolean {
  * node_modules once at start, each under an address that carries its content hash. Plain Fastify
  * routes: the page is public, and the API key goes in GraphiQL's headers editor.
  */
-export function registerGraphiql(fastify: FastifyInstance): void {
+function registerGraphiql(fastify: FastifyInstance): void {
   const files = PACKAGE_FILES.map(({ name, from, file }) =>
     asset(name, readFileSync(join(packageDir(from), file))),
   );
   const client = asset('graphiql-client.js', Buffer.from(GRAPHIQL_CLIENT_SCRIPT));
   const [styles, ...scripts] = [...files, client];
-  const html = graphiqlHtml({ styles: styles!.url, scripts: scripts.map((script) => script.url) });
+  const html = graphiqlHtml({ styles: styles.url, scripts: scripts.map((script) => script.url) });
   const byUrl = new Map([...files, client].map((entry) => [entry.url, entry]));
 
   fastify.get(GRAPHIQL_PATH, async (_request, reply: FastifyReply) =>

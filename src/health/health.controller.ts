@@ -1,26 +1,23 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { hostname } from 'node:os';
 import { Access } from '../auth/access.decorator';
-import { TensorFlowProvider } from '../models/tensorflow.provider';
 import { HealthService, type ReadinessReport } from './health.service';
-import { MetricsService } from './metrics.service';
+import { ML_BACKEND, type MlBackendPort, type MlBackendStatus } from './ml-backend.port';
 
 @ApiTags('health')
-@Controller()
+@Controller('health')
 export class HealthController {
   constructor(
     private readonly healthService: HealthService,
-    private readonly metrics: MetricsService,
-    private readonly tensorflow: TensorFlowProvider,
+    @Inject(ML_BACKEND) private readonly mlBackend: MlBackendPort,
   ) {}
 
-  @Get('health')
+  @Get()
   @Access('public')
   @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({
@@ -35,25 +32,11 @@ export class HealthController {
       },
     },
   })
-  async liveness(): Promise<{
-    status: 'ok';
-    tensorflow: { backend: string; worker: string; reportedAt: string } | null;
-  }> {
-    // The backend this process trains on, or the one a worker last reported (the api never trains).
-    const local = this.tensorflow.backend;
-    return {
-      status: 'ok',
-      tensorflow: local
-        ? {
-            backend: local,
-            worker: `${hostname()}:${process.pid}`,
-            reportedAt: new Date().toISOString(),
-          }
-        : await this.tensorflow.reported(),
-    };
+  async liveness(): Promise<{ status: 'ok'; tensorflow: MlBackendStatus | null }> {
+    return { status: 'ok', tensorflow: await this.mlBackend.status() };
   }
 
-  @Get('health/ready')
+  @Get('ready')
   @Access('public')
   @ApiOperation({ summary: 'Readiness: PostgreSQL, Redis and migrations; 503 names what is down' })
   @ApiOkResponse({
@@ -79,17 +62,5 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the message names it' })
   readiness(): Promise<ReadinessReport> {
     return this.healthService.readiness();
-  }
-
-  @Get('metrics')
-  @Access('public')
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics' })
-  @ApiOkResponse({
-    description: 'The Prometheus text exposition format (version 0.0.4)',
-    content: { 'text/plain': { schema: { type: 'string' } } },
-  })
-  metricsText(): Promise<string> {
-    return this.metrics.render();
   }
 }

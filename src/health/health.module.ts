@@ -1,14 +1,24 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { ModelsModule } from '../models/models.module';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { MigrationsRepository } from './migrations.repository';
 
-@Module({
-  imports: [TerminusModule.forRoot({ logger: false }), ModelsModule],
-  controllers: [HealthController],
-  providers: [HealthService, MetricsService],
-  exports: [MetricsService],
-})
-export class HealthModule {}
+/**
+ * Liveness, readiness and metrics. The ML backend is asked through ML_BACKEND, provided by the
+ * module given to `register` (the models module in the app), so health depends on no feature.
+ */
+@Module({})
+export class HealthModule {
+  static register(mlBackendModule: Type): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ logger: false }), mlBackendModule],
+      controllers: [HealthController, MetricsController],
+      providers: [MigrationsRepository, HealthService, MetricsService],
+      exports: [MetricsService],
+    };
+  }
+}

@@ -4,15 +4,14 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { LifecycleService } from '../common/lifecycle.service';
 import { RedisService } from '../redis/redis.service';
+import { MigrationsRepository } from './migrations.repository';
 
 const CHECK_TIMEOUT_MS = 1500;
 
-export class HealthException extends AppException {}
+class HealthException extends AppException {}
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -38,7 +37,7 @@ export class HealthService {
     private readonly indicators: HealthIndicatorService,
     private readonly typeOrm: TypeOrmHealthIndicator,
     private readonly redis: RedisService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly migrations: MigrationsRepository,
     private readonly lifecycle: LifecycleService,
   ) {}
 
@@ -79,20 +78,12 @@ export class HealthService {
   private async checkMigrations() {
     const session = this.indicators.check('migrations');
     try {
-      const pending = await withTimeout(this.pendingMigrations(), 'PostgreSQL');
+      const pending = await withTimeout(this.migrations.pending(), 'PostgreSQL');
       return pending.length
         ? session.down({ message: `${pending.length} pending migration(s)`, pending })
         : session.up();
     } catch (error) {
       return session.down({ message: (error as Error).message });
     }
-  }
-
-  private async pendingMigrations(): Promise<string[]> {
-    const rows: { name: string }[] = await this.dataSource.query('SELECT name FROM migrations');
-    const applied = new Set(rows.map((row) => row.name));
-    return this.dataSource.migrations
-      .map((migration) => migration.name ?? migration.constructor.name)
-      .filter((name) => !applied.has(name));
   }
 }

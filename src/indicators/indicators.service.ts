@@ -4,7 +4,7 @@ import { MAX_TIME_MS, parseTime } from '../common/time-param';
 import type { Candle } from '../market-data/candle';
 import { CandleWindowCache } from '../market-data/candle-window.cache';
 import { CandlesRepository } from '../market-data/candles.repository';
-import { MarketCatalogue, intervalMs } from '../market-data/market';
+import { MarketCatalogue, intervalMs } from '../market-data/market-catalogue';
 import { describeIndicatorCatalogue } from './engine/indicator-catalogue';
 import { computeIndicators } from './engine/indicator-computation';
 import {

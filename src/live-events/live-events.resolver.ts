@@ -2,7 +2,7 @@ import { Args, Context, ID, Resolver, Subscription } from '@nestjs/graphql';
 import type { PubSub } from 'mercurius';
 import { Access } from '../auth/access.decorator';
 import { AuthException } from '../auth/auth.exception';
-import { MarketCatalogue } from '../market-data/market';
+import { MarketCatalogue } from '../market-data/market-catalogue';
 import { PredictionDto } from '../models/dto/models.dto';
 import { PaperTradeExecutedDto } from '../paper/dto/paper-trade-event.dto';
 import { PaperAccountsService } from '../paper/paper-accounts.service';

@@ -6,14 +6,14 @@ import { REVOKED_CLOSE_CODE } from './live-sessions';
 const MAX_KEY_LENGTH = 512;
 
 /** The subprotocol of graphql-ws (the library) whose refusals are close codes, not messages. */
-export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
+const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
 
 /**
  * Close codes of a refused `connection_init` on graphql-transport-ws (its PROTOCOL.md): 4401 when
  * no key was given and one is needed, 4403 for a key that is unknown or revoked, 1011 when keys
  * cannot be checked (database down).
  */
-export const SUBSCRIPTION_CLOSE_CODES = {
+const SUBSCRIPTION_CLOSE_CODES = {
   unauthorized: 4401,
   forbidden: REVOKED_CLOSE_CODE,
   internalError: 1011,

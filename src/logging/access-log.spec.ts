@@ -54,7 +54,12 @@ describe('createAccessLog', () => {
     const { logger, lines } = capture();
     createAccessLog(logger)(entry);
     expect(lines).toEqual([viaPino(entry)]);
-    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 30, role: 'api', pid: 4242, url: entry.url });
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      level: 30,
+      role: 'api',
+      pid: 4242,
+      url: entry.url,
+    });
   });
 
   it('writes nothing when the level is above info, and follows level changes', () => {

@@ -1,13 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { RedisService } from '../redis/redis.service';
 import type { Candle, MarketKey } from './candle';
-import { CANDLES_WRITTEN, type CandlesWrittenEvent } from './candle-events';
 import { encodeCandlesBinary } from './candle-copy.encoder';
 
 export interface UpsertResult {
@@ -33,36 +31,18 @@ const COLUMNS = [
 ] as const;
 const VALUE_COLUMNS = COLUMNS.slice(4);
 
-/** Candle SQL: bulk upsert through COPY into a staging table, and the reads the API makes. */
+/**
+ * Candle SQL: bulk upsert through COPY into a staging table, and the reads the API makes. Ingest
+ * writes through `CandleWriter`, which announces them.
+ */
 @Injectable()
 export class CandlesRepository {
-  private readonly logger = new Logger(CandlesRepository.name);
-
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly redis: RedisService,
-  ) {}
-
-  /** Tells every process that candles of a market changed (caches drop what they hold). */
-  private async announce(
-    market: MarketKey,
-    from: number,
-    to: number,
-    candle?: Candle,
-  ): Promise<void> {
-    const event: CandlesWrittenEvent = { ...market, from, to, candle };
-    await this.redis
-      .publish(CANDLES_WRITTEN, JSON.stringify(event))
-      .catch((error: Error) =>
-        this.logger.warn(
-          `Could not announce written ${market.symbol} ${market.interval} candles: ${error.message}`,
-        ),
-      );
-  }
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * Writes candles of one market idempotently: new ones are inserted, changed ones updated,
-   * identical ones left alone. Duplicated open times in `candles` keep the last one.
+   * identical ones left alone. Duplicated open times in `candles` keep the last one. Announcing
+   * the write is `CandleWriter`'s.
    */
   async upsert(market: MarketKey, candles: readonly Candle[]): Promise<UpsertResult> {
     if (!candles.length) {
@@ -95,7 +75,6 @@ export class CandlesRepository {
         try {
           await this.copyInto(client, 'candles', market, unique);
           await client.query('COMMIT');
-          await this.announce(market, first, last);
           return { inserted: unique.size, updated: 0, unchanged: 0 };
         } catch (error) {
           if ((error as { code?: string }).code !== '23505') {
@@ -110,9 +89,6 @@ export class CandlesRepository {
       await this.copyInto(client, 'candles_staging', market, unique);
       const { inserted, updated } = await this.mergeStaging(client);
       await client.query('COMMIT');
-      if (inserted + updated > 0) {
-        await this.announce(market, first, last);
-      }
       return { inserted, updated, unchanged: unique.size - inserted - updated };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -188,9 +164,6 @@ export class CandlesRepository {
       ],
     );
     const row = rows[0];
-    if (row !== undefined) {
-      await this.announce(market, candle.openTime, candle.openTime, candle);
-    }
     return row === undefined ? 'unchanged' : row.inserted ? 'inserted' : 'updated';
   }
 

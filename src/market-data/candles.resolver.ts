@@ -2,7 +2,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { Access } from '../auth/access.decorator';
 import { CandlesService } from './candles.service';
-import { BackfillDto, CandlePageDto, CandlesArgs, MarketDto } from './dto/candles.dto';
+import { BackfillDto, CandlePageDto, CandlesArgs } from './dto/candles.dto';
 
 @Resolver()
 export class CandlesResolver {
@@ -13,14 +13,6 @@ export class CandlesResolver {
   candles(@Args() args: CandlesArgs): Promise<CandlePageDto> {
     const { symbol, ...query } = args;
     return this.service.getCandles(symbol, query);
-  }
-
-  @Query(() => [MarketDto], {
-    description: 'Every configured market and interval with its stored range',
-  })
-  @Access('public-read')
-  markets(): Promise<MarketDto[]> {
-    return this.service.getMarkets();
   }
 
   @Mutation(() => EnqueuedJobDto, {

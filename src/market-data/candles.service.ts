@@ -9,7 +9,7 @@ import type { BackfillDto, CandlesQueryDto } from './dto/candles.dto';
 import { CandlePageDto, MarketDto } from './dto/candles.dto';
 import { CandlesRepository } from './candles.repository';
 import { KnownGapsRepository } from './known-gaps.repository';
-import { MarketCatalogue, intervalMs } from './market';
+import { MarketCatalogue, intervalMs } from './market-catalogue';
 import { StreamStateService } from './stream/stream-state.service';
 import { ExchangeStatusService } from './sync/exchange-status.service';
 

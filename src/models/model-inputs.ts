@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Candle } from '../market-data/candle';
 import { CandleWindowCache } from '../market-data/candle-window.cache';
-import { MarketCatalogue, intervalMs } from '../market-data/market';
+import { MarketCatalogue, intervalMs } from '../market-data/market-catalogue';
 import {
   DEFAULT_FEATURES,
   featureMarkets,

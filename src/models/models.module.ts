@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ML_BACKEND } from '../health/ml-backend.port';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { SentimentModule } from '../sentiment/sentiment.module';
 import { ModelInputs } from './model-inputs';
@@ -19,6 +20,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
     PredictionsRepository,
     PredictionCache,
     TensorFlowProvider,
+    { provide: ML_BACKEND, useExisting: TensorFlowProvider },
     ModelsService,
     ModelSearchesRepository,
     ModelSearchService,
@@ -30,6 +32,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
     PredictionsRepository,
     PredictionCache,
     TensorFlowProvider,
+    ML_BACKEND,
     ModelsService,
     ModelSearchesRepository,
     ModelSearchService,

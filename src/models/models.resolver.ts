@@ -1,24 +1,12 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Access } from '../auth/access.decorator';
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
-import {
-  ModelDto,
-  ModelsQueryDto,
-  PredictArgs,
-  PredictionDto,
-  TrainModelDto,
-} from './dto/models.dto';
+import { ModelDto, ModelsQueryDto, TrainModelDto } from './dto/models.dto';
 import { ModelsService } from './models.service';
 
 @Resolver()
 export class ModelsResolver {
   constructor(private readonly service: ModelsService) {}
-
-  @Query(() => PredictionDto, { description: 'The latest prediction of the production model' })
-  @Access('public-read')
-  prediction(@Args() args: PredictArgs): Promise<PredictionDto> {
-    return this.service.prediction(args.symbol, args.interval);
-  }
 
   @Query(() => [ModelDto], { description: 'Model versions, newest first' })
   @Access('client')
@@ -28,7 +16,7 @@ export class ModelsResolver {
 
   @Query(() => ModelDto, { description: 'One model version' })
   @Access('client')
-  model(@Args('id') id: string): Promise<ModelDto> {
+  model(@Args('id', { type: () => ID }) id: string): Promise<ModelDto> {
     return this.service.get(id);
   }
 
@@ -42,13 +30,13 @@ export class ModelsResolver {
     description: 'Promote a candidate or roll back to a retired version (admin)',
   })
   @Access('admin')
-  promoteModel(@Args('id') id: string): Promise<ModelDto> {
+  promoteModel(@Args('id', { type: () => ID }) id: string): Promise<ModelDto> {
     return this.service.promote(id);
   }
 
   @Mutation(() => ModelDto, { description: 'Retire a model version (admin)' })
   @Access('admin')
-  retireModel(@Args('id') id: string): Promise<ModelDto> {
+  retireModel(@Args('id', { type: () => ID }) id: string): Promise<ModelDto> {
     return this.service.retire(id);
   }
 }

@@ -3,14 +3,14 @@ import { AppException, ValidationException, type FieldProblem } from '../common/
 import { assertUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { parseDuration } from '../config/config.schema';
-import { MarketCatalogue } from '../market-data/market';
+import { MarketCatalogue } from '../market-data/market-catalogue';
 import type { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { JobsService } from '../queue/jobs.service';
 import { JOBS, JobName } from '../queue/queue.catalogue';
 import { QueueService } from '../queue/queue.service';
 import { RedisService } from '../redis/redis.service';
 import { FeatureListError } from './engine/feature-spec';
-import { ModelParamsError, resolveModelParams } from './engine/lstm-model';
+import { ModelParamsError, resolveModelParams } from './engine/model-params';
 import { cancelKey } from './jobs/train-model.processor';
 import { PredictionCache, type CachedPrediction } from './live/prediction.cache';
 import { MODEL_PROMOTED, MODEL_RETIRED, type ModelPromotedEvent } from './model-events';
@@ -25,7 +25,7 @@ import {
   type TrainModelDto,
 } from './dto/models.dto';
 
-export class ModelsException extends AppException {}
+class ModelsException extends AppException {}
 
 /** The field problems a check of the request finds (parameters, inputs); none when it passes. */
 function problemsOf(check: () => unknown): FieldProblem[] {

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { HorizonForecast } from './engine/forecast';
+import type { HorizonForecast } from './engine/forecast-calibration';
 
 /**
  * Every prediction the live path made, unique per model version and candle, and once the target

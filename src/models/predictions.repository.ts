@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { MarketKey } from '../market-data/candle';
-import type { HorizonForecast } from './engine/forecast';
+import type { HorizonForecast } from './engine/forecast-calibration';
 
 export interface PredictionRow {
   modelVersionId: string;

@@ -1,18 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
+import type { MlBackendPort, MlBackendStatus } from '../health/ml-backend.port';
 import { RedisService } from '../redis/redis.service';
 import { loadTensorFlow, type LoadedTensorFlow } from './engine/tf-backend';
 
-export interface ReportedBackend {
-  backend: string;
-  worker: string;
-  reportedAt: string;
-}
+export type ReportedBackend = MlBackendStatus;
 
 /** TensorFlow.js for this process, loaded on first use (the api never trains; it only reports). */
 @Injectable()
-export class TensorFlowProvider {
+export class TensorFlowProvider implements MlBackendPort {
   private loaded?: LoadedTensorFlow;
 
   constructor(
@@ -64,6 +61,18 @@ export class TensorFlowProvider {
       // Redis away: keep what was last known, and try again in 10 s.
       this.reportedCache = { at: Date.now(), value: this.reportedCache?.value ?? null };
     }
+  }
+
+  /** The backend this process trains on, or the one a worker last reported (the api never trains). */
+  async status(): Promise<MlBackendStatus | null> {
+    const local = this.backend;
+    return local
+      ? {
+          backend: local,
+          worker: `${hostname()}:${process.pid}`,
+          reportedAt: new Date().toISOString(),
+        }
+      : this.reported();
   }
 
   async get(): Promise<LoadedTensorFlow> {

@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/app-config';
 import { parseDuration } from '../config/config.schema';
 import type { Candle, MarketKey } from '../market-data/candle';
 import type { CandlesRepository } from '../market-data/candles.repository';
-import { intervalMs } from '../market-data/market';
+import { intervalMs } from '../market-data/market-catalogue';
 
 /** Most candles one training or search reads (four years of 1h is 35,040). */
 export const MAX_TRAINING_CANDLES = 200_000;

@@ -2,21 +2,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import type { Candle, MarketKey } from '../market-data/candle';
 import { CandlesRepository } from '../market-data/candles.repository';
-import { MarketCatalogue, intervalMs } from '../market-data/market';
+import { MarketCatalogue, intervalMs } from '../market-data/market-catalogue';
 import { RedisService } from '../redis/redis.service';
 import type { TrainModelResult } from '../queue/queue.catalogue';
 import { buildDataset, type Sample } from './engine/dataset';
-import { significance, type SignificanceResult } from './engine/forecast';
+import { significance, type SignificanceResult } from './engine/forecast-scoring';
 import { ModelInputs } from './model-inputs';
-import {
-  disposeModel,
-  loadModel,
-  predictBatch,
-  resolveModelParams,
-  saveModel,
-  type EpochProgress,
-  type TrainedModel,
-} from './engine/lstm-model';
+import { loadModel, saveModel } from './engine/model-artifact';
+import { resolveModelParams } from './engine/model-params';
+import type { EpochProgress } from './engine/model-training';
+import { disposeModel, predictBatch, type TrainedModel } from './engine/trained-model';
 import { DEFAULT_MODEL_KIND, type ModelKind } from './engine/model-kind';
 import { closeErrors, runTraining, type TrainingOutcome } from './engine/training-pipeline';
 import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
@@ -25,7 +20,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
 import { readTrainingCandles } from './training-window';
 
 /** A candidate must beat persistence and production with a Diebold-Mariano p-value below this. */
-export const PROMOTION_P_VALUE = 0.05;
+const PROMOTION_P_VALUE = 0.05;
 
 /** Lower loss and significant. */
 function passes(test: SignificanceResult): boolean {

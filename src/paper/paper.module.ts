@@ -3,12 +3,25 @@ import { MarketDataModule } from '../market-data/market-data.module';
 import { ModelsModule } from '../models/models.module';
 import { StrategyModule } from '../strategy/strategy.module';
 import { BROKER, PaperBroker } from './broker';
+import { PaperAccountFigures } from './paper-account-figures.service';
+import { PaperAccountsRepository } from './paper-accounts.repository';
 import { PaperAccountsService } from './paper-accounts.service';
+import { PaperBooksRepository } from './paper-books.repository';
+import { PaperEquityRepository } from './paper-equity.repository';
+import { PaperTradesRepository } from './paper-trades.repository';
 
 /** Paper accounts and the broker they trade with; shared by every role. */
 @Module({
   imports: [MarketDataModule, ModelsModule, StrategyModule],
-  providers: [{ provide: BROKER, useClass: PaperBroker }, PaperAccountsService],
-  exports: [BROKER, PaperAccountsService],
+  providers: [
+    { provide: BROKER, useClass: PaperBroker },
+    PaperAccountsRepository,
+    PaperBooksRepository,
+    PaperEquityRepository,
+    PaperTradesRepository,
+    PaperAccountFigures,
+    PaperAccountsService,
+  ],
+  exports: [BROKER, PaperBooksRepository, PaperAccountsService],
 })
 export class PaperModule {}

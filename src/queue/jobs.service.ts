@@ -4,7 +4,7 @@ import { JobDto, type JobState } from './dto/job.dto';
 import { JOBS, JobName, jobNameOfId } from './queue.catalogue';
 import { QueueService } from './queue.service';
 
-export class JobsException extends AppException {}
+class JobsException extends AppException {}
 
 function isFinished(state: JobState): boolean {
   return state === 'completed' || state === 'failed';
@@ -31,10 +31,10 @@ export class JobsService {
     }
     // The job's fields and its state are two reads; a job that finishes between them would show
     // a finished state with unfinished fields. Read again until the two agree.
-    let state = (await job.getState()) as JobState;
+    let state = await job.getState();
     for (let attempt = 0; attempt < 3 && isFinished(state) !== Boolean(job.finishedOn); attempt++) {
       job = (await queue.getJob(id)) ?? job;
-      state = (await job.getState()) as JobState;
+      state = await job.getState();
     }
     return Object.assign(new JobDto(), {
       id,

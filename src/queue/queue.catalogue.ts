@@ -29,7 +29,7 @@ export enum JobName {
   SweepWebhooks = 'sweep-webhooks',
 }
 
-export interface JobPayloads {
+interface JobPayloads {
   [JobName.CleanQueues]: {
     /** Finished jobs older than this are removed. */
     graceMs: number;
@@ -89,7 +89,7 @@ export interface JobPayloads {
   };
 }
 
-export interface BackfillResult {
+interface BackfillResult {
   symbol: string;
   interval: string;
   fetched: number;
@@ -102,7 +102,7 @@ export interface BackfillResult {
   knownGaps: number;
 }
 
-export interface RepairGapsResult {
+interface RepairGapsResult {
   markets: number;
   holesFound: number;
   holesSkipped: number;

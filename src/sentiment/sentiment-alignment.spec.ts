@@ -93,10 +93,10 @@ describe('alignSentiment', () => {
       point('lunarcrush', T0 + hour * HOUR_MS, hour),
     );
     const aligned = alignSentiment(candles, HOUR_MS, buckets);
-    aligned.forEach((entry, index) => {
-      expect(entry?.point.time).toBe(candles[index].openTime);
-      expect(entry?.ageMs).toBe(0);
-    });
+    expect(aligned.map((entry) => entry?.point.time)).toEqual(
+      candles.map((candle) => candle.openTime),
+    );
+    expect(aligned.map((entry) => entry?.ageMs)).toEqual(candles.map(() => 0));
   });
 
   it('gives a daily Fear & Greed value from its midnight on, on hourly candles', () => {
@@ -139,7 +139,13 @@ describe('alignSentiment', () => {
     );
     const sorted = alignSentiment(candles, HOUR_MS, points);
     const order = [3, 9, 0, 7, 1, 8, 2, 6, 4, 5];
-    const shuffledCandles = order.map((index) => candles[index]);
+    const shuffledCandles = order.map((index) => {
+      const candle = candles[index];
+      if (candle === undefined) {
+        throw new RangeError(`No candle ${index} of ${candles.length}`);
+      }
+      return candle;
+    });
     const shuffledPoints = [...points].reverse();
 
     const aligned = alignSentiment(shuffledCandles, HOUR_MS, shuffledPoints);

@@ -39,10 +39,13 @@ interface Available {
 }
 
 function isSortedBy<T>(items: readonly T[], key: (item: T) => number): boolean {
-  for (let index = 1; index < items.length; index++) {
-    if (key(items[index - 1]) > key(items[index])) {
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const item of items) {
+    const current = key(item);
+    if (previous > current) {
       return false;
     }
+    previous = current;
   }
   return true;
 }
@@ -73,21 +76,20 @@ export function alignSentiment(
   if (!isSortedBy(available, (entry) => entry.availableAt)) {
     available.sort((a, b) => a.availableAt - b.availableAt); // stable: input order breaks ties
   }
-  let order: number[] | undefined;
-  if (!isSortedBy(candles, (candle) => candle.openTime)) {
-    order = candles.map((_, index) => index);
-    order.sort((a, b) => candles[a].openTime - candles[b].openTime);
-  }
-
   const aligned = new Array<AlignedSentiment | null>(candles.length).fill(null);
-  let latest = -1; // index in `available` of the last point known by the current close
-  for (let step = 0; step < candles.length; step++) {
-    const index = order ? order[step] : step;
-    const close = candles[index].openTime + intervalMs;
-    while (latest + 1 < available.length && available[latest + 1].availableAt <= close) {
-      latest++;
+  let entry: Available | undefined; // the last point known by the current close
+  let next = 0; // index in `available` of the first point not known yet
+  // Called with ascending open times.
+  const alignCandle = (index: number, openTime: number): void => {
+    const close = openTime + intervalMs;
+    for (
+      let known = available[next];
+      known && known.availableAt <= close;
+      known = available[next]
+    ) {
+      entry = known;
+      next++;
     }
-    const entry: Available | undefined = latest >= 0 ? available[latest] : undefined;
     if (entry && close - entry.availableAt <= maxAgeMs) {
       aligned[index] = {
         point: entry.point,
@@ -95,6 +97,14 @@ export function alignSentiment(
         ageMs: close - entry.availableAt,
       };
     }
+  };
+  if (isSortedBy(candles, (candle) => candle.openTime)) {
+    candles.forEach((candle, index) => alignCandle(index, candle.openTime));
+  } else {
+    candles
+      .map((candle, index) => ({ index, openTime: candle.openTime }))
+      .sort((a, b) => a.openTime - b.openTime)
+      .forEach(({ index, openTime }) => alignCandle(index, openTime));
   }
   return aligned;
 }

@@ -1,6 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { EnqueuedJobDto } from '../queue/dto/job.dto';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
 import {
   LatestSentimentDto,
@@ -11,24 +10,12 @@ import {
 import { SentimentService } from './sentiment.service';
 
 @ApiTags('sentiment')
-@Controller()
+@Controller('sentiment')
+@Access('public-read')
 export class SentimentController {
   constructor(private readonly sentiment: SentimentService) {}
 
-  @Post('admin/sentiment/:source/poll')
-  @HttpCode(202)
-  @Access('admin')
-  @ApiOperation({
-    summary:
-      'Poll a sentiment source now (lunarcrush or fear-greed); follow the job with GET /jobs/{jobId}',
-  })
-  @ApiAcceptedResponse({ type: EnqueuedJobDto })
-  poll(@Param('source') source: string): Promise<EnqueuedJobDto> {
-    return this.sentiment.requestPoll(source);
-  }
-
-  @Get('sentiment/sources')
-  @Access('public-read')
+  @Get('sources')
   @ApiOperation({
     summary:
       'Each sentiment source: enabled or why not, rate-limit pause, last poll and error, stored series',
@@ -38,8 +25,7 @@ export class SentimentController {
     return this.sentiment.getSources();
   }
 
-  @Get('sentiment/:symbol')
-  @Access('public-read')
+  @Get(':symbol')
   @ApiOperation({
     summary:
       'Sentiment series of a coin (LunarCrush, hourly) and the market-wide ones (Fear & Greed, daily), ascending. Symbol: BTC, or MARKET',
@@ -52,8 +38,7 @@ export class SentimentController {
     return this.sentiment.getSentiment(symbol, query);
   }
 
-  @Get('sentiment/:symbol/latest')
-  @Access('public-read')
+  @Get(':symbol/latest')
   @ApiOperation({
     summary: 'The newest point of each series for a coin, with how long it has been known',
   })

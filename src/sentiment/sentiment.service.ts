@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationException } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
-import { MarketCatalogue } from '../market-data/market';
+import { MarketCatalogue } from '../market-data/market-catalogue';
 import type { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { JobName } from '../queue/queue.catalogue';
 import { QueueService } from '../queue/queue.service';

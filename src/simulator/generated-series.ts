@@ -31,7 +31,7 @@ export interface GeneratedMarketOptions {
 }
 
 /** Default generator settings per base asset, near each coin's real scale. */
-export const GENERATED_DEFAULTS: Record<string, Omit<GeneratedMarketOptions, 'seed' | 'origin'>> = {
+const GENERATED_DEFAULTS: Record<string, Omit<GeneratedMarketOptions, 'seed' | 'origin'>> = {
   BTC: {
     startPrice: 30_000,
     priceDecimals: 2,

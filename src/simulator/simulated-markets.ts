@@ -1,6 +1,6 @@
 import type { Candle } from '../market-data/candle';
 import { readCandleCsv } from './candle-series';
-import type { SimulatedMarket } from './exchange-simulator';
+import type { SimulatedMarket } from './simulated-market-data';
 
 export interface SimulatedMarketsSpec {
   /** Base assets: `BTC,ETH`. */
@@ -76,7 +76,7 @@ export interface ManyMarketsSpec {
 }
 
 /** The base asset of the `index`th (from 1) market of `manyMarkets`: `C0001`. */
-export function manyMarketsBase(index: number): string {
+function manyMarketsBase(index: number): string {
   return `C${String(index).padStart(4, '0')}`;
 }
 

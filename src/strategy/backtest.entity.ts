@@ -1,6 +1,33 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { WalkForwardBlock } from '../models/engine/walk-forward-predictions';
+import type { PerformanceMetrics, Trade } from './engine/backtest';
+import type { PositionSizing } from './engine/strategy-definition';
 
-export const BACKTEST_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+/** How a backtest fills and sizes, and how it makes predictions where none were stored. */
+export interface BacktestParams {
+  startingCash: number;
+  feeRate: number;
+  slippage: number;
+  sizing: PositionSizing;
+  /** Absent from backtests stored before walk-forward predictions. */
+  walkForward?: boolean;
+  retrainEvery?: number;
+  modelParams?: Record<string, number>;
+}
+
+/** A finished backtest's figures as stored. */
+export interface StoredBacktestResult {
+  strategy: PerformanceMetrics;
+  buyAndHold: PerformanceMetrics;
+  /** `[time, equity]` pairs at the same candles as `equity`; absent from older backtests. */
+  buyAndHoldEquity?: [number, number][];
+  candles: number;
+  predictionsUsed: number;
+  predictionsStored: number;
+  predictionsGenerated: number;
+  walkForwardBlocks: WalkForwardBlock[];
+  strategyVersion: number;
+}
 
 /** One backtest request and, once its job has run, its results (trades and equity curve included). */
 @Entity({ name: 'backtests' })
@@ -28,9 +55,8 @@ export class BacktestEntity {
   @Column({ name: 'to_time', type: 'timestamptz' })
   toTime!: Date;
 
-  /** startingCash, feeRate, slippage, sizing. */
   @Column({ type: 'jsonb' })
-  params!: Record<string, unknown>;
+  params!: BacktestParams;
 
   @Column({ type: 'varchar', length: 12 })
   status!: string;
@@ -40,10 +66,10 @@ export class BacktestEntity {
 
   /** Strategy and buy-and-hold metrics, candles, predictions used. */
   @Column({ type: 'jsonb', nullable: true })
-  result!: Record<string, unknown> | null;
+  result!: StoredBacktestResult | null;
 
   @Column({ type: 'jsonb', nullable: true })
-  trades!: unknown[] | null;
+  trades!: Trade[] | null;
 
   /** Equity at each candle close, [time, equity] pairs (at most 2,000 points, evenly thinned). */
   @Column({ type: 'jsonb', nullable: true })

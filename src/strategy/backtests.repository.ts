@@ -82,9 +82,9 @@ export class BacktestsRepository {
       { id },
       {
         status: 'completed',
-        result: outcome.result as never,
-        trades: outcome.trades as never,
-        equity: outcome.equity as never,
+        result: outcome.result,
+        trades: outcome.trades,
+        equity: outcome.equity,
         finishedAt: new Date(),
       },
     );

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ValidationException, type FieldProblem } from '../common/app.exception';
+import { ValidationException } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
 import { assertUuid } from '../common/uuid.pipe';
 import type { Candle, MarketKey } from '../market-data/candle';
-import { MarketCatalogue, intervalMs } from '../market-data/market';
+import { MarketCatalogue, intervalMs } from '../market-data/market-catalogue';
 import { CandlesRepository } from '../market-data/candles.repository';
-import { ModelParamsError, resolveModelParams } from '../models/engine/lstm-model';
+import { ModelParamsError, resolveModelParams } from '../models/engine/model-params';
 import {
   WALK_FORWARD_DEFAULTS,
   walkForwardModelParams,
@@ -29,63 +29,19 @@ import { replayStrategy } from './engine/strategy-replay';
 import { readsSentiment, strategySentiment } from './strategy-evaluator';
 import type { BacktestEntity } from './backtest.entity';
 import { BacktestsRepository } from './backtests.repository';
+import { requestedSizing } from './requested-sizing';
+import { storedEquityCurves } from './stored-equity-curves';
 import {
   BacktestDto,
   BacktestSummaryDto,
-  type BacktestSizingDto,
   type BacktestsQueryDto,
   type CreateBacktestDto,
 } from './dto/backtest.dto';
 import { StrategiesService, StrategyException } from './strategies.service';
 
-const MAX_EQUITY_POINTS = 2000;
 const DEFAULT_LIST_LIMIT = 100;
 /** Candles before `from` for the inputs to warm up (long averages, MACD). */
 const SEED_CANDLES = 1500;
-
-/** A request's sizing, refusing fields that belong to another kind (the DTO checked the ranges). */
-export function requestedSizing(input: BacktestSizingDto): PositionSizing {
-  const problems: FieldProblem[] = [];
-  if (input.fraction !== undefined && input.kind !== 'fraction') {
-    problems.push({ field: 'sizing.fraction', problem: 'is only read with kind fraction' });
-  }
-  for (const field of ['targetVolatility', 'maxFraction'] as const) {
-    if (input[field] !== undefined && input.kind !== 'volatility') {
-      problems.push({ field: `sizing.${field}`, problem: 'is only read with kind volatility' });
-    }
-  }
-  if (problems.length) {
-    throw new ValidationException(problems);
-  }
-  switch (input.kind) {
-    case 'all-in':
-      return { kind: 'all-in' };
-    case 'fraction':
-      return { kind: 'fraction', fraction: input.fraction! };
-    case 'volatility':
-      return {
-        kind: 'volatility',
-        targetVolatility: input.targetVolatility!,
-        ...(input.maxFraction === undefined ? {} : { maxFraction: input.maxFraction }),
-      };
-  }
-}
-
-/**
- * The strategy's and buy-and-hold's equity as stored: `[time, equity]` pairs at the same candles,
- * every n-th one (n so that at most `maxPoints` are taken) and always the last.
- */
-export function storedEquityCurves(
-  result: Pick<BacktestResult, 'equity' | 'buyAndHoldEquity'>,
-  maxPoints = MAX_EQUITY_POINTS,
-): { equity: [number, number][]; buyAndHoldEquity: [number, number][] } {
-  const count = result.equity.length;
-  const every = Math.max(1, Math.ceil(count / maxPoints));
-  const kept = (_: unknown, i: number) => i % every === 0 || i === count - 1;
-  const pairs = (points: { time: number; equity: number }[]) =>
-    points.filter(kept).map((point) => [point.time, point.equity] as [number, number]);
-  return { equity: pairs(result.equity), buyAndHoldEquity: pairs(result.buyAndHoldEquity) };
-}
 
 /** Backtests: requests, the job that runs them, and their results. */
 @Injectable()
@@ -190,9 +146,7 @@ export class BacktestsService {
       jobId: backtest.jobId,
       result: backtest.result && result,
       equity: backtest.equity,
-      buyAndHoldEquity: Array.isArray(buyAndHoldEquity)
-        ? (buyAndHoldEquity as [number, number][])
-        : null,
+      buyAndHoldEquity: buyAndHoldEquity ?? null,
       error: backtest.error,
       createdAt: backtest.createdAt,
       finishedAt: backtest.finishedAt,
@@ -331,11 +285,7 @@ export class BacktestsService {
         to,
       );
       const stored = predictions.size;
-      const options = backtest.params as {
-        walkForward?: boolean;
-        retrainEvery?: number;
-        modelParams?: Record<string, number>;
-      };
+      const options = backtest.params;
       let blocks: WalkForwardBlock[] = [];
       if (needsModel(definition) && options.walkForward !== false && stored < range.length / 2) {
         // Not enough live predictions for the range: make them walk-forward, for the past.
@@ -365,18 +315,13 @@ export class BacktestsService {
           }
         }
       }
-      const params = backtest.params as {
-        startingCash: number;
-        feeRate: number;
-        slippage: number;
-        sizing: PositionSizing;
-      };
+      const { startingCash, feeRate, slippage, sizing } = backtest.params;
       const { result } = await this.replayStored({
         definition,
         market,
         from,
         to,
-        fill: params,
+        fill: { startingCash, feeRate, slippage, sizing },
         predictions,
       });
       await onProgress?.(90);

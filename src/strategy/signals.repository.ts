@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { MarketKey } from '../market-data/candle';
+import type { Action } from './engine/rule-evaluation';
 
 export interface SignalRow {
   strategyId: string;
@@ -112,6 +113,51 @@ export class SignalsRepository {
       [strategyId, market.exchange, market.symbol, market.interval, openTime],
     );
     return rows[0] && rowOf(rows[0]);
+  }
+
+  /** Each given strategy's newest decided candle (open time, epoch ms) on a market, in one read. */
+  async newestDecisions(strategyIds: string[], market: MarketKey): Promise<Map<string, number>> {
+    const rows: { strategy_id: string; last_ms: string }[] = await this.dataSource.query(
+      `SELECT strategy_id, (extract(epoch FROM max(open_time)) * 1000)::bigint AS last_ms FROM signals
+        WHERE strategy_id = ANY($1) AND exchange = $2 AND symbol = $3 AND interval = $4
+        GROUP BY strategy_id`,
+      [strategyIds, market.exchange, market.symbol, market.interval],
+    );
+    return new Map(rows.map((row) => [row.strategy_id, Number(row.last_ms)]));
+  }
+
+  /**
+   * The actions these strategy versions decided on a market at candles in [from, to] (epoch ms);
+   * `late` when taken by catch-up rather than at the close.
+   */
+  async decisionsBetween(params: {
+    strategyIds: readonly string[];
+    market: MarketKey;
+    from: number;
+    to: number;
+  }): Promise<{ strategyId: string; openTime: number; action: Action; late: boolean }[]> {
+    const { market } = params;
+    const rows: { strategy_id: string; open_ms: string; action: Action; late_ms: string | null }[] =
+      await this.dataSource.query(
+        `SELECT strategy_id, (extract(epoch FROM open_time) * 1000)::bigint AS open_ms, action, late_ms
+           FROM signals
+          WHERE strategy_id = ANY($1) AND exchange = $2 AND symbol = $3 AND interval = $4
+            AND open_time >= to_timestamp($5 / 1000.0) AND open_time <= to_timestamp($6 / 1000.0)`,
+        [
+          params.strategyIds,
+          market.exchange,
+          market.symbol,
+          market.interval,
+          params.from,
+          params.to,
+        ],
+      );
+    return rows.map((row) => ({
+      strategyId: row.strategy_id,
+      openTime: Number(row.open_ms),
+      action: row.action,
+      late: row.late_ms !== null,
+    }));
   }
 
   /** Signals stored since `since` (epoch ms), oldest first. */

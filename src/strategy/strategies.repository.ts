@@ -40,7 +40,7 @@ export class StrategiesRepository {
     return this.repo.save(
       this.repo.create({
         ...params,
-        definition: params.definition as unknown as Record<string, unknown>,
+        definition: params.definition,
         version: 1,
         active: true,
       }),
@@ -70,7 +70,7 @@ export class StrategiesRepository {
         repo.create({
           name: current.name,
           version: (latest?.version ?? current.version) + 1,
-          definition: definition as unknown as Record<string, unknown>,
+          definition,
           active: true,
           description: description === undefined ? current.description : description,
         }),
@@ -82,6 +82,16 @@ export class StrategiesRepository {
   async existing(ids: string[]): Promise<string[]> {
     const rows = await this.repo.find({ where: { id: In(ids) }, select: { id: true } });
     return rows.map((row) => row.id);
+  }
+
+  /** Name, version and stored definition of the strategy versions with these ids that exist. */
+  versions(
+    ids: readonly string[],
+  ): Promise<{ id: string; name: string; version: number; definition: unknown }[]> {
+    return this.dataSource.query(
+      `SELECT id, name, version, definition FROM strategies WHERE id = ANY($1)`,
+      [ids],
+    );
   }
 
   find(id: string): Promise<StrategyEntity | null> {

@@ -3,7 +3,7 @@ import { AppException, ValidationException } from '../common/app.exception';
 import { MAX_TIME_MS, parseTime } from '../common/time-param';
 import { assertUuid, isUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
-import { MarketCatalogue } from '../market-data/market';
+import { MarketCatalogue } from '../market-data/market-catalogue';
 import { PredictionCache } from '../models/live/prediction.cache';
 import {
   DEFAULT_STRATEGY,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MAX_TIME_MS } from '../common/time-param';
 import type { Candle, MarketKey } from '../market-data/candle';
 import { CandleWindowCache } from '../market-data/candle-window.cache';
-import { intervalMs } from '../market-data/market';
+import { intervalMs } from '../market-data/market-catalogue';
 import type { CachedPrediction } from '../models/live/prediction.cache';
 import { PredictionsRepository } from '../models/predictions.repository';
 import { SentimentService } from '../sentiment/sentiment.service';

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { StrategyDefinition } from './engine/strategy-definition';
 
 /** One version of a strategy: rules as data. A change is a new version; signals keep theirs. */
 @Entity({ name: 'strategies' })
@@ -13,9 +14,9 @@ export class StrategyEntity {
   @Column({ type: 'integer' })
   version!: number;
 
-  /** Rules, thresholds and guards (validated `StrategyDefinition`). */
+  /** Rules, thresholds and guards, validated when stored (read through `parseStrategyDefinition`). */
   @Column({ type: 'jsonb' })
-  definition!: Record<string, unknown>;
+  definition!: StrategyDefinition;
 
   /** Only the newest version of a name is active; live decisions use active versions. */
   @Column({ type: 'boolean', default: true })

@@ -7,15 +7,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppException } from '../common/app.exception';
 
-export class DashboardException extends AppException {}
+class DashboardException extends AppException {}
 
 /**
  * Client-side routes of the dashboard live under this prefix (the REST API owns `/markets`,
  * `/models`, `/webhooks`, ...): any GET under it answers index.html and the app routes itself.
  */
-export const DASHBOARD_ROUTE_PREFIX = '/ui';
+const DASHBOARD_ROUTE_PREFIX = '/ui';
 /** Hashed bundles and styles: their names change with their content, so they are cached for good. */
-export const DASHBOARD_ASSETS_PREFIX = '/assets/';
+const DASHBOARD_ASSETS_PREFIX = '/assets/';
 
 /** `web/dist` of the package this file belongs to (`src/web/` in tests, `dist/src/web/` built). */
 export function dashboardDir(): string {

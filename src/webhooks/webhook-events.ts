@@ -16,7 +16,7 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 export const WEBHOOKS_CHANGED = 'webhooks.changed';
 
 /** A body above this is refused rather than sent (receivers should not have to take more). */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** One event about to be delivered: the same message id and body for every subscriber. */
 export interface WebhookEvent {

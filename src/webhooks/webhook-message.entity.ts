@@ -9,8 +9,7 @@ import {
 } from 'typeorm';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
-export const MESSAGE_STATUSES = ['pending', 'succeeded', 'failed'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export type MessageStatus = 'pending' | 'succeeded' | 'failed';
 
 /**
  * One event for one subscription: the exact body every attempt sends (so retries carry the same

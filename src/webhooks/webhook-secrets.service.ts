@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { SecretBox } from '../common/secret-box';
-import { generateSigningSecret } from './delivery/webhook-secrets';
+import { generateSigningSecret } from './delivery/webhook-signature';
 
 /** How long the secret before a rotation keeps signing, so receivers can switch without a gap. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, LessThan, type FindOptionsWhere } from 'typeorm';
 import { MicroBatch } from '../common/micro-batch';
 import { lockUntilCommit } from '../database/data-source';
 import type { PaperTradeEvent } from '../paper/paper-events';
@@ -8,6 +8,17 @@ import type { WebhookEvent } from './webhook-events';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookMessageEntity, type MessageStatus } from './webhook-message.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
+
+/** What a new subscription is made of (ids and timestamps are the database's). */
+export type NewSubscription = Omit<
+  WebhookSubscriptionEntity,
+  'id' | 'owner' | 'createdAt' | 'updatedAt'
+>;
+
+/** The fields an owner can change on a subscription. */
+export type SubscriptionChanges = Partial<
+  Pick<WebhookSubscriptionEntity, 'url' | 'events' | 'symbols' | 'strategies' | 'description'>
+>;
 
 export interface MessageForDelivery {
   message: Pick<
@@ -77,18 +88,15 @@ interface DeliveryRow {
 /** Subscriptions, their messages and every delivery attempt, in PostgreSQL. */
 @Injectable()
 export class WebhooksRepository {
-  readonly subscriptions: Repository<WebhookSubscriptionEntity>;
-  readonly messages: Repository<WebhookMessageEntity>;
-  readonly deliveries: Repository<WebhookDeliveryEntity>;
-
   /**
    * Saves a new subscription unless its owner already has `limit` (null then), counted and
    * inserted under a per-owner lock so that concurrent creations cannot pass the limit together.
    */
   async createWithin(
-    subscription: WebhookSubscriptionEntity,
+    fields: NewSubscription,
     limit: number,
   ): Promise<{ saved: WebhookSubscriptionEntity } | { owned: number }> {
+    const subscription = this.subscriptions.create(fields);
     return this.dataSource.transaction(async (manager) => {
       await lockUntilCommit(manager, `webhook_subscriptions:${subscription.ownerKeyId}`);
       const repository = manager.getRepository(WebhookSubscriptionEntity);
@@ -97,10 +105,100 @@ export class WebhooksRepository {
     });
   }
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.subscriptions = dataSource.getRepository(WebhookSubscriptionEntity);
-    this.messages = dataSource.getRepository(WebhookMessageEntity);
-    this.deliveries = dataSource.getRepository(WebhookDeliveryEntity);
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get subscriptions() {
+    return this.dataSource.getRepository(WebhookSubscriptionEntity);
+  }
+
+  private get messages() {
+    return this.dataSource.getRepository(WebhookMessageEntity);
+  }
+
+  private get deliveries() {
+    return this.dataSource.getRepository(WebhookDeliveryEntity);
+  }
+
+  /** Subscriptions oldest first: one owner's, or everyone's when no owner is given. */
+  listSubscriptions(ownerKeyId?: string): Promise<WebhookSubscriptionEntity[]> {
+    return this.subscriptions.find({
+      where: ownerKeyId === undefined ? {} : { ownerKeyId },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  findSubscription(id: string): Promise<WebhookSubscriptionEntity | null> {
+    return this.subscriptions.findOne({ where: { id } });
+  }
+
+  /** A subscription known to exist (read back after a write). */
+  subscriptionOrFail(id: string): Promise<WebhookSubscriptionEntity> {
+    return this.subscriptions.findOneByOrFail({ id });
+  }
+
+  /** Writes only the fields given, so a worker's disabling in between is not undone. */
+  async updateSubscription(id: string, changes: SubscriptionChanges): Promise<void> {
+    await this.subscriptions.update({ id }, changes);
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    await this.subscriptions.delete({ id });
+  }
+
+  /**
+   * Replaces the secrets if the current one is still `currentSecret` (compare-and-set); false
+   * when another rotation got there first.
+   */
+  async replaceSecrets(
+    id: string,
+    currentSecret: string,
+    secrets: Pick<
+      WebhookSubscriptionEntity,
+      'secretEncrypted' | 'previousSecretEncrypted' | 'previousSecretExpiresAt'
+    >,
+  ): Promise<boolean> {
+    const result = await this.subscriptions.update({ id, secretEncrypted: currentSecret }, secrets);
+    return result.affected === 1;
+  }
+
+  /** Turns deliveries back on and forgets why they were off. */
+  enable(subscription: WebhookSubscriptionEntity): Promise<WebhookSubscriptionEntity> {
+    subscription.enabled = true;
+    subscription.disabledReason = null;
+    subscription.disabledAt = null;
+    return this.subscriptions.save(subscription);
+  }
+
+  /** A subscription's attempts with their messages, newest first. */
+  listDeliveries(params: {
+    subscriptionId: string;
+    succeeded?: boolean;
+    before?: Date;
+    limit: number;
+  }): Promise<WebhookDeliveryEntity[]> {
+    const where: FindOptionsWhere<WebhookDeliveryEntity> = {
+      subscriptionId: params.subscriptionId,
+    };
+    if (params.succeeded !== undefined) {
+      where.succeeded = params.succeeded;
+    }
+    if (params.before) {
+      where.attemptedAt = LessThan(params.before);
+    }
+    return this.deliveries.find({
+      where,
+      relations: { message: true },
+      order: { attemptedAt: 'DESC', attempt: 'DESC' },
+      take: params.limit,
+    });
+  }
+
+  /** One attempt of a subscription, with its message. */
+  findDelivery(subscriptionId: string, deliveryId: string): Promise<WebhookDeliveryEntity | null> {
+    return this.deliveries.findOne({
+      where: { id: deliveryId, subscriptionId },
+      relations: { message: true },
+    });
   }
 
   /**

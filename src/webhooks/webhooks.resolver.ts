@@ -2,7 +2,7 @@ import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
-import { assertUuid } from '../common/uuid.pipe';
+import { uuidPipe } from '../common/uuid.pipe';
 import {
   CreateWebhookDto,
   UpdateWebhookDto,
@@ -37,28 +37,25 @@ export class WebhooksResolver {
   @Query(() => WebhookDto, { description: 'One subscription' })
   webhook(
     @CurrentPrincipal() principal: Principal,
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID }, uuidPipe('id')) id: string,
   ): Promise<WebhookDto> {
-    assertUuid(id, 'id');
     return this.service.get(principal, id);
   }
 
   @Mutation(() => WebhookDto, { description: 'Change the URL, events or filters' })
   updateWebhook(
     @CurrentPrincipal() principal: Principal,
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID }, uuidPipe('id')) id: string,
     @Args('input') input: UpdateWebhookDto,
   ): Promise<WebhookDto> {
-    assertUuid(id, 'id');
     return this.service.update(principal, id, input);
   }
 
   @Mutation(() => Boolean, { description: 'Delete a subscription and its delivery log' })
   async deleteWebhook(
     @CurrentPrincipal() principal: Principal,
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID }, uuidPipe('id')) id: string,
   ): Promise<boolean> {
-    assertUuid(id, 'id');
     await this.service.remove(principal, id);
     return true;
   }
@@ -68,27 +65,24 @@ export class WebhooksResolver {
   })
   rotateWebhookSecret(
     @CurrentPrincipal() principal: Principal,
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID }, uuidPipe('id')) id: string,
   ): Promise<WebhookWithSecretDto> {
-    assertUuid(id, 'id');
     return this.service.rotateSecret(principal, id);
   }
 
   @Mutation(() => WebhookMessageQueuedDto, { description: 'Send a webhook.test event' })
   testWebhook(
     @CurrentPrincipal() principal: Principal,
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID }, uuidPipe('id')) id: string,
   ): Promise<WebhookMessageQueuedDto> {
-    assertUuid(id, 'id');
     return this.service.test(principal, id);
   }
 
   @Mutation(() => WebhookDto, { description: 'Resume deliveries of a disabled subscription' })
   enableWebhook(
     @CurrentPrincipal() principal: Principal,
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID }, uuidPipe('id')) id: string,
   ): Promise<WebhookDto> {
-    assertUuid(id, 'id');
     return this.service.enable(principal, id);
   }
 
@@ -98,18 +92,15 @@ export class WebhooksResolver {
     @Args() args: WebhookDeliveriesArgs,
   ): Promise<WebhookDeliveryDto[]> {
     const { id, ...query } = args;
-    assertUuid(id, 'id');
     return this.service.deliveries(principal, id, query);
   }
 
   @Mutation(() => WebhookMessageQueuedDto, { description: 'Send a failed message again' })
   replayWebhookDelivery(
     @CurrentPrincipal() principal: Principal,
-    @Args('id', { type: () => ID }) id: string,
-    @Args('deliveryId', { type: () => ID }) deliveryId: string,
+    @Args('id', { type: () => ID }, uuidPipe('id')) id: string,
+    @Args('deliveryId', { type: () => ID }, uuidPipe('deliveryId')) deliveryId: string,
   ): Promise<WebhookMessageQueuedDto> {
-    assertUuid(id, 'id');
-    assertUuid(deliveryId, 'deliveryId');
     return this.service.replay(principal, id, deliveryId);
   }
 }

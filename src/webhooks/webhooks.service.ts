@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { LessThan, type FindOptionsWhere } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Principal } from '../auth/principal';
 import { AppException, ValidationException } from '../common/app.exception';
 import { parseTime } from '../common/time-param';
 import { isUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
-import { MarketCatalogue } from '../market-data/market';
+import { MarketCatalogue } from '../market-data/market-catalogue';
 import { QueueService } from '../queue/queue.service';
 import { JobName } from '../queue/queue.catalogue';
 import { StrategiesRepository } from '../strategy/strategies.repository';
@@ -26,14 +24,14 @@ import {
 import { RedisService } from '../redis/redis.service';
 import { WEBHOOKS_CHANGED, testWebhookEvent } from './webhook-events';
 import { WebhookSecrets, ROTATION_OVERLAP_MS } from './webhook-secrets.service';
-import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
-import { WebhooksRepository } from './webhooks.repository';
-import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import type { WebhookSubscriptionEntity } from './webhook-subscription.entity';
+import { WebhooksRepository, type SubscriptionChanges } from './webhooks.repository';
+import type { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 /** A rotation this soon after the last is taken for a retry of it (see `rotateSecret`). */
 const RETRIED_ROTATION_MS = 10 * 60_000;
 
-export class WebhooksException extends AppException {}
+class WebhooksException extends AppException {}
 
 /**
  * Webhook subscriptions as their owners see them: any key manages its own (admins see all),
@@ -57,7 +55,7 @@ export class WebhooksService {
     const url = await this.checkedUrl(input.url);
     const { secret, sealed } = this.secrets.create();
     const created = await this.repository.createWithin(
-      this.repository.subscriptions.create({
+      {
         ownerKeyId: principal.apiKeyId,
         url,
         events: [...new Set(input.events)],
@@ -70,7 +68,7 @@ export class WebhooksService {
         enabled: true,
         disabledReason: null,
         disabledAt: null,
-      }),
+      },
       limit,
     );
     if (!('saved' in created)) {
@@ -84,8 +82,9 @@ export class WebhooksService {
   }
 
   async list(principal: Principal): Promise<WebhookDto[]> {
-    const where = principal.role === 'admin' ? {} : { ownerKeyId: principal.apiKeyId };
-    const rows = await this.repository.subscriptions.find({ where, order: { createdAt: 'ASC' } });
+    const rows = await this.repository.listSubscriptions(
+      principal.role === 'admin' ? undefined : principal.apiKeyId,
+    );
     return rows.map(toDto);
   }
 
@@ -97,7 +96,7 @@ export class WebhooksService {
     const subscription = await this.owned(principal, id);
     // Only the fields given are written: saving the whole entity would also write back the
     // `enabled` it was read with, undoing a worker's disabling that landed in between.
-    const changes: QueryDeepPartialEntity<WebhookSubscriptionEntity> = {};
+    const changes: SubscriptionChanges = {};
     if (input.url !== undefined) {
       changes.url = await this.checkedUrl(input.url);
     }
@@ -115,15 +114,15 @@ export class WebhooksService {
       changes.description = input.description;
     }
     if (Object.keys(changes).length) {
-      await this.repository.subscriptions.update({ id: subscription.id }, changes);
+      await this.repository.updateSubscription(subscription.id, changes);
       await this.announceChange();
     }
-    return toDto(await this.repository.subscriptions.findOneByOrFail({ id: subscription.id }));
+    return toDto(await this.repository.subscriptionOrFail(subscription.id));
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
     const subscription = await this.owned(principal, id);
-    await this.repository.subscriptions.delete({ id: subscription.id });
+    await this.repository.deleteSubscription(subscription.id);
     await this.announceChange();
   }
 
@@ -142,8 +141,9 @@ export class WebhooksService {
       ? subscription.previousSecretExpiresAt.getTime() - ROTATION_OVERLAP_MS
       : undefined;
     const retried = lastRotatedAt !== undefined && now - lastRotatedAt < RETRIED_ROTATION_MS;
-    const result = await this.repository.subscriptions.update(
-      { id: subscription.id, secretEncrypted: subscription.secretEncrypted },
+    const replaced = await this.repository.replaceSecrets(
+      subscription.id,
+      subscription.secretEncrypted,
       {
         secretEncrypted: sealed,
         previousSecretEncrypted: retried
@@ -154,22 +154,19 @@ export class WebhooksService {
           : new Date(now + ROTATION_OVERLAP_MS),
       },
     );
-    if (result.affected !== 1) {
+    if (!replaced) {
       throw new WebhooksException(
         'CONFLICT',
         `The secret of webhook ${id} was rotated by another request just now; rotate again if you need a secret of your own`,
       );
     }
-    const saved = await this.repository.subscriptions.findOneByOrFail({ id: subscription.id });
+    const saved = await this.repository.subscriptionOrFail(subscription.id);
     return Object.assign(new WebhookWithSecretDto(), toDto(saved), { secret });
   }
 
   async enable(principal: Principal, id: string): Promise<WebhookDto> {
     const subscription = await this.owned(principal, id);
-    subscription.enabled = true;
-    subscription.disabledReason = null;
-    subscription.disabledAt = null;
-    const saved = await this.repository.subscriptions.save(subscription);
+    const saved = await this.repository.enable(subscription);
     await this.announceChange();
     return toDto(saved);
   }
@@ -202,18 +199,11 @@ export class WebhooksService {
     query: WebhookDeliveriesQueryDto,
   ): Promise<WebhookDeliveryDto[]> {
     const subscription = await this.owned(principal, id);
-    const where: FindOptionsWhere<WebhookDeliveryEntity> = { subscriptionId: subscription.id };
-    if (query.outcome) {
-      where.succeeded = query.outcome === 'succeeded';
-    }
-    if (query.before) {
-      where.attemptedAt = LessThan(new Date(parseTime(query.before, 'before')));
-    }
-    const rows = await this.repository.deliveries.find({
-      where,
-      relations: { message: true },
-      order: { attemptedAt: 'DESC', attempt: 'DESC' },
-      take: query.limit ?? 100,
+    const rows = await this.repository.listDeliveries({
+      subscriptionId: subscription.id,
+      succeeded: query.outcome ? query.outcome === 'succeeded' : undefined,
+      before: query.before ? new Date(parseTime(query.before, 'before')) : undefined,
+      limit: query.limit ?? 100,
     });
     return rows.map(deliveryDto);
   }
@@ -226,10 +216,7 @@ export class WebhooksService {
   ): Promise<WebhookMessageQueuedDto> {
     const subscription = await this.enabledOwned(principal, id);
     const delivery = isUuid(deliveryId)
-      ? await this.repository.deliveries.findOne({
-          where: { id: deliveryId, subscriptionId: subscription.id },
-          relations: { message: true },
-        })
+      ? await this.repository.findDelivery(subscription.id, deliveryId)
       : null;
     if (!delivery?.message) {
       throw new WebhooksException('NOT_FOUND', `Webhook ${id} has no delivery ${deliveryId}`);
@@ -260,9 +247,7 @@ export class WebhooksService {
   }
 
   private async owned(principal: Principal, id: string): Promise<WebhookSubscriptionEntity> {
-    const subscription = isUuid(id)
-      ? await this.repository.subscriptions.findOne({ where: { id } })
-      : null;
+    const subscription = isUuid(id) ? await this.repository.findSubscription(id) : null;
     // Another key's subscription is indistinguishable from a missing one.
     if (
       !subscription ||

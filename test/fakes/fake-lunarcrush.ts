@@ -269,11 +269,12 @@ export class FakeLunarCrush {
     const limit = this.options.rateLimitPerMinute;
     if (limit !== undefined) {
       const now = Date.now();
-      while (this.served.length > 0 && this.served[0] <= now - 60_000) {
+      while ((this.served[0] ?? Infinity) <= now - 60_000) {
         this.served.shift();
       }
-      if (this.served.length >= limit) {
-        const waitSeconds = Math.ceil((this.served[0] + 60_000 - now) / 1000);
+      const oldest = this.served[0];
+      if (oldest !== undefined && this.served.length >= limit) {
+        const waitSeconds = Math.ceil((oldest + 60_000 - now) / 1000);
         send(
           429,
           { error: 'Too many requests, please slow down' },
@@ -284,11 +285,12 @@ export class FakeLunarCrush {
       this.served.push(now);
     }
     const route = /^\/api4\/public\/coins\/([^/]+)\/time-series\/v2\/?$/.exec(url.pathname);
-    if (!route) {
+    const coin = route?.[1];
+    if (coin === undefined) {
       send(404, { error: 'Not found' });
       return;
     }
-    this.timeSeries(decodeURIComponent(route[1]), url.searchParams, send);
+    this.timeSeries(decodeURIComponent(coin), url.searchParams, send);
   }
 
   private timeSeries(
@@ -388,7 +390,8 @@ export class FakeLunarCrush {
   ): Record<string, unknown>[] {
     const copy = data.length > 0 ? [...data] : [{ time: 1_600_000_000 }];
     const index = Math.floor(copy.length / 2);
-    copy[index] = { ...copy[index], [field]: replace(copy[index][field]) };
+    const point = copy[index] ?? {};
+    copy[index] = { ...point, [field]: replace(point[field]) };
     return copy;
   }
 }

@@ -1,12 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Candle } from '../../src/market-data/candle';
+import { readCandleCsv } from '../../src/simulator/candle-series';
 
 /** Debian's Chromium (`apt-get install -y chromium`), or CHROMIUM_PATH. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const ROOT = join(__dirname, '..', '..');
+const HOUR_MS = 3_600_000;
+
+/** Where the browser tests keep their screenshots (committed, shown in the docs). */
+export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+const LAPTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
 
 /**
  * Headless Chromium through Playwright, never a downloaded browser build. The flags keep it off
@@ -34,11 +42,64 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Builds web/ into web/dist (esbuild, well under a second), so the api serves the current code. */
-export function buildDashboard(): void {
+function buildDashboard(): void {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], {
     cwd: ROOT,
     stdio: 'pipe',
   });
+}
+
+/**
+ * What every dashboard suite does first: build web/ (so the api serves the current code), make
+ * room for screenshots, and start Chromium.
+ */
+export async function prepareDashboard(): Promise<Browser> {
+  buildDashboard();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return launchChromium();
+}
+
+/**
+ * Real BTC hours from the fixture, moved so that the last one closed at the start of this hour:
+ * the dashboard then shows a market that is current (a lag of minutes, not years).
+ */
+export function recentCandles(): Candle[] {
+  const candles = readCandleCsv(
+    join(ROOT, 'test', 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
+  );
+  const last = candles[candles.length - 1]!;
+  const shift = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS - last.openTime;
+  return candles.map((candle) => ({ ...candle, openTime: candle.openTime + shift }));
+}
+
+/**
+ * A browser tab at `size` (a laptop by default), signed in with `key` for this tab's session (as
+ * the sign-in form does), collecting its console errors.
+ */
+export async function openTab(
+  browser: Browser,
+  params: {
+    key?: string;
+    size?: { width: number; height: number };
+    colorScheme?: 'light' | 'dark';
+    /** Accept every confirmation dialog (admin actions that ask first). */
+    acceptDialogs?: boolean;
+  } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: params.size ?? LAPTOP,
+    colorScheme: params.colorScheme ?? 'light',
+  });
+  if (params.key) {
+    await context.addInitScript({
+      content: `sessionStorage.setItem('cft.apiKey', ${JSON.stringify(params.key)});`,
+    });
+  }
+  const page = await context.newPage();
+  if (params.acceptDialogs) {
+    page.on('dialog', (dialog) => void dialog.accept());
+  }
+  return { context, page, errors: collectPageErrors(page) };
 }
 
 /** Every console error and uncaught exception of a page, for a test to assert there are none. */

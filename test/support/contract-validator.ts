@@ -1,4 +1,4 @@
-import type { OpenAPIObject, OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
+import type { OpenAPIObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ERROR_CODES, type ErrorCode } from '../../src/common/app.exception';
@@ -14,7 +14,7 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch']);
  * refuses any other (`additionalProperties: false` unless the schema says otherwise), so a field
  * the contract does not name is a violation.
  */
-export function toStrictJsonSchema(schema: unknown): Json {
+function toStrictJsonSchema(schema: unknown): Json {
   if (Array.isArray(schema)) {
     return schema.map(toStrictJsonSchema);
   }
@@ -95,7 +95,7 @@ export class ContractValidator {
       return [];
     }
     const path = observed.route.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const operation = this.document.paths[path]?.[method as 'get'] as OperationObject | undefined;
+    const operation = this.document.paths[path]?.[method as 'get'];
     if (!operation) {
       return [];
     }
@@ -148,6 +148,19 @@ export class ContractValidator {
       problems.push(...this.checkErrorCode(label, observed.status, response, body));
     }
     return problems;
+  }
+
+  /** The problems of `value` against the component schema `name`; empty when it matches. */
+  checkSchema(name: string, value: unknown): string[] {
+    if (!this.document.components?.schemas?.[name]) {
+      return [`no component schema ${name} in the contract`];
+    }
+    let validate = this.compiled.get(`#${name}`);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: `${DOCUMENT_ID}#/components/schemas/${name}` });
+      this.compiled.set(`#${name}`, validate);
+    }
+    return validate(value) ? [] : [`${name}: ${describe(validate.errors ?? [])}`];
   }
 
   private checkErrorCode(

@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
-import { eventually } from './test-app';
+import { waitFor } from './wait-for';
 
 /** A message of the graphql-transport-ws protocol as the tests read it. */
-export interface GraphQLWsMessage {
+interface GraphQLWsMessage {
   type: string;
   id?: string;
   payload?: { data?: Record<string, unknown> };
@@ -35,9 +35,7 @@ export async function connectGraphQLWs(
   );
   await new Promise((resolve) => socket.once('open', resolve));
   socket.send(JSON.stringify({ type: 'connection_init', payload }));
-  await eventually(async () =>
-    messages.some((m) => m.type === 'connection_ack') ? true : undefined,
-  );
+  await waitFor(async () => (messages.some((m) => m.type === 'connection_ack') ? true : undefined));
   return {
     socket,
     messages,

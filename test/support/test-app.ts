@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { AppConfig } from '../../src/config/app-config';
 import { buildOpenApiDocument, createHttpApp } from '../../src/http-app';
@@ -35,7 +34,7 @@ afterAll(failOnContractViolations);
 function checkResponsesAgainstContract(app: NestFastifyApplication): () => OpenAPIObject {
   let validator: ContractValidator | undefined;
   const contract = () => (validator ??= new ContractValidator(buildOpenApiDocument(app)));
-  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const contentType = reply.getHeader('content-type');
     try {
@@ -100,27 +99,4 @@ export async function startTestApp(
     openapi,
     close: () => app.close(),
   };
-}
-
-/** Polls `probe` until it returns a value or the time is up. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  params: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
-  const deadline = Date.now() + (params.timeoutMs ?? 10_000);
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, params.intervalMs ?? 50));
-  }
-  throw new Error(
-    `Timed out waiting for ${params.what ?? 'a condition'}${lastError ? `: ${(lastError as Error).message}` : ''}`,
-  );
 }

@@ -6,15 +6,18 @@ import { randomBytes } from 'node:crypto';
  */
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdefghij';
 
-export function runId(): string {
+function runId(): string {
   const id = process.env.CFT_TEST_RUN_ID;
   if (!id) {
-    throw new Error('CFT_TEST_RUN_ID is not set: run the tests through jest (global setup sets it)');
+    throw new Error(
+      'CFT_TEST_RUN_ID is not set: run the tests through jest (global setup sets it)',
+    );
   }
   return id;
 }
 
-export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL =
+  process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function databaseUrl(database = `cft_test_${runId()}`): string {

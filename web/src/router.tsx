@@ -10,7 +10,7 @@ const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((listener) => listener());
 window.addEventListener('popstate', notify);
 
-export function navigate(href: string, options: { replace?: boolean } = {}): void {
+function navigate(href: string, options: { replace?: boolean } = {}): void {
   if (href === location.pathname + location.search) {
     return;
   }

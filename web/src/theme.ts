@@ -8,12 +8,12 @@ const STORAGE_KEY = 'cft.theme';
 const media = window.matchMedia('(prefers-color-scheme: dark)');
 const listeners = new Set<() => void>();
 
-export function themeChoice(): ThemeChoice {
+function themeChoice(): ThemeChoice {
   const stored = localStorage.getItem(STORAGE_KEY);
   return stored === 'light' || stored === 'dark' ? stored : 'system';
 }
 
-export function resolvedTheme(): Theme {
+function resolvedTheme(): Theme {
   const choice = themeChoice();
   return choice === 'system' ? (media.matches ? 'dark' : 'light') : choice;
 }

@@ -38,7 +38,7 @@ export class SubscriptionError extends Error {
  * The socket failed or closed: `code` is the close code when there is one (4401 or 4403 for a
  * key the service refuses, 1006 when the connection dropped).
  */
-export class LiveConnectionError extends Error {
+class LiveConnectionError extends Error {
   constructor(
     message: string,
     readonly code?: number,

@@ -3,12 +3,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { API_KEY_ROLES, type ApiKeyEntity, type ApiKeyRole } from '../api-key.entity';
 
-export const ApiKeyRoleEnum = { admin: 'admin', client: 'client' } as const;
-registerEnumType(ApiKeyRoleEnum, { name: 'ApiKeyRole', description: 'admin: everything; client: reads' });
+const ApiKeyRoleEnum = { admin: 'admin', client: 'client' } as const;
+registerEnumType(ApiKeyRoleEnum, {
+  name: 'ApiKeyRole',
+  description: 'admin: everything; client: reads',
+});
 
 @InputType('CreateApiKeyInput')
 export class CreateApiKeyDto {
-  @ApiProperty({ description: 'What the key is for, unique among active keys', example: 'trading-bot', maxLength: 100 })
+  @ApiProperty({
+    description: 'What the key is for, unique among active keys',
+    example: 'trading-bot',
+    maxLength: 100,
+  })
   @Field()
   @IsString()
   @Length(1, 100)
@@ -35,7 +42,10 @@ export class ApiKeyDto {
   @Field(() => ApiKeyRoleEnum)
   role!: ApiKeyRole;
 
-  @ApiProperty({ description: 'The first characters of the key, to recognise it', example: 'cft_Xb3k9Q2a' })
+  @ApiProperty({
+    description: 'The first characters of the key, to recognise it',
+    example: 'cft_Xb3k9Q2a',
+  })
   @Field()
   prefix!: string;
 
@@ -102,7 +112,11 @@ export class ListApiKeysQueryDto {
   @IsIn(API_KEY_ROLES, { message: `role must be one of ${API_KEY_ROLES.join(', ')}` })
   role?: ApiKeyRole;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'true', description: 'Include revoked keys' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'true',
+    description: 'Include revoked keys',
+  })
   @Field(() => String, { nullable: true, description: 'true (default) or false' })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'includeRevoked must be true or false' })

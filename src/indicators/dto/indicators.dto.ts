@@ -1,21 +1,21 @@
 import { ArgsType, Field, Float, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  IntervalQueryField,
+  LimitQueryField,
+  SYMBOL_FORMS,
+  SymbolArg,
+  TimeQueryField,
+} from '../../common/query-fields';
+import { CANDLE_INTERVAL, CANDLE_PAGE_LIMIT } from '../../market-data/dto/candles.dto';
 import { OUTPUT_UNITS } from '../engine/indicator-definition';
 
 export const DEFAULT_INDICATORS = 'rsi:14,macd:12,26,9,bb:20,2';
 
 @ArgsType()
 export class IndicatorsLatestQueryDto {
-  @ApiPropertyOptional({
-    description: 'Candle interval; default: the longest configured one',
-    example: '1h',
-  })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalQueryField(CANDLE_INTERVAL)
   interval?: string;
 
   @ApiPropertyOptional({
@@ -31,48 +31,28 @@ export class IndicatorsLatestQueryDto {
 
 @ArgsType()
 export class IndicatorsQueryDto extends IndicatorsLatestQueryDto {
-  @ApiPropertyOptional({
+  @TimeQueryField({
     description:
       'First candle open time, ISO-8601 or epoch ms; default: the newest `limit` candles up to `to`',
   })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Last candle open time, ISO-8601 or epoch ms' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @TimeQueryField({ description: 'Last candle open time, ISO-8601 or epoch ms' })
   to?: string;
 
-  @ApiPropertyOptional({ description: 'Candles per page', default: 500, minimum: 1, maximum: 1000 })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @LimitQueryField(CANDLE_PAGE_LIMIT)
   limit?: number;
 }
 
 @ArgsType()
 export class IndicatorsArgs extends IndicatorsQueryDto {
-  @Field({ description: 'BTC, BTCUSDT or BTC-USDT' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @SymbolArg(SYMBOL_FORMS)
   symbol!: string;
 }
 
 @ArgsType()
 export class IndicatorsLatestArgs extends IndicatorsLatestQueryDto {
-  @Field({ description: 'BTC, BTCUSDT or BTC-USDT' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @SymbolArg(SYMBOL_FORMS)
   symbol!: string;
 }
 

@@ -1,6 +1,7 @@
 import * as library from 'technicalindicators';
 import type { Candle } from '../../market-data/candle';
 import { candleOf, loadBtcUsdt1h300 } from './fixtures/candle-fixture';
+import { at, outputColumn } from './fixtures/indicator-fixture';
 import { computeIndicators } from './indicator-computation';
 import { createIndicatorSpec, parseIndicatorList } from './indicator-spec';
 
@@ -17,7 +18,7 @@ function series(rows: readonly Prices[]): Candle[] {
 }
 
 function patternValues(name: string, rows: readonly Prices[]): (number | null)[] {
-  return computeIndicators(series(rows), [createIndicatorSpec(name)])[0].columns.value;
+  return outputColumn(computeIndicators(series(rows), [createIndicatorSpec(name)])[0]);
 }
 
 /** Each pattern on a textbook example that completes on the last row. */
@@ -84,7 +85,7 @@ const EXAMPLES: Record<string, Prices[]> = {
 
 /** The same rows with the last candle turned into a long candle the other way: no pattern. */
 function spoiled(rows: readonly Prices[]): Prices[] {
-  const [open, , , close] = rows[rows.length - 1];
+  const [open, , , close] = at(rows, rows.length - 1);
   const turned = close >= open ? open * 0.85 : open * 1.15;
   return [
     ...rows.slice(0, -1),
@@ -116,12 +117,12 @@ describe('candlestick patterns', () => {
     const counts = Object.fromEntries(
       results.map((result) => [
         result.spec.key,
-        result.columns.value.filter((value) => value === 1).length,
+        outputColumn(result).filter((value) => value === 1).length,
       ]),
     );
     for (const result of results) {
       expect(
-        result.columns.value.every((value) => value === null || value === 0 || value === 1),
+        outputColumn(result).every((value) => value === null || value === 0 || value === 1),
       ).toBe(true);
     }
     // Golden counts on the fixture; the gap patterns never fire on a 24/7 market.
@@ -181,12 +182,13 @@ describe('candlestick patterns', () => {
           const gains = library.averagegain(trend);
           const losses = library.averageloss(trend);
           const asStrings = [String(gains) > String(losses), String(losses) > String(gains)];
-          const asNumbers = [gains[0] > losses[0], losses[0] > gains[0]];
+          const [gain, loss] = [at(gains, 0), at(losses, 0)];
+          const asNumbers = [gain > loss, loss > gain];
           if (asStrings[0] !== asNumbers[0] || asStrings[1] !== asNumbers[1]) {
             continue;
           }
         }
-        expect({ name, end, value: results[index].columns.value[end] }).toEqual({
+        expect({ name, end, value: outputColumn(at(results, index))[end] }).toEqual({
           name,
           end,
           value: detect(window) ? 1 : 0,

@@ -22,7 +22,7 @@ import {
 } from './indicator-definition';
 
 /** The last candles of a pattern, oldest first, in the shape technicalindicators reads. */
-export interface PatternWindow {
+interface PatternWindow {
   open: number[];
   high: number[];
   low: number[];
@@ -46,13 +46,21 @@ interface PatternDefinition {
  * markets that gap between sessions; see QUIRKS.md for how often each fires on BTCUSDT 1h.
  */
 
+/**
+ * Price `index` of a window column. `detect` only sees full windows (`candles` long, see
+ * `patternState`), so an index below the pattern's candle count is always there.
+ */
+function priceAt(prices: readonly number[], index: number): number {
+  return prices[index] as number;
+}
+
 /** One candle of a window, as a window of its own. */
 function candleAt(window: PatternWindow, index: number): PatternWindow {
   return {
-    open: [window.open[index]],
-    high: [window.high[index]],
-    low: [window.low[index]],
-    close: [window.close[index]],
+    open: [priceAt(window.open, index)],
+    high: [priceAt(window.high, index)],
+    low: [priceAt(window.low, index)],
+    close: [priceAt(window.close, index)],
   };
 }
 
@@ -67,7 +75,7 @@ function trendOfFirstThree(window: PatternWindow): 'up' | 'down' | 'flat' {
   let gainSum = 0;
   let lossSum = 0;
   for (let index = 1; index < 3; index++) {
-    const change = window.close[index] - window.close[index - 1];
+    const change = priceAt(window.close, index) - priceAt(window.close, index - 1);
     if (change > 0) {
       gainSum += change;
     } else if (change < 0) {
@@ -80,11 +88,11 @@ function trendOfFirstThree(window: PatternWindow): 'up' | 'down' | 'flat' {
   return lossSum > gainSum ? 'down' : 'flat';
 }
 
-const bullishConfirmation = (window: PatternWindow): boolean =>
-  window.open[4] < window.close[4] && window.close[3] < window.close[4];
+const bullishConfirmation = ({ open, close }: PatternWindow): boolean =>
+  priceAt(open, 4) < priceAt(close, 4) && priceAt(close, 3) < priceAt(close, 4);
 
-const bearishConfirmation = (window: PatternWindow): boolean =>
-  window.open[4] > window.close[4] && window.close[3] > window.close[4];
+const bearishConfirmation = ({ open, close }: PatternWindow): boolean =>
+  priceAt(open, 4) > priceAt(close, 4) && priceAt(close, 3) > priceAt(close, 4);
 
 const PATTERNS: readonly PatternDefinition[] = [
   {

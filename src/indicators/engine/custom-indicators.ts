@@ -1,8 +1,8 @@
 import {
+  defineIndicator,
   periodParam,
   runState,
   valueOutput,
-  type IndicatorDefinition,
   type IndicatorOutputDefinition,
   type IndicatorState,
 } from './indicator-definition';
@@ -86,7 +86,7 @@ function adxState(period: number): IndicatorState {
   };
 }
 
-export const adxIndicator: IndicatorDefinition = {
+export const adxIndicator = defineIndicator({
   name: 'adx',
   title: 'Average directional index with +DI and -DI (Wilder)',
   category: 'trend',
@@ -99,7 +99,7 @@ export const adxIndicator: IndicatorDefinition = {
   createState: ([period]) => adxState(period),
   notes:
     'Computed here: the library turns a 0/0 DX into a NaN that poisons every later ADX of the market.',
-};
+});
 
 /**
  * MFI from its definition: typical price (high + low + close) / 3, raw money flow = typical price *
@@ -134,9 +134,10 @@ function mfiState(period: number): IndicatorState {
       }
       let positiveSum = 0;
       let negativeSum = 0;
+      // Both arrays hold exactly `period` flows.
       for (let index = 0; index < period; index++) {
-        positiveSum += positiveFlows[index];
-        negativeSum += negativeFlows[index];
+        positiveSum += positiveFlows[index] as number;
+        negativeSum += negativeFlows[index] as number;
       }
       if (negativeSum === 0) {
         return { value: positiveSum === 0 ? null : 100 };
@@ -146,7 +147,7 @@ function mfiState(period: number): IndicatorState {
   };
 }
 
-export const mfiIndicator: IndicatorDefinition = {
+export const mfiIndicator = defineIndicator({
   name: 'mfi',
   title: 'Money flow index',
   category: 'volume',
@@ -159,7 +160,7 @@ export const mfiIndicator: IndicatorDefinition = {
   createState: ([period]) => mfiState(period),
   notes:
     'Computed here: the library counts an unchanged typical price as negative flow, skips the first candle and rounds.',
-};
+});
 
 const HOUR_MS = 3_600_000;
 
@@ -193,7 +194,7 @@ function vwapState(sessionHours: number): IndicatorState {
   };
 }
 
-export const vwapIndicator: IndicatorDefinition = {
+export const vwapIndicator = defineIndicator({
   name: 'vwap',
   title: 'Volume-weighted average price, reset every session',
   category: 'volume',
@@ -219,4 +220,4 @@ export const vwapIndicator: IndicatorDefinition = {
   createState: ([sessionHours]) => vwapState(sessionHours),
   notes:
     'Computed here: the library never resets, so its value depends on where the series starts. Resets at each session start (UTC).',
-};
+});

@@ -1,5 +1,6 @@
 import { CandleSequenceError } from './candle-sequence';
 import { loadBtcUsdt1h300 } from './fixtures/candle-fixture';
+import { at, outputColumn } from './fixtures/indicator-fixture';
 import { computeIndicators, type IndicatorSeries } from './indicator-computation';
 import { INDICATOR_CATALOGUE } from './indicator-catalogue';
 import type { IndicatorValues } from './indicator-definition';
@@ -16,14 +17,14 @@ const SPECS: IndicatorSpec[] = [
   ),
 ];
 
-/** The incremental values as columns: one array per output of each spec. */
+/** The incremental values as columns: one array per output of each spec (undefined if missing). */
 function incrementalColumns(
   rows: IndicatorValues[][],
   bulk: readonly IndicatorSeries[],
-): Record<string, (number | null)[]>[] {
+): Record<string, (number | null | undefined)[]>[] {
   return bulk.map((series, specIndex) =>
     Object.fromEntries(
-      series.outputs.map((output) => [output, rows.map((row) => row[specIndex][output])]),
+      series.outputs.map((output) => [output, rows.map((row) => at(row, specIndex)[output])]),
     ),
   );
 }
@@ -43,11 +44,12 @@ describe('IncrementalIndicators', () => {
     (_key, specIndex) => {
       const indicators = new IncrementalIndicators(SPECS);
       const rows = candles.map((candle) => indicators.next(candle));
-      const columns = incrementalColumns(rows, bulk)[specIndex];
-      expect(columns).toEqual(bulk[specIndex].columns);
+      const columns = at(incrementalColumns(rows, bulk), specIndex);
+      const series = at(bulk, specIndex);
+      expect(columns).toEqual(series.columns);
       // Something was computed: the last candle has every output.
-      for (const output of bulk[specIndex].outputs) {
-        expect(columns[output][candles.length - 1]).not.toBeNull();
+      for (const output of series.outputs) {
+        expect(columns[output]?.at(-1)).toEqual(expect.any(Number));
       }
     },
   );
@@ -55,11 +57,11 @@ describe('IncrementalIndicators', () => {
   it('rebuilt from history, continues exactly like the bulk computation', () => {
     const indicators = IncrementalIndicators.fromHistory(candles.slice(0, 180), SPECS);
     expect(indicators.candleCount).toBe(180);
-    expect(indicators.lastCandleOpenTime).toBe(candles[179].openTime);
+    expect(indicators.lastCandleOpenTime).toBe(at(candles, 179).openTime);
     const rows = candles.slice(180).map((candle) => indicators.next(candle));
     const tail = bulk.map((series) =>
       Object.fromEntries(
-        series.outputs.map((output) => [output, series.columns[output].slice(180)]),
+        series.outputs.map((output) => [output, outputColumn(series, output).slice(180)]),
       ),
     );
     expect(incrementalColumns(rows, bulk)).toEqual(tail);
@@ -67,7 +69,7 @@ describe('IncrementalIndicators', () => {
 
   it('answers one entry per spec, keyed by output name', () => {
     const indicators = new IncrementalIndicators(parseIndicatorList('rsi,macd,obv'));
-    const values = indicators.next(candles[0]);
+    const values = indicators.next(at(candles, 0));
     expect(values).toEqual([
       { value: null },
       { macd: null, signal: null, histogram: null },
@@ -77,16 +79,16 @@ describe('IncrementalIndicators', () => {
 
   it('refuses a candle that does not come after the previous one', () => {
     const indicators = new IncrementalIndicators(parseIndicatorList('ema:3'));
-    indicators.next(candles[0]);
-    indicators.next(candles[1]);
-    expect(() => indicators.next(candles[1])).toThrow(CandleSequenceError);
-    expect(() => indicators.next(candles[0])).toThrow(/does not come after/);
-    expect(() => IncrementalIndicators.fromHistory([candles[1], candles[0]], [])).toThrow(
+    indicators.next(at(candles, 0));
+    indicators.next(at(candles, 1));
+    expect(() => indicators.next(at(candles, 1))).toThrow(CandleSequenceError);
+    expect(() => indicators.next(at(candles, 0))).toThrow(/does not come after/);
+    expect(() => IncrementalIndicators.fromHistory([at(candles, 1), at(candles, 0)], [])).toThrow(
       CandleSequenceError,
     );
     // The refused candles changed nothing: the next one continues the sequence.
-    expect(indicators.next(candles[2])[0].value).toBe(
-      computeIndicators(candles.slice(0, 3), parseIndicatorList('ema:3'))[0].columns.value[2],
+    expect(at(indicators.next(at(candles, 2)), 0).value).toBe(
+      at(outputColumn(computeIndicators(candles.slice(0, 3), parseIndicatorList('ema:3'))[0]), 2),
     );
   });
 });

@@ -1,9 +1,21 @@
-import { describeIndicatorCatalogue, INDICATOR_CATALOGUE } from './indicator-catalogue';
+import { at } from './fixtures/indicator-fixture';
+import {
+  describeIndicatorCatalogue,
+  INDICATOR_CATALOGUE,
+  type IndicatorDescription,
+} from './indicator-catalogue';
 import { OUTPUT_UNITS } from './indicator-definition';
 import { indicatorWarmup, parseIndicatorList } from './indicator-spec';
 
 describe('indicator catalogue', () => {
   const description = describeIndicatorCatalogue();
+  const entryNamed = (name: string): IndicatorDescription => {
+    const entry = description.find((candidate) => candidate.name === name);
+    if (entry === undefined) {
+      throw new Error(`No catalogue entry named ${name}`);
+    }
+    return entry;
+  };
 
   it('has every indicator and pattern the product offers, once, by lowercase name', () => {
     const names = description.map((entry) => entry.name);
@@ -72,7 +84,7 @@ describe('indicator catalogue', () => {
     expect(unitOf['rsi.value']).toBe('percent');
     expect(unitOf['obv.value']).toBe('volume');
     expect(unitOf['cci.value']).toBe('unbounded');
-    expect(description.find((entry) => entry.name === 'bb')!.outputs[3]).toEqual({
+    expect(entryNamed('bb').outputs[3]).toEqual({
       name: 'percentB',
       description: '(close - lower) / (upper - lower)',
       unit: 'fraction',
@@ -80,31 +92,30 @@ describe('indicator catalogue', () => {
   });
 
   it('names the outputs and defaults the brief asks for', () => {
-    const byName = Object.fromEntries(description.map((entry) => [entry.name, entry]));
-    expect(byName.macd.outputs.map((output) => output.name)).toEqual([
+    expect(entryNamed('macd').outputs.map((output) => output.name)).toEqual([
       'macd',
       'signal',
       'histogram',
     ]);
-    expect(byName.bb.outputs.map((output) => output.name)).toEqual([
+    expect(entryNamed('bb').outputs.map((output) => output.name)).toEqual([
       'lower',
       'middle',
       'upper',
       'percentB',
       'bandwidth',
     ]);
-    expect(byName.rsi.outputs.map((output) => output.name)).toEqual(['value']);
-    expect(byName.doji.outputs.map((output) => output.name)).toEqual(['value']);
+    expect(entryNamed('rsi').outputs.map((output) => output.name)).toEqual(['value']);
+    expect(entryNamed('doji').outputs.map((output) => output.name)).toEqual(['value']);
     expect(
-      ['rsi', 'macd', 'bb', 'psar', 'ichimoku', 'obv'].map((name) => byName[name].defaultSpec),
+      ['rsi', 'macd', 'bb', 'psar', 'ichimoku', 'obv'].map((name) => entryNamed(name).defaultSpec),
     ).toEqual(['rsi:14', 'macd:12,26,9', 'bb:20,2', 'psar:0.02,0.2', 'ichimoku:9,26,52,26', 'obv']);
-    expect(byName.macd.defaultWarmup).toBe(33);
-    expect(byName.rsi.notes).toContain('2 decimals');
+    expect(entryNamed('macd').defaultWarmup).toBe(33);
+    expect(entryNamed('rsi').notes).toContain('2 decimals');
   });
 
   it('has default specs that parse back to themselves, with the declared warm-up', () => {
     for (const entry of description) {
-      const [spec] = parseIndicatorList(entry.defaultSpec);
+      const spec = at(parseIndicatorList(entry.defaultSpec), 0);
       expect(spec.key).toBe(entry.defaultSpec);
       expect(Math.max(...Object.values(indicatorWarmup(spec)))).toBe(entry.defaultWarmup);
     }
@@ -112,7 +123,7 @@ describe('indicator catalogue', () => {
 
   it('is plain data that survives JSON, and does not share objects with the catalogue', () => {
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
-    description[0].params[0].default = 999;
-    expect(INDICATOR_CATALOGUE[0].params[0].default).toBe(20);
+    at(at(description, 0).params, 0).default = 999;
+    expect(at(at(INDICATOR_CATALOGUE, 0).params, 0).default).toBe(20);
   });
 });

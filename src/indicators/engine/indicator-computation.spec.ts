@@ -1,6 +1,7 @@
 import { ADX, IchimokuCloud, MFI, PSAR, hammerpattern, VWAP } from 'technicalindicators';
 import { CandleSequenceError } from './candle-sequence';
 import { candleOf, candlesFromCloses, loadBtcUsdt1h300 } from './fixtures/candle-fixture';
+import { at, outputColumn } from './fixtures/indicator-fixture';
 import { computeIndicators } from './indicator-computation';
 import {
   createIndicatorSpec,
@@ -44,11 +45,11 @@ describe('computeIndicators', () => {
   it.each(SPECS.map((spec, index) => [spec.key, index] as const))(
     '%s: null for exactly the declared warm-up, then values',
     (_key, index) => {
-      const series = all[index];
+      const series = at(all, index);
       const warmup = indicatorWarmup(series.spec);
       expect(Object.keys(warmup).sort()).toEqual([...series.outputs].sort());
       for (const output of series.outputs) {
-        const column = series.columns[output];
+        const column = outputColumn(series, output);
         expect({ output, nulls: leadingNulls(column) }).toEqual({ output, nulls: warmup[output] });
         expect(column.slice(warmup[output]).every((value) => value !== null)).toBe(true);
       }
@@ -103,7 +104,9 @@ describe('computeIndicators', () => {
       const prefix = computeIndicators(candles.slice(0, end), SPECS);
       prefix.forEach((series, index) => {
         for (const output of series.outputs) {
-          expect(series.columns[output]).toEqual(all[index].columns[output].slice(0, end));
+          expect(series.columns[output]).toEqual(
+            outputColumn(at(all, index), output).slice(0, end),
+          );
         }
       });
     },
@@ -125,12 +128,12 @@ describe('computeIndicators', () => {
   });
 
   it('refuses candles out of order or repeated', () => {
-    expect(() => computeIndicators([candles[1], candles[0]], parseIndicatorList('rsi'))).toThrow(
-      CandleSequenceError,
-    );
-    expect(() => computeIndicators([candles[0], candles[0]], parseIndicatorList('rsi'))).toThrow(
-      CandleSequenceError,
-    );
+    expect(() =>
+      computeIndicators([at(candles, 1), at(candles, 0)], parseIndicatorList('rsi')),
+    ).toThrow(CandleSequenceError);
+    expect(() =>
+      computeIndicators([at(candles, 0), at(candles, 0)], parseIndicatorList('rsi')),
+    ).toThrow(CandleSequenceError);
   });
 
   it('refuses a hand-built spec whose key does not match its parameters', () => {
@@ -153,16 +156,16 @@ describe('library quirks', () => {
   it('MACD: a signal of exactly 0 (a flat market) is 0, not missing', () => {
     const flat = candlesFromCloses(new Array<number>(40).fill(100));
     const [macd] = computeIndicators(flat, parseIndicatorList('macd'));
-    expect(macd.columns.signal.slice(33)).toEqual(new Array(7).fill(0));
-    expect(macd.columns.histogram.slice(33)).toEqual(new Array(7).fill(0));
+    expect(outputColumn(macd, 'signal').slice(33)).toEqual(new Array(7).fill(0));
+    expect(outputColumn(macd, 'histogram').slice(33)).toEqual(new Array(7).fill(0));
   });
 
   it('ADX: equal to the library on real candles; where the library turns NaN for good, a number', () => {
     const library = ADX.calculate({ period: 14, high, low, close });
     const [adx] = computeIndicators(candles, parseIndicatorList('adx:14'));
-    expect(adx.columns.adx.slice(27)).toEqual(library.map((result) => result.adx));
-    expect(adx.columns.plusDi.slice(27)).toEqual(library.map((result) => result.pdi));
-    expect(adx.columns.minusDi.slice(27)).toEqual(library.map((result) => result.mdi));
+    expect(outputColumn(adx, 'adx').slice(27)).toEqual(library.map((result) => result.adx));
+    expect(outputColumn(adx, 'plusDi').slice(27)).toEqual(library.map((result) => result.pdi));
+    expect(outputColumn(adx, 'minusDi').slice(27)).toEqual(library.map((result) => result.mdi));
 
     // Twenty identical candles, then real movement: no directional movement in the first window.
     const start = Date.UTC(2024, 0, 1);
@@ -185,7 +188,7 @@ describe('library quirks', () => {
     });
     expect(libraryQuiet.every((result) => Number.isNaN(result.adx))).toBe(true);
     const [ours] = computeIndicators(quiet, parseIndicatorList('adx:14'));
-    const values = ours.columns.adx.slice(27);
+    const values = outputColumn(ours, 'adx').slice(27);
     expect(values.every((value) => value !== null && value >= 0 && value <= 100)).toBe(true);
     expect(values[values.length - 1]).toBeGreaterThan(0);
   });
@@ -195,9 +198,9 @@ describe('library quirks', () => {
     const [mfi] = computeIndicators(candles, parseIndicatorList('mfi:14'));
     // First value one candle earlier than the library's; then the same up to its rounding.
     expect(library).toHaveLength(candles.length - 15);
-    const ours = mfi.columns.value.slice(15) as number[];
+    const ours = outputColumn(mfi).slice(15) as number[];
     ours.forEach((value, index) =>
-      expect(Math.abs(value - library[index])).toBeLessThanOrEqual(0.005),
+      expect(Math.abs(value - at(library, index))).toBeLessThanOrEqual(0.005),
     );
 
     // Candle 3 repeats candle 2's typical price: neither buying nor selling.
@@ -215,7 +218,7 @@ describe('library quirks', () => {
     );
     const [ourMfi] = computeIndicators(series, parseIndicatorList('mfi:3'));
     // Flows 1..3 are up, up, none: nothing negative, MFI 100. Flows 2..4: up, none, up: 100.
-    expect(ourMfi.columns.value).toEqual([null, null, null, 100, 100]);
+    expect(outputColumn(ourMfi)).toEqual([null, null, null, 100, 100]);
     const libraryMfi = MFI.calculate({
       period: 3,
       high: prices,
@@ -235,21 +238,21 @@ describe('library quirks', () => {
       .filter(({ candle }) => candle.openTime % 86_400_000 === 0);
     expect(midnights.length).toBeGreaterThanOrEqual(12);
     for (const { candle, index } of midnights) {
-      expect(vwap.columns.value[index]).toBeCloseTo(
+      expect(outputColumn(vwap)[index]).toBeCloseTo(
         (candle.high + candle.low + candle.close) / 3,
         9,
       );
     }
     const library = VWAP.calculate({ high, low, close, volume });
-    const lastMidnight = midnights[midnights.length - 1].index;
+    const lastMidnight = at(midnights, midnights.length - 1).index;
     expect(
-      Math.abs(library[lastMidnight] - (vwap.columns.value[lastMidnight] as number)),
+      Math.abs(at(library, lastMidnight) - (at(outputColumn(vwap), lastMidnight) as number)),
     ).toBeGreaterThan(100);
     // Four-hour sessions restart at 00, 04, 08, ... UTC.
     const [vwap4] = computeIndicators(candles, parseIndicatorList('vwap:4'));
     candles.forEach((candle, index) => {
       if (candle.openTime % (4 * HOUR_MS) === 0) {
-        expect(vwap4.columns.value[index]).toBeCloseTo(
+        expect(outputColumn(vwap4)[index]).toBeCloseTo(
           (candle.high + candle.low + candle.close) / 3,
           9,
         );
@@ -270,15 +273,15 @@ describe('library quirks', () => {
       }),
     );
     const [vwap] = computeIndicators(series, parseIndicatorList('vwap'));
-    expect(vwap.columns.value).toEqual([null, null, 10]);
+    expect(outputColumn(vwap)).toEqual([null, null, 10]);
   });
 
   it("PSAR: the library's first value is the first low, a start assumption; null here, then the same", () => {
     const library = PSAR.calculate({ high, low, step: 0.02, max: 0.2 });
     expect(library[0]).toBe(low[0]);
     const [psar] = computeIndicators(candles, parseIndicatorList('psar'));
-    expect(psar.columns.value[0]).toBeNull();
-    expect(psar.columns.value.slice(1)).toEqual(library.slice(1));
+    expect(outputColumn(psar)[0]).toBeNull();
+    expect(outputColumn(psar).slice(1)).toEqual(library.slice(1));
   });
 
   it('Ichimoku: the library does not displace the spans; cloudA/cloudB are the spans of 26 candles ago', () => {
@@ -291,10 +294,16 @@ describe('library quirks', () => {
       displacement: 26,
     });
     const [ichimoku] = computeIndicators(candles, parseIndicatorList('ichimoku'));
-    expect(ichimoku.columns.spanA.slice(51)).toEqual(library.map((result) => result.spanA));
+    expect(outputColumn(ichimoku, 'spanA').slice(51)).toEqual(
+      library.map((result) => result.spanA),
+    );
     for (let index = 77; index < candles.length; index++) {
-      expect(ichimoku.columns.cloudA[index]).toBe(ichimoku.columns.spanA[index - 26]);
-      expect(ichimoku.columns.cloudB[index]).toBe(ichimoku.columns.spanB[index - 26]);
+      expect(outputColumn(ichimoku, 'cloudA')[index]).toBe(
+        outputColumn(ichimoku, 'spanA')[index - 26],
+      );
+      expect(outputColumn(ichimoku, 'cloudB')[index]).toBe(
+        outputColumn(ichimoku, 'spanB')[index - 26],
+      );
     }
   });
 
@@ -311,13 +320,13 @@ describe('library quirks', () => {
     const series = window.close.map((closePrice, index) =>
       candleOf({
         openTime: start + index * HOUR_MS,
-        open: window.open[index],
-        high: window.high[index],
-        low: window.low[index],
+        open: at(window.open, index),
+        high: at(window.high, index),
+        low: at(window.low, index),
         close: closePrice,
       }),
     );
     const [hammer] = computeIndicators(series, [createIndicatorSpec('hammer')]);
-    expect(hammer.columns.value).toEqual([null, null, null, null, 1]);
+    expect(outputColumn(hammer)).toEqual([null, null, null, null, 1]);
   });
 });

@@ -25,14 +25,11 @@ export function computeIndicators(
   specs: readonly IndicatorSpec[],
 ): IndicatorSeries[] {
   assertAscending(candles);
-  const definitions = specs.map(definitionOf);
+  const resolved = specs.map((spec) => ({ spec, definition: definitionOf(spec) }));
   const series = toCandleSeries(candles);
-  return specs.map((spec, index) => {
-    const definition = definitions[index];
-    return {
-      spec,
-      outputs: definition.outputs.map((output) => output.name),
-      columns: definition.computeBulk(series, spec.params),
-    };
-  });
+  return resolved.map(({ spec, definition }) => ({
+    spec,
+    outputs: definition.outputs.map((output) => output.name),
+    columns: definition.computeBulk(series, spec.params),
+  }));
 }

@@ -102,6 +102,54 @@ export interface IndicatorDefinition {
   notes?: string;
 }
 
+/** One value per parameter definition, in order: `readonly [number]` for `[periodParam(20)]`. */
+type ParamValues<Params extends readonly IndicatorParamDefinition[]> = {
+  readonly [Index in keyof Params]: number;
+};
+
+/** A catalogue entry as written: its callbacks receive one value per entry of `params`. */
+export interface TypedIndicatorDefinition<
+  Params extends readonly IndicatorParamDefinition[],
+> extends Omit<
+  IndicatorDefinition,
+  'params' | 'warmup' | 'checkParams' | 'computeBulk' | 'createState'
+> {
+  params: Params;
+  warmup(params: ParamValues<Params>): Record<string, number>;
+  checkParams?(params: ParamValues<Params>): string | undefined;
+  computeBulk(series: CandleSeries, params: ParamValues<Params>): IndicatorColumns;
+  createState(params: ParamValues<Params>): IndicatorState;
+}
+
+/**
+ * A catalogue entry whose callbacks destructure their parameter values by position. Specs are
+ * resolved against `params` (one value each, defaults filled in), so a list of another length is a
+ * programming error: it is refused here, once per call, instead of reaching an indicator as
+ * `undefined`.
+ */
+export function defineIndicator<const Params extends readonly IndicatorParamDefinition[]>(
+  definition: TypedIndicatorDefinition<Params>,
+): IndicatorDefinition {
+  const valuesOf = (params: readonly number[]): ParamValues<Params> => {
+    if (params.length !== definition.params.length) {
+      throw new Error(
+        `${definition.name} takes ${definition.params.length} parameter values, got ${params.length}`,
+      );
+    }
+    return params as ParamValues<Params>;
+  };
+  const { checkParams } = definition;
+  return {
+    ...definition,
+    warmup: (params) => definition.warmup(valuesOf(params)),
+    ...(checkParams === undefined
+      ? {}
+      : { checkParams: (params: readonly number[]) => checkParams(valuesOf(params)) }),
+    computeBulk: (series, params) => definition.computeBulk(series, valuesOf(params)),
+    createState: (params) => definition.createState(valuesOf(params)),
+  };
+}
+
 /** The one output of a single-output indicator, named `value`. */
 export function valueOutput(unit: OutputUnit): readonly IndicatorOutputDefinition[] {
   return [{ name: 'value', description: 'the indicator value', unit }];
@@ -163,15 +211,15 @@ export const unformatted = (value: number): number => value;
  * returned exactly one result per candle from there, or the alignment rule no longer holds and we
  * refuse to guess.
  */
-export function alignLibraryResult<T>(input: {
+export function alignLibraryResult<T, Output extends string>(input: {
   /** The library class, for the error message. */
   library: string;
   candleCount: number;
   offset: number;
   results: readonly T[];
   /** How to read each output from one result. */
-  outputs: Record<string, (result: T) => number | undefined>;
-}): IndicatorColumns {
+  outputs: OutputReaders<T, Output>;
+}): Record<Output, (number | null)[]> {
   const { library, candleCount, offset, results, outputs } = input;
   const expected = Math.max(0, candleCount - offset);
   if (results.length !== expected) {
@@ -179,15 +227,40 @@ export function alignLibraryResult<T>(input: {
       `technicalindicators ${library} returned ${results.length} values for ${candleCount} candles, expected ${expected} (first at candle ${offset})`,
     );
   }
-  const columns: IndicatorColumns = {};
-  for (const [output, pick] of Object.entries(outputs)) {
+  const columns: Partial<Record<Output, (number | null)[]>> = {};
+  for (const output of outputNames(outputs)) {
+    const pick = outputs[output];
     const column = new Array<number | null>(candleCount).fill(null);
     for (let index = 0; index < results.length; index++) {
-      column[offset + index] = finiteOrNull(pick(results[index]));
+      // index < results.length: a result, not a hole
+      column[offset + index] = finiteOrNull(pick(results[index] as T));
     }
     columns[output] = column;
   }
-  return columns;
+  return columns as Record<Output, (number | null)[]>;
+}
+
+/** How to read each output of an indicator from one library result, by output name. */
+export type OutputReaders<Result, Output extends string = string> = Record<
+  Output,
+  (result: Result) => number | undefined
+>;
+
+/** The output names of a readers object: exactly its keys. */
+function outputNames<Output extends string>(readers: Record<Output, unknown>): readonly Output[] {
+  return Object.keys(readers) as Output[];
+}
+
+/** One candle's values read from a library result (null each while warming up). */
+export function readOutputs<Result, Output extends string>(
+  result: Result | undefined,
+  readers: OutputReaders<Result, Output>,
+): Record<Output, number | null> {
+  const values: Partial<Record<Output, number | null>> = {};
+  for (const output of outputNames(readers)) {
+    values[output] = result === undefined ? null : finiteOrNull(readers[output](result));
+  }
+  return values as Record<Output, number | null>;
 }
 
 /** Bulk values of a hand-written indicator: its incremental state run over the series. */
@@ -198,14 +271,22 @@ export function runState(
 ): IndicatorColumns {
   const length = series.candles.length;
   const columns: IndicatorColumns = {};
-  for (const output of outputs) {
-    columns[output.name] = new Array<number | null>(length);
-  }
-  for (let index = 0; index < length; index++) {
-    const values = state.next(series.candles[index]);
-    for (const output of outputs) {
-      columns[output.name][index] = values[output.name];
+  const filled = outputs.map(({ name }) => {
+    const column = new Array<number | null>(length);
+    columns[name] = column;
+    return { name, column };
+  });
+  let index = 0;
+  for (const candle of series.candles) {
+    const values = state.next(candle);
+    for (const { name, column } of filled) {
+      const value = values[name];
+      if (value === undefined) {
+        throw new Error(`Indicator state gave no "${name}" for the candle at ${candle.openTime}`);
+      }
+      column[index] = value;
     }
+    index++;
   }
   return columns;
 }

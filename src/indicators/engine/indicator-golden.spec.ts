@@ -1,5 +1,6 @@
 import type { Candle } from '../../market-data/candle';
 import { candlesFromCloses, loadBtcUsdt1h300 } from './fixtures/candle-fixture';
+import { at, outputColumn } from './fixtures/indicator-fixture';
 import { computeIndicators } from './indicator-computation';
 import { parseIndicatorList } from './indicator-spec';
 
@@ -15,8 +16,9 @@ const candles = loadBtcUsdt1h300();
 const closes = candles.map((candle) => candle.close);
 const typicalPrices = candles.map((candle) => (candle.high + candle.low + candle.close) / 3);
 
-function columnsOf(spec: string): Record<string, Column> {
-  return computeIndicators(candles, parseIndicatorList(spec))[0].columns;
+/** One output column of one spec over the candles. */
+function columnOf(spec: string, output = 'value'): Column {
+  return outputColumn(computeIndicators(candles, parseIndicatorList(spec))[0], output);
 }
 
 /** Same nulls, and values within `tolerance`. */
@@ -27,7 +29,7 @@ function expectColumn(got: Column, want: Column, tolerance = 1e-8): void {
   for (let index = 0; index < want.length; index++) {
     const expected = want[index];
     const actual = got[index];
-    if (expected !== null && actual !== null) {
+    if (typeof expected === 'number' && typeof actual === 'number') {
       worst = Math.max(worst, Math.abs(actual - expected));
     }
   }
@@ -75,7 +77,7 @@ function referenceWma(values: readonly number[], period: number): Column {
     }
     let sum = 0;
     for (let weight = 1; weight <= period; weight++) {
-      sum += values[index - period + weight] * weight;
+      sum += at(values, index - period + weight) * weight;
     }
     return sum / weights;
   });
@@ -87,7 +89,7 @@ function referenceRsi(values: readonly number[], period: number): Column {
   let averageGain = 0;
   let averageLoss = 0;
   for (let index = 1; index < values.length; index++) {
-    const change = values[index] - values[index - 1];
+    const change = at(values, index) - at(values, index - 1);
     const gain = Math.max(change, 0);
     const loss = Math.max(-change, 0);
     if (index <= period) {
@@ -110,7 +112,7 @@ function trueRanges(series: readonly Candle[]): Column {
     if (index === 0) {
       return null;
     }
-    const previousClose = series[index - 1].close;
+    const previousClose = at(series, index - 1).close;
     return Math.max(
       candle.high - candle.low,
       Math.abs(candle.high - previousClose),
@@ -143,19 +145,19 @@ function lowest(series: readonly Candle[], index: number, period: number): numbe
 
 describe('golden numbers on 300 BTCUSDT 1h candles', () => {
   it('SMA(20) is the mean of the last 20 closes', () => {
-    expectColumn(columnsOf('sma:20').value, referenceSma(closes, 20));
+    expectColumn(columnOf('sma:20'), referenceSma(closes, 20));
   });
 
   it('EMA(20) is seeded with the SMA of the first 20 closes, then k = 2/21', () => {
-    expectColumn(columnsOf('ema:20').value, referenceEma(closes, 20));
+    expectColumn(columnOf('ema:20'), referenceEma(closes, 20));
   });
 
   it('WMA(20) weighs the last close 20, the oldest 1', () => {
-    expectColumn(columnsOf('wma:20').value, referenceWma(closes, 20));
+    expectColumn(columnOf('wma:20'), referenceWma(closes, 20));
   });
 
   it('RSI(14) is Wilder RSI, rounded by the library to 2 decimals', () => {
-    const got = columnsOf('rsi:14').value;
+    const got = columnOf('rsi:14');
     expectColumn(got, referenceRsi(closes, 14), 0.005 + 1e-9);
     // The rounding itself: every value has at most 2 decimals.
     for (const value of got.filter((entry): entry is number => entry !== null)) {
@@ -173,10 +175,9 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
     const histogram = macd.map((value, index) =>
       signal[index] === null ? null : (value as number) - (signal[index] as number),
     );
-    const got = columnsOf('macd:12,26,9');
-    expectColumn(got.macd, macd);
-    expectColumn(got.signal, signal);
-    expectColumn(got.histogram, histogram);
+    expectColumn(columnOf('macd:12,26,9', 'macd'), macd);
+    expectColumn(columnOf('macd:12,26,9', 'signal'), signal);
+    expectColumn(columnOf('macd:12,26,9', 'histogram'), histogram);
   });
 
   it('Bollinger(20,2) bands use the population standard deviation; %b and bandwidth', () => {
@@ -204,16 +205,15 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
     const bandwidth = middle.map((value, index) =>
       value === null ? null : ((upper[index] as number) - (lower[index] as number)) / value,
     );
-    const got = columnsOf('bb:20,2');
-    expectColumn(got.middle, middle);
-    expectColumn(got.upper, upper);
-    expectColumn(got.lower, lower);
-    expectColumn(got.percentB, percentB);
-    expectColumn(got.bandwidth, bandwidth);
+    expectColumn(columnOf('bb:20,2', 'middle'), middle);
+    expectColumn(columnOf('bb:20,2', 'upper'), upper);
+    expectColumn(columnOf('bb:20,2', 'lower'), lower);
+    expectColumn(columnOf('bb:20,2', 'percentB'), percentB);
+    expectColumn(columnOf('bb:20,2', 'bandwidth'), bandwidth);
   });
 
   it('ATR(14) is the Wilder average of true ranges from candle 1', () => {
-    expectColumn(columnsOf('atr:14').value, referenceWilder(trueRanges(candles), 14, 1));
+    expectColumn(columnOf('atr:14'), referenceWilder(trueRanges(candles), 14, 1));
   });
 
   it('Stochastic(14,3): %K from the 14-candle range, %D its 3-candle SMA', () => {
@@ -227,27 +227,27 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
     const d = k.map((_, index) =>
       index < 15 ? null : mean(k.slice(index - 2, index + 1) as number[]),
     );
-    const got = columnsOf('stoch:14,3');
-    expectColumn(got.k, k);
-    expectColumn(got.d, d);
+    expectColumn(columnOf('stoch:14,3', 'k'), k);
+    expectColumn(columnOf('stoch:14,3', 'd'), d);
   });
 
   it('OBV adds the volume of up closes and subtracts down closes, from candle 1', () => {
     const obv = nulls(candles.length);
     let total = 0;
     for (let index = 1; index < candles.length; index++) {
-      const change = candles[index].close - candles[index - 1].close;
-      total += change > 0 ? candles[index].volume : change < 0 ? -candles[index].volume : 0;
+      const candle = at(candles, index);
+      const change = candle.close - at(candles, index - 1).close;
+      total += change > 0 ? candle.volume : change < 0 ? -candle.volume : 0;
       obv[index] = total;
     }
-    expectColumn(columnsOf('obv').value, obv);
+    expectColumn(columnOf('obv'), obv);
   });
 
   it('ROC(12) is the percent change from 12 candles back', () => {
     const roc = closes.map((close, index) =>
-      index < 12 ? null : ((close - closes[index - 12]) / closes[index - 12]) * 100,
+      index < 12 ? null : ((close - at(closes, index - 12)) / at(closes, index - 12)) * 100,
     );
-    expectColumn(columnsOf('roc:12').value, roc);
+    expectColumn(columnOf('roc:12'), roc);
   });
 
   it('CCI(20) is (TP - SMA(TP)) / (0.015 * mean absolute deviation)', () => {
@@ -260,7 +260,7 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
       const deviation = mean(window.map((value) => Math.abs(value - average)));
       return (typical - average) / (0.015 * deviation);
     });
-    expectColumn(columnsOf('cci:20').value, cci);
+    expectColumn(columnOf('cci:20'), cci);
   });
 
   it('Williams %R(14) is (highest high - close) / range * -100', () => {
@@ -271,7 +271,7 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
       const high = highest(candles, index, 14);
       return ((high - candle.close) / (high - lowest(candles, index, 14))) * -100;
     });
-    expectColumn(columnsOf('williamsr:14').value, williamsR);
+    expectColumn(columnOf('williamsr:14'), williamsR);
   });
 
   it('MFI(14) sums typical price * volume of up and down candles over 14 flows', () => {
@@ -282,16 +282,18 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
       let positive = 0;
       let negative = 0;
       for (let flow = index - 13; flow <= index; flow++) {
-        const moneyFlow = typicalPrices[flow] * candles[flow].volume;
-        if (typicalPrices[flow] > typicalPrices[flow - 1]) {
+        const typical = at(typicalPrices, flow);
+        const previous = at(typicalPrices, flow - 1);
+        const moneyFlow = typical * at(candles, flow).volume;
+        if (typical > previous) {
           positive += moneyFlow;
-        } else if (typicalPrices[flow] < typicalPrices[flow - 1]) {
+        } else if (typical < previous) {
           negative += moneyFlow;
         }
       }
       return 100 - 100 / (1 + positive / negative);
     });
-    expectColumn(columnsOf('mfi:14').value, mfi);
+    expectColumn(columnOf('mfi:14'), mfi);
   });
 
   it('VWAP weighs the typical price by volume since UTC midnight', () => {
@@ -300,13 +302,13 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
       const dayStart = Math.floor(candle.openTime / dayMs) * dayMs;
       let priceVolume = 0;
       let volume = 0;
-      for (let from = index; from >= 0 && candles[from].openTime >= dayStart; from--) {
-        priceVolume += typicalPrices[from] * candles[from].volume;
-        volume += candles[from].volume;
+      for (let from = index; from >= 0 && at(candles, from).openTime >= dayStart; from--) {
+        priceVolume += at(typicalPrices, from) * at(candles, from).volume;
+        volume += at(candles, from).volume;
       }
       return priceVolume / volume;
     });
-    expectColumn(columnsOf('vwap').value, vwap);
+    expectColumn(columnOf('vwap'), vwap);
   });
 
   it('ADX(14) is the Wilder average of DX over Wilder-smoothed TR and DM', () => {
@@ -314,16 +316,18 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
       if (index === 0) {
         return null;
       }
-      const up = candle.high - candles[index - 1].high;
-      const down = candles[index - 1].low - candle.low;
+      const previous = at(candles, index - 1);
+      const up = candle.high - previous.high;
+      const down = previous.low - candle.low;
       return up > down && up > 0 ? up : 0;
     });
     const minusDm = candles.map((candle, index) => {
       if (index === 0) {
         return null;
       }
-      const up = candle.high - candles[index - 1].high;
-      const down = candles[index - 1].low - candle.low;
+      const previous = at(candles, index - 1);
+      const up = candle.high - previous.high;
+      const down = previous.low - candle.low;
       return down > up && down > 0 ? down : 0;
     });
     // DI is a ratio of smoothed values, so Wilder averages and Wilder sums give the same DI.
@@ -342,10 +346,9 @@ describe('golden numbers on 300 BTCUSDT 1h candles', () => {
         : (Math.abs(value - (minusDi[index] as number)) / (value + (minusDi[index] as number))) *
           100,
     );
-    const got = columnsOf('adx:14');
-    expectColumn(got.plusDi, plusDi);
-    expectColumn(got.minusDi, minusDi);
-    expectColumn(got.adx, referenceWilder(dx, 14, 14));
+    expectColumn(columnOf('adx:14', 'plusDi'), plusDi);
+    expectColumn(columnOf('adx:14', 'minusDi'), minusDi);
+    expectColumn(columnOf('adx:14', 'adx'), referenceWilder(dx, 14, 14));
   });
 });
 
@@ -365,7 +368,7 @@ describe('hand-computable series', () => {
       candlesFromCloses(textbookCloses),
       parseIndicatorList('rsi:14'),
     );
-    expect(rsi.columns.value).toEqual([...nulls(14), ...textbookRsi]);
+    expect(outputColumn(rsi)).toEqual([...nulls(14), ...textbookRsi]);
   });
 
   it('RSI(3) on 10, 11, 12, 11, 12, 13 is 66.67, 77.78, 85.19', () => {
@@ -376,7 +379,7 @@ describe('hand-computable series', () => {
       candlesFromCloses([10, 11, 12, 11, 12, 13]),
       parseIndicatorList('rsi:3'),
     );
-    expect(rsi.columns.value).toEqual([null, null, null, 66.67, 77.78, 85.19]);
+    expect(outputColumn(rsi)).toEqual([null, null, null, 66.67, 77.78, 85.19]);
   });
 
   it('EMA(3) on 10, 11, 12, 13, 12, 14 is seeded with 11, then halves the distance', () => {
@@ -386,6 +389,6 @@ describe('hand-computable series', () => {
       candlesFromCloses([10, 11, 12, 13, 12, 14]),
       parseIndicatorList('ema:3'),
     );
-    expect(ema.columns.value).toEqual([null, null, 11, 12, 12, 13]);
+    expect(outputColumn(ema)).toEqual([null, null, 11, 12, 12, 13]);
   });
 });

@@ -107,11 +107,10 @@ function resolve(
       `${definition.name} takes ${most}, got ${rawParams.length} in "${token}"; ${describeParams(definition)}`,
     );
   }
-  const params = definition.params.map((param, index) =>
-    index < rawParams.length
-      ? parseParam(definition, param, rawParams[index], token)
-      : param.default,
-  );
+  const params = definition.params.map((param, index) => {
+    const raw = rawParams[index];
+    return raw === undefined ? param.default : parseParam(definition, param, raw, token);
+  });
   const problem = definition.checkParams?.(params);
   if (problem !== undefined) {
     throw new IndicatorSpecError(

@@ -17,15 +17,17 @@ import {
 import type { Candle } from '../../market-data/candle';
 import {
   alignLibraryResult,
+  defineIndicator,
   finiteOrNull,
   periodParam,
+  readOutputs,
   sameWarmup,
   unformatted,
   valueOutput,
-  type IndicatorDefinition,
   type IndicatorOutputDefinition,
   type IndicatorState,
   type IndicatorValues,
+  type OutputReaders,
 } from './indicator-definition';
 
 /*
@@ -68,21 +70,7 @@ function highLowCloseState(indicator: NextValue<HighLowClose, number>): Indicato
 
 const value = (result: number): number => result;
 
-type OutputReaders<Result> = Record<string, (result: Result) => number | undefined>;
-
-/** One candle's values read from a library result (undefined while warming up). */
-function readOutputs<Result>(
-  result: Result | undefined,
-  readers: OutputReaders<Result>,
-): IndicatorValues {
-  const values: IndicatorValues = {};
-  for (const [output, read] of Object.entries(readers)) {
-    values[output] = result === undefined ? null : finiteOrNull(read(result));
-  }
-  return values;
-}
-
-export const smaIndicator: IndicatorDefinition = {
+export const smaIndicator = defineIndicator({
   name: 'sma',
   title: 'Simple moving average of the close',
   category: 'trend',
@@ -101,11 +89,11 @@ export const smaIndicator: IndicatorDefinition = {
     }),
   createState: ([period]) =>
     closeState(stepper(new SMA({ period, values: [], format: unformatted }))),
-};
+});
 
 // Seeded with the SMA of the first `period` closes (textbook). The seed is skipped while that SMA is
 // exactly 0 (`if (prevEma)`), which only zero prices could cause.
-export const emaIndicator: IndicatorDefinition = {
+export const emaIndicator = defineIndicator({
   name: 'ema',
   title: 'Exponential moving average of the close',
   category: 'trend',
@@ -124,9 +112,9 @@ export const emaIndicator: IndicatorDefinition = {
     }),
   createState: ([period]) =>
     closeState(stepper(new EMA({ period, values: [], format: unformatted }))),
-};
+});
 
-export const wmaIndicator: IndicatorDefinition = {
+export const wmaIndicator = defineIndicator({
   name: 'wma',
   title: 'Linearly weighted moving average of the close',
   category: 'trend',
@@ -145,12 +133,12 @@ export const wmaIndicator: IndicatorDefinition = {
     }),
   createState: ([period]) =>
     closeState(stepper(new WMA({ period, values: [], format: unformatted }))),
-};
+});
 
 // QUIRK: the library rounds every RSI to 2 decimals (`toFixed(2)`) whatever `format` says. Its
 // Wilder averages stay unrounded, so the error is at most 0.005 and never accumulates.
 // Average loss 0 gives 100, average gain 0 gives 0.
-export const rsiIndicator: IndicatorDefinition = {
+export const rsiIndicator = defineIndicator({
   name: 'rsi',
   title: 'Relative strength index (Wilder)',
   category: 'momentum',
@@ -170,7 +158,7 @@ export const rsiIndicator: IndicatorDefinition = {
   createState: ([period]) =>
     closeState(stepper(new RSI({ period, values: [], format: unformatted }))),
   notes: 'Rounded to 2 decimals by technicalindicators (error at most 0.005, not accumulated).',
-};
+});
 
 interface MacdResult {
   MACD?: number;
@@ -188,7 +176,7 @@ const macdOutputs: OutputReaders<MacdResult> = {
 
 // EMA for both the oscillator and the signal: the library's `SimpleMAOscillator` and
 // `SimpleMASignal` default to EMA when absent; we pass `false` explicitly.
-export const macdIndicator: IndicatorDefinition = {
+export const macdIndicator = defineIndicator({
   name: 'macd',
   title: 'Moving average convergence/divergence',
   category: 'momentum',
@@ -243,7 +231,7 @@ export const macdIndicator: IndicatorDefinition = {
     );
     return { next: (candle) => readOutputs(macd.nextValue(candle.close), macdOutputs) };
   },
-};
+});
 
 interface BollingerResult {
   lower: number;
@@ -270,7 +258,7 @@ const BOLLINGER_OUTPUTS: readonly IndicatorOutputDefinition[] = [
   { name: 'bandwidth', description: '(upper - lower) / middle', unit: 'ratio' },
 ];
 
-export const bollingerIndicator: IndicatorDefinition = {
+export const bollingerIndicator = defineIndicator({
   name: 'bb',
   title: 'Bollinger Bands',
   category: 'volatility',
@@ -300,7 +288,7 @@ export const bollingerIndicator: IndicatorDefinition = {
     const bandwidth = new Array<number | null>(count).fill(null);
     const closes = series.close;
     for (let index = 0; index < count; index++) {
-      const result = window.push(closes[index]!);
+      const result = window.push(closes[index] as number); // index < count = closes.length
       if (result) {
         lower[index] = finiteOrNull(result.lower);
         middle[index] = finiteOrNull(result.middle);
@@ -315,7 +303,7 @@ export const bollingerIndicator: IndicatorDefinition = {
     const window = new BollingerWindow(period, stdDev);
     return { next: (candle) => readOutputs(window.push(candle.close), bollingerOutputs) };
   },
-};
+});
 
 /**
  * Bollinger Bands with the library's exact arithmetic (its SMA's running sum `sum - oldest +
@@ -357,7 +345,7 @@ class BollingerWindow {
 // QUIRK: the first true range needs a previous close, so the library starts TR at candle 1 and the
 // first ATR (the mean of TR 1..period) lands at candle `period`, not `period - 1` as in Wilder's
 // original (which uses high - low for the first candle). Wilder smoothing afterwards.
-export const atrIndicator: IndicatorDefinition = {
+export const atrIndicator = defineIndicator({
   name: 'atr',
   title: 'Average true range (Wilder)',
   category: 'volatility',
@@ -384,7 +372,7 @@ export const atrIndicator: IndicatorDefinition = {
     highLowCloseState(
       stepper(new ATR({ period, high: [], low: [], close: [], format: unformatted })),
     ),
-};
+});
 
 interface StochasticResult {
   k: number;
@@ -398,7 +386,7 @@ const stochasticOutputs: OutputReaders<StochasticResult> = {
 
 // QUIRK: the fast stochastic (%K unsmoothed, %D = SMA of %K). When high == low over the whole window
 // (0/0) the library returns %K = 0, not "undefined"; kept, since it cannot happen on a traded market.
-export const stochasticIndicator: IndicatorDefinition = {
+export const stochasticIndicator = defineIndicator({
   name: 'stoch',
   title: 'Stochastic oscillator (fast %K, %D)',
   category: 'momentum',
@@ -447,7 +435,7 @@ export const stochasticIndicator: IndicatorDefinition = {
       next: (candle) => readOutputs(stochastic.nextValue(highLowClose(candle)), stochasticOutputs),
     };
   },
-};
+});
 
 interface StochasticRsiResult {
   stochRSI: number;
@@ -470,7 +458,7 @@ const STOCH_RSI_OUTPUTS: readonly IndicatorOutputDefinition[] = [
 // QUIRK: built on the library's RSI rounded to 2 decimals; the stochastic stretches that rounding
 // (up to 0.2 points of stochRsi on BTCUSDT 1h 2017-2022). A flat RSI window gives 0 (as for stoch).
 // The library emits nothing until d exists, so all three outputs share one warm-up.
-export const stochasticRsiIndicator: IndicatorDefinition = {
+export const stochasticRsiIndicator = defineIndicator({
   name: 'stochrsi',
   title: 'Stochastic RSI',
   category: 'momentum',
@@ -519,11 +507,11 @@ export const stochasticRsiIndicator: IndicatorDefinition = {
     };
   },
   notes: 'Built on the RSI rounded to 2 decimals; a flat RSI window gives 0.',
-};
+});
 
 // Typical price (high + low + close) / 3, mean absolute deviation, constant 0.015. A window of
 // identical typical prices is 0/0: null.
-export const cciIndicator: IndicatorDefinition = {
+export const cciIndicator = defineIndicator({
   name: 'cci',
   title: 'Commodity channel index',
   category: 'momentum',
@@ -550,11 +538,11 @@ export const cciIndicator: IndicatorDefinition = {
     highLowCloseState(
       stepper(new CCI({ period, high: [], low: [], close: [], format: unformatted })),
     ),
-};
+});
 
 // QUIRK: the library gives no value for the first candle (it only stores its close) and counts from
 // 0 there, so OBV at candle i is the signed volume of candles 1..i.
-export const obvIndicator: IndicatorDefinition = {
+export const obvIndicator = defineIndicator({
   name: 'obv',
   title: 'On-balance volume',
   category: 'volume',
@@ -581,10 +569,10 @@ export const obvIndicator: IndicatorDefinition = {
       }),
     };
   },
-};
+});
 
 // A flat window (highest high == lowest low) is 0/0: null.
-export const williamsRIndicator: IndicatorDefinition = {
+export const williamsRIndicator = defineIndicator({
   name: 'williamsr',
   title: 'Williams %R',
   category: 'momentum',
@@ -611,11 +599,11 @@ export const williamsRIndicator: IndicatorDefinition = {
     highLowCloseState(
       stepper(new WilliamsR({ period, high: [], low: [], close: [], format: unformatted })),
     ),
-};
+});
 
 // (close - close `period` candles ago) / that close * 100. The library computes a NaN at candle
 // period - 1 (nothing shifted out yet) and filters it, so the first value is at candle `period`.
-export const rocIndicator: IndicatorDefinition = {
+export const rocIndicator = defineIndicator({
   name: 'roc',
   title: 'Rate of change, percent',
   category: 'momentum',
@@ -634,7 +622,7 @@ export const rocIndicator: IndicatorDefinition = {
     }),
   createState: ([period]) =>
     closeState(stepper(new ROC({ period, values: [], format: unformatted }))),
-};
+});
 
 interface IchimokuResult {
   conversion: number;
@@ -644,12 +632,17 @@ interface IchimokuResult {
 }
 
 /** The outputs the library computes; the cloud is added from them. */
-const ichimokuOutputs: OutputReaders<IchimokuResult> = {
+const ichimokuOutputs = {
   conversion: (result) => result.conversion,
   base: (result) => result.base,
   spanA: (result) => result.spanA,
   spanB: (result) => result.spanB,
-};
+} satisfies OutputReaders<IchimokuResult>;
+
+/** The column moved `by` candles later: value i is column[i - by], null for the first `by`. */
+function shiftedLater(column: readonly (number | null)[], by: number): (number | null)[] {
+  return column.map((_, index) => (index < by ? null : (column[index - by] ?? null)));
+}
 
 const ICHIMOKU_OUTPUTS: readonly IndicatorOutputDefinition[] = [
   {
@@ -680,12 +673,12 @@ const ICHIMOKU_OUTPUTS: readonly IndicatorOutputDefinition[] = [
   },
 ];
 
-function ichimokuStart([
-  conversionPeriod,
-  basePeriod,
-  spanPeriod,
-  displacement,
-]: readonly number[]) {
+function ichimokuStart([conversionPeriod, basePeriod, spanPeriod, displacement]: readonly [
+  number,
+  number,
+  number,
+  number,
+]) {
   return Math.max(conversionPeriod, basePeriod, spanPeriod, displacement) - 1;
 }
 
@@ -694,7 +687,7 @@ function ichimokuStart([
 // lagging span. We keep its spans as computed on the candle and add cloudA/cloudB, the spans of
 // `displacement` candles ago, which is the cloud a chart shows under the candle without look-ahead.
 // The lagging span (close plotted 26 back) would need future candles and is left out.
-export const ichimokuIndicator: IndicatorDefinition = {
+export const ichimokuIndicator = defineIndicator({
   name: 'ichimoku',
   title: 'Ichimoku cloud',
   category: 'trend',
@@ -745,14 +738,11 @@ export const ichimokuIndicator: IndicatorDefinition = {
       }),
       outputs: ichimokuOutputs,
     });
-    const length = series.candles.length;
-    columns.cloudA = new Array<number | null>(length).fill(null);
-    columns.cloudB = new Array<number | null>(length).fill(null);
-    for (let index = displacement; index < length; index++) {
-      columns.cloudA[index] = columns.spanA[index - displacement];
-      columns.cloudB[index] = columns.spanB[index - displacement];
-    }
-    return columns;
+    return {
+      ...columns,
+      cloudA: shiftedLater(columns.spanA, displacement),
+      cloudB: shiftedLater(columns.spanB, displacement),
+    };
   },
   createState: ([conversionPeriod, basePeriod, spanPeriod, displacement]) => {
     const ichimoku = stepper<{ high: number; low: number }, IchimokuResult>(
@@ -772,25 +762,26 @@ export const ichimokuIndicator: IndicatorDefinition = {
     let slot = 0;
     return {
       next: (candle) => {
-        const values = readOutputs(
+        const lines = readOutputs(
           ichimoku.nextValue({ high: candle.high, low: candle.low }),
           ichimokuOutputs,
         );
-        values.cloudA = pastSpanA[slot];
-        values.cloudB = pastSpanB[slot];
-        pastSpanA[slot] = values.spanA;
-        pastSpanB[slot] = values.spanB;
+        const values: IndicatorValues = lines;
+        values.cloudA = pastSpanA[slot] ?? null;
+        values.cloudB = pastSpanB[slot] ?? null;
+        pastSpanA[slot] = lines.spanA;
+        pastSpanB[slot] = lines.spanB;
         slot = (slot + 1) % displacement;
         return values;
       },
     };
   },
-};
+});
 
 // QUIRK: the library assumes an uptrend on the first candle and returns that candle's low as its
 // SAR; that is a starting assumption, not a SAR, so the first candle is null here. Afterwards the
 // value at candle i is the SAR in force for candle i (after a reversal on it, the old extreme).
-export const psarIndicator: IndicatorDefinition = {
+export const psarIndicator = defineIndicator({
   name: 'psar',
   title: 'Parabolic SAR',
   category: 'trend',
@@ -858,4 +849,4 @@ export const psarIndicator: IndicatorDefinition = {
       },
     };
   },
-};
+});

@@ -1,62 +1,50 @@
 import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  CursorQueryField,
+  IntervalQueryField,
+  LimitQueryField,
+  SYMBOL_FORMS,
+  SymbolArg,
+  TimeQueryField,
+} from '../../common/query-fields';
 import type { StreamStatus } from '../stream/stream-state.service';
+
+/** The `interval` of reads over candles (candles, indicators). */
+export const CANDLE_INTERVAL = {
+  description: 'Candle interval; default: the longest configured one',
+  example: '1h',
+};
+
+/** The `limit` of reads over candles (candles, indicators). */
+export const CANDLE_PAGE_LIMIT = { description: 'Candles per page', default: 500, maximum: 1000 };
 
 @ArgsType()
 export class CandlesQueryDto {
-  @ApiPropertyOptional({
-    description: 'Candle interval; default: the longest configured one',
-    example: '1h',
-  })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalQueryField(CANDLE_INTERVAL)
   interval?: string;
 
-  @ApiPropertyOptional({
+  @TimeQueryField({
     description: 'First open time, ISO-8601 or epoch milliseconds',
     example: '2021-01-01T00:00:00Z',
   })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Last open time, ISO-8601 or epoch milliseconds' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @TimeQueryField({ description: 'Last open time, ISO-8601 or epoch milliseconds' })
   to?: string;
 
-  @ApiPropertyOptional({ description: 'Candles per page', default: 500, minimum: 1, maximum: 1000 })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @LimitQueryField(CANDLE_PAGE_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @CursorQueryField({ description: 'The nextCursor of the previous page' })
   cursor?: string;
 }
 
 /** GraphQL arguments of `candles`: the query plus the symbol (a path parameter in REST). */
 @ArgsType()
 export class CandlesArgs extends CandlesQueryDto {
-  @Field({ description: 'BTC, BTCUSDT or BTC-USDT' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @SymbolArg(SYMBOL_FORMS)
   symbol!: string;
 }
 

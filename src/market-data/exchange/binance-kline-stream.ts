@@ -54,16 +54,16 @@ interface BinanceKlineEvent {
 }
 
 /** A kline stream's name: `btcusdt@kline_1m`. */
-export function klineStreamName(market: ExchangeMarket): string {
+function klineStreamName(market: ExchangeMarket): string {
   return `${market.symbol.toLowerCase()}@kline_${market.interval}`;
 }
 
 /** The combined-stream endpoint (`<base>/stream`), subscribed to by SUBSCRIBE messages. */
-export function combinedStreamEndpoint(baseUrl: string): string {
+function combinedStreamEndpoint(baseUrl: string): string {
   return `${baseUrl.replace(/\/(ws|stream)\/?$/, '').replace(/\/$/, '')}/stream`;
 }
 
-export function candleFromKline(k: BinanceKlineEvent['k']): Candle {
+function candleFromKline(k: BinanceKlineEvent['k']): Candle {
   return {
     openTime: k.t,
     open: Number(k.o),

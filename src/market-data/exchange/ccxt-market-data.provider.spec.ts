@@ -1,4 +1,5 @@
-import { CcxtMarketDataProvider, weightBudgetOf } from './ccxt-market-data.provider';
+import { CcxtMarketDataProvider } from './ccxt-market-data.provider';
+import { weightBudgetOf } from './exchange-request-pacer';
 
 describe('CcxtMarketDataProvider', () => {
   it('pages by what ccxt knows of the exchange (a page shorter than assumed ended the backfill)', async () => {

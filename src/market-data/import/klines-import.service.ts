@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
 import { candleProblem, type Candle, type MarketKey } from '../candle';
-import { CandlesRepository } from '../candles.repository';
-import { MarketCatalogue, MarketDataException, intervalMs } from '../market';
+import { CandleWriter } from '../candle-writer.service';
+import { MarketCatalogue, MarketDataException, intervalMs } from '../market-catalogue';
 import { readKlineFile } from './kline-file.reader';
 
 const BATCH_SIZE = 50_000;
@@ -26,7 +26,7 @@ export class KlinesImportService {
   private readonly logger = new Logger(KlinesImportService.name);
 
   constructor(
-    private readonly candles: CandlesRepository,
+    private readonly candles: CandleWriter,
     private readonly catalogue: MarketCatalogue,
   ) {}
 

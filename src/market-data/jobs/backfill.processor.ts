@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
 import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
 import { ExchangeRequestError, ExchangeThrottledError } from '../exchange/market-data.provider';
-import { MarketCatalogue } from '../market';
+import { MarketCatalogue } from '../market-catalogue';
 import { CandleSyncService } from '../sync/candle-sync.service';
 
 type BackfillJob = Job<JobPayload<JobName.Backfill>, JobResult<JobName.Backfill>>;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
 import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
-import { MarketCatalogue } from '../market';
+import { MarketCatalogue } from '../market-catalogue';
 import { CandleSyncService } from '../sync/candle-sync.service';
 
 type RepairGapsJob = Job<JobPayload<JobName.RepairGaps>, JobResult<JobName.RepairGaps>>;

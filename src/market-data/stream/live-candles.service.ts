@@ -13,7 +13,7 @@ import { JobName } from '../../queue/queue.catalogue';
 import { RedisService } from '../../redis/redis.service';
 import { candleProblem } from '../candle';
 import { CANDLE_CLOSED, type CandleClosedEvent } from '../candle-events';
-import { CandlesRepository } from '../candles.repository';
+import { CandleWriter } from '../candle-writer.service';
 import {
   MARKET_DATA_PROVIDER,
   type ExchangeMarket,
@@ -21,7 +21,7 @@ import {
   type LiveStream,
   type MarketDataProvider,
 } from '../exchange/market-data.provider';
-import { MarketCatalogue, intervalMs } from '../market';
+import { MarketCatalogue, intervalMs } from '../market-catalogue';
 import { CandleSyncService } from '../sync/candle-sync.service';
 import { StreamStateService } from './stream-state.service';
 
@@ -61,7 +61,7 @@ export class LiveCandlesService implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly config: AppConfig,
     private readonly redis: RedisService,
-    private readonly candles: CandlesRepository,
+    private readonly candles: CandleWriter,
     private readonly catalogue: MarketCatalogue,
     private readonly sync: CandleSyncService,
     private readonly queues: QueueService,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { candleProblem, type Candle, type MarketKey } from '../candle';
+import { CandleWriter } from '../candle-writer.service';
 import { CandlesRepository } from '../candles.repository';
 import {
   ExchangeThrottledError,
@@ -8,7 +9,7 @@ import {
   type MarketDataProvider,
 } from '../exchange/market-data.provider';
 import { KnownGapsRepository, type TimeRange } from '../known-gaps.repository';
-import { MarketCatalogue, intervalMs } from '../market';
+import { MarketCatalogue, intervalMs } from '../market-catalogue';
 import { ExchangeStatusService, MAX_INLINE_WAIT_MS } from './exchange-status.service';
 
 export interface BackfillProgress {
@@ -55,6 +56,7 @@ export class CandleSyncService {
 
   constructor(
     private readonly candles: CandlesRepository,
+    private readonly writer: CandleWriter,
     private readonly knownGaps: KnownGapsRepository,
     private readonly catalogue: MarketCatalogue,
     private readonly config: AppConfig,
@@ -131,7 +133,7 @@ export class CandleSyncService {
           // An error of the prefetch surfaces when it is awaited; do not let it go unhandled meanwhile.
           pending.catch(() => undefined);
         }
-        const written = await this.candles.upsert(market, candles);
+        const written = await this.writer.upsert(market, candles);
         outcome.fetched += page.length;
         outcome.inserted += written.inserted;
         outcome.updated += written.updated;
@@ -254,7 +256,7 @@ export class CandleSyncService {
       if (!last) {
         break;
       }
-      inserted += (await this.candles.upsert(market, this.acceptable(market, page))).inserted;
+      inserted += (await this.writer.upsert(market, this.acceptable(market, page))).inserted;
       cursor = last.openTime + intervalMs(market.interval);
       if (page.length < this.provider.maxCandlesPerRequest) {
         break;

@@ -1,21 +1,24 @@
-import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
+import {
+  IntervalQueryField,
+  LimitQueryField,
+  SYMBOL_FORMS,
+  SymbolArg,
+  SymbolQueryField,
+} from '../../common/query-fields';
 import { DEFAULT_FEATURES, MAX_FEATURES, SELECTABLE_FEATURES } from '../engine/feature-spec';
 import { MODEL_KINDS, type ModelKind } from '../engine/model-kind';
 import { MODEL_STATUSES } from '../model-version.entity';
@@ -74,17 +77,9 @@ export class TrainModelDto {
 
 @ArgsType()
 export class ModelsQueryDto {
-  @ApiPropertyOptional({ example: 'BTC' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @SymbolQueryField({ example: 'BTC' })
   symbol?: string;
-  @ApiPropertyOptional({ example: '1h' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalQueryField({ example: '1h' })
   interval?: string;
 
   @ApiPropertyOptional({ enum: MODEL_STATUSES })
@@ -93,19 +88,13 @@ export class ModelsQueryDto {
   @IsIn(MODEL_STATUSES, { message: `status must be one of ${MODEL_STATUSES.join(', ')}` })
   status?: string;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @LimitQueryField({ default: 50, maximum: 500 })
   limit?: number;
 }
 
 @ObjectType('ModelVersion')
 export class ModelDto {
-  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
   @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
   @ApiProperty({ example: 'BTCUSDT' }) @Field() pair!: string;
   @ApiProperty() @Field() interval!: string;
@@ -137,7 +126,7 @@ export class ModelDto {
   @Field(() => String, { nullable: true })
   backend!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true })
   jobId!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true })
   @Field(() => String, { nullable: true })
@@ -156,26 +145,19 @@ export class ModelDto {
 
 @ArgsType()
 export class PredictQueryDto {
-  @ApiPropertyOptional({ example: '1h', description: 'Default: PREDICT_INTERVAL' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalQueryField({ example: '1h', description: 'Default: PREDICT_INTERVAL' })
   interval?: string;
 }
 
 @ArgsType()
 export class PredictArgs extends PredictQueryDto {
-  @Field({ description: 'BTC, BTCUSDT or BTC-USDT' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @SymbolArg(SYMBOL_FORMS)
   symbol!: string;
 }
 
 @ObjectType('PredictionModel')
 export class PredictionModelDto {
-  @ApiProperty() @Field() versionId!: string;
+  @ApiProperty() @Field(() => ID) versionId!: string;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @Field(() => Date, { nullable: true })
   trainedAt!: Date | null;

@@ -41,8 +41,8 @@ export function buildDataset(params: {
   markets?: MarketCandles;
 }): Dataset {
   const { candles, intervalMs, lookback, horizon } = params;
-  const columns = computeFeatures(params);
-  const rows = candles.map((_, i) => featureRow(columns, params.features, i));
+  const columns = featureColumns(computeFeatures(params), params.features);
+  const rows = candles.map((_, i) => featureRow(columns, i));
   // Length of the run of contiguous candles ending at each index, and of usable rows.
   const contiguous = new Int32Array(candles.length);
   const usable = new Int32Array(candles.length);
@@ -89,10 +89,10 @@ export function latestWindow(params: {
   if (first < 0) {
     return undefined;
   }
-  const columns = computeFeatures(params);
+  const columns = featureColumns(computeFeatures(params), params.features);
   const rows = new Array<Float64Array | null>(candles.length).fill(null);
   for (let i = first; i <= end; i++) {
-    const row = featureRow(columns, params.features, i);
+    const row = featureRow(columns, i);
     if (!row || (i > first && candles[i]!.openTime - candles[i - 1]!.openTime !== intervalMs)) {
       return undefined;
     }
@@ -105,19 +105,30 @@ export function latestWindow(params: {
   };
 }
 
-/** Candle `i`'s feature row, or null when a feature has no finite value there. */
-function featureRow(
-  columns: Record<FeatureName, (number | null)[]>,
+/** The computed column of each feature, in `features` order. */
+function featureColumns(
+  computed: Record<FeatureName, (number | null)[]>,
   features: readonly FeatureName[],
-  i: number,
-): Float64Array | null {
-  const row = new Float64Array(features.length);
-  for (let f = 0; f < features.length; f++) {
-    const value = columns[features[f]!][i];
+): (number | null)[][] {
+  return features.map((feature) => {
+    const column = computed[feature];
+    if (column === undefined) {
+      throw new Error(`Feature ${feature} was not computed`);
+    }
+    return column;
+  });
+}
+
+/** Candle `i`'s feature row, or null when a feature has no finite value there. */
+function featureRow(columns: readonly (number | null)[][], i: number): Float64Array | null {
+  const row = new Float64Array(columns.length);
+  let f = 0;
+  for (const column of columns) {
+    const value = column[i];
     if (value === null || value === undefined || !Number.isFinite(value)) {
       return null;
     }
-    row[f] = value;
+    row[f++] = value;
   }
   return row;
 }
@@ -189,8 +200,8 @@ export class StandardScaler {
         seen[i] = 1;
         const row = dataset.rows[i]!;
         for (let f = 0; f < width; f++) {
-          sum[f] += row[f]!;
-          squares[f] += row[f]! * row[f]!;
+          sum[f]! += row[f]!;
+          squares[f]! += row[f]! * row[f]!;
         }
         count++;
       }

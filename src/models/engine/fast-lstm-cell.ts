@@ -30,20 +30,17 @@ export function fastLstmCellClass(tf: TensorFlow): LstmCellClass {
 /** Defines `FastLstmCell` on `tf` and registers it for serialization. */
 function defineFastLstmCell(tf: TensorFlow): LstmCellClass {
   const Base = tf.layers.lstmCell({ units: 1 }).constructor as LstmCellClass;
-  const matMul = tf.customGrad((...args: unknown[]) => {
+  const matMul: (a: Tensor, b: Tensor) => Tensor = tf.customGrad((...args: unknown[]) => {
     const [a, b, save] = args as [Tensor, Tensor, (tensors: Tensor[]) => void];
     save([a, b]);
     return {
-      value: tf.matMul(a as never, b as never),
+      value: tf.matMul(a, b),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [savedA, savedB] = saved as [Tensor, Tensor];
-        return [
-          tf.matMul(dy as never, tf.transpose(savedB) as never),
-          tf.matMul(tf.transpose(savedA) as never, dy as never),
-        ];
+        return [tf.matMul(dy, tf.transpose(savedB)), tf.matMul(tf.transpose(savedA), dy)];
       },
     };
-  }) as (a: Tensor, b: Tensor) => Tensor;
+  });
 
   class FastLstmCell extends Base {
     static className = 'FastLstmCell';

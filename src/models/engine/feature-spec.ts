@@ -19,7 +19,7 @@ import {
  */
 
 /** The built-in inputs, computed from a market's own candles (sentiment joins by itself). */
-export const FEATURES = [
+const FEATURES = [
   'logReturn',
   'highLowRange',
   'volumeZScore',

@@ -1,9 +1,12 @@
 import type { Candle } from '../../market-data/candle';
 import type { OutputUnit } from '../../indicators/engine/indicator-definition';
-import { computeIndicators } from '../../indicators/engine/indicator-computation';
 import {
+  computeIndicators,
+  type IndicatorSeries,
+} from '../../indicators/engine/indicator-computation';
+import {
+  createIndicatorSpec,
   indicatorWarmup,
-  parseIndicatorList,
   warmupCandles,
   type IndicatorSpec,
 } from '../../indicators/engine/indicator-spec';
@@ -29,16 +32,19 @@ export function modelFeatures(
 
 /** Rolling window (candles) of the volume z-score and of the z-scored indicator outputs. */
 const VOLUME_WINDOW = 48;
-const BUILTIN_INDICATORS: IndicatorSpec[] = parseIndicatorList(
-  'rsi:14,macd:12,26,9,bb:20,2,atr:14',
-);
 /** The indicator each built-in reads. */
-const BUILTIN_INDICATOR: Partial<Record<BuiltinFeature, IndicatorSpec>> = {
-  rsi: BUILTIN_INDICATORS[0],
-  macdHistogram: BUILTIN_INDICATORS[1],
-  bbPercentB: BUILTIN_INDICATORS[2],
-  atrRatio: BUILTIN_INDICATORS[3],
-};
+const BUILTIN_INDICATOR = {
+  rsi: createIndicatorSpec('rsi', [14]),
+  macdHistogram: createIndicatorSpec('macd', [12, 26, 9]),
+  bbPercentB: createIndicatorSpec('bb', [20, 2]),
+  atrRatio: createIndicatorSpec('atr', [14]),
+} satisfies Partial<Record<BuiltinFeature, IndicatorSpec>>;
+
+/** The indicator a built-in reads, if it reads one. */
+function builtinIndicator(name: BuiltinFeature): IndicatorSpec | undefined {
+  const indicators: Partial<Record<BuiltinFeature, IndicatorSpec>> = BUILTIN_INDICATOR;
+  return indicators[name];
+}
 
 /** Outputs whose unit has no scale of its own: they enter as a rolling z-score. */
 function isZScored(unit: OutputUnit): boolean {
@@ -63,7 +69,7 @@ function warmupOf(spec: FeatureSpec): number {
     case 'macdHistogram':
     case 'bbPercentB':
     case 'atrRatio':
-      return warmupCandles([BUILTIN_INDICATOR[spec.name]!]);
+      return warmupCandles([BUILTIN_INDICATOR[spec.name]]);
   }
 }
 
@@ -73,7 +79,7 @@ function seedOf(spec: FeatureSpec, intervalMs: number): number {
     const seed = seedCandles([spec.indicator], intervalMs);
     return seed + (isZScored(spec.unit) ? VOLUME_WINDOW : 0);
   }
-  const indicator = BUILTIN_INDICATOR[spec.name];
+  const indicator = builtinIndicator(spec.name);
   return indicator ? seedCandles([indicator], intervalMs) : warmupOf(spec) + 1;
 }
 
@@ -115,24 +121,21 @@ export function computeFeatures(params: {
     if (candles === undefined) {
       throw new Error(`The inputs ${specs.map((s) => s.key).join(', ')} need ${market}'s candles`);
     }
-    const computed = marketColumns({ candles, specs, sentiment: params.sentiment });
-    for (const spec of specs) {
-      const column = computed.get(spec.key)!;
-      columns[spec.key] =
+    for (const { key, column } of marketColumns({ candles, specs, sentiment: params.sentiment })) {
+      columns[key] =
         market === undefined ? column : alignByOpenTime(params.candles, candles, column);
     }
   }
   return columns;
 }
 
-/** The inputs of one market's candles, computed on that market's own series. */
+/** The inputs of one market's candles, computed on that market's own series, in `specs` order. */
 function marketColumns(params: {
   candles: readonly Candle[];
   specs: readonly FeatureSpec[];
   sentiment?: readonly (number | null)[];
-}): Map<FeatureName, (number | null)[]> {
+}): { key: FeatureName; column: (number | null)[] }[] {
   const { candles, specs } = params;
-  const columns = new Map<FeatureName, (number | null)[]>();
   const indicatorSpecs = new Map<string, IndicatorSpec>();
   for (const spec of specs) {
     if (spec.kind === 'indicator') {
@@ -140,65 +143,94 @@ function marketColumns(params: {
     }
   }
   const computed = computeIndicators(candles, [...indicatorSpecs.values()]);
-  const indicatorColumns = new Map(computed.map((series) => [series.spec.key, series.columns]));
-  let builtins: Record<string, (number | null)[]> | undefined;
-  for (const spec of specs) {
-    if (spec.kind === 'builtin') {
-      builtins ??= builtinIndicatorColumns(candles, specs);
-      columns.set(spec.key, builtinColumn(spec.name, candles, builtins, params.sentiment));
-    } else {
-      const values = indicatorColumns.get(spec.indicator.key)![spec.output]!;
-      columns.set(spec.key, stationary(values, spec.unit, candles));
-    }
-  }
-  return columns;
+  let builtins: BuiltinIndicatorColumns | undefined;
+  const builtinIndicators = () => (builtins ??= builtinIndicatorColumns(candles));
+  return specs.map((spec) => ({
+    key: spec.key,
+    column:
+      spec.kind === 'builtin'
+        ? builtinColumn(spec.name, candles, builtinIndicators, params.sentiment)
+        : stationary(outputColumn(computed, spec.indicator, spec.output), spec.unit, candles),
+  }));
 }
 
-/** The indicator outputs the built-ins read, computed only when one of them is asked for. */
-function builtinIndicatorColumns(
-  candles: readonly Candle[],
-  specs: readonly FeatureSpec[],
-): Record<string, (number | null)[]> {
-  const needed = new Set<BuiltinFeature>(['rsi', 'macdHistogram', 'bbPercentB', 'atrRatio']);
-  if (!specs.some((spec) => spec.kind === 'builtin' && needed.has(spec.name))) {
-    return {};
+/** The `output` column of `spec` among computed indicators. */
+function outputColumn(
+  computed: readonly IndicatorSeries[],
+  spec: IndicatorSpec,
+  output: string,
+): (number | null)[] {
+  const column = computed.find((series) => series.spec.key === spec.key)?.columns[output];
+  if (column === undefined) {
+    throw new Error(`No ${output} output was computed for ${spec.key}`);
   }
-  const [rsi, macd, bb, atr] = computeIndicators(candles, BUILTIN_INDICATORS);
+  return column;
+}
+
+/** The indicator outputs the built-ins read. */
+interface BuiltinIndicatorColumns {
+  rsi: (number | null)[];
+  macdHistogram: (number | null)[];
+  bbPercentB: (number | null)[];
+  atr: (number | null)[];
+}
+
+function builtinIndicatorColumns(candles: readonly Candle[]): BuiltinIndicatorColumns {
+  const { rsi, macdHistogram, bbPercentB, atrRatio } = BUILTIN_INDICATOR;
+  const computed = computeIndicators(candles, [rsi, macdHistogram, bbPercentB, atrRatio]);
   return {
-    rsi: rsi!.columns.value!,
-    macdHistogram: macd!.columns.histogram!,
-    bbPercentB: bb!.columns.percentB!,
-    atr: atr!.columns.value!,
+    rsi: outputColumn(computed, rsi, 'value'),
+    macdHistogram: outputColumn(computed, macdHistogram, 'histogram'),
+    bbPercentB: outputColumn(computed, bbPercentB, 'percentB'),
+    atr: outputColumn(computed, atrRatio, 'value'),
   };
 }
 
-/** A built-in input; these formulas are those of every model trained so far, kept as they are. */
+/**
+ * A built-in input; these formulas are those of every model trained so far, kept as they are.
+ * `indicators` computes the indicator outputs on first use, so inputs without one do not pay for
+ * them. Indicator columns are as long as the candles.
+ */
 function builtinColumn(
   name: BuiltinFeature,
   candles: readonly Candle[],
-  indicators: Record<string, (number | null)[]>,
+  indicators: () => BuiltinIndicatorColumns,
   sentiment: readonly (number | null)[] | undefined,
 ): (number | null)[] {
-  return candles.map((candle, i) => {
-    switch (name) {
-      case 'logReturn':
-        return i > 0 ? Math.log(candle.close / candles[i - 1]!.close) : null;
-      case 'highLowRange':
-        return (candle.high - candle.low) / candle.close;
-      case 'volumeZScore':
-        return i + 1 >= VOLUME_WINDOW ? volumeZScore(candles, i, VOLUME_WINDOW) : null;
-      case 'rsi':
-        return scaled(indicators.rsi![i], (value) => value / 100 - 0.5);
-      case 'macdHistogram':
-        return scaled(indicators.macdHistogram![i], (value) => value / candle.close);
-      case 'bbPercentB':
-        return indicators.bbPercentB![i] ?? null;
-      case 'atrRatio':
-        return scaled(indicators.atr![i], (value) => value / candle.close);
-      case 'sentiment':
-        return scaled(sentiment?.[i], (value) => value / 100 - 0.5);
+  switch (name) {
+    case 'logReturn': {
+      let previous: Candle | undefined;
+      return candles.map((candle) => {
+        const value = previous ? Math.log(candle.close / previous.close) : null;
+        previous = candle;
+        return value;
+      });
     }
-  });
+    case 'highLowRange':
+      return candles.map((candle) => (candle.high - candle.low) / candle.close);
+    case 'volumeZScore':
+      return candles.map((_, i) =>
+        i + 1 >= VOLUME_WINDOW ? volumeZScore(candles, i, VOLUME_WINDOW) : null,
+      );
+    case 'rsi': {
+      const { rsi } = indicators();
+      return candles.map((_, i) => scaled(rsi[i], (value) => value / 100 - 0.5));
+    }
+    case 'macdHistogram': {
+      const { macdHistogram } = indicators();
+      return candles.map((candle, i) => scaled(macdHistogram[i], (value) => value / candle.close));
+    }
+    case 'bbPercentB': {
+      const { bbPercentB } = indicators();
+      return candles.map((_, i) => bbPercentB[i] ?? null);
+    }
+    case 'atrRatio': {
+      const { atr } = indicators();
+      return candles.map((candle, i) => scaled(atr[i], (value) => value / candle.close));
+    }
+    case 'sentiment':
+      return candles.map((_, i) => scaled(sentiment?.[i], (value) => value / 100 - 0.5));
+  }
 }
 
 function scaled(
@@ -243,7 +275,7 @@ function stationary(
  * null while any of them is missing). Mean first, then the deviations: values such as OBV are
  * large next to their changes, where sum-of-squares arithmetic would cancel.
  */
-export function rollingZScore(
+function rollingZScore(
   values: readonly (number | null)[],
   end: number,
   window: number,

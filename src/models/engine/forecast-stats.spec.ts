@@ -1,20 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  brierScore,
   dieboldMariano,
   type DieboldMarianoAlternative,
   type DieboldMarianoVarianceEstimator,
-  ewmaVolatility,
+} from './diebold-mariano';
+import { ewmaVolatility } from './ewma-volatility';
+import { normalCdf, normalQuantile, studentTCdf } from './probability-distributions';
+import { quantileType7 } from './sample-statistics';
+import {
+  brierScore,
   intervalCoverage,
   logLoss,
-  normalCdf,
-  normalQuantile,
   pinballLoss,
-  quantileType7,
   reliabilityTable,
-  studentTCdf,
-} from './forecast-stats';
+} from './scoring-rules';
 
 /**
  * Every expected number comes from test/fixtures/forecast-stats/reference.json, written by R

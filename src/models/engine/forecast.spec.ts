@@ -2,18 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Candle } from '../../market-data/candle';
 import { metricsOf } from './evaluation';
+import { baselineForecast, rollingBaselineForecasts } from './baseline-forecast';
 import {
-  baselineForecast,
-  baselineTrackRecord,
   fitCalibration,
   horizonReturn,
   leastSquaresThroughOrigin,
   modelForecast,
-  rollingBaselineForecasts,
-  scoreForecasts,
   volatilitySeries,
   type PointPrediction,
-} from './forecast';
+} from './forecast-calibration';
+import { baselineTrackRecord, scoreForecasts } from './forecast-scoring';
 import { seededRandom } from '../../common/seeded-random';
 
 const HOUR_MS = 3_600_000;

@@ -1,5 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs';
-import { buildRecurrent, type ModelParams } from './lstm-model';
+import { buildRecurrent } from './lstm-model';
+import type { ModelParams } from './model-params';
 import type { TensorFlow } from './tf-backend';
 
 /**

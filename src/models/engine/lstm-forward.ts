@@ -91,10 +91,10 @@ export class LstmForward {
     const inputShape = model.inputs[0]?.shape;
     const lookback = inputShape?.[1];
     const features = inputShape?.[2];
-    if (!dense || !layers.length || typeof lookback !== 'number' || typeof features !== 'number') {
+    if (!dense || typeof lookback !== 'number' || typeof features !== 'number') {
       return undefined;
     }
-    if (layers[0]!.inputs !== features) {
+    if (layers[0]?.inputs !== features) {
       return undefined;
     }
     return new LstmForward(layers, dense, lookback, features);
@@ -140,11 +140,13 @@ function lstmLayer(layer: LayersModel['layers'][number]): LstmLayer | undefined 
   const recurrentActivation = ACTIVATIONS[config.recurrentActivation ?? 'hardSigmoid'];
   const units = config.units;
   const [kernel, recurrent, bias] = layer.getWeights();
+  const inputs = kernel?.shape[0];
   if (
     !activation ||
     !recurrentActivation ||
     !units ||
     !kernel ||
+    inputs === undefined ||
     !recurrent ||
     layerConfig.goBackwards ||
     layerConfig.stateful ||
@@ -158,7 +160,7 @@ function lstmLayer(layer: LayersModel['layers'][number]): LstmLayer | undefined 
   return {
     units,
     returnSequences: layerConfig.returnSequences === true,
-    inputs: kernel.shape[0]!,
+    inputs,
     kernel: Float64Array.from(kernel.dataSync()),
     recurrent: Float64Array.from(recurrent.dataSync()),
     // Without a bias (useBias: false) the layer has only its two kernels.
@@ -168,7 +170,11 @@ function lstmLayer(layer: LayersModel['layers'][number]): LstmLayer | undefined 
   };
 }
 
-/** One LSTM layer over a sequence of `steps` rows of `width` inputs: its hidden state at every step. */
+/**
+ * One LSTM layer over a sequence of `steps` rows of `width` inputs: its hidden state at every step.
+ * The model's shapes (`width` = the layer's inputs, checked in `LstmForward.of` and by TensorFlow.js
+ * between layers) keep every index below within its array.
+ */
 function runLayer(
   layer: LstmLayer,
   input: Float64Array,
@@ -187,14 +193,14 @@ function runLayer(
       const x = input[t * width + i]!;
       const row = i * gates;
       for (let j = 0; j < gates; j++) {
-        z[j] += x * kernel[row + j]!;
+        z[j]! += x * kernel[row + j]!;
       }
     }
     for (let k = 0; k < units; k++) {
       const hk = h[k]!;
       const row = k * gates;
       for (let j = 0; j < gates; j++) {
-        z[j] += hk * recurrent[row + j]!;
+        z[j]! += hk * recurrent[row + j]!;
       }
     }
     for (let k = 0; k < units; k++) {

@@ -11,23 +11,18 @@ import {
 } from './dataset';
 import { evaluate, metricsOf, normalCdf } from './evaluation';
 import { DEFAULT_FEATURES } from './feature-spec';
-import { fitCalibration, volatilitySeries } from './forecast';
+import { fitCalibration, volatilitySeries } from './forecast-calibration';
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
-import {
-  buildLstm,
-  disposeLayersModel,
-  disposeModel,
-  loadModel,
-  ModelParamsError,
-  predictBatch,
-  predictOne,
-  resolveModelParams,
-  saveModel,
-  trainModel,
-} from './lstm-model';
+import { disposeLayersModel } from './layers-predictor';
+import { buildLstm } from './lstm-model';
+import { loadModel, saveModel } from './model-artifact';
+import { ModelParamsError, resolveModelParams } from './model-params';
+import { trainModel } from './model-training';
+import { disposeModel, predictBatch, predictOne } from './trained-model';
 import { LstmForward } from './lstm-forward';
 import { MODEL_KINDS } from './model-kind';
-import { NotEnoughDataError, predictLatest, runTraining } from './training-pipeline';
+import { predictLatest } from './latest-forecast';
+import { NotEnoughDataError, runTraining } from './training-pipeline';
 import { loadTensorFlow } from './tf-backend';
 import { walkForwardPredictions } from './walk-forward-predictions';
 
@@ -351,7 +346,11 @@ describe('the LSTM', () => {
     const gradients = (model: typeof ours) => {
       const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
       const { value, grads } = tf.variableGrads(
-        () => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as Tensor) as Scalar,
+        () =>
+          tf.losses.meanSquaredError<Tensor, Scalar>(
+            y,
+            model.apply(x, { training: true }) as Tensor,
+          ),
         variables,
       );
       return {

@@ -1,6 +1,7 @@
 /**
- * The kinds of model one market can be trained as, all behind one interface (lstm-model.ts:
- * `trainModel`, `predictBatch`, `predictOne`, `saveModel`, `loadModel`, `disposeModel`):
+ * The kinds of model one market can be trained as, all behind one interface (`trainModel` in
+ * model-training.ts; `predictBatch`, `predictOne` and `disposeModel` in trained-model.ts;
+ * `saveModel` and `loadModel` in model-artifact.ts):
  *
  * - `lstm`: stacked LSTM layers (`FastLstmCell`) with dropout and a dense output, Adam, early
  *   stopping; one live window through `LstmForward` in plain JavaScript.

@@ -1,12 +1,6 @@
 import { DEFAULT_FEATURES } from './feature-spec';
-import {
-  DEFAULT_SEARCH_SPACE,
-  SearchSpaceError,
-  bestTrial,
-  drawFeatureSets,
-  planTrials,
-  resolveSearchSpace,
-} from './model-search';
+import { bestTrial, drawFeatureSets, planTrials } from './model-search';
+import { DEFAULT_SEARCH_SPACE, SearchSpaceError, resolveSearchSpace } from './model-search-space';
 
 describe('search planning', () => {
   it('draws the same trials from the same seed, kinds in turn, every value inside its domain', () => {

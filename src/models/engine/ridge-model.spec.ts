@@ -1,6 +1,8 @@
 import type { Dataset, Sample } from './dataset';
 import type { FeatureName } from './feature-spec';
-import { predictBatch, predictOne, resolveModelParams, trainModel } from './lstm-model';
+import { resolveModelParams } from './model-params';
+import { trainModel } from './model-training';
+import { predictBatch, predictOne } from './trained-model';
 import { fitRidge, RidgePredictor, solveCholesky } from './ridge-model';
 import { loadTensorFlow } from './tf-backend';
 import { seededRandom } from '../../common/seeded-random';

@@ -1,4 +1,4 @@
-import type { ModelPredictor } from './lstm-model';
+import type { ModelPredictor } from './trained-model';
 
 /** Weights of one input each (a flattened window: [step][feature]) and an intercept. */
 export interface RidgeFit {
@@ -26,17 +26,18 @@ export function fitRidge(params: {
       `Ridge regression needs ${rows} rows of ${d} inputs and ${rows} targets, got ${x.length} inputs and ${y.length} targets`,
     );
   }
+  // x has rows * d values and y has rows (checked above): every index below is in range.
   const means = new Float64Array(d);
   let targetMean = 0;
   for (let r = 0; r < rows; r++) {
     const offset = r * d;
     for (let c = 0; c < d; c++) {
-      means[c] += x[offset + c]!;
+      means[c]! += x[offset + c]!;
     }
     targetMean += y[r]!;
   }
   for (let c = 0; c < d; c++) {
-    means[c] /= rows;
+    means[c]! /= rows;
   }
   targetMean /= rows;
   // The upper triangle of XcᵀXc and Xcᵀyc, one centred row at a time.
@@ -54,15 +55,15 @@ export function fitRidge(params: {
       if (xi === 0) {
         continue;
       }
-      moment[i] += xi * target;
+      moment[i]! += xi * target;
       const row = i * d;
       for (let j = i; j < d; j++) {
-        gram[row + j] += xi * centred[j]!;
+        gram[row + j]! += xi * centred[j]!;
       }
     }
   }
   for (let i = 0; i < d; i++) {
-    gram[i * d + i] += l2;
+    gram[i * d + i]! += l2;
     for (let j = 0; j < i; j++) {
       gram[i * d + j] = gram[j * d + i]!;
     }
@@ -81,6 +82,12 @@ export function fitRidge(params: {
  * positive (A singular or indefinite, to within rounding).
  */
 export function solveCholesky(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  if (a.length !== n * n || b.length !== n) {
+    throw new RangeError(
+      `Cholesky needs a ${n} x ${n} matrix and ${n} values, got ${a.length} and ${b.length}`,
+    );
+  }
+  // Every index below is within those lengths (the `!` reads).
   const lower = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     const rowJ = j * n;

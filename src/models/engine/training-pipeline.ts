@@ -2,7 +2,6 @@ import type { Candle } from '../../market-data/candle';
 import {
   buildDataset,
   chronologicalSplit,
-  latestWindow,
   purge,
   walkForwardFolds,
   type Dataset,
@@ -11,34 +10,25 @@ import {
 import { evaluate, metricsOf, type Evaluation, type Metrics } from './evaluation';
 import {
   fitCalibration,
-  modelForecast,
+  volatilitySeries,
+  type ForecastCalibration,
+  type PointPrediction,
+} from './forecast-calibration';
+import {
   scoreForecasts,
   significance,
-  volatilitySeries,
-  type SignificanceResult,
-  type ForecastCalibration,
-  type HorizonForecast,
   type HorizonScore,
-  type PointPrediction,
-  baselineForecast,
-  EMPIRICAL_WINDOW,
-} from './forecast';
+  type SignificanceResult,
+} from './forecast-scoring';
 import type { FeatureName } from './feature-spec';
-import { featureSeedCandles, featureWarmupCandles, type MarketCandles } from './features';
-import {
-  disposeModel,
-  NotEnoughDataError,
-  predictBatch,
-  predictOne,
-  trainModel,
-  type EpochProgress,
-  type ModelParams,
-  type TrainedModel,
-} from './lstm-model';
+import { featureWarmupCandles, type MarketCandles } from './features';
 import type { ModelKind } from './model-kind';
+import type { ModelParams } from './model-params';
+import { NotEnoughDataError, trainModel, type EpochProgress } from './model-training';
 import type { TensorFlow } from './tf-backend';
+import { disposeModel, predictBatch, type TrainedModel } from './trained-model';
 
-export interface WalkForwardResult {
+interface WalkForwardResult {
   /** Folds over the training part only (the test part is never read). */
   folds: {
     testFrom: number | null;
@@ -125,7 +115,9 @@ export async function runTraining(params: {
     sentiment: params.sentiment,
     markets: params.markets,
   });
-  if (dataset.samples.length < MIN_SAMPLES) {
+  const firstCandle = params.candles[0];
+  const lastCandle = params.candles.at(-1);
+  if (dataset.samples.length < MIN_SAMPLES || !firstCandle || !lastCandle) {
     throw new NotEnoughDataError(
       `Only ${dataset.samples.length} usable windows in ${params.candles.length} candles; at least ${MIN_SAMPLES} are needed`,
     );
@@ -184,7 +176,10 @@ export async function runTraining(params: {
     });
     trained.calibration = calibration;
     const raw = predictBatch(params.tf, trained, dataset, test);
-    const native = calibration.horizons.find((h) => h.horizon === p.horizon)!;
+    const native = calibration.horizons.find((h) => h.horizon === p.horizon);
+    if (native === undefined) {
+      throw new Error(`The calibration has no horizon ${p.horizon}, which it was given`);
+    }
     const trainReturns = purged.map((s) => s.target);
     const served = raw.map((value) => value * native.shrinkage);
     const evaluation = {
@@ -210,8 +205,8 @@ export async function runTraining(params: {
       walkForward,
       samples: dataset.samples.length,
       trainSamples: purged.length,
-      dataFrom: params.candles[0]!.openTime,
-      dataTo: params.candles[params.candles.length - 1]!.openTime,
+      dataFrom: firstCandle.openTime,
+      dataTo: lastCandle.openTime,
     };
   } catch (error) {
     // A fold that cannot train, or a cancel during the walk-forward: the model is not returned,
@@ -324,92 +319,4 @@ async function runWalkForward(params: {
     },
     points,
   };
-}
-
-export interface LatestForecast {
-  /** Open time of the last candle the model saw. */
-  openTime: number;
-  lastClose: number;
-  /** The model's own output at its horizon, before shrinkage. */
-  modelReturn: number;
-  horizons: HorizonForecast[];
-}
-
-/**
- * The forecast at the newest candle, from enough history to compute its features exactly; one
- * distribution per calibrated horizon. Undefined across a gap, or for a model stored without a
- * calibration (trained before forecasts were distributions).
- */
-export function predictLatest(params: {
-  tf: TensorFlow;
-  trained: TrainedModel;
-  candles: readonly Candle[];
-  intervalMs: number;
-  sentiment?: readonly (number | null)[];
-  markets?: MarketCandles;
-}): LatestForecast | undefined {
-  const { trained } = params;
-  const calibration = trained.calibration;
-  if (!calibration) {
-    return undefined;
-  }
-  const window = latestWindow({
-    candles: params.candles,
-    intervalMs: params.intervalMs,
-    features: trained.features,
-    lookback: trained.params.lookback,
-    sentiment: params.sentiment,
-    markets: params.markets,
-  });
-  const sigma = volatilitySeries(params.candles)[params.candles.length - 1];
-  if (!window || sigma === undefined || !(sigma > 0)) {
-    return undefined;
-  }
-  const { dataset, sample: last } = window;
-  const r = predictOne(params.tf, trained, dataset, last);
-  return {
-    openTime: last.openTime,
-    lastClose: last.close,
-    modelReturn: r,
-    horizons: calibration.horizons.map((horizon) => modelForecast(horizon, r, sigma)),
-  };
-}
-
-/** The baseline forecast at the newest candle for each horizon (undefined without enough history). */
-export function baselineLatest(params: {
-  candles: readonly Candle[];
-  intervalMs: number;
-  horizons: readonly number[];
-}): Omit<LatestForecast, 'modelReturn'> | undefined {
-  const end = params.candles.length - 1;
-  const last = params.candles[end];
-  if (!last) {
-    return undefined;
-  }
-  const volatility = volatilitySeries(params.candles);
-  const horizons: HorizonForecast[] = [];
-  for (const horizon of params.horizons) {
-    const forecast = baselineForecast({ ...params, volatility, end, horizon });
-    if (!forecast) {
-      return undefined;
-    }
-    horizons.push(forecast);
-  }
-  return { openTime: last.openTime, lastClose: last.close, horizons };
-}
-
-/** Candles `baselineLatest` reads before the newest one. */
-export function baselineWindow(horizons: readonly number[]): number {
-  return EMPIRICAL_WINDOW + Math.max(1, ...horizons) + 1;
-}
-
-/** Candles `predictLatest` needs before the newest one (its inputs' seed, the volatility's too). */
-export function predictionWindow(
-  trained: Pick<TrainedModel, 'params' | 'features'>,
-  intervalMs: number,
-): number {
-  return Math.max(
-    featureSeedCandles(trained.features, intervalMs) + trained.params.lookback + 1,
-    200,
-  );
 }

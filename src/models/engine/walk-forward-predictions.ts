@@ -3,8 +3,9 @@ import { buildDataset } from './dataset';
 import { normalCdf } from './evaluation';
 import { DEFAULT_FEATURES, type FeatureName } from './feature-spec';
 import { featureSeedCandles, type MarketCandles } from './features';
-import { modelForecast, volatilitySeries } from './forecast';
-import { disposeModel, predictBatch, resolveModelParams, type ModelParams } from './lstm-model';
+import { modelForecast, volatilitySeries } from './forecast-calibration';
+import { resolveModelParams, type ModelParams } from './model-params';
+import { disposeModel, predictBatch } from './trained-model';
 import type { TensorFlow } from './tf-backend';
 import { minimumCandles, NotEnoughDataError, runTraining } from './training-pipeline';
 

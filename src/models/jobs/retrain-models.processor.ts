@@ -6,8 +6,8 @@ import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decor
 import type { MarketKey } from '../../market-data/candle';
 import { JOBS, JobName, TRAINING_PRIORITY, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
-import { resolveModelParams } from '../engine/lstm-model';
-import { MODEL_PARAM_RULES } from '../engine/lstm-model';
+import { resolveModelParams } from '../engine/model-params';
+import { MODEL_PARAM_RULES } from '../engine/model-params';
 import { DEFAULT_MODEL_KIND, isModelKind } from '../engine/model-kind';
 import { minimumCandles } from '../engine/training-pipeline';
 import { LivePredictionsService } from '../live/live-predictions.service';

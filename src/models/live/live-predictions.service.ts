@@ -16,25 +16,26 @@ import {
 } from '../../market-data/candle-events';
 import { CandleWindowCache } from '../../market-data/candle-window.cache';
 import { CandlesRepository } from '../../market-data/candles.repository';
-import { MarketCatalogue, intervalMs } from '../../market-data/market';
+import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue';
 import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { RedisService } from '../../redis/redis.service';
 import { featureMarkets } from '../engine/feature-spec';
-import { disposeModel, loadModel, type TrainedModel } from '../engine/lstm-model';
+import { loadModel } from '../engine/model-artifact';
+import { disposeModel, type TrainedModel } from '../engine/trained-model';
+import { EMPIRICAL_WINDOW } from '../engine/baseline-forecast';
+import type { HorizonForecast } from '../engine/forecast-calibration';
 import {
   baselineTrackRecord,
-  EMPIRICAL_WINDOW,
   type BaselineTrackRecord,
-  type HorizonForecast,
   type HorizonScore,
-} from '../engine/forecast';
+} from '../engine/forecast-scoring';
 import {
   baselineLatest,
   baselineWindow,
   predictLatest,
   predictionWindow,
-} from '../engine/training-pipeline';
+} from '../engine/latest-forecast';
 import {
   MODEL_PROMOTED,
   MODEL_RETIRED,
@@ -641,7 +642,7 @@ export class LivePredictionsService implements OnApplicationBootstrap, OnModuleD
 }
 
 /** A forecast as it is cached and published: closes for each horizon, and the model's test scores. */
-export function cachedForecast(params: {
+function cachedForecast(params: {
   market: MarketKey;
   symbol: string;
   intervalMs: number;

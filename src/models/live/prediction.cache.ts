@@ -5,7 +5,7 @@ import { RedisService } from '../../redis/redis.service';
 import { PREDICTION_UPDATED } from '../model-events';
 
 /** How a horizon's forecast did on its model's test candles, next to the baselines. */
-export interface CachedHorizonScore {
+interface CachedHorizonScore {
   count: number;
   mae: number;
   persistenceMae: number;

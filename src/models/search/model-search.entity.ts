@@ -9,10 +9,8 @@ import {
   PrimaryGeneratedColumn,
 } from 'typeorm';
 
-export const SEARCH_STATUSES = ['running', 'evaluating', 'completed', 'failed'] as const;
-export type SearchStatus = (typeof SEARCH_STATUSES)[number];
-export const TRIAL_STATUSES = ['pending', 'completed', 'failed'] as const;
-export type TrialStatus = (typeof TRIAL_STATUSES)[number];
+export type SearchStatus = 'running' | 'evaluating' | 'completed' | 'failed';
+export type TrialStatus = 'pending' | 'completed' | 'failed';
 
 /** What a search was asked for, as resolved (defaults filled in). */
 export interface SearchRequest {

@@ -5,16 +5,11 @@ import { parseTime } from '../../common/time-param';
 import { assertUuid } from '../../common/uuid.pipe';
 import { AppConfig } from '../../config/app-config';
 import { CandlesRepository } from '../../market-data/candles.repository';
-import { MarketCatalogue } from '../../market-data/market';
+import { MarketCatalogue } from '../../market-data/market-catalogue';
 import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
-import {
-  SEARCH_LIMITS,
-  SearchSpaceError,
-  drawFeatureSets,
-  planTrials,
-  resolveSearchSpace,
-} from '../engine/model-search';
+import { drawFeatureSets, planTrials } from '../engine/model-search';
+import { SEARCH_LIMITS, SearchSpaceError, resolveSearchSpace } from '../engine/model-search-space';
 import { ModelInputs } from '../model-inputs';
 import { minimumCandles } from '../engine/training-pipeline';
 import { readTrainingCandles } from '../training-window';
@@ -28,7 +23,7 @@ import {
 import type { ModelSearchEntity, ModelSearchTrialEntity } from './model-search.entity';
 import { ModelSearchesRepository } from './model-searches.repository';
 
-export class ModelSearchException extends AppException {}
+class ModelSearchException extends AppException {}
 
 /**
  * Hyperparameter searches as admins see them: a request is checked, its trials planned (seeded,

@@ -98,7 +98,7 @@ export class ModelSearchesRepository {
     error: string | null;
   }): Promise<{ done: number; total: number } | undefined> {
     return this.dataSource.transaction(async (manager) => {
-      const updated = (await manager.query(
+      const updated = await manager.query<[unknown[], number]>(
         `UPDATE model_search_trials
             SET status = $3, score = $4, metrics = $5, seconds = $6, error = $7, finished_at = now()
           WHERE search_id = $1 AND index = $2 AND status = 'pending'
@@ -112,16 +112,16 @@ export class ModelSearchesRepository {
           params.seconds,
           params.error,
         ],
-      )) as [unknown[], number];
+      );
       if (!updated[1]) {
         return undefined;
       }
       // An UPDATE through TypeORM's query() answers [rows, row count].
-      const [rows] = (await manager.query(
+      const [rows] = await manager.query<[{ trials_done: number; trials_total: number }[], number]>(
         `UPDATE model_searches SET trials_done = trials_done + 1
           WHERE id = $1 RETURNING trials_done, trials_total`,
         [params.searchId],
-      )) as [{ trials_done: number; trials_total: number }[], number];
+      );
       const row = rows[0];
       return row ? { done: row.trials_done, total: row.trials_total } : undefined;
     });

@@ -1,4 +1,4 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Access } from '../../auth/access.decorator';
 import {
   ModelSearchDto,
@@ -20,7 +20,7 @@ export class ModelSearchesResolver {
 
   @Query(() => ModelSearchDto, { description: 'One model search with its trials' })
   @Access('client')
-  modelSearch(@Args('id') id: string): Promise<ModelSearchDto> {
+  modelSearch(@Args('id', { type: () => ID }) id: string): Promise<ModelSearchDto> {
     return this.service.get(id);
   }
 

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CandlesRepository } from '../../market-data/candles.repository';
-import { MarketCatalogue, intervalMs } from '../../market-data/market';
+import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue';
 import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
-import { ModelParamsError, disposeModel, resolveModelParams } from '../engine/lstm-model';
+import { ModelParamsError, resolveModelParams } from '../engine/model-params';
+import { disposeModel } from '../engine/trained-model';
 import type { ModelKind } from '../engine/model-kind';
 import {
   bestOutcome,
@@ -20,7 +21,7 @@ import type { ModelSearchEntity } from './model-search.entity';
 import { ModelSearchesRepository } from './model-searches.repository';
 
 /** A trial's failure that running it again will not fix (recorded, not retried). */
-export function isPermanentTrialFailure(error: unknown): error is Error {
+function isPermanentTrialFailure(error: unknown): error is Error {
   return error instanceof NotEnoughDataError || error instanceof ModelParamsError;
 }
 

@@ -7,7 +7,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsNumber,
   IsOptional,
@@ -21,10 +20,11 @@ import {
 } from 'class-validator';
 import { BacktestSizingDto } from '../../strategy/dto/backtest.dto';
 import { PAPER_ACCOUNT_STATUSES, type PaperAccountStatus } from '../paper.entities';
-import { OffsetPageQueryDto } from '../../common/offset-page.dto';
+import { OFFSET_PAGE_LIMIT, OffsetPageQueryDto } from '../../common/offset-page.dto';
+import { LimitQueryField, TimeQueryField } from '../../common/query-fields';
 
 /** Markets one account may follow. */
-export const MAX_PAPER_MARKETS = 50;
+const MAX_PAPER_MARKETS = 50;
 
 @InputType('CreatePaperAccountInput')
 export class CreatePaperAccountDto {
@@ -141,7 +141,7 @@ export class PaperMetricsDto {
 
 @ObjectType('PaperStrategyRef')
 export class PaperStrategyRefDto {
-  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
   @ApiProperty() @Field() name!: string;
   @ApiProperty() @Field(() => Int) version!: number;
 }
@@ -156,7 +156,7 @@ export class PaperSizingDto {
 
 @ObjectType('PaperAccount')
 export class PaperAccountDto {
-  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
   @ApiProperty() @Field() name!: string;
   @ApiProperty({ type: PaperStrategyRefDto })
   @Field(() => PaperStrategyRefDto)
@@ -282,27 +282,16 @@ export class PaperEquityPageDto {
   next!: string | null;
 }
 
+/** How REST and GraphQL describe the bounds of an equity range. */
+const EQUITY_TIME = 'ISO-8601 or epoch ms (inclusive)';
+
 @ArgsType()
 export class PaperEquityQueryDto {
-  @ApiPropertyOptional({ description: 'ISO-8601 or epoch ms (inclusive)' })
-  @Field({ nullable: true, description: 'ISO-8601 or epoch ms (inclusive)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @TimeQueryField({ description: EQUITY_TIME, graphqlDescription: EQUITY_TIME })
   from?: string;
-  @ApiPropertyOptional({ description: 'ISO-8601 or epoch ms (inclusive)' })
-  @Field({ nullable: true, description: 'ISO-8601 or epoch ms (inclusive)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @TimeQueryField({ description: EQUITY_TIME, graphqlDescription: EQUITY_TIME })
   to?: string;
-  @ApiPropertyOptional({ default: 500, maximum: 5000 })
-  @Field(() => Int, { nullable: true, description: 'Default 500, at most 5000' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(5000)
+  @LimitQueryField(OFFSET_PAGE_LIMIT)
   limit?: number;
 }
 

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { GraphQLJSON } from 'graphql-scalars';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export const JOB_STATES = [
+const JOB_STATES = [
   'waiting',
   'delayed',
   'prioritized',

@@ -1,16 +1,7 @@
 import { ArgsType, Field, Float, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { LimitQueryField, SymbolArg, TimeQueryField } from '../../common/query-fields';
 
 export const SENTIMENT_SOURCES = ['lunarcrush', 'fear-greed'] as const;
 
@@ -25,45 +16,23 @@ export class SentimentQueryDto {
   @IsIn(SENTIMENT_SOURCES, { message: `source must be one of ${SENTIMENT_SOURCES.join(', ')}` })
   source?: string;
 
-  @ApiPropertyOptional({
+  @TimeQueryField({
     description:
       'First bucket time, ISO-8601 or epoch ms; default: the newest `limit` points up to `to`',
   })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Last bucket time, ISO-8601 or epoch ms; default: now' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @TimeQueryField({ description: 'Last bucket time, ISO-8601 or epoch ms; default: now' })
   to?: string;
 
-  @ApiPropertyOptional({
-    description: 'Points per series',
-    default: 500,
-    minimum: 1,
-    maximum: 5000,
-  })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(5000)
+  @LimitQueryField({ description: 'Points per series', default: 500, maximum: 5000 })
   limit?: number;
 }
 
 /** GraphQL arguments of `sentiment`: the query plus the symbol (a path parameter in REST). */
 @ArgsType()
 export class SentimentArgs extends SentimentQueryDto {
-  @Field({ description: 'BTC (or BTCUSDT), or MARKET for market-wide series' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @SymbolArg('BTC (or BTCUSDT), or MARKET for market-wide series')
   symbol!: string;
 }
 

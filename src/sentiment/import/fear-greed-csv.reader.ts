@@ -6,7 +6,7 @@ import {
 } from '../sources/fear-greed.source';
 import type { SentimentPoint } from '../sources/sentiment.source';
 
-export const FEAR_GREED_CSV_HEADER = 'date,value,classification';
+const FEAR_GREED_CSV_HEADER = 'date,value,classification';
 
 /** A row that was not imported: its 1-based line number in the file, and why. */
 export interface RejectedCsvRow {

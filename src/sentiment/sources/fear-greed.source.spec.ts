@@ -101,7 +101,7 @@ describe('FearGreedSource against the fake alternative.me API', () => {
       sentiment: 76,
       classification: 'Extreme Greed',
     });
-    expect(points[30].raw).toHaveProperty('time_until_update');
+    expect(points[30]?.raw).toHaveProperty('time_until_update');
     // Same values as the CSV the fake serves, ascending.
     expect(points.map(({ raw: _raw, ...point }) => point)).toEqual(
       fixture.filter((point) => point.time >= MARCH_1),
@@ -121,7 +121,7 @@ describe('FearGreedSource against the fake alternative.me API', () => {
       '2021-02-13',
       '2021-02-14',
     ]);
-    expect(fake.requests[0].query.limit).toBe(
+    expect(fake.requests[0]?.query.limit).toBe(
       String((MARCH_31 - Date.UTC(2021, 1, 11)) / DAY_MS + 2),
     );
   });
@@ -133,7 +133,7 @@ describe('FearGreedSource against the fake alternative.me API', () => {
       from: Date.UTC(2017, 0, 1),
       to: Date.UTC(2030, 0, 1),
     });
-    expect(fake.requests[0].query.limit).toBe('0');
+    expect(fake.requests[0]?.query.limit).toBe('0');
     expect(points).toHaveLength(90);
     expect(points.reduce((sum, point) => sum + (point.sentiment ?? 0), 0)).toBe(7103);
   });

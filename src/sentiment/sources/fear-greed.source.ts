@@ -15,7 +15,7 @@ import {
   type SourceStatus,
 } from './sentiment.source';
 
-export const FEAR_GREED_DEFAULT_URL = 'https://api.alternative.me';
+const FEAR_GREED_DEFAULT_URL = 'https://api.alternative.me';
 /** The labels alternative.me gives the index, from 0 to 100. */
 export const FEAR_GREED_CLASSIFICATIONS = [
   'Extreme Fear',
@@ -26,9 +26,9 @@ export const FEAR_GREED_CLASSIFICATIONS = [
 ] as const;
 export type FearGreedClassification = (typeof FEAR_GREED_CLASSIFICATIONS)[number];
 /** The index's first day: asking for anything older means all history (`limit=0`). */
-export const FEAR_GREED_FIRST_DAY = Date.UTC(2018, 1, 1);
+const FEAR_GREED_FIRST_DAY = Date.UTC(2018, 1, 1);
 /** alternative.me allows 60 requests a minute; one request serves all history anyway. */
-export const FEAR_GREED_DEFAULT_REQUESTS_PER_MINUTE = 30;
+const FEAR_GREED_DEFAULT_REQUESTS_PER_MINUTE = 30;
 const DEFAULT_TIMEOUT_MS = 20_000;
 
 export interface FearGreedSourceOptions {
@@ -62,7 +62,7 @@ const fearGreedResponse = z.object({
 });
 
 /** The UTC midnight of the day holding `time` (epoch ms). */
-export function utcDayStart(time: number): number {
+function utcDayStart(time: number): number {
   return Math.floor(time / DAY_MS) * DAY_MS;
 }
 

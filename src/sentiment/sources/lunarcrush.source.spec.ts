@@ -98,15 +98,15 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
     // social_dominance every 31st: both happen inside these 48 hours.
     const hours = points.map((point) => point.time / HOUR_MS);
     expect(points.filter((point) => point.galaxyScore === null && point.altRank === null)).toEqual(
-      points.filter((_, index) => hours[index] % 29 === 0),
+      points.filter((point) => (point.time / HOUR_MS) % 29 === 0),
     );
     expect(points.filter((point) => point.spam === null && point.socialDominance === null)).toEqual(
-      points.filter((_, index) => hours[index] % 31 === 0),
+      points.filter((point) => (point.time / HOUR_MS) % 31 === 0),
     );
     expect(hours.filter((hour) => hour % 29 === 0).length).toBeGreaterThan(0);
     expect(hours.filter((hour) => hour % 31 === 0).length).toBeGreaterThan(0);
     expect(points.filter((point) => point.sentiment === null)).toHaveLength(0);
-    expect(points[0].raw).toHaveProperty('close');
+    expect(points[0]?.raw).toHaveProperty('close');
   });
 
   it('turns the range into one request: path, bucket, start and end in unix seconds, bearer key', async () => {
@@ -130,7 +130,7 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
       to: FROM + 5 * HOUR_MS,
     });
 
-    expect(fake.requests[0].query.start).toBe(String((FROM + HOUR_MS) / 1000));
+    expect(fake.requests[0]?.query.start).toBe(String((FROM + HOUR_MS) / 1000));
     expect(points.map((point) => point.time)).toEqual(
       [1, 2, 3, 4, 5].map((hours) => FROM + hours * HOUR_MS),
     );
@@ -144,7 +144,7 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
       to: Date.UTC(2021, 2, 1, 18),
     });
 
-    expect(fake.requests[0].query.end).toBe(String(Date.UTC(2021, 2, 1, 11) / 1000));
+    expect(fake.requests[0]?.query.end).toBe(String(Date.UTC(2021, 2, 1, 11) / 1000));
     expect(points.map((point) => new Date(point.time).toISOString())).toEqual([
       '2021-03-01T08:00:00.000Z',
       '2021-03-01T09:00:00.000Z',
@@ -184,7 +184,7 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
       to: Date.UTC(2021, 0, 1) + LUNARCRUSH_MAX_RANGE_MS - 1,
     });
     expect(points).toHaveLength(720);
-    expect(points[719].time).toBe(Date.UTC(2021, 0, 30, 23));
+    expect(points[719]?.time).toBe(Date.UTC(2021, 0, 30, 23));
     expect(fake.requests).toHaveLength(1);
   });
 
@@ -247,7 +247,7 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
     expect((error as Error).message).toBe(
       'LunarCrush BTC hourly time series: the API refused the credentials (HTTP 401: Unauthorized: invalid or missing API key)',
     );
-    expect(fake.requests[0].authorization).toBe('Bearer wrong-key');
+    expect(fake.requests[0]?.authorization).toBe('Bearer wrong-key');
   });
 
   it('403 is an auth error too', async () => {

@@ -15,7 +15,7 @@ import {
   type SourceStatus,
 } from './sentiment.source';
 
-export const LUNARCRUSH_DEFAULT_URL = 'https://lunarcrush.com';
+const LUNARCRUSH_DEFAULT_URL = 'https://lunarcrush.com';
 
 /**
  * One request asks for at most 30 days of hourly buckets (720 points, a few hundred kB of JSON).
@@ -26,7 +26,7 @@ export const LUNARCRUSH_DEFAULT_URL = 'https://lunarcrush.com';
  * response small enough that a truncated or rejected one costs little to fetch again.
  */
 export const LUNARCRUSH_MAX_RANGE_MS = 30 * DAY_MS;
-export const LUNARCRUSH_DEFAULT_REQUESTS_PER_MINUTE = 10;
+const LUNARCRUSH_DEFAULT_REQUESTS_PER_MINUTE = 10;
 const DEFAULT_TIMEOUT_MS = 20_000;
 
 export interface LunarCrushSourceOptions {

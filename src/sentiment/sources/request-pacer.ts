@@ -27,11 +27,9 @@ export class RequestPacer {
   get waitMs(): number {
     const now = this.options.clock();
     this.forgetOlderThan(now - WINDOW_MS);
-    if (this.started.length < this.options.requestsPerMinute) {
-      return 0;
-    }
-    const oldest = this.started[this.started.length - this.options.requestsPerMinute];
-    return Math.max(0, oldest + WINDOW_MS - now);
+    // The request requestsPerMinute back; none while fewer have started in the window.
+    const oldest = this.started.at(-this.options.requestsPerMinute);
+    return oldest === undefined ? 0 : Math.max(0, oldest + WINDOW_MS - now);
   }
 
   acquire(): Promise<void> {
@@ -48,8 +46,10 @@ export class RequestPacer {
   }
 
   private forgetOlderThan(cutoff: number): void {
-    while (this.started.length > 0 && this.started[0] <= cutoff) {
+    let oldest = this.started[0];
+    while (oldest !== undefined && oldest <= cutoff) {
       this.started.shift();
+      oldest = this.started[0];
     }
   }
 }

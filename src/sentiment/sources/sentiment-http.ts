@@ -7,7 +7,7 @@ import {
   type SentimentSourceName,
 } from './sentiment.source';
 
-export const DEFAULT_RETRY_AFTER_MS = 60_000;
+const DEFAULT_RETRY_AFTER_MS = 60_000;
 const MAX_ISSUES_IN_MESSAGE = 3;
 
 /**

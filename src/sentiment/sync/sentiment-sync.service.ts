@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { MarketCatalogue } from '../../market-data/market';
+import { MarketCatalogue } from '../../market-data/market-catalogue';
 import { JobName, type SentimentPollResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { SentimentPointsRepository } from '../sentiment-points.repository';

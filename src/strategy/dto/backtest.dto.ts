@@ -1,4 +1,4 @@
-import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { WALK_FORWARD_DEFAULTS } from '../../models/engine/walk-forward-predictions';
 import { GraphQLJSON } from 'graphql-scalars';
+import { BeforeQueryField, LimitQueryField } from '../../common/query-fields';
 
 export const SIZING_KINDS = ['all-in', 'fraction', 'volatility'] as const;
 
@@ -166,14 +167,14 @@ export class CreateBacktestDto {
 
 @ObjectType('BacktestRun')
 export class BacktestRunDto {
-  @ApiProperty() @Field() backtestId!: string;
-  @ApiProperty() @Field() jobId!: string;
+  @ApiProperty() @Field(() => ID) backtestId!: string;
+  @ApiProperty() @Field(() => ID) jobId!: string;
 }
 
 @ObjectType('Backtest')
 export class BacktestDto {
-  @ApiProperty() @Field() id!: string;
-  @ApiProperty() @Field() strategyId!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
+  @ApiProperty() @Field(() => ID) strategyId!: string;
   @ApiProperty() @Field() symbol!: string;
   @ApiProperty() @Field() pair!: string;
   @ApiProperty() @Field() interval!: string;
@@ -184,7 +185,7 @@ export class BacktestDto {
   params!: Record<string, unknown>;
   @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) @Field() status!: string;
   @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true })
   jobId!: string | null;
   @ApiPropertyOptional({
     type: 'object',
@@ -226,7 +227,7 @@ export class BacktestDto {
 @ArgsType()
 export class BacktestsQueryDto {
   @ApiPropertyOptional({ description: 'Only the backtests of this strategy version (id)' })
-  @Field({ nullable: true })
+  @Field(() => ID, { nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -244,24 +245,12 @@ export class BacktestsQueryDto {
   })
   symbol?: string;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @LimitQueryField({ default: 100, maximum: 1000 })
   limit?: number;
 
-  @ApiPropertyOptional({
+  @BeforeQueryField({
     description:
       'Backtests created before this time (ISO-8601 or epoch ms), for paging: the last createdAt of a page',
-  })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[0-9TZ:.+-]{1,40}$/, {
-    message: 'before must be an ISO-8601 time or epoch milliseconds',
   })
   before?: string;
 }
@@ -269,8 +258,8 @@ export class BacktestsQueryDto {
 /** A backtest in a list: what ran and how it ended, without its curves and trades. */
 @ObjectType('BacktestSummary')
 export class BacktestSummaryDto {
-  @ApiProperty() @Field() id!: string;
-  @ApiProperty() @Field() strategyId!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
+  @ApiProperty() @Field(() => ID) strategyId!: string;
   @ApiPropertyOptional({ type: String, nullable: true })
   @Field(() => String, { nullable: true })
   strategyName!: string | null;
@@ -284,7 +273,7 @@ export class BacktestSummaryDto {
   @ApiProperty({ type: String, format: 'date-time' }) @Field() to!: Date;
   @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) @Field() status!: string;
   @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true })
   jobId!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true })
   @Field(() => String, { nullable: true })

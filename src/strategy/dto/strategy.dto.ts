@@ -1,21 +1,23 @@
-import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
+import {
+  IntervalQueryField,
+  LimitQueryField,
+  SymbolArg,
+  TimeQueryField,
+} from '../../common/query-fields';
 
-export const ACTIONS = ['BUY', 'SELL', 'HOLD'] as const;
+const ACTIONS = ['BUY', 'SELL', 'HOLD'] as const;
 
 const DEFINITION_EXAMPLE = {
   rules: [
@@ -100,7 +102,7 @@ export class EvaluateStrategyDto {
 
 @ObjectType('Strategy')
 export class StrategyDto {
-  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
   @ApiProperty() @Field() name!: string;
   @ApiProperty() @Field(() => Int) version!: number;
   @ApiProperty() @Field() active!: boolean;
@@ -129,7 +131,7 @@ export class SignalDto {
   @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
   @ApiProperty({ example: 'BTCUSDT' }) @Field() pair!: string;
   @ApiProperty() @Field() interval!: string;
-  @ApiProperty() @Field() strategyId!: string;
+  @ApiProperty() @Field(() => ID) strategyId!: string;
   @ApiProperty() @Field() strategyName!: string;
   @ApiProperty() @Field(() => Int) strategyVersion!: number;
   @ApiProperty({
@@ -150,7 +152,7 @@ export class SignalDto {
   @Field(() => GraphQLJSON, { nullable: true })
   prediction!: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => ID, { nullable: true })
   modelVersionId!: string | null;
   @ApiPropertyOptional({
     type: String,
@@ -172,11 +174,7 @@ export class SignalDto {
 
 @ArgsType()
 export class SignalsQueryDto {
-  @ApiPropertyOptional({ example: '1h' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalQueryField({ example: '1h' })
   interval?: string;
   @ApiPropertyOptional({ description: 'Strategy name (its active version) or id' })
   @Field({ nullable: true })
@@ -188,17 +186,9 @@ export class SignalsQueryDto {
 
 @ArgsType()
 export class SignalHistoryQueryDto extends SignalsQueryDto {
-  @ApiPropertyOptional({ description: 'ISO-8601 or epoch ms' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @TimeQueryField({ description: 'ISO-8601 or epoch ms' })
   from?: string;
-  @ApiPropertyOptional({ description: 'ISO-8601 or epoch ms' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @TimeQueryField({ description: 'ISO-8601 or epoch ms' })
   to?: string;
 
   @ApiPropertyOptional({ enum: ACTIONS })
@@ -207,22 +197,16 @@ export class SignalHistoryQueryDto extends SignalsQueryDto {
   @IsIn(ACTIONS, { message: `action must be one of ${ACTIONS.join(', ')}` })
   action?: string;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @LimitQueryField({ default: 100, maximum: 1000 })
   limit?: number;
 }
 
 @ArgsType()
 export class SignalsArgs extends SignalsQueryDto {
-  @Field() @IsString() @IsNotEmpty() @MaxLength(40) symbol!: string;
+  @SymbolArg() symbol!: string;
 }
 
 @ArgsType()
 export class SignalHistoryArgs extends SignalHistoryQueryDto {
-  @Field() @IsString() @IsNotEmpty() @MaxLength(40) symbol!: string;
+  @SymbolArg() symbol!: string;
 }

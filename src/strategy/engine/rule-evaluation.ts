@@ -3,7 +3,7 @@ import { inputKey, type InputColumns } from './strategy-inputs';
 
 export type Action = 'BUY' | 'SELL' | 'HOLD';
 
-export interface FiredRule {
+interface FiredRule {
   label: string;
   input: string;
   value: number;

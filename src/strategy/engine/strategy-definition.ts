@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** What a rule can look at, per candle; model inputs are null for candles without a prediction. */
-export const STRATEGY_INPUTS = [
+const STRATEGY_INPUTS = [
   'predictedReturn',
   'probabilityUp',
   'expectedEdge',
@@ -31,7 +31,7 @@ export const MODEL_INPUTS: readonly StrategyInput[] = [
 ];
 
 /** Fees and slippage live decisions assume (`expectedEdge`); backtests use their own. */
-export const DEFAULT_COSTS = { feeRate: 0.001, slippage: 0 } as const;
+const DEFAULT_COSTS = { feeRate: 0.001, slippage: 0 } as const;
 
 const finite = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
 
@@ -87,7 +87,7 @@ const rule = z.object({
   label: z.string().min(1).max(80).optional(),
 });
 
-export const strategyDefinitionSchema = z
+const strategyDefinitionSchema = z
   .object({
     rules: z.array(rule).min(1, { error: 'a strategy needs at least one rule' }).max(50),
     thresholds: z
@@ -136,7 +136,7 @@ export const strategyDefinitionSchema = z
   .strict();
 
 export type StrategyDefinition = z.output<typeof strategyDefinitionSchema>;
-export type StrategyRule = StrategyDefinition['rules'][number];
+type StrategyRule = StrategyDefinition['rules'][number];
 export type RuleCondition = StrategyRule['condition'];
 
 export class StrategyDefinitionError extends Error {

@@ -2,7 +2,7 @@ import type { Candle } from '../../market-data/candle';
 import { computeIndicators } from '../../indicators/engine/indicator-computation';
 import { createIndicatorSpec, type IndicatorSpec } from '../../indicators/engine/indicator-spec';
 import { volumeZScore } from '../../models/engine/features';
-import { volatilitySeries } from '../../models/engine/forecast';
+import { volatilitySeries } from '../../models/engine/forecast-calibration';
 import type { StrategyDefinition, StrategyInput } from './strategy-definition';
 
 /** A model prediction as strategies see it. */

@@ -3,7 +3,7 @@ import { HotPath } from '../../cluster/hot-path';
 import { MarketShards } from '../../cluster/market-shards.service';
 import type { MarketKey } from '../../market-data/candle';
 import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-events';
-import { MarketCatalogue } from '../../market-data/market';
+import { MarketCatalogue } from '../../market-data/market-catalogue';
 import type { CachedPrediction } from '../../models/live/prediction.cache';
 import { PREDICTION_UPDATED } from '../../models/model-events';
 import { ModelVersionsRepository } from '../../models/model-versions.repository';

@@ -4,18 +4,17 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { MarketShards } from '../../cluster/market-shards.service';
 import { AppConfig } from '../../config/app-config';
 import type { MarketKey } from '../../market-data/candle';
 import { CANDLES_WRITTEN, type CandlesWrittenEvent } from '../../market-data/candle-events';
 import { CandlesRepository } from '../../market-data/candles.repository';
-import { MarketCatalogue, intervalMs } from '../../market-data/market';
+import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue';
 import { LivePredictionsService } from '../../models/live/live-predictions.service';
 import { PredictionsRepository } from '../../models/predictions.repository';
 import { RedisService } from '../../redis/redis.service';
 import { needsModel, parseStrategyDefinition } from '../engine/strategy-definition';
+import { SignalsRepository } from '../signals.repository';
 import { StrategiesRepository } from '../strategies.repository';
 import { SignalDecider, storedPrediction } from './signal-decider';
 
@@ -41,10 +40,10 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalogue: MarketCatalogue,
     private readonly candles: CandlesRepository,
     private readonly strategies: StrategiesRepository,
+    private readonly signals: SignalsRepository,
     private readonly predictions: PredictionsRepository,
     private readonly decider: SignalDecider,
     private readonly redis: RedisService,
@@ -135,23 +134,19 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     // Forecasts first: model rules decide late candles from the stored predictions.
     await this.livePredictions.catchUp(market, until);
     const strategies = await this.strategies.active();
-    // Each active strategy's newest decision on this market, in one read.
-    const decided: { strategy_id: string; last_ms: string }[] = await this.dataSource.query(
-      `SELECT strategy_id, (extract(epoch FROM max(open_time)) * 1000)::bigint AS last_ms FROM signals
-        WHERE strategy_id = ANY($1) AND exchange = $2 AND symbol = $3 AND interval = $4
-        GROUP BY strategy_id`,
-      [strategies.map((s) => s.id), market.exchange, market.symbol, market.interval],
+    const newestDecision = await this.signals.newestDecisions(
+      strategies.map((strategy) => strategy.id),
+      market,
     );
-    const newestDecision = new Map(decided.map((row) => [row.strategy_id, row.last_ms]));
     for (const strategy of strategies) {
       const last = newestDecision.get(strategy.id);
       // Only after the strategy's newest decision: never the history before it decided live.
-      if (last === undefined || Number(last) >= until) {
+      if (last === undefined || last >= until) {
         continue;
       }
       const missed = await this.candles.find({
         ...market,
-        from: Number(last) + 1,
+        from: last + 1,
         to: until,
         limit: BATCH,
       });

@@ -1,5 +1,5 @@
 /** How far a retry may be moved from its slot on the schedule, either way (spreads retry storms). */
-export const JITTER = 0.1;
+const JITTER = 0.1;
 /** A receiver's `Retry-After` is honoured up to this. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 

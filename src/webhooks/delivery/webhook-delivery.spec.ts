@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { retryDelayMs } from './retry-schedule';
 import { SecretBox } from '../../common/secret-box';
-import { generateSigningSecret, signatureHeader } from './webhook-secrets';
+import { generateSigningSecret, signatureHeader } from './webhook-signature';
 import { parseRetryAfter, sendWebhook, storableText } from './webhook-sender';
 import { WebhookUrlError, WebhookUrlGuard, refusedAddressReason } from './webhook-url-guard';
 

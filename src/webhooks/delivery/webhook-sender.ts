@@ -104,7 +104,7 @@ function post(params: WebhookPost): Promise<SendResult> {
           'content-length': String(Buffer.byteLength(params.body)),
           'user-agent': USER_AGENT,
         },
-        lookup: params.guard.lookupFor() as never,
+        lookup: params.guard.lookupFor(),
         // A fresh connection per attempt: a pooled socket would skip the address check.
         agent: false,
       },

@@ -123,7 +123,7 @@ export class WebhookUrlGuard {
 }
 
 /** http(s), a host, no credentials, at most 2048 characters. */
-export function parseWebhookUrl(raw: string): URL {
+function parseWebhookUrl(raw: string): URL {
   if (raw.length > 2048) {
     throw new WebhookUrlError('must be at most 2048 characters');
   }

@@ -1,22 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
-import { ArgsType, Field, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
-  Matches,
-  Max,
   MaxLength,
-  Min,
   ValidateIf,
 } from 'class-validator';
+import { BeforeQueryField, LimitQueryField } from '../../common/query-fields';
+import { IsUuid } from '../../common/uuid.pipe';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
 
 const EVENTS_DESCRIPTION = `Event types to deliver: ${WEBHOOK_EVENT_TYPES.join(', ')}`;
@@ -132,7 +129,7 @@ export class UpdateWebhookDto {
 
 @ObjectType('Webhook')
 export class WebhookDto {
-  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
   @ApiProperty() @Field() url!: string;
   @ApiProperty({ type: [String] }) @Field(() => [String]) events!: string[];
   @ApiProperty({ type: [String], nullable: true })
@@ -161,7 +158,9 @@ export class WebhookDto {
   })
   @Field(() => Date, { nullable: true })
   previousSecretExpiresAt!: Date | null;
-  @ApiProperty({ description: 'Id of the API key that owns it' }) @Field() ownerKeyId!: string;
+  @ApiProperty({ description: 'Id of the API key that owns it' })
+  @Field(() => ID)
+  ownerKeyId!: string;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() updatedAt!: Date;
 }
@@ -180,16 +179,16 @@ export class WebhookWithSecretDto extends WebhookDto {
 @ObjectType('WebhookMessageQueued')
 export class WebhookMessageQueuedDto {
   @ApiProperty({ description: 'The webhook-id header the delivery carries' })
-  @Field()
+  @Field(() => ID)
   messageId!: string;
   @ApiProperty() @Field() type!: string;
-  @ApiProperty({ description: 'Delivery job, GET /jobs/{id}' }) @Field() jobId!: string;
+  @ApiProperty({ description: 'Delivery job, GET /jobs/{id}' }) @Field(() => ID) jobId!: string;
 }
 
 @ObjectType('WebhookDelivery')
 export class WebhookDeliveryDto {
-  @ApiProperty() @Field() id!: string;
-  @ApiProperty({ description: 'The webhook-id header' }) @Field() messageId!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
+  @ApiProperty({ description: 'The webhook-id header' }) @Field(() => ID) messageId!: string;
   @ApiProperty() @Field() eventType!: string;
   @ApiProperty() @Field(() => Int) attempt!: number;
   @ApiProperty() @Field() succeeded!: boolean;
@@ -218,28 +217,14 @@ export class WebhookDeliveriesQueryDto {
   @IsIn(['succeeded', 'failed'])
   outcome?: 'succeeded' | 'failed';
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @LimitQueryField({ default: 100, maximum: 1000 })
   limit?: number;
 
-  @ApiPropertyOptional({
-    description: 'Attempts before this time (ISO-8601 or epoch ms), for paging',
-  })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[0-9TZ:.+-]{1,40}$/, {
-    message: 'before must be an ISO-8601 time or epoch milliseconds',
-  })
+  @BeforeQueryField({ description: 'Attempts before this time (ISO-8601 or epoch ms), for paging' })
   before?: string;
 }
 
 @ArgsType()
 export class WebhookDeliveriesArgs extends WebhookDeliveriesQueryDto {
-  @Field() @IsString() @MaxLength(64) id!: string;
+  @Field(() => ID) @IsUuid() id!: string;
 }

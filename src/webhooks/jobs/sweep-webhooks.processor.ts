@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { MarketShards } from '../../cluster/market-shards.service';
 import { AppConfig } from '../../config/app-config';
 import { parseDuration } from '../../config/config.schema';
-import { MarketCatalogue } from '../../market-data/market';
+import { MarketCatalogue } from '../../market-data/market-catalogue';
 import { PredictionCache } from '../../models/live/prediction.cache';
 import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decorator';
 import { JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';

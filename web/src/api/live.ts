@@ -49,9 +49,7 @@ function deliverNextFrame(deliver: () => void): void {
 }
 
 function closeCodeOf(event: unknown): number | null {
-  return typeof event === 'object' && event !== null && 'code' in event
-    ? Number((event as { code: unknown }).code)
-    : null;
+  return typeof event === 'object' && event !== null && 'code' in event ? Number(event.code) : null;
 }
 
 /**

@@ -34,7 +34,7 @@ function isErrorBody(value: unknown): value is ErrorBody {
 }
 
 /** Builds `path?query` leaving out empty values. */
-export function withQuery(path: string, query: Query = {}): string {
+function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== '') {

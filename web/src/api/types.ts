@@ -22,7 +22,7 @@ export interface ErrorBody {
   requestId?: string;
 }
 
-export interface LiveStreamState {
+interface LiveStreamState {
   connected: boolean;
   owner?: string | null;
   lastClosedOpenTime?: string | null;
@@ -60,7 +60,7 @@ export interface CandlePage {
   nextCursor?: string | null;
 }
 
-export interface HorizonForecast {
+interface HorizonForecast {
   horizon: number;
   targetTime: string;
   predictedReturn: number;
@@ -81,9 +81,9 @@ export interface Prediction {
   model?: { versionId: string; beatsPersistence: boolean; stale: boolean } | null;
 }
 
-export type Action = 'BUY' | 'SELL' | 'HOLD';
+type Action = 'BUY' | 'SELL' | 'HOLD';
 
-export interface SignalReason {
+interface SignalReason {
   label: string;
   input: string;
   value: number;
@@ -104,7 +104,7 @@ export interface Signal {
   reasons: SignalReason[];
 }
 
-export interface IndicatorOutputDescription {
+interface IndicatorOutputDescription {
   name: string;
   description: string;
   /** `price` outputs share the candles' scale; older servers do not send it. */
@@ -119,7 +119,7 @@ export interface IndicatorDescription {
   defaultSpec: string;
 }
 
-export interface IndicatorSeries {
+interface IndicatorSeries {
   key: string;
   name: string;
   params: number[];
@@ -141,19 +141,6 @@ export interface CandleClosed {
   candle: Candle;
 }
 
-/** A background job (`GET /jobs/:id`). */
-export interface Job {
-  id: string;
-  name: string;
-  queue: string;
-  state: string;
-  progress: unknown;
-  result?: unknown;
-  error?: string | null;
-  createdAt: string;
-  finishedAt?: string | null;
-}
-
 /** Strategy and buy-and-hold figures of a backtest or a paper account. */
 export interface PerformanceMetrics {
   finalEquity: number;
@@ -171,7 +158,7 @@ export interface PerformanceMetrics {
 
 export type SizingKind = 'all-in' | 'fraction' | 'volatility';
 
-export interface Sizing {
+interface Sizing {
   kind: SizingKind | string;
   fraction?: number;
   targetVolatility?: number;

@@ -16,7 +16,7 @@ function progressText(progress: unknown): string {
     return ` ${Math.round(progress)}%`;
   }
   if (progress && typeof progress === 'object' && 'percent' in progress) {
-    return ` ${Math.round(Number((progress as { percent: unknown }).percent))}%`;
+    return ` ${Math.round(Number(progress.percent))}%`;
   }
   return '';
 }

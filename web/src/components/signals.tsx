@@ -1,7 +1,7 @@
 import type { Signal } from '../api/types';
 import { formatTime } from '../format';
 
-export function ActionBadge({ action }: { action: Signal['action'] }) {
+function ActionBadge({ action }: { action: Signal['action'] }) {
   return <span class={`badge action-${action.toLowerCase()}`}>{action}</span>;
 }
 

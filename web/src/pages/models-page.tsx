@@ -31,16 +31,24 @@ interface HorizonScore {
   band?: { model?: { coverage?: number } };
 }
 
+/** A field of the open-ended metrics JSON, read as the shape the service writes there. */
+function metricsField<T>(
+  metrics: Record<string, unknown> | null | undefined,
+  key: string,
+): T | null {
+  return (metrics?.[key] ?? null) as T | null;
+}
+
 /** What the registry shows of a version's metrics (the JSON is open-ended; read defensively). */
 function readMetrics(metrics: Record<string, unknown> | null | undefined) {
-  const split = (metrics?.split ?? null) as {
+  const split = metricsField<{
     model?: PointMetrics;
     persistence?: PointMetrics;
     drift?: PointMetrics;
     versusPersistence?: { pValue?: number };
-  } | null;
+  }>(metrics, 'split');
   const forecast = Array.isArray(metrics?.forecast) ? (metrics.forecast as HorizonScore[]) : [];
-  const versusProduction = (metrics?.versusProduction ?? null) as { pValue?: number } | null;
+  const versusProduction = metricsField<{ pValue?: number }>(metrics, 'versusProduction');
   return { split, forecast, versusProduction };
 }
 

@@ -4,26 +4,6 @@
  */
 
 export interface paths {
-    "/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The API key this request authenticated with
-         * @description Access: any valid API key.
-         */
-        get: operations["ApiKeys_me"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/admin/api-keys": {
         parameters: {
             query?: never;
@@ -68,80 +48,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health": {
+    "/admin/backfill": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Liveness: the process answers
-         * @description Access: anyone, no API key needed.
-         */
-        get: operations["Health_liveness"];
+        get?: never;
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/ready": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
         /**
-         * Readiness: PostgreSQL, Redis and migrations; 503 names what is down
-         * @description Access: anyone, no API key needed.
+         * Backfill one market and range from the exchange, in the background; follow the job with GET /jobs/{jobId}
+         * @description Access: an admin API key.
          */
-        get: operations["Health_readiness"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Prometheus metrics
-         * @description Access: anyone, no API key needed.
-         */
-        get: operations["Health_metricsText"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/jobs/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * State, progress, result and error of any background job
-         * @description Access: any valid API key.
-         */
-        get: operations["Jobs_get"];
-        put?: never;
-        post?: never;
+        post: operations["Candles_backfill"];
         delete?: never;
         options?: never;
         head?: never;
@@ -168,47 +88,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/candles/{symbol}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Candles of a market, ascending; page with nextCursor. Symbol: BTC, BTCUSDT or BTC-USDT
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Candles_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/markets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Every configured market and interval: first and last candle, count, missing candles, known gaps, live stream state and lag
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Candles_markets"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/backfill": {
+    "/admin/models/search": {
         parameters: {
             query?: never;
             header?: never;
@@ -218,210 +98,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Backfill one market and range from the exchange, in the background; follow the job with GET /jobs/{jobId}
+         * Search model kinds and hyperparameters for a market on its training part (trials as jobs, walk-forward folds inside), then evaluate the best once on the held-back test part; follow GET /models/searches/{id}
          * @description Access: an admin API key.
          */
-        post: operations["Candles_backfill"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/sentiment/{source}/poll": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Poll a sentiment source now (lunarcrush or fear-greed); follow the job with GET /jobs/{jobId}
-         * @description Access: an admin API key.
-         */
-        post: operations["Sentiment_poll"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/sentiment/sources": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Each sentiment source: enabled or why not, rate-limit pause, last poll and error, stored series
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Sentiment_sources"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/sentiment/{symbol}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Sentiment series of a coin (LunarCrush, hourly) and the market-wide ones (Fear & Greed, daily), ascending. Symbol: BTC, or MARKET
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Sentiment_series"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/sentiment/{symbol}/latest": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The newest point of each series for a coin, with how long it has been known
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Sentiment_latest"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/indicators": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The indicator catalogue: names, parameters with defaults and ranges, outputs, warm-up
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Indicators_catalogue"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/indicators/{symbol}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Indicator series aligned with candle times (names=rsi:14,macd:12,26,9,bb:20,2). Earlier candles are loaded so values start at the first candle shown
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Indicators_series"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/indicators/{symbol}/latest": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Indicator values on the last closed candle (kept live by the workers)
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Indicators_latest"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/predict/{symbol}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The latest prediction of the production model (from the cache, never computed in the request), with how good the model is next to persistence
-         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
-         */
-        get: operations["Models_predict"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/models": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Model versions, newest first
-         * @description Access: any valid API key.
-         */
-        get: operations["Models_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/models/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One model version with its parameters, data range and evaluation
-         * @description Access: any valid API key.
-         */
-        get: operations["Models_get"];
-        put?: never;
-        post?: never;
+        post: operations["ModelSearches_start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -508,7 +188,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/models/search": {
+    "/admin/paper-accounts": {
         parameters: {
             query?: never;
             header?: never;
@@ -518,49 +198,93 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Search model kinds and hyperparameters for a market on its training part (trials as jobs, walk-forward folds inside), then evaluate the best once on the held-back test part; follow GET /models/searches/{id}
+         * Open a paper account following one strategy version's live signals on some markets, filled with the backtest's fill model (idempotent by name)
          * @description Access: an admin API key.
          */
-        post: operations["ModelSearches_start"];
+        post: operations["PaperAccounts_create"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/models/searches": {
+    "/admin/paper-accounts/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Model searches, newest first, with their trials
-         * @description Access: any valid API key.
-         */
-        get: operations["ModelSearches_list"];
+        get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Close an account: open positions sold at their last close, the record kept
+         * @description Access: an admin API key.
+         */
+        delete: operations["PaperAccounts_close"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Pause (decisions ignored, positions and guards kept) or resume
+         * @description Access: an admin API key.
+         */
+        patch: operations["PaperAccounts_update"];
         trace?: never;
     };
-    "/models/searches/{id}": {
+    "/admin/sentiment/{source}/poll": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * One search: progress, every trial (params, fold metrics, time), the number of trials and the best with its test-part evaluation
-         * @description Access: any valid API key.
-         */
-        get: operations["ModelSearches_get"];
+        get?: never;
         put?: never;
+        /**
+         * Poll a sentiment source now (lunarcrush or fear-greed); follow the job with GET /jobs/{jobId}
+         * @description Access: an admin API key.
+         */
+        post: operations["Sentiment_poll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/strategies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a strategy (version 1); invalid rules get a 400 naming the rule and the problem
+         * @description Access: an admin API key.
+         */
+        post: operations["Strategies_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/strategies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * A new version of the strategy; it becomes the active one (signals keep their version)
+         * @description Access: an admin API key.
+         */
+        put: operations["Strategies_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -624,6 +348,466 @@ export interface paths {
          * @description Access: any valid API key.
          */
         get: operations["Strategies_backtestTrades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/candles/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Candles of a market, ascending; page with nextCursor. Symbol: BTC, BTCUSDT or BTC-USDT
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Candles_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers
+         * @description Access: anyone, no API key needed.
+         */
+        get: operations["Health_liveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: PostgreSQL, Redis and migrations; 503 names what is down
+         * @description Access: anyone, no API key needed.
+         */
+        get: operations["Health_readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The indicator catalogue: names, parameters with defaults and ranges, outputs, warm-up
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Indicators_catalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/indicators/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Indicator series aligned with candle times (names=rsi:14,macd:12,26,9,bb:20,2). Earlier candles are loaded so values start at the first candle shown
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Indicators_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/indicators/{symbol}/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Indicator values on the last closed candle (kept live by the workers)
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Indicators_latest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * State, progress, result and error of any background job
+         * @description Access: any valid API key.
+         */
+        get: operations["Jobs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/markets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every configured market and interval: first and last candle, count, missing candles, known gaps, live stream state and lag
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Candles_markets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API key this request authenticated with
+         * @description Access: any valid API key.
+         */
+        get: operations["ApiKeys_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Access: anyone, no API key needed.
+         */
+        get: operations["Health_metricsText"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model versions, newest first
+         * @description Access: any valid API key.
+         */
+        get: operations["Models_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model searches, newest first, with their trials
+         * @description Access: any valid API key.
+         */
+        get: operations["ModelSearches_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/searches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One search: progress, every trial (params, fold metrics, time), the number of trials and the best with its test-part evaluation
+         * @description Access: any valid API key.
+         */
+        get: operations["ModelSearches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One model version with its parameters, data range and evaluation
+         * @description Access: any valid API key.
+         */
+        get: operations["Models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/paper-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Paper accounts, oldest first, with their figures
+         * @description Access: any valid API key.
+         */
+        get: operations["PaperAccounts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/paper-accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One account: equity, return, drawdown, Sharpe, Sortino, exposure, fees and trades, next to buy-and-hold and a backtest over the same candles
+         * @description Access: any valid API key.
+         */
+        get: operations["PaperAccounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/paper-accounts/{id}/equity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's equity at each closed candle (every market stepped), a page at a time
+         * @description Access: any valid API key.
+         */
+        get: operations["PaperAccounts_equity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/paper-accounts/{id}/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each market's book: cash, open position, mark price
+         * @description Access: any valid API key.
+         */
+        get: operations["PaperAccounts_positions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/paper-accounts/{id}/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's round trips, in order of exit
+         * @description Access: any valid API key.
+         */
+        get: operations["PaperAccounts_trades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/predict/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest prediction of the production model (from the cache, never computed in the request), with how good the model is next to persistence
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Models_predict"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sentiment/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each sentiment source: enabled or why not, rate-limit pause, last poll and error, stored series
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Sentiment_sources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sentiment/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sentiment series of a coin (LunarCrush, hourly) and the market-wide ones (Fear & Greed, daily), ascending. Symbol: BTC, or MARKET
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Sentiment_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sentiment/{symbol}/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The newest point of each series for a coin, with how long it has been known
+         * @description Access: anyone when the service runs with PUBLIC_READ=true (no key needed); otherwise any valid API key.
+         */
+        get: operations["Sentiment_latest"];
         put?: never;
         post?: never;
         delete?: never;
@@ -732,190 +916,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/strategies": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Create a strategy (version 1); invalid rules get a 400 naming the rule and the problem
-         * @description Access: an admin API key.
-         */
-        post: operations["Strategies_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/strategies/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * A new version of the strategy; it becomes the active one (signals keep their version)
-         * @description Access: an admin API key.
-         */
-        put: operations["Strategies_update"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/paper-accounts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Open a paper account following one strategy version's live signals on some markets, filled with the backtest's fill model (idempotent by name)
-         * @description Access: an admin API key.
-         */
-        post: operations["PaperAccounts_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/paper-accounts/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Close an account: open positions sold at their last close, the record kept
-         * @description Access: an admin API key.
-         */
-        delete: operations["PaperAccounts_close"];
-        options?: never;
-        head?: never;
-        /**
-         * Pause (decisions ignored, positions and guards kept) or resume
-         * @description Access: an admin API key.
-         */
-        patch: operations["PaperAccounts_update"];
-        trace?: never;
-    };
-    "/paper-accounts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Paper accounts, oldest first, with their figures
-         * @description Access: any valid API key.
-         */
-        get: operations["PaperAccounts_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/paper-accounts/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One account: equity, return, drawdown, Sharpe, Sortino, exposure, fees and trades, next to buy-and-hold and a backtest over the same candles
-         * @description Access: any valid API key.
-         */
-        get: operations["PaperAccounts_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/paper-accounts/{id}/trades": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * An account's round trips, in order of exit
-         * @description Access: any valid API key.
-         */
-        get: operations["PaperAccounts_trades"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/paper-accounts/{id}/positions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Each market's book: cash, open position, mark price
-         * @description Access: any valid API key.
-         */
-        get: operations["PaperAccounts_positions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/paper-accounts/{id}/equity": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The account's equity at each closed candle (every market stepped), a page at a time
-         * @description Access: any valid API key.
-         */
-        get: operations["PaperAccounts_equity"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/webhooks": {
         parameters: {
             query?: never;
@@ -968,66 +968,6 @@ export interface paths {
         patch: operations["Webhooks_update"];
         trace?: never;
     };
-    "/webhooks/{id}/rotate-secret": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * A new signing secret (shown once); the old one keeps signing beside it for 24 hours
-         * @description Access: any valid API key.
-         */
-        post: operations["Webhooks_rotateSecret"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/webhooks/{id}/test": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Send a webhook.test event to this endpoint
-         * @description Access: any valid API key.
-         */
-        post: operations["Webhooks_test"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/webhooks/{id}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Resume deliveries of a disabled subscription
-         * @description Access: any valid API key.
-         */
-        post: operations["Webhooks_enable"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/webhooks/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -1068,30 +1008,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume deliveries of a disabled subscription
+         * @description Access: any valid API key.
+         */
+        post: operations["Webhooks_enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret (shown once); the old one keeps signing beside it for 24 hours
+         * @description Access: any valid API key.
+         */
+        post: operations["Webhooks_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.test event to this endpoint
+         * @description Access: any valid API key.
+         */
+        post: operations["Webhooks_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        MeDto: {
-            /** Format: uuid */
-            apiKeyId: string;
-            name: string;
-            /** @enum {string} */
-            role: "admin" | "client";
-            prefix: string;
-        };
-        CreateApiKeyDto: {
-            /**
-             * @description What the key is for, unique among active keys
-             * @example trading-bot
-             */
-            name: string;
-            /**
-             * @example client
-             * @enum {string}
-             */
-            role: "admin" | "client";
-        };
         ApiKeyDto: {
             /** Format: uuid */
             id: string;
@@ -1110,10 +1090,523 @@ export interface components {
             /** Format: date-time */
             revokedAt?: string | null;
         };
+        BackfillDto: {
+            /**
+             * @description BTC, BTCUSDT or BTC-USDT
+             * @example BTC
+             */
+            symbol: string;
+            /** @example 1h */
+            interval: string;
+            /**
+             * @description First open time, ISO-8601 or epoch milliseconds
+             * @example 2022-01-01T00:00:00Z
+             */
+            from: string;
+            /** @description Last open time; default: up to the last closed candle */
+            to?: string;
+        };
+        BacktestDto: {
+            id: string;
+            strategyId: string;
+            symbol: string;
+            pair: string;
+            interval: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            params: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+            jobId?: string | null;
+            /** @description strategy and buyAndHold metrics */
+            result?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description [time, equity] pairs */
+            equity?: number[][] | null;
+            /** @description Buy-and-hold's [time, equity] pairs at the same times as equity: the starting cash less the entry fee bought at the first open (with slippage), marked at each close, sold at the last close less the fee (null before the run completed) */
+            buyAndHoldEquity?: number[][] | null;
+            tradeCount?: number | null;
+            error?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt?: string | null;
+        };
+        BacktestRunDto: {
+            backtestId: string;
+            jobId: string;
+        };
+        BacktestSizingDto: {
+            /**
+             * @description all-in: the whole equity per entry; fraction: a fixed share; volatility: targetVolatility / predicted volatility per candle at the decision candle (at most maxFraction)
+             * @enum {string}
+             */
+            kind: "all-in" | "fraction" | "volatility";
+            /**
+             * @description fraction: share of equity per entry
+             * @example 0.5
+             */
+            fraction?: number;
+            /**
+             * @description volatility: standard deviation of the position's one-candle return aimed at (0.01 = 1%)
+             * @example 0.01
+             */
+            targetVolatility?: number;
+            /**
+             * @description volatility: largest share of equity per entry
+             * @default 1
+             */
+            maxFraction: number;
+        };
+        BacktestSummaryDto: {
+            id: string;
+            strategyId: string;
+            strategyName?: string | null;
+            strategyVersion?: number | null;
+            symbol: string;
+            pair: string;
+            interval: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+            jobId?: string | null;
+            error?: string | null;
+            tradeCount?: number | null;
+            /** @description The strategy's total return (0.1 = +10%), once completed */
+            totalReturn?: number | null;
+            /** @description Buy-and-hold's total return over the same candles, once completed */
+            buyAndHoldReturn?: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt?: string | null;
+        };
+        BacktestTradeDto: {
+            /** @description Open time of the entry candle, epoch ms */
+            entryTime: number;
+            entryPrice: number;
+            /** @description Open time of the exit candle, epoch ms */
+            exitTime: number;
+            exitPrice: number;
+            quantity: number;
+            /** @description Fees of both fills */
+            fees: number;
+            /** @description Proceeds minus cost, after fees */
+            profit: number;
+            returnPct: number;
+            /** @enum {string} */
+            exitReason: "signal" | "stop-loss" | "take-profit" | "end";
+        };
+        CandleDto: {
+            /** Format: date-time */
+            openTime: string;
+            open: number;
+            high: number;
+            low: number;
+            close: number;
+            /** @description Base-asset volume */
+            volume: number;
+            quoteVolume?: number | null;
+            tradeCount?: number | null;
+        };
+        CandlePageDto: {
+            /** @example BTC */
+            symbol: string;
+            /** @example BTCUSDT */
+            pair: string;
+            /** @example 1h */
+            interval: string;
+            candles: components["schemas"]["CandleDto"][];
+            /** @description Pass as cursor for the next page; null on the last */
+            nextCursor?: string | null;
+        };
+        CleanQueuesDto: {
+            /**
+             * @description Remove finished jobs older than this (ms)
+             * @default 86400000
+             */
+            graceMs: number;
+            /**
+             * @description At most this many jobs per queue and state
+             * @default 10000
+             */
+            limitPerState: number;
+        };
+        CreateApiKeyDto: {
+            /**
+             * @description What the key is for, unique among active keys
+             * @example trading-bot
+             */
+            name: string;
+            /**
+             * @example client
+             * @enum {string}
+             */
+            role: "admin" | "client";
+        };
+        CreateBacktestDto: {
+            /**
+             * @description Strategy name (its active version) or id
+             * @example default
+             */
+            strategy: string;
+            /** @example BTC */
+            symbol: string;
+            /** @example 1h */
+            interval?: string;
+            /** @example 2022-01-01 */
+            from: string;
+            /** @example 2022-12-31T23:00:00Z */
+            to: string;
+            /** @default 10000 */
+            startingCash: number;
+            /**
+             * @description Fee per side
+             * @default 0.001
+             */
+            feeRate: number;
+            /** @default 0 */
+            slippage: number;
+            /**
+             * @description When the strategy reads the model and stored live predictions do not cover the range: train models walk-forward (each only on candles before the block it predicts)
+             * @default true
+             */
+            walkForward: boolean;
+            /**
+             * @description Candles per walk-forward block (a model is trained for each)
+             * @default 720
+             */
+            retrainEvery: number;
+            /** @description Model parameters of the walk-forward models (defaults, 10 epochs) */
+            modelParams?: {
+                [key: string]: number;
+            };
+            /**
+             * @description Share of equity per entry (1 = all-in); a shorthand of sizing {kind: fraction}
+             * @default 1
+             */
+            fraction: number;
+            /** @description Position sizing (not with fraction); default: the strategy's sizing, else all-in */
+            sizing?: components["schemas"]["BacktestSizingDto"];
+        };
+        CreatePaperAccountDto: {
+            /**
+             * @description Unique; a repeated request with the same terms returns the account
+             * @example btc-forward
+             */
+            name: string;
+            /**
+             * @description Strategy name (its active version) or id; the account keeps that version
+             * @example default
+             */
+            strategy: string;
+            /**
+             * @description Base assets; each gets an equal share of the cash
+             * @example [
+             *       "BTC",
+             *       "ETH"
+             *     ]
+             */
+            markets: string[];
+            /**
+             * @description Candle interval (default PREDICT_INTERVAL)
+             * @example 1h
+             */
+            interval?: string;
+            /** @example 10000 */
+            startingCash: number;
+            /**
+             * @description Fee per side
+             * @default 0.001
+             */
+            feeRate: number;
+            /**
+             * @description Slippage per fill
+             * @default 0
+             */
+            slippage: number;
+            /** @description Position sizing; default: the strategy's sizing, else all-in */
+            sizing?: components["schemas"]["BacktestSizingDto"];
+        };
+        CreateStrategyDto: {
+            /** @example momentum */
+            name: string;
+            /**
+             * @description rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}, costs? {feeRate (default 0.001), slippage (default 0)}: the round trip expectedEdge subtracts live, sizing? {kind: all-in | fraction (fraction) | volatility (targetVolatility, maxFraction?)}: the default of its backtests
+             * @example {
+             *       "rules": [
+             *         {
+             *           "label": "model expects a rise",
+             *           "input": "predictedReturn",
+             *           "condition": {
+             *             "op": ">",
+             *             "value": 0.001
+             *           },
+             *           "weight": 0.5
+             *         },
+             *         {
+             *           "label": "RSI oversold",
+             *           "input": "rsi",
+             *           "condition": {
+             *             "op": "<",
+             *             "value": 30
+             *           },
+             *           "weight": 0.5
+             *         },
+             *         {
+             *           "label": "below the 50-EMA",
+             *           "input": "priceVsEma",
+             *           "period": 50,
+             *           "condition": {
+             *             "op": "<",
+             *             "value": 0
+             *           },
+             *           "weight": -0.5
+             *         }
+             *       ],
+             *       "thresholds": {
+             *         "buy": 0.3,
+             *         "sell": -0.3
+             *       },
+             *       "guards": {
+             *         "minConfidence": 0.3,
+             *         "cooldownCandles": 3,
+             *         "stopLoss": 0.05
+             *       }
+             *     }
+             */
+            definition: {
+                [key: string]: unknown;
+            };
+            description?: string;
+        };
+        CreateWebhookDto: {
+            /**
+             * @description http(s) endpoint; hosts resolving to private, loopback or link-local addresses are refused unless allowed by WEBHOOK_ALLOWED_HOSTS
+             * @example https://example.com/hooks/crypto
+             */
+            url: string;
+            /** @description Event types to deliver: signal.created, prediction.updated, paper.trade */
+            events: ("signal.created" | "prediction.updated" | "paper.trade")[];
+            /**
+             * @description Only events of these base assets (default: all)
+             * @example [
+             *       "BTC",
+             *       "ETH"
+             *     ]
+             */
+            symbols?: string[];
+            /** @description Only signals of these strategy ids (default: all) */
+            strategies?: string[];
+            /** @example trading bot, production */
+            description?: string;
+        };
         CreatedApiKeyDto: {
             apiKey: components["schemas"]["ApiKeyDto"];
             /** @description The secret. Shown this once; only its SHA-256 is stored. */
             key: string;
+        };
+        EnqueuedJobDto: {
+            /** @description Follow it with GET /jobs/{jobId} */
+            jobId: string;
+        };
+        /** @description The one shape of every error. `code` is stable and machine-readable; `message` is for humans and names what to change. */
+        ErrorResponse: {
+            /** @example 404 */
+            statusCode: number;
+            /**
+             * @description The HTTP reason phrase
+             * @example Not Found
+             */
+            error: string;
+            /**
+             * @description VALIDATION_FAILED (400), BAD_REQUEST (400), UNAUTHENTICATED (401), FORBIDDEN (403), NOT_FOUND (404), METHOD_NOT_ALLOWED (405), CONFLICT (409), UNPROCESSABLE (422), PAYLOAD_TOO_LARGE (413), UNSUPPORTED_MEDIA_TYPE (415), RATE_LIMITED (429), INTERNAL (500), SERVICE_UNAVAILABLE (503), OVERLOADED (503), REQUEST_TIMEOUT (408), HEADERS_TOO_LARGE (431)
+             * @enum {string}
+             */
+            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "UNPROCESSABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL" | "SERVICE_UNAVAILABLE" | "OVERLOADED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE";
+            /** @example No webhook subscription 6c1d… */
+            message: string;
+            /** @description VALIDATION_FAILED (and a CONFLICT on a field): every refused field and why. NOT_FOUND of an unknown symbol: the known symbols. SERVICE_UNAVAILABLE of GET /health/ready: every check and its state. */
+            details?: components["schemas"]["FieldProblem"][] | {
+                knownSymbols: string[];
+            } | {
+                /** @enum {string} */
+                status: "error";
+                info: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        status: "up" | "down";
+                        message?: string;
+                    };
+                };
+                error: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        status: "up" | "down";
+                        message?: string;
+                    };
+                };
+                details: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        status: "up" | "down";
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Also in the x-request-id header; the logs carry it */
+            requestId: string;
+        };
+        EvaluateStrategyDto: {
+            /** @example BTC */
+            symbol: string;
+            /** @example 1h */
+            interval?: string;
+        };
+        /** @description One refused input field, and why */
+        FieldProblem: {
+            /**
+             * @description The field: a path or query parameter, a header, or a body field as a path
+             * @example events[0]
+             */
+            field: string;
+            /** @example must be one of signal.created, webhook.test */
+            problem: string;
+        };
+        HorizonForecastDto: {
+            /** @description Candles ahead */
+            horizon: number;
+            /**
+             * Format: date-time
+             * @description Open time of the candle whose close is forecast
+             */
+            targetTime: string;
+            /** @description Point forecast of the log return (0 for the baseline) */
+            predictedReturn: number;
+            predictedClose: number;
+            /** @description Median of the log return */
+            median: number;
+            /** @description 10% quantile of the log return */
+            lower: number;
+            /** @description 90% quantile of the log return */
+            upper: number;
+            /** @description Close at the 10% quantile */
+            lowerClose: number;
+            /** @description Close at the 90% quantile */
+            upperClose: number;
+            /** @description Standard deviation of the log return over the horizon */
+            volatility: number;
+            /** @description Probability that the close is higher after the horizon */
+            probabilityUp: number;
+            /** @description The model's weight against persistence, fitted on the training data; null for the baseline */
+            shrinkage?: number | null;
+            /** @description The model's scores on its test candles; for the baseline, its record on its own last 500 forecasts with a known outcome (each from the candles before it; persistenceMae = mae, pValue 1) */
+            test?: components["schemas"]["HorizonTestScoreDto"] | null;
+        };
+        HorizonTestScoreDto: {
+            /** @description Test candles scored */
+            count: number;
+            /** @description MAE of the predicted close */
+            mae: number;
+            /** @description Persistence's MAE on the same candles */
+            persistenceMae: number;
+            /** @description Diebold-Mariano p-value of the MAE difference with persistence (two-sided, Newey-West variance) */
+            pValue: number;
+            /** @description Share of test outcomes inside the 80% interval */
+            coverage: number;
+            /** @description Coverage of the rolling empirical quantiles (baseline) */
+            empiricalCoverage: number;
+            /** @description Coverage of the EWMA (RiskMetrics) normal band (baseline) */
+            ewmaCoverage: number;
+            /** @description Brier score of P(up) */
+            brier: number;
+            /** @description Brier score of the training base rate */
+            baseRateBrier: number;
+        };
+        IndicatorDescriptionDto: {
+            /** @example rsi */
+            name: string;
+            title: string;
+            /** @enum {string} */
+            category: "trend" | "momentum" | "volatility" | "volume" | "pattern";
+            /**
+             * @description How far back a value looks
+             * @enum {string}
+             */
+            memory: "window" | "recursive" | "cumulative" | "session";
+            params: components["schemas"]["IndicatorParamDto"][];
+            outputs: components["schemas"]["IndicatorOutputDto"][];
+            /** @example rsi:14 */
+            defaultSpec: string;
+            warmupRule: string;
+            defaultWarmup: number;
+            /** @description Library quirks and choices */
+            notes?: string | null;
+        };
+        IndicatorOutputDto: {
+            name: string;
+            description: string;
+            /**
+             * @description What the values measure, which sets how a model input `<spec>.<output>` makes them stationary: price: value / close - 1; priceChange: value / close; percent, negativePercent, fraction, flag: scaled to about [-0.5, 0.5]; ratio: as is; volume, unbounded: z-score over the last 48 candles
+             * @enum {string}
+             */
+            unit: "price" | "priceChange" | "percent" | "negativePercent" | "fraction" | "flag" | "ratio" | "volume" | "unbounded";
+        };
+        IndicatorOutputSeriesDto: {
+            /** @example histogram */
+            name: string;
+            /** @description One value per candle time; null while warming up or undefined */
+            values: (number | null)[];
+        };
+        IndicatorOutputValueDto: {
+            name: string;
+            value?: number | null;
+        };
+        IndicatorParamDto: {
+            name: string;
+            description: string;
+            /** @enum {string} */
+            type: "integer" | "real";
+            default: number;
+            min: number;
+            max: number;
+            minExclusive?: boolean;
+        };
+        IndicatorSeriesDto: {
+            /** @example macd:12,26,9 */
+            key: string;
+            /** @example macd */
+            name: string;
+            params: number[];
+            outputs: components["schemas"]["IndicatorOutputSeriesDto"][];
+        };
+        IndicatorValueDto: {
+            /** @example rsi:14 */
+            key: string;
+            name: string;
+            params: number[];
+            outputs: components["schemas"]["IndicatorOutputValueDto"][];
+        };
+        IndicatorsDto: {
+            /** @example BTC */
+            symbol: string;
+            /** @example BTCUSDT */
+            pair: string;
+            /** @example 1h */
+            interval: string;
+            /** @description Candle open times; every series is aligned with them */
+            openTimes: string[];
+            indicators: components["schemas"]["IndicatorSeriesDto"][];
+            /** @description Pass as `from` for the next page (when `from` was given) */
+            nextFrom?: string | null;
         };
         JobDto: {
             /** @example clean-queues.3f0c6a52-8a4e-4d57-9b0e-6c1d1d0f6b1e */
@@ -1148,45 +1641,6 @@ export interface components {
             /** Format: date-time */
             finishedAt?: string | null;
         };
-        CleanQueuesDto: {
-            /**
-             * @description Remove finished jobs older than this (ms)
-             * @default 86400000
-             */
-            graceMs: number;
-            /**
-             * @description At most this many jobs per queue and state
-             * @default 10000
-             */
-            limitPerState: number;
-        };
-        EnqueuedJobDto: {
-            /** @description Follow it with GET /jobs/{jobId} */
-            jobId: string;
-        };
-        CandleDto: {
-            /** Format: date-time */
-            openTime: string;
-            open: number;
-            high: number;
-            low: number;
-            close: number;
-            /** @description Base-asset volume */
-            volume: number;
-            quoteVolume?: number | null;
-            tradeCount?: number | null;
-        };
-        CandlePageDto: {
-            /** @example BTC */
-            symbol: string;
-            /** @example BTCUSDT */
-            pair: string;
-            /** @example 1h */
-            interval: string;
-            candles: components["schemas"]["CandleDto"][];
-            /** @description Pass as cursor for the next page; null on the last */
-            nextCursor?: string | null;
-        };
         KnownGapDto: {
             /**
              * Format: date-time
@@ -1204,6 +1658,31 @@ export interface components {
             checks: number;
             /** @description Confirmed often enough: routine repair no longer fetches it */
             confirmed: boolean;
+        };
+        LatestIndicatorsDto: {
+            symbol: string;
+            pair: string;
+            interval: string;
+            /**
+             * Format: date-time
+             * @description Open time of the last closed candle
+             */
+            openTime?: string | null;
+            close?: number | null;
+            /**
+             * @description live: kept up to date on every closed candle; computed: for this request
+             * @enum {string}
+             */
+            source: "live" | "computed";
+            indicators: components["schemas"]["IndicatorValueDto"][];
+        };
+        LatestSentimentDto: {
+            /** @enum {string} */
+            source: "lunarcrush" | "fear-greed";
+            symbol: string;
+            point?: components["schemas"]["SentimentPointDto"] | null;
+            /** @description Milliseconds since the point became known */
+            ageMs?: number | null;
         };
         LiveStreamStateDto: {
             /** @description A worker holds the exchange websocket, it is connected and the worker renewed its lease on time (status 'connected') */
@@ -1252,288 +1731,13 @@ export interface components {
             knownGaps: components["schemas"]["KnownGapDto"][];
             live: components["schemas"]["LiveStreamStateDto"];
         };
-        BackfillDto: {
-            /**
-             * @description BTC, BTCUSDT or BTC-USDT
-             * @example BTC
-             */
-            symbol: string;
-            /** @example 1h */
-            interval: string;
-            /**
-             * @description First open time, ISO-8601 or epoch milliseconds
-             * @example 2022-01-01T00:00:00Z
-             */
-            from: string;
-            /** @description Last open time; default: up to the last closed candle */
-            to?: string;
-        };
-        SentimentSeriesSummaryDto: {
-            symbol: string;
-            count: number;
-            /** Format: date-time */
-            first: string;
-            /** Format: date-time */
-            last: string;
-        };
-        SentimentSourceDto: {
+        MeDto: {
+            /** Format: uuid */
+            apiKeyId: string;
+            name: string;
             /** @enum {string} */
-            name: "lunarcrush" | "fear-greed";
-            /** @enum {string} */
-            scope: "coin" | "market";
-            /** @description Bucket length in milliseconds */
-            granularityMs: number;
-            enabled: boolean;
-            /** @description Why it is disabled (config, or a refused key) */
-            disabledReason?: string | null;
-            /**
-             * Format: date-time
-             * @description The source asked us to wait until then (429)
-             */
-            pausedUntil?: string | null;
-            /** Format: date-time */
-            lastPolledAt?: string | null;
-            lastError?: string | null;
-            series: components["schemas"]["SentimentSeriesSummaryDto"][];
-        };
-        SentimentPointDto: {
-            /**
-             * Format: date-time
-             * @description Start of the bucket (hour or UTC day)
-             */
-            time: string;
-            /**
-             * Format: date-time
-             * @description When the value became known: the earliest time a model may use it
-             */
-            availableAt: string;
-            /** @description 0-100: share of positive posts (LunarCrush) or the index (Fear & Greed) */
-            sentiment?: number | null;
-            galaxyScore?: number | null;
-            altRank?: number | null;
-            interactions?: number | null;
-            socialDominance?: number | null;
-            contributorsActive?: number | null;
-            postsActive?: number | null;
-            spam?: number | null;
-            /** @description Fear & Greed label */
-            classification?: string | null;
-        };
-        SentimentSeriesDto: {
-            /** @enum {string} */
-            source: "lunarcrush" | "fear-greed";
-            /** @description BTC, or MARKET for market-wide series such as Fear & Greed */
-            symbol: string;
-            points: components["schemas"]["SentimentPointDto"][];
-        };
-        SentimentDto: {
-            /** @example BTC */
-            symbol: string;
-            series: components["schemas"]["SentimentSeriesDto"][];
-        };
-        LatestSentimentDto: {
-            /** @enum {string} */
-            source: "lunarcrush" | "fear-greed";
-            symbol: string;
-            point?: components["schemas"]["SentimentPointDto"] | null;
-            /** @description Milliseconds since the point became known */
-            ageMs?: number | null;
-        };
-        IndicatorParamDto: {
-            name: string;
-            description: string;
-            /** @enum {string} */
-            type: "integer" | "real";
-            default: number;
-            min: number;
-            max: number;
-            minExclusive?: boolean;
-        };
-        IndicatorOutputDto: {
-            name: string;
-            description: string;
-            /**
-             * @description What the values measure, which sets how a model input `<spec>.<output>` makes them stationary: price: value / close - 1; priceChange: value / close; percent, negativePercent, fraction, flag: scaled to about [-0.5, 0.5]; ratio: as is; volume, unbounded: z-score over the last 48 candles
-             * @enum {string}
-             */
-            unit: "price" | "priceChange" | "percent" | "negativePercent" | "fraction" | "flag" | "ratio" | "volume" | "unbounded";
-        };
-        IndicatorDescriptionDto: {
-            /** @example rsi */
-            name: string;
-            title: string;
-            /** @enum {string} */
-            category: "trend" | "momentum" | "volatility" | "volume" | "pattern";
-            /**
-             * @description How far back a value looks
-             * @enum {string}
-             */
-            memory: "window" | "recursive" | "cumulative" | "session";
-            params: components["schemas"]["IndicatorParamDto"][];
-            outputs: components["schemas"]["IndicatorOutputDto"][];
-            /** @example rsi:14 */
-            defaultSpec: string;
-            warmupRule: string;
-            defaultWarmup: number;
-            /** @description Library quirks and choices */
-            notes?: string | null;
-        };
-        IndicatorOutputSeriesDto: {
-            /** @example histogram */
-            name: string;
-            /** @description One value per candle time; null while warming up or undefined */
-            values: (number | null)[];
-        };
-        IndicatorSeriesDto: {
-            /** @example macd:12,26,9 */
-            key: string;
-            /** @example macd */
-            name: string;
-            params: number[];
-            outputs: components["schemas"]["IndicatorOutputSeriesDto"][];
-        };
-        IndicatorsDto: {
-            /** @example BTC */
-            symbol: string;
-            /** @example BTCUSDT */
-            pair: string;
-            /** @example 1h */
-            interval: string;
-            /** @description Candle open times; every series is aligned with them */
-            openTimes: string[];
-            indicators: components["schemas"]["IndicatorSeriesDto"][];
-            /** @description Pass as `from` for the next page (when `from` was given) */
-            nextFrom?: string | null;
-        };
-        IndicatorOutputValueDto: {
-            name: string;
-            value?: number | null;
-        };
-        IndicatorValueDto: {
-            /** @example rsi:14 */
-            key: string;
-            name: string;
-            params: number[];
-            outputs: components["schemas"]["IndicatorOutputValueDto"][];
-        };
-        LatestIndicatorsDto: {
-            symbol: string;
-            pair: string;
-            interval: string;
-            /**
-             * Format: date-time
-             * @description Open time of the last closed candle
-             */
-            openTime?: string | null;
-            close?: number | null;
-            /**
-             * @description live: kept up to date on every closed candle; computed: for this request
-             * @enum {string}
-             */
-            source: "live" | "computed";
-            indicators: components["schemas"]["IndicatorValueDto"][];
-        };
-        HorizonTestScoreDto: {
-            /** @description Test candles scored */
-            count: number;
-            /** @description MAE of the predicted close */
-            mae: number;
-            /** @description Persistence's MAE on the same candles */
-            persistenceMae: number;
-            /** @description Diebold-Mariano p-value of the MAE difference with persistence (two-sided, Newey-West variance) */
-            pValue: number;
-            /** @description Share of test outcomes inside the 80% interval */
-            coverage: number;
-            /** @description Coverage of the rolling empirical quantiles (baseline) */
-            empiricalCoverage: number;
-            /** @description Coverage of the EWMA (RiskMetrics) normal band (baseline) */
-            ewmaCoverage: number;
-            /** @description Brier score of P(up) */
-            brier: number;
-            /** @description Brier score of the training base rate */
-            baseRateBrier: number;
-        };
-        HorizonForecastDto: {
-            /** @description Candles ahead */
-            horizon: number;
-            /**
-             * Format: date-time
-             * @description Open time of the candle whose close is forecast
-             */
-            targetTime: string;
-            /** @description Point forecast of the log return (0 for the baseline) */
-            predictedReturn: number;
-            predictedClose: number;
-            /** @description Median of the log return */
-            median: number;
-            /** @description 10% quantile of the log return */
-            lower: number;
-            /** @description 90% quantile of the log return */
-            upper: number;
-            /** @description Close at the 10% quantile */
-            lowerClose: number;
-            /** @description Close at the 90% quantile */
-            upperClose: number;
-            /** @description Standard deviation of the log return over the horizon */
-            volatility: number;
-            /** @description Probability that the close is higher after the horizon */
-            probabilityUp: number;
-            /** @description The model's weight against persistence, fitted on the training data; null for the baseline */
-            shrinkage?: number | null;
-            /** @description The model's scores on its test candles; for the baseline, its record on its own last 500 forecasts with a known outcome (each from the candles before it; persistenceMae = mae, pValue 1) */
-            test?: components["schemas"]["HorizonTestScoreDto"] | null;
-        };
-        PredictionModelDto: {
-            versionId: string;
-            /** Format: date-time */
-            trainedAt?: string | null;
-            /** @description MAE of the predicted close on the held-out last 20% */
-            testMae?: number | null;
-            /** @description Persistence's (no change) MAE on the same candles */
-            testPersistenceMae?: number | null;
-            /** @description Realised predictions counted in the live figures (at most 500, newest) */
-            liveCount: number;
-            liveMae?: number | null;
-            livePersistenceMae?: number | null;
-            /** @description Whether the model beat persistence on its test window */
-            beatsPersistence: boolean;
-            /** @description Trained longer ago than MODEL_MAX_AGE */
-            stale: boolean;
-        };
-        PredictionDto: {
-            /** @example BTC */
-            symbol: string;
-            /** @example BTCUSDT */
-            pair: string;
-            /** @example 1h */
-            interval: string;
-            /**
-             * Format: date-time
-             * @description Open time of the candle the prediction is made at
-             */
-            openTime: string;
-            /**
-             * Format: date-time
-             * @description Open time of the candle whose close is predicted
-             */
-            targetTime: string;
-            /**
-             * @description model: the production model's forecast; baseline: persistence with empirical intervals (no model passed)
-             * @enum {string}
-             */
-            kind: "model" | "baseline";
-            /** @description Candles ahead (the shortest horizon; see horizons) */
-            horizon: number;
-            lastClose: number;
-            predictedClose: number;
-            /** @description Predicted log return of the close over the horizon */
-            predictedReturn: number;
-            /** @description Probability of an up move over the shortest horizon */
-            probabilityUp: number;
-            /** @description One forecast per horizon */
-            horizons: components["schemas"]["HorizonForecastDto"][];
-            /** @description The model that made it; null for the baseline */
-            model?: components["schemas"]["PredictionModelDto"] | null;
+            role: "admin" | "client";
+            prefix: string;
         };
         ModelDto: {
             id: string;
@@ -1571,48 +1775,248 @@ export interface components {
             /** Format: date-time */
             retiredAt?: string | null;
         };
-        TrainModelDto: {
+        ModelSearchDto: {
+            id: string;
             /** @example BTC */
             symbol: string;
-            /**
-             * @description Default: PREDICT_INTERVAL
-             * @example 1h
-             */
-            interval?: string;
-            /**
-             * @description lstm: stacked LSTM; gru: stacked GRU; linear: ridge regression on the same inputs (closed form)
-             * @default lstm
-             * @enum {string}
-             */
-            kind: "lstm" | "gru" | "linear";
-            /**
-             * @description Inputs per candle, one column each (default: logReturn, highLowRange, volumeZScore, rsi, macdHistogram, bbPercentB, atrRatio): a built-in (logReturn, highLowRange, volumeZScore, rsi, macdHistogram, bbPercentB, atrRatio); an indicator output `<spec>.<output>` of GET /indicators (`ema:50.value`, `macd:12,26,9.signal`; the output may be left out when there is one), made stationary by its unit; or either from another market's candles on the same interval, `<BASE>/<input>` (`BTC/logReturn`). Stored in canonical form; sentiment joins by itself where a series covers the training candles
-             * @example [
-             *       "logReturn",
-             *       "rsi",
-             *       "ema:50.value",
-             *       "BTC/logReturn"
-             *     ]
-             */
-            features?: string[];
-            /**
-             * @description Hyperparameters (layers, units, dropout, lookback, horizon, epochs, batchSize, learningRate, patience, validationFraction, and l2 for linear); omitted ones take defaults
-             * @example {
-             *       "units": 32,
-             *       "epochs": 20
-             *     }
-             */
-            params?: {
-                [key: string]: number;
+            /** @example BTCUSDT */
+            pair: string;
+            interval: string;
+            /** @enum {string} */
+            status: "running" | "evaluating" | "completed" | "failed";
+            /** @description kinds, space, trials, folds, seed, horizons and features (the candidate input lists) as resolved */
+            request: {
+                [key: string]: unknown;
             };
-        };
-        TrainingCancelDto: {
-            jobId: string;
+            /** Format: date-time */
+            dataFrom: string;
             /**
-             * @description removed: it had not started; cancelling: it stops after its current batch
+             * Format: date-time
+             * @description First candle of the test part: no trial reads it or any later candle
+             */
+            testFrom: string;
+            /** Format: date-time */
+            dataTo: string;
+            /** @description Trials planned */
+            trialsTotal: number;
+            /** @description Trials finished (completed or failed) */
+            trialsDone: number;
+            /** @description Finished trials over planned, 0-100 */
+            percent: number;
+            /** @description The best trial (trialIndex, kind, params, score) and its one evaluation on the test part (test: split and forecast per horizon) */
+            best?: {
+                [key: string]: unknown;
+            } | null;
+            error?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt?: string | null;
+            /** @description Every trial, in order */
+            trials: components["schemas"]["SearchTrialDto"][];
+        };
+        PaperAccountDto: {
+            id: string;
+            name: string;
+            strategy: components["schemas"]["PaperStrategyRefDto"];
+            markets: string[];
+            interval: string;
+            startingCash: number;
+            feeRate: number;
+            slippage: number;
+            sizing: components["schemas"]["PaperSizingDto"];
+            /** @enum {string} */
+            status: "active" | "paused" | "closed";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            closedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description The first candle decided at
+             */
+            startTime: string;
+            /**
+             * Format: date-time
+             * @description The last candle every market has stepped (null before the first)
+             */
+            lastCandle?: string | null;
+            /** @description Candles filled with a decision taken late (after a restart or an outage) */
+            lateCandles: number;
+            /** @description The account since its first candle */
+            metrics: components["schemas"]["PaperMetricsDto"];
+            /** @description Buy-and-hold of the same markets (equal shares) over the same candles (GET /paper-accounts/{id} only) */
+            buyAndHold?: components["schemas"]["PaperMetricsDto"] | null;
+            /** @description A backtest of the same strategy version over the same candles and stored predictions (GET /paper-accounts/{id} only) */
+            backtest?: components["schemas"]["PaperMetricsDto"] | null;
+        };
+        PaperEquityPageDto: {
+            points: components["schemas"]["PaperEquityPointDto"][];
+            /** @description Pass as `from` for the next page (null on the last) */
+            next?: string | null;
+        };
+        PaperEquityPointDto: {
+            /**
+             * Format: date-time
+             * @description The candle's open time (equity at its close)
+             */
+            time: string;
+            cash: number;
+            positionValue: number;
+            equity: number;
+            /** @description A market's decision filled at this candle was taken late */
+            late: boolean;
+        };
+        PaperMetricsDto: {
+            finalEquity: number;
+            totalReturn: number;
+            cagr: number;
+            sharpe: number;
+            sortino: number;
+            maxDrawdown: number;
+            winRate: number | null;
+            profitFactor: number | null;
+            trades: number;
+            /** @description Share of candles with a position open */
+            exposure: number;
+            feesPaid: number;
+        };
+        PaperPositionDto: {
+            symbol: string;
+            cash: number;
+            /** @description 0 when flat */
+            quantity: number;
+            entryPrice?: number | null;
+            /** Format: date-time */
+            entryTime?: string | null;
+            /** @description The last close stepped */
+            markPrice?: number | null;
+            /** @description Cash plus the position at the mark price */
+            equity: number;
+            feesPaid: number;
+            /** Format: date-time */
+            lastCandle?: string | null;
+            lateCandles: number;
+        };
+        PaperSizingDto: {
+            kind: string;
+            fraction?: number;
+            targetVolatility?: number;
+            maxFraction?: number;
+        };
+        PaperStrategyRefDto: {
+            id: string;
+            name: string;
+            version: number;
+        };
+        PaperTradeDto: {
+            symbol: string;
+            /** Format: date-time */
+            entryTime: string;
+            entryPrice: number;
+            /** Format: date-time */
+            exitTime: string;
+            exitPrice: number;
+            quantity: number;
+            fees: number;
+            profit: number;
+            returnPct: number;
+            /** @enum {string} */
+            exitReason: "signal" | "stop-loss" | "take-profit" | "end";
+        };
+        PaperTradeExecutedDto: {
+            /**
+             * Format: uuid
+             * @description Order id (the webhook-id of its `paper.trade` message derives from it)
+             */
+            orderId: string;
+            /** Format: uuid */
+            accountId: string;
+            accountName: string;
+            /** @description Base asset, BTC */
+            symbol: string;
+            /** @description Exchange pair, BTCUSDT */
+            pair: string;
+            interval: string;
+            /** @enum {string} */
+            side: "BUY" | "SELL";
+            /**
+             * @description signal, stop-loss, take-profit or end (the account closed)
              * @enum {string}
              */
-            state: "removed" | "cancelling";
+            reason: "signal" | "stop-loss" | "take-profit" | "end";
+            /**
+             * Format: date-time
+             * @description The candle whose close decided it (signal orders only)
+             */
+            decisionTime: string | null;
+            /**
+             * Format: date-time
+             * @description When it filled
+             */
+            fillTime: string;
+            price: number;
+            quantity: number;
+            fee: number;
+            /** @description The round trip a sell completed (as GET /paper-accounts/{id}/trades lists it) */
+            trade: components["schemas"]["PaperTradeDto"] | null;
+            /**
+             * Format: date-time
+             * @description When the worker committed it
+             */
+            executedAt: string;
+        };
+        PredictionDto: {
+            /** @example BTC */
+            symbol: string;
+            /** @example BTCUSDT */
+            pair: string;
+            /** @example 1h */
+            interval: string;
+            /**
+             * Format: date-time
+             * @description Open time of the candle the prediction is made at
+             */
+            openTime: string;
+            /**
+             * Format: date-time
+             * @description Open time of the candle whose close is predicted
+             */
+            targetTime: string;
+            /**
+             * @description model: the production model's forecast; baseline: persistence with empirical intervals (no model passed)
+             * @enum {string}
+             */
+            kind: "model" | "baseline";
+            /** @description Candles ahead (the shortest horizon; see horizons) */
+            horizon: number;
+            lastClose: number;
+            predictedClose: number;
+            /** @description Predicted log return of the close over the horizon */
+            predictedReturn: number;
+            /** @description Probability of an up move over the shortest horizon */
+            probabilityUp: number;
+            /** @description One forecast per horizon */
+            horizons: components["schemas"]["HorizonForecastDto"][];
+            /** @description The model that made it; null for the baseline */
+            model?: components["schemas"]["PredictionModelDto"] | null;
+        };
+        PredictionModelDto: {
+            versionId: string;
+            /** Format: date-time */
+            trainedAt?: string | null;
+            /** @description MAE of the predicted close on the held-out last 20% */
+            testMae?: number | null;
+            /** @description Persistence's (no change) MAE on the same candles */
+            testPersistenceMae?: number | null;
+            /** @description Realised predictions counted in the live figures (at most 500, newest) */
+            liveCount: number;
+            liveMae?: number | null;
+            livePersistenceMae?: number | null;
+            /** @description Whether the model beat persistence on its test window */
+            beatsPersistence: boolean;
+            /** @description Trained longer ago than MODEL_MAX_AGE */
+            stale: boolean;
         };
         SearchModelsDto: {
             /** @example BTC */
@@ -1697,195 +2101,68 @@ export interface components {
             seconds?: number | null;
             error?: string | null;
         };
-        ModelSearchDto: {
-            id: string;
+        SentimentDto: {
             /** @example BTC */
             symbol: string;
-            /** @example BTCUSDT */
-            pair: string;
-            interval: string;
-            /** @enum {string} */
-            status: "running" | "evaluating" | "completed" | "failed";
-            /** @description kinds, space, trials, folds, seed, horizons and features (the candidate input lists) as resolved */
-            request: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            dataFrom: string;
+            series: components["schemas"]["SentimentSeriesDto"][];
+        };
+        SentimentPointDto: {
             /**
              * Format: date-time
-             * @description First candle of the test part: no trial reads it or any later candle
+             * @description Start of the bucket (hour or UTC day)
              */
-            testFrom: string;
-            /** Format: date-time */
-            dataTo: string;
-            /** @description Trials planned */
-            trialsTotal: number;
-            /** @description Trials finished (completed or failed) */
-            trialsDone: number;
-            /** @description Finished trials over planned, 0-100 */
-            percent: number;
-            /** @description The best trial (trialIndex, kind, params, score) and its one evaluation on the test part (test: split and forecast per horizon) */
-            best?: {
-                [key: string]: unknown;
-            } | null;
-            error?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            finishedAt?: string | null;
-            /** @description Every trial, in order */
-            trials: components["schemas"]["SearchTrialDto"][];
+            time: string;
+            /**
+             * Format: date-time
+             * @description When the value became known: the earliest time a model may use it
+             */
+            availableAt: string;
+            /** @description 0-100: share of positive posts (LunarCrush) or the index (Fear & Greed) */
+            sentiment?: number | null;
+            galaxyScore?: number | null;
+            altRank?: number | null;
+            interactions?: number | null;
+            socialDominance?: number | null;
+            contributorsActive?: number | null;
+            postsActive?: number | null;
+            spam?: number | null;
+            /** @description Fear & Greed label */
+            classification?: string | null;
         };
-        BacktestSizingDto: {
-            /**
-             * @description all-in: the whole equity per entry; fraction: a fixed share; volatility: targetVolatility / predicted volatility per candle at the decision candle (at most maxFraction)
-             * @enum {string}
-             */
-            kind: "all-in" | "fraction" | "volatility";
-            /**
-             * @description fraction: share of equity per entry
-             * @example 0.5
-             */
-            fraction?: number;
-            /**
-             * @description volatility: standard deviation of the position's one-candle return aimed at (0.01 = 1%)
-             * @example 0.01
-             */
-            targetVolatility?: number;
-            /**
-             * @description volatility: largest share of equity per entry
-             * @default 1
-             */
-            maxFraction: number;
-        };
-        CreateBacktestDto: {
-            /**
-             * @description Strategy name (its active version) or id
-             * @example default
-             */
-            strategy: string;
-            /** @example BTC */
-            symbol: string;
-            /** @example 1h */
-            interval?: string;
-            /** @example 2022-01-01 */
-            from: string;
-            /** @example 2022-12-31T23:00:00Z */
-            to: string;
-            /** @default 10000 */
-            startingCash: number;
-            /**
-             * @description Fee per side
-             * @default 0.001
-             */
-            feeRate: number;
-            /** @default 0 */
-            slippage: number;
-            /**
-             * @description When the strategy reads the model and stored live predictions do not cover the range: train models walk-forward (each only on candles before the block it predicts)
-             * @default true
-             */
-            walkForward: boolean;
-            /**
-             * @description Candles per walk-forward block (a model is trained for each)
-             * @default 720
-             */
-            retrainEvery: number;
-            /** @description Model parameters of the walk-forward models (defaults, 10 epochs) */
-            modelParams?: {
-                [key: string]: number;
-            };
-            /**
-             * @description Share of equity per entry (1 = all-in); a shorthand of sizing {kind: fraction}
-             * @default 1
-             */
-            fraction: number;
-            /** @description Position sizing (not with fraction); default: the strategy's sizing, else all-in */
-            sizing?: components["schemas"]["BacktestSizingDto"];
-        };
-        BacktestRunDto: {
-            backtestId: string;
-            jobId: string;
-        };
-        BacktestSummaryDto: {
-            id: string;
-            strategyId: string;
-            strategyName?: string | null;
-            strategyVersion?: number | null;
-            symbol: string;
-            pair: string;
-            interval: string;
-            /** Format: date-time */
-            from: string;
-            /** Format: date-time */
-            to: string;
+        SentimentSeriesDto: {
             /** @enum {string} */
-            status: "queued" | "running" | "completed" | "failed";
-            jobId?: string | null;
-            error?: string | null;
-            tradeCount?: number | null;
-            /** @description The strategy's total return (0.1 = +10%), once completed */
-            totalReturn?: number | null;
-            /** @description Buy-and-hold's total return over the same candles, once completed */
-            buyAndHoldReturn?: number | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            finishedAt?: string | null;
-        };
-        BacktestDto: {
-            id: string;
-            strategyId: string;
+            source: "lunarcrush" | "fear-greed";
+            /** @description BTC, or MARKET for market-wide series such as Fear & Greed */
             symbol: string;
-            pair: string;
-            interval: string;
-            /** Format: date-time */
-            from: string;
-            /** Format: date-time */
-            to: string;
-            params: {
-                [key: string]: unknown;
-            };
-            /** @enum {string} */
-            status: "queued" | "running" | "completed" | "failed";
-            jobId?: string | null;
-            /** @description strategy and buyAndHold metrics */
-            result?: {
-                [key: string]: unknown;
-            } | null;
-            /** @description [time, equity] pairs */
-            equity?: number[][] | null;
-            /** @description Buy-and-hold's [time, equity] pairs at the same times as equity: the starting cash less the entry fee bought at the first open (with slippage), marked at each close, sold at the last close less the fee (null before the run completed) */
-            buyAndHoldEquity?: number[][] | null;
-            tradeCount?: number | null;
-            error?: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            finishedAt?: string | null;
+            points: components["schemas"]["SentimentPointDto"][];
         };
-        BacktestTradeDto: {
-            /** @description Open time of the entry candle, epoch ms */
-            entryTime: number;
-            entryPrice: number;
-            /** @description Open time of the exit candle, epoch ms */
-            exitTime: number;
-            exitPrice: number;
-            quantity: number;
-            /** @description Fees of both fills */
-            fees: number;
-            /** @description Proceeds minus cost, after fees */
-            profit: number;
-            returnPct: number;
-            /** @enum {string} */
-            exitReason: "signal" | "stop-loss" | "take-profit" | "end";
+        SentimentSeriesSummaryDto: {
+            symbol: string;
+            count: number;
+            /** Format: date-time */
+            first: string;
+            /** Format: date-time */
+            last: string;
         };
-        SignalReasonDto: {
-            label: string;
-            input: string;
-            value: number;
-            weight: number;
+        SentimentSourceDto: {
+            /** @enum {string} */
+            name: "lunarcrush" | "fear-greed";
+            /** @enum {string} */
+            scope: "coin" | "market";
+            /** @description Bucket length in milliseconds */
+            granularityMs: number;
+            enabled: boolean;
+            /** @description Why it is disabled (config, or a refused key) */
+            disabledReason?: string | null;
+            /**
+             * Format: date-time
+             * @description The source asked us to wait until then (429)
+             */
+            pausedUntil?: string | null;
+            /** Format: date-time */
+            lastPolledAt?: string | null;
+            lastError?: string | null;
+            series: components["schemas"]["SentimentSeriesSummaryDto"][];
         };
         SignalDto: {
             /** @example BTC */
@@ -1921,6 +2198,12 @@ export interface components {
             /** @description Milliseconds after the candle closed that the decision was taken, when it was taken late (catch-up after a stream or worker outage); null when decided at the close */
             lateMs?: number | null;
         };
+        SignalReasonDto: {
+            label: string;
+            input: string;
+            value: number;
+            weight: number;
+        };
         StrategyDto: {
             id: string;
             name: string;
@@ -1935,63 +2218,55 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
-        EvaluateStrategyDto: {
+        TrainModelDto: {
             /** @example BTC */
             symbol: string;
-            /** @example 1h */
-            interval?: string;
-        };
-        CreateStrategyDto: {
-            /** @example momentum */
-            name: string;
             /**
-             * @description rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}, costs? {feeRate (default 0.001), slippage (default 0)}: the round trip expectedEdge subtracts live, sizing? {kind: all-in | fraction (fraction) | volatility (targetVolatility, maxFraction?)}: the default of its backtests
+             * @description Default: PREDICT_INTERVAL
+             * @example 1h
+             */
+            interval?: string;
+            /**
+             * @description lstm: stacked LSTM; gru: stacked GRU; linear: ridge regression on the same inputs (closed form)
+             * @default lstm
+             * @enum {string}
+             */
+            kind: "lstm" | "gru" | "linear";
+            /**
+             * @description Inputs per candle, one column each (default: logReturn, highLowRange, volumeZScore, rsi, macdHistogram, bbPercentB, atrRatio): a built-in (logReturn, highLowRange, volumeZScore, rsi, macdHistogram, bbPercentB, atrRatio); an indicator output `<spec>.<output>` of GET /indicators (`ema:50.value`, `macd:12,26,9.signal`; the output may be left out when there is one), made stationary by its unit; or either from another market's candles on the same interval, `<BASE>/<input>` (`BTC/logReturn`). Stored in canonical form; sentiment joins by itself where a series covers the training candles
+             * @example [
+             *       "logReturn",
+             *       "rsi",
+             *       "ema:50.value",
+             *       "BTC/logReturn"
+             *     ]
+             */
+            features?: string[];
+            /**
+             * @description Hyperparameters (layers, units, dropout, lookback, horizon, epochs, batchSize, learningRate, patience, validationFraction, and l2 for linear); omitted ones take defaults
              * @example {
-             *       "rules": [
-             *         {
-             *           "label": "model expects a rise",
-             *           "input": "predictedReturn",
-             *           "condition": {
-             *             "op": ">",
-             *             "value": 0.001
-             *           },
-             *           "weight": 0.5
-             *         },
-             *         {
-             *           "label": "RSI oversold",
-             *           "input": "rsi",
-             *           "condition": {
-             *             "op": "<",
-             *             "value": 30
-             *           },
-             *           "weight": 0.5
-             *         },
-             *         {
-             *           "label": "below the 50-EMA",
-             *           "input": "priceVsEma",
-             *           "period": 50,
-             *           "condition": {
-             *             "op": "<",
-             *             "value": 0
-             *           },
-             *           "weight": -0.5
-             *         }
-             *       ],
-             *       "thresholds": {
-             *         "buy": 0.3,
-             *         "sell": -0.3
-             *       },
-             *       "guards": {
-             *         "minConfidence": 0.3,
-             *         "cooldownCandles": 3,
-             *         "stopLoss": 0.05
-             *       }
+             *       "units": 32,
+             *       "epochs": 20
              *     }
              */
-            definition: {
-                [key: string]: unknown;
+            params?: {
+                [key: string]: number;
             };
-            description?: string;
+        };
+        TrainingCancelDto: {
+            jobId: string;
+            /**
+             * @description removed: it had not started; cancelling: it stops after its current batch
+             * @enum {string}
+             */
+            state: "removed" | "cancelling";
+        };
+        UpdatePaperAccountDto: {
+            /**
+             * @description paused: decisions are ignored (positions kept, guards on)
+             * @enum {string}
+             */
+            status: "active" | "paused";
         };
         UpdateStrategyDto: {
             /**
@@ -2042,181 +2317,130 @@ export interface components {
             };
             description?: string;
         };
-        CreatePaperAccountDto: {
-            /**
-             * @description Unique; a repeated request with the same terms returns the account
-             * @example btc-forward
-             */
-            name: string;
-            /**
-             * @description Strategy name (its active version) or id; the account keeps that version
-             * @example default
-             */
-            strategy: string;
-            /**
-             * @description Base assets; each gets an equal share of the cash
-             * @example [
-             *       "BTC",
-             *       "ETH"
-             *     ]
-             */
-            markets: string[];
-            /**
-             * @description Candle interval (default PREDICT_INTERVAL)
-             * @example 1h
-             */
-            interval?: string;
-            /** @example 10000 */
-            startingCash: number;
-            /**
-             * @description Fee per side
-             * @default 0.001
-             */
-            feeRate: number;
-            /**
-             * @description Slippage per fill
-             * @default 0
-             */
-            slippage: number;
-            /** @description Position sizing; default: the strategy's sizing, else all-in */
-            sizing?: components["schemas"]["BacktestSizingDto"];
+        UpdateWebhookDto: {
+            url?: string;
+            events?: ("signal.created" | "prediction.updated" | "paper.trade")[];
+            /** @description null = every symbol */
+            symbols?: string[] | null;
+            /** @description null = every strategy */
+            strategies?: string[] | null;
+            description?: string | null;
         };
-        PaperStrategyRefDto: {
+        WebhookDeliveryDto: {
             id: string;
-            name: string;
-            version: number;
+            /** @description The webhook-id header */
+            messageId: string;
+            eventType: string;
+            attempt: number;
+            succeeded: boolean;
+            statusCode: number | null;
+            durationMs: number;
+            error: string | null;
+            responseExcerpt: string | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            attemptedAt: string;
+            /** @description Where the message stands: pending, succeeded, failed */
+            messageStatus: string;
         };
-        PaperSizingDto: {
-            kind: string;
-            fraction?: number;
-            targetVolatility?: number;
-            maxFraction?: number;
-        };
-        PaperMetricsDto: {
-            finalEquity: number;
-            totalReturn: number;
-            cagr: number;
-            sharpe: number;
-            sortino: number;
-            maxDrawdown: number;
-            winRate: number | null;
-            profitFactor: number | null;
-            trades: number;
-            /** @description Share of candles with a position open */
-            exposure: number;
-            feesPaid: number;
-        };
-        PaperAccountDto: {
+        WebhookDto: {
             id: string;
-            name: string;
-            strategy: components["schemas"]["PaperStrategyRefDto"];
-            markets: string[];
-            interval: string;
-            startingCash: number;
-            feeRate: number;
-            slippage: number;
-            sizing: components["schemas"]["PaperSizingDto"];
-            /** @enum {string} */
-            status: "active" | "paused" | "closed";
+            url: string;
+            events: string[];
+            symbols: string[] | null;
+            strategies: string[] | null;
+            description: string | null;
+            /** @description false after 410 Gone or exhausted retries; see disabledReason */
+            enabled: boolean;
+            disabledReason: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            /**
+             * Format: date-time
+             * @description Until then the secret before the last rotation also signs
+             */
+            previousSecretExpiresAt: string | null;
+            /** @description Id of the API key that owns it */
+            ownerKeyId: string;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
-            closedAt?: string | null;
-            /**
-             * Format: date-time
-             * @description The first candle decided at
-             */
-            startTime: string;
-            /**
-             * Format: date-time
-             * @description The last candle every market has stepped (null before the first)
-             */
-            lastCandle?: string | null;
-            /** @description Candles filled with a decision taken late (after a restart or an outage) */
-            lateCandles: number;
-            /** @description The account since its first candle */
-            metrics: components["schemas"]["PaperMetricsDto"];
-            /** @description Buy-and-hold of the same markets (equal shares) over the same candles (GET /paper-accounts/{id} only) */
-            buyAndHold?: components["schemas"]["PaperMetricsDto"] | null;
-            /** @description A backtest of the same strategy version over the same candles and stored predictions (GET /paper-accounts/{id} only) */
-            backtest?: components["schemas"]["PaperMetricsDto"] | null;
+            updatedAt: string;
         };
-        UpdatePaperAccountDto: {
+        /** @description Any webhook body the service sends, by `type`. Verify the signature on the raw body first (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature headers). */
+        WebhookEvent: components["schemas"]["WebhookSignalCreated"] | components["schemas"]["WebhookPredictionUpdated"] | components["schemas"]["WebhookPaperTrade"] | components["schemas"]["WebhookTest"];
+        WebhookMessageQueuedDto: {
+            /** @description The webhook-id header the delivery carries */
+            messageId: string;
+            type: string;
+            /** @description Delivery job, GET /jobs/{id} */
+            jobId: string;
+        };
+        /** @description The body of a `paper.trade` webhook. */
+        WebhookPaperTrade: {
             /**
-             * @description paused: decisions are ignored (positions kept, guards on)
+             * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            status: "active" | "paused";
-        };
-        PaperTradeDto: {
-            symbol: string;
-            /** Format: date-time */
-            entryTime: string;
-            entryPrice: number;
-            /** Format: date-time */
-            exitTime: string;
-            exitPrice: number;
-            quantity: number;
-            fees: number;
-            profit: number;
-            returnPct: number;
-            /** @enum {string} */
-            exitReason: "signal" | "stop-loss" | "take-profit" | "end";
-        };
-        PaperPositionDto: {
-            symbol: string;
-            cash: number;
-            /** @description 0 when flat */
-            quantity: number;
-            entryPrice?: number | null;
-            /** Format: date-time */
-            entryTime?: string | null;
-            /** @description The last close stepped */
-            markPrice?: number | null;
-            /** @description Cash plus the position at the mark price */
-            equity: number;
-            feesPaid: number;
-            /** Format: date-time */
-            lastCandle?: string | null;
-            lateCandles: number;
-        };
-        PaperEquityPointDto: {
+            type: "paper.trade";
             /**
              * Format: date-time
-             * @description The candle's open time (equity at its close)
+             * @description When the event happened
              */
-            time: string;
-            cash: number;
-            positionValue: number;
-            equity: number;
-            /** @description A market's decision filled at this candle was taken late */
-            late: boolean;
+            timestamp: string;
+            data: components["schemas"]["PaperTradeExecutedDto"];
         };
-        PaperEquityPageDto: {
-            points: components["schemas"]["PaperEquityPointDto"][];
-            /** @description Pass as `from` for the next page (null on the last) */
-            next?: string | null;
+        /** @description The body of a `prediction.updated` webhook. */
+        WebhookPredictionUpdated: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "prediction.updated";
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            data: components["schemas"]["PredictionDto"];
         };
-        CreateWebhookDto: {
+        /** @description The body of a `signal.created` webhook. */
+        WebhookSignalCreated: {
             /**
-             * @description http(s) endpoint; hosts resolving to private, loopback or link-local addresses are refused unless allowed by WEBHOOK_ALLOWED_HOSTS
-             * @example https://example.com/hooks/crypto
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
-            url: string;
-            /** @description Event types to deliver: signal.created, prediction.updated, paper.trade */
-            events: ("signal.created" | "prediction.updated" | "paper.trade")[];
+            type: "signal.created";
             /**
-             * @description Only events of these base assets (default: all)
-             * @example [
-             *       "BTC",
-             *       "ETH"
-             *     ]
+             * Format: date-time
+             * @description When the event happened
              */
-            symbols?: string[];
-            /** @description Only signals of these strategy ids (default: all) */
-            strategies?: string[];
-            /** @example trading bot, production */
-            description?: string;
+            timestamp: string;
+            data: components["schemas"]["SignalDto"];
+        };
+        /** @description The body of a `webhook.test` webhook. */
+        WebhookTest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "webhook.test";
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhookTestDataDto"];
+        };
+        WebhookTestDataDto: {
+            /**
+             * Format: uuid
+             * @description The subscription the test was sent to
+             */
+            subscriptionId: string;
+            /** @description A sentence saying this is a test */
+            message: string;
         };
         WebhookWithSecretDto: {
             id: string;
@@ -2246,121 +2470,6 @@ export interface components {
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
              */
             secret: string;
-        };
-        WebhookDto: {
-            id: string;
-            url: string;
-            events: string[];
-            symbols: string[] | null;
-            strategies: string[] | null;
-            description: string | null;
-            /** @description false after 410 Gone or exhausted retries; see disabledReason */
-            enabled: boolean;
-            disabledReason: string | null;
-            /** Format: date-time */
-            disabledAt: string | null;
-            /**
-             * Format: date-time
-             * @description Until then the secret before the last rotation also signs
-             */
-            previousSecretExpiresAt: string | null;
-            /** @description Id of the API key that owns it */
-            ownerKeyId: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        UpdateWebhookDto: {
-            url?: string;
-            events?: ("signal.created" | "prediction.updated" | "paper.trade")[];
-            /** @description null = every symbol */
-            symbols?: string[] | null;
-            /** @description null = every strategy */
-            strategies?: string[] | null;
-            description?: string | null;
-        };
-        WebhookMessageQueuedDto: {
-            /** @description The webhook-id header the delivery carries */
-            messageId: string;
-            type: string;
-            /** @description Delivery job, GET /jobs/{id} */
-            jobId: string;
-        };
-        WebhookDeliveryDto: {
-            id: string;
-            /** @description The webhook-id header */
-            messageId: string;
-            eventType: string;
-            attempt: number;
-            succeeded: boolean;
-            statusCode: number | null;
-            durationMs: number;
-            error: string | null;
-            responseExcerpt: string | null;
-            /** Format: date-time */
-            nextAttemptAt: string | null;
-            /** Format: date-time */
-            attemptedAt: string;
-            /** @description Where the message stands: pending, succeeded, failed */
-            messageStatus: string;
-        };
-        /** @description One refused input field, and why */
-        FieldProblem: {
-            /**
-             * @description The field: a path or query parameter, a header, or a body field as a path
-             * @example events[0]
-             */
-            field: string;
-            /** @example must be one of signal.created, webhook.test */
-            problem: string;
-        };
-        /** @description The one shape of every error. `code` is stable and machine-readable; `message` is for humans and names what to change. */
-        ErrorResponse: {
-            /** @example 404 */
-            statusCode: number;
-            /**
-             * @description The HTTP reason phrase
-             * @example Not Found
-             */
-            error: string;
-            /**
-             * @description VALIDATION_FAILED (400), BAD_REQUEST (400), UNAUTHENTICATED (401), FORBIDDEN (403), NOT_FOUND (404), METHOD_NOT_ALLOWED (405), CONFLICT (409), UNPROCESSABLE (422), PAYLOAD_TOO_LARGE (413), UNSUPPORTED_MEDIA_TYPE (415), RATE_LIMITED (429), INTERNAL (500), SERVICE_UNAVAILABLE (503), OVERLOADED (503), REQUEST_TIMEOUT (408), HEADERS_TOO_LARGE (431)
-             * @enum {string}
-             */
-            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "UNPROCESSABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL" | "SERVICE_UNAVAILABLE" | "OVERLOADED" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE";
-            /** @example No webhook subscription 6c1d… */
-            message: string;
-            /** @description VALIDATION_FAILED (and a CONFLICT on a field): every refused field and why. NOT_FOUND of an unknown symbol: the known symbols. SERVICE_UNAVAILABLE of GET /health/ready: every check and its state. */
-            details?: components["schemas"]["FieldProblem"][] | {
-                knownSymbols: string[];
-            } | {
-                /** @enum {string} */
-                status: "error";
-                info: {
-                    [key: string]: {
-                        /** @enum {string} */
-                        status: "up" | "down";
-                        message?: string;
-                    };
-                };
-                error: {
-                    [key: string]: {
-                        /** @enum {string} */
-                        status: "up" | "down";
-                        message?: string;
-                    };
-                };
-                details: {
-                    [key: string]: {
-                        /** @enum {string} */
-                        status: "up" | "down";
-                        message?: string;
-                    };
-                };
-            };
-            /** @description Also in the x-request-id header; the logs carry it */
-            requestId: string;
         };
     };
     responses: {
@@ -2538,29 +2647,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    ApiKeys_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MeDto"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
     ApiKeys_list: {
         parameters: {
             query?: {
@@ -2671,229 +2757,6 @@ export interface operations {
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
         };
     };
-    Health_liveness: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
-    Health_readiness: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Every dependency is up */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                        /** @description database, redis and migrations, each with its status */
-                        checks: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            500: components["responses"]["Internal"];
-            /**
-             * @description A dependency is down; the message names it
-             *
-             *     `SERVICE_UNAVAILABLE`: PostgreSQL, Redis or the migrations are not ready, or the process is shutting down; the message names what, `details` holds every check; or a dependency is unavailable (API keys cannot be checked while the database is down).
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    Health_metricsText: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The Prometheus text exposition format (version 0.0.4) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": string;
-                };
-            };
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
-    Jobs_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["JobDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Jobs_cleanQueues: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
-                "Idempotency-Key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["CleanQueuesDto"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EnqueuedJobDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["Unprocessable"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Candles_list: {
-        parameters: {
-            query?: {
-                /** @description Candle interval; default: the longest configured one */
-                interval?: string;
-                /** @description First open time, ISO-8601 or epoch milliseconds */
-                from?: string;
-                /** @description Last open time, ISO-8601 or epoch milliseconds */
-                to?: string;
-                /** @description Candles per page */
-                limit?: number;
-                /** @description The nextCursor of the previous page */
-                cursor?: string;
-            };
-            header?: {
-                /** @description The ETag of an earlier answer: 304 with no body while it is still current. Answers carry a strong ETag, and Cache-Control lets caches keep them for a year (immutable) when from and to name a range before the newest closed candle with no candle missing, else until the next candle close (public when PUBLIC_READ=true and no key is sent, else private; Vary: x-api-key, authorization). */
-                "If-None-Match"?: string;
-            };
-            path: {
-                symbol: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CandlePageDto"];
-                };
-            };
-            /** @description Not modified: the If-None-Match ETag is current (no body) */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Candles_markets: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MarketDto"][];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
     Candles_backfill: {
         parameters: {
             query?: never;
@@ -2943,19 +2806,21 @@ export interface operations {
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
         };
     };
-    Sentiment_poll: {
+    Jobs_cleanQueues: {
         parameters: {
             query?: never;
             header?: {
                 /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
                 "Idempotency-Key"?: string;
             };
-            path: {
-                source: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CleanQueuesDto"];
+            };
+        };
         responses: {
             202: {
                 headers: {
@@ -2968,7 +2833,6 @@ export interface operations {
             400: components["responses"]["ValidationFailedOrBadRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2978,242 +2842,54 @@ export interface operations {
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
         };
     };
-    Sentiment_sources: {
+    ModelSearches_start: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchModelsDto"];
+            };
+        };
         responses: {
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SentimentSourceDto"][];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Sentiment_series: {
-        parameters: {
-            query?: {
-                /** @description One source; default: every source with data for the symbol */
-                source?: "lunarcrush" | "fear-greed";
-                /** @description First bucket time, ISO-8601 or epoch ms; default: the newest `limit` points up to `to` */
-                from?: string;
-                /** @description Last bucket time, ISO-8601 or epoch ms; default: now */
-                to?: string;
-                /** @description Points per series */
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                symbol: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SentimentDto"];
+                    "application/json": components["schemas"]["SearchStartedDto"];
                 };
             };
             400: components["responses"]["ValidationFailedOrBadRequest"];
             401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Sentiment_latest: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                symbol: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LatestSentimentDto"][];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Indicators_catalogue: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IndicatorDescriptionDto"][];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Indicators_series: {
-        parameters: {
-            query?: {
-                /** @description Candle interval; default: the longest configured one */
-                interval?: string;
-                /** @description Indicators with parameters, comma separated: a name starts each one (GET /indicators lists them). Default rsi:14,macd:12,26,9,bb:20,2 */
-                names?: string;
-                /** @description First candle open time, ISO-8601 or epoch ms; default: the newest `limit` candles up to `to` */
-                from?: string;
-                /** @description Last candle open time, ISO-8601 or epoch ms */
-                to?: string;
-                /** @description Candles per page */
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                symbol: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IndicatorsDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Indicators_latest: {
-        parameters: {
-            query?: {
-                /** @description Candle interval; default: the longest configured one */
-                interval?: string;
-                /** @description Indicators with parameters, comma separated: a name starts each one (GET /indicators lists them). Default rsi:14,macd:12,26,9,bb:20,2 */
-                names?: string;
-            };
-            header?: {
-                /** @description The ETag of an earlier answer: 304 with no body while it is still current. Answers carry a strong ETag, and Cache-Control lets caches keep them until the next candle close (public when PUBLIC_READ=true and no key is sent, else private; Vary: x-api-key, authorization). */
-                "If-None-Match"?: string;
-            };
-            path: {
-                symbol: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LatestIndicatorsDto"];
-                };
-            };
-            /** @description Not modified: the If-None-Match ETag is current (no body) */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Models_predict: {
-        parameters: {
-            query?: {
-                /** @description Default: PREDICT_INTERVAL */
-                interval?: string;
-            };
-            header?: {
-                /** @description The ETag of an earlier answer: 304 with no body while it is still current. Answers carry a strong ETag, and Cache-Control lets caches keep them until the next candle close (public when PUBLIC_READ=true and no key is sent, else private; Vary: x-api-key, authorization). */
-                "If-None-Match"?: string;
-            };
-            path: {
-                symbol: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PredictionDto"];
-                };
-            };
-            /** @description Not modified: the If-None-Match ETag is current (no body) */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
+            403: components["responses"]["Forbidden"];
             /**
-             * @description No production model yet; the message says why (training progress, not enough data)
+             * @description Not Found
              *
-             *     `SERVICE_UNAVAILABLE`: no forecast can be served yet: no production model for this market, or none computed since it was promoted; the message says why (training progress, not enough candles); or a dependency is unavailable (API keys cannot be checked while the database is down).
-             *
-             *     `OVERLOADED`: the server is shedding load; retry after `Retry-After` seconds.
+             *     `NOT_FOUND`: the symbol is not configured.
              */
-            503: {
+            404: {
                 headers: {
-                    /** @description Sent with `OVERLOADED`: seconds to wait before retrying */
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Conflict
+             *
+             *     `CONFLICT`: the market has too few candles for these trials; or a request with this Idempotency-Key is still running; retry shortly.
+             */
+            409: {
+                headers: {
+                    /** @description Sent while a request with this Idempotency-Key is running */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3221,59 +2897,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-        };
-    };
-    Models_list: {
-        parameters: {
-            query?: {
-                symbol?: string;
-                interval?: string;
-                status?: "training" | "candidate" | "production" | "retired" | "failed";
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ModelDto"][];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Models_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ModelDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
@@ -3475,7 +3101,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
         };
     };
-    ModelSearches_start: {
+    PaperAccounts_create: {
         parameters: {
             query?: never;
             header?: {
@@ -3487,16 +3113,191 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SearchModelsDto"];
+                "application/json": components["schemas"]["CreatePaperAccountDto"];
             };
         };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperAccountDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /**
+             * @description Not Found
+             *
+             *     `NOT_FOUND`: a market is not configured.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Conflict
+             *
+             *     `CONFLICT`: an account with this name exists with other terms; or a request with this Idempotency-Key is still running; retry shortly.
+             */
+            409: {
+                headers: {
+                    /** @description Sent while a request with this Idempotency-Key is running */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    PaperAccounts_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperAccountDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    PaperAccounts_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePaperAccountDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperAccountDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description Conflict
+             *
+             *     `CONFLICT`: the account is closed.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Sentiment_poll: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchStartedDto"];
+                    "application/json": components["schemas"]["EnqueuedJobDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Strategies_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateStrategyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyDto"];
                 };
             };
             400: components["responses"]["ValidationFailedOrBadRequest"];
@@ -3518,7 +3319,7 @@ export interface operations {
             /**
              * @description Conflict
              *
-             *     `CONFLICT`: the market has too few candles for these trials; or a request with this Idempotency-Key is still running; retry shortly.
+             *     `CONFLICT`: a strategy with this name exists; PUT /admin/strategies/{id} makes a new version; or a request with this Idempotency-Key is still running; retry shortly.
              */
             409: {
                 headers: {
@@ -3538,35 +3339,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
         };
     };
-    ModelSearches_list: {
-        parameters: {
-            query?: {
-                symbol?: string;
-                interval?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ModelSearchDto"][];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    ModelSearches_get: {
+    Strategies_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -3575,19 +3348,26 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateStrategyDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelSearchDto"];
+                    "application/json": components["schemas"]["StrategyDto"];
                 };
             };
             400: components["responses"]["ValidationFailedOrBadRequest"];
             401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
@@ -3720,6 +3500,712 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BacktestTradeDto"][];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Candles_list: {
+        parameters: {
+            query?: {
+                /** @description Candle interval; default: the longest configured one */
+                interval?: string;
+                /** @description First open time, ISO-8601 or epoch milliseconds */
+                from?: string;
+                /** @description Last open time, ISO-8601 or epoch milliseconds */
+                to?: string;
+                /** @description Candles per page */
+                limit?: number;
+                /** @description The nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: {
+                /** @description The ETag of an earlier answer: 304 with no body while it is still current. Answers carry a strong ETag, and Cache-Control lets caches keep them for a year (immutable) when from and to name a range before the newest closed candle with no candle missing, else until the next candle close (public when PUBLIC_READ=true and no key is sent, else private; Vary: x-api-key, authorization). */
+                "If-None-Match"?: string;
+            };
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandlePageDto"];
+                };
+            };
+            /** @description Not modified: the If-None-Match ETag is current (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Health_liveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    Health_readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dependency is up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                        /** @description database, redis and migrations, each with its status */
+                        checks: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            500: components["responses"]["Internal"];
+            /**
+             * @description A dependency is down; the message names it
+             *
+             *     `SERVICE_UNAVAILABLE`: PostgreSQL, Redis or the migrations are not ready, or the process is shutting down; the message names what, `details` holds every check; or a dependency is unavailable (API keys cannot be checked while the database is down).
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Indicators_catalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorDescriptionDto"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Indicators_series: {
+        parameters: {
+            query?: {
+                /** @description Candle interval; default: the longest configured one */
+                interval?: string;
+                /** @description Indicators with parameters, comma separated: a name starts each one (GET /indicators lists them). Default rsi:14,macd:12,26,9,bb:20,2 */
+                names?: string;
+                /** @description First candle open time, ISO-8601 or epoch ms; default: the newest `limit` candles up to `to` */
+                from?: string;
+                /** @description Last candle open time, ISO-8601 or epoch ms */
+                to?: string;
+                /** @description Candles per page */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorsDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Indicators_latest: {
+        parameters: {
+            query?: {
+                /** @description Candle interval; default: the longest configured one */
+                interval?: string;
+                /** @description Indicators with parameters, comma separated: a name starts each one (GET /indicators lists them). Default rsi:14,macd:12,26,9,bb:20,2 */
+                names?: string;
+            };
+            header?: {
+                /** @description The ETag of an earlier answer: 304 with no body while it is still current. Answers carry a strong ETag, and Cache-Control lets caches keep them until the next candle close (public when PUBLIC_READ=true and no key is sent, else private; Vary: x-api-key, authorization). */
+                "If-None-Match"?: string;
+            };
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatestIndicatorsDto"];
+                };
+            };
+            /** @description Not modified: the If-None-Match ETag is current (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Jobs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Candles_markets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketDto"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    ApiKeys_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Health_metricsText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Prometheus text exposition format (version 0.0.4) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    Models_list: {
+        parameters: {
+            query?: {
+                symbol?: string;
+                interval?: string;
+                status?: "training" | "candidate" | "production" | "retired" | "failed";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDto"][];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    ModelSearches_list: {
+        parameters: {
+            query?: {
+                symbol?: string;
+                interval?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelSearchDto"][];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    ModelSearches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelSearchDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    PaperAccounts_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperAccountDto"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    PaperAccounts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperAccountDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    PaperAccounts_equity: {
+        parameters: {
+            query?: {
+                /** @description ISO-8601 or epoch ms (inclusive) */
+                from?: string;
+                /** @description ISO-8601 or epoch ms (inclusive) */
+                to?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperEquityPageDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    PaperAccounts_positions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperPositionDto"][];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    PaperAccounts_trades: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperTradeDto"][];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Models_predict: {
+        parameters: {
+            query?: {
+                /** @description Default: PREDICT_INTERVAL */
+                interval?: string;
+            };
+            header?: {
+                /** @description The ETag of an earlier answer: 304 with no body while it is still current. Answers carry a strong ETag, and Cache-Control lets caches keep them until the next candle close (public when PUBLIC_READ=true and no key is sent, else private; Vary: x-api-key, authorization). */
+                "If-None-Match"?: string;
+            };
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionDto"];
+                };
+            };
+            /** @description Not modified: the If-None-Match ETag is current (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            /**
+             * @description No production model yet; the message says why (training progress, not enough data)
+             *
+             *     `SERVICE_UNAVAILABLE`: no forecast can be served yet: no production model for this market, or none computed since it was promoted; the message says why (training progress, not enough candles); or a dependency is unavailable (API keys cannot be checked while the database is down).
+             *
+             *     `OVERLOADED`: the server is shedding load; retry after `Retry-After` seconds.
+             */
+            503: {
+                headers: {
+                    /** @description Sent with `OVERLOADED`: seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    Sentiment_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentimentSourceDto"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Sentiment_series: {
+        parameters: {
+            query?: {
+                /** @description One source; default: every source with data for the symbol */
+                source?: "lunarcrush" | "fear-greed";
+                /** @description First bucket time, ISO-8601 or epoch ms; default: the newest `limit` points up to `to` */
+                from?: string;
+                /** @description Last bucket time, ISO-8601 or epoch ms; default: now */
+                to?: string;
+                /** @description Points per series */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentimentDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Sentiment_latest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatestSentimentDto"][];
                 };
             };
             400: components["responses"]["ValidationFailedOrBadRequest"];
@@ -3912,383 +4398,6 @@ export interface operations {
             };
         };
     };
-    Strategies_create: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
-                "Idempotency-Key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateStrategyDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StrategyDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            /**
-             * @description Not Found
-             *
-             *     `NOT_FOUND`: the symbol is not configured.
-             */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /**
-             * @description Conflict
-             *
-             *     `CONFLICT`: a strategy with this name exists; PUT /admin/strategies/{id} makes a new version; or a request with this Idempotency-Key is still running; retry shortly.
-             */
-            409: {
-                headers: {
-                    /** @description Sent while a request with this Idempotency-Key is running */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["Unprocessable"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Strategies_update: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateStrategyDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StrategyDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_create: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
-                "Idempotency-Key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreatePaperAccountDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperAccountDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            /**
-             * @description Not Found
-             *
-             *     `NOT_FOUND`: a market is not configured.
-             */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /**
-             * @description Conflict
-             *
-             *     `CONFLICT`: an account with this name exists with other terms; or a request with this Idempotency-Key is still running; retry shortly.
-             */
-            409: {
-                headers: {
-                    /** @description Sent while a request with this Idempotency-Key is running */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["Unprocessable"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_close: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperAccountDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_update: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdatePaperAccountDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperAccountDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            /**
-             * @description Conflict
-             *
-             *     `CONFLICT`: the account is closed.
-             */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperAccountDto"][];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperAccountDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_trades: {
-        parameters: {
-            query?: {
-                offset?: number;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperTradeDto"][];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_positions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperPositionDto"][];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    PaperAccounts_equity: {
-        parameters: {
-            query?: {
-                /** @description ISO-8601 or epoch ms (inclusive) */
-                from?: string;
-                /** @description ISO-8601 or epoch ms (inclusive) */
-                to?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaperEquityPageDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
     Webhooks_list: {
         parameters: {
             query?: never;
@@ -4448,6 +4557,121 @@ export interface operations {
             503: components["responses"]["ServiceUnavailableOrOverloaded"];
         };
     };
+    Webhooks_deliveries: {
+        parameters: {
+            query?: {
+                outcome?: "succeeded" | "failed";
+                limit?: number;
+                /** @description Attempts before this time (ISO-8601 or epoch ms), for paging */
+                before?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"][];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Webhooks_replay: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookMessageQueuedDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            /**
+             * @description Conflict
+             *
+             *     `CONFLICT`: the message is still being delivered, or the subscription is disabled; or a request with this Idempotency-Key is still running; retry shortly.
+             */
+            409: {
+                headers: {
+                    /** @description Sent while a request with this Idempotency-Key is running */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
+    Webhooks_enable: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrBadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailableOrOverloaded"];
+        };
+    };
     Webhooks_rotateSecret: {
         parameters: {
             query?: never;
@@ -4522,121 +4746,6 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["Unprocessable"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Webhooks_enable: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["Unprocessable"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Webhooks_deliveries: {
-        parameters: {
-            query?: {
-                outcome?: "succeeded" | "failed";
-                limit?: number;
-                /** @description Attempts before this time (ISO-8601 or epoch ms), for paging */
-                before?: string;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookDeliveryDto"][];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["ServiceUnavailableOrOverloaded"];
-        };
-    };
-    Webhooks_replay: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a repeat of this request safe: for 24 h, the same key with the same request gets the first answer again (header idempotent-replayed: true); with another request, 422; while the first still runs, 409. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                id: string;
-                deliveryId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookMessageQueuedDto"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrBadRequest"];
-            401: components["responses"]["Unauthenticated"];
-            404: components["responses"]["NotFound"];
-            /**
-             * @description Conflict
-             *
-             *     `CONFLICT`: the message is still being delivered, or the subscription is disabled; or a request with this Idempotency-Key is still running; retry shortly.
-             */
-            409: {
-                headers: {
-                    /** @description Sent while a request with this Idempotency-Key is running */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];

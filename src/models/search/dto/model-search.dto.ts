@@ -1,4 +1,4 @@
-import { ArgsType, Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -14,7 +14,12 @@ import {
   Min,
 } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
-import { SEARCH_LIMITS } from '../../engine/model-search';
+import {
+  IntervalQueryField,
+  LimitQueryField,
+  SymbolQueryField,
+} from '../../../common/query-fields';
+import { SEARCH_LIMITS } from '../../engine/model-search-space';
 
 @InputType('SearchModelsInput')
 export class SearchModelsDto {
@@ -121,33 +126,19 @@ export class SearchModelsDto {
 
 @ArgsType()
 export class ModelSearchesQueryDto {
-  @ApiPropertyOptional({ example: 'BTC' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @SymbolQueryField({ example: 'BTC' })
   symbol?: string;
 
-  @ApiPropertyOptional({ example: '1h' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalQueryField({ example: '1h' })
   interval?: string;
 
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 200 })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @LimitQueryField({ default: 20, maximum: 200 })
   limit?: number;
 }
 
 @ObjectType('SearchStarted')
 export class SearchStartedDto {
-  @ApiProperty() @Field() searchId!: string;
+  @ApiProperty() @Field(() => ID) searchId!: string;
   @ApiProperty({ description: 'Trials queued' }) @Field(() => Int) trials!: number;
   @ApiProperty({ type: String, format: 'date-time', description: 'First candle of the test part' })
   @Field()
@@ -194,7 +185,7 @@ export class SearchTrialDto {
 
 @ObjectType('ModelSearch')
 export class ModelSearchDto {
-  @ApiProperty() @Field() id!: string;
+  @ApiProperty() @Field(() => ID) id!: string;
   @ApiProperty({ example: 'BTC' }) @Field() symbol!: string;
   @ApiProperty({ example: 'BTCUSDT' }) @Field() pair!: string;
   @ApiProperty() @Field() interval!: string;

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import type { CliCommand } from '../cli-command';
+import type { CliContext } from '../cli-context';
+
+/** `migration:revert`: the last applied migration's `down()`. */
+export class MigrationRevertCommand implements CliCommand {
+  constructor(private readonly cli: CliContext) {}
+
+  register(parent: Command): void {
+    parent
+      .command('migration:revert')
+      .description('Revert the last applied migration')
+      .action(() => this.run());
+  }
+
+  async run(): Promise<void> {
+    await this.cli.withDataSource((dataSource) =>
+      dataSource.undoLastMigration({ transaction: 'each' }),
+    );
+    process.stdout.write('Reverted the last migration\n');
+  }
+}
