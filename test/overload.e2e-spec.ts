@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import request from 'supertest';
-import { CandlesRepository } from '../src/market-data/candles.repository';
+import { CandleWriter } from '../src/market-data/candle-writer.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -122,8 +122,9 @@ describe('overload: per-key limits on heavy requests', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ worker: true, env });
-    await t.app.get(CandlesRepository).upsert(MARKET, CANDLES);
-    // The worker publishes the baseline forecast of the new candles within a second.
+    // Written as the ingest writes (candles.written announced): the worker publishes the
+    // baseline forecast of the new candles within a second.
+    await t.app.get(CandleWriter).upsert(MARKET, CANDLES);
     await waitFor(async () => ((await get('/predict/BTC')).status === 200 ? true : undefined), {
       what: 'the baseline forecast',
       timeoutMs: 20_000,
