@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { runMigrationsLocked } from '../../database/data-source';
-import { generateMigration } from '../../database/migration-generator';
+import { generatePendingMigration } from '../../database/migrations';
 import type { CliCommand } from '../cli-command';
 import { REPOSITORY_ROOT, type CliContext } from '../cli-context';
 
@@ -19,13 +18,9 @@ export class MigrationGenerateCommand implements CliCommand {
   }
 
   async run(name: string): Promise<void> {
-    const path = await this.cli.withDataSource(async (dataSource) => {
-      await runMigrationsLocked(dataSource);
-      return generateMigration({
-        dataSource,
-        name,
-        directory: join(REPOSITORY_ROOT, 'migrations'),
-      });
+    const path = await generatePendingMigration(this.cli.config, {
+      name,
+      directory: join(REPOSITORY_ROOT, 'migrations'),
     });
     process.stdout.write(
       path ? `Wrote ${path}\n` : 'Entities and migrations agree: nothing to generate\n',

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { revertLastMigration } from '../../database/migrations';
 import type { CliCommand } from '../cli-command';
 import type { CliContext } from '../cli-context';
 
@@ -14,9 +15,7 @@ export class MigrationRevertCommand implements CliCommand {
   }
 
   async run(): Promise<void> {
-    await this.cli.withDataSource((dataSource) =>
-      dataSource.undoLastMigration({ transaction: 'each' }),
-    );
+    await revertLastMigration(this.cli.config);
     process.stdout.write('Reverted the last migration\n');
   }
 }

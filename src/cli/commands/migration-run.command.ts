@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runMigrationsLocked } from '../../database/data-source';
+import { applyMigrations } from '../../database/migrations';
 import type { CliCommand } from '../cli-command';
 import type { CliContext } from '../cli-context';
 
@@ -15,7 +15,7 @@ export class MigrationRunCommand implements CliCommand {
   }
 
   async run(): Promise<void> {
-    const applied = await this.cli.withDataSource(runMigrationsLocked);
+    const applied = await applyMigrations(this.cli.config);
     process.stdout.write(
       applied.length ? `Applied: ${applied.join(', ')}\n` : 'No pending migrations\n',
     );
