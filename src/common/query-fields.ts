@@ -31,7 +31,7 @@ export interface QueryFieldDocs {
  * Applies decorators as they would apply written above a property in this order (the last first),
  * so the rules, and the problems a 400 lists, keep the order of a hand-written DTO.
  */
-function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
+export function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
   return applyDecorators(...decorators.reverse());
 }
 

@@ -1,16 +1,6 @@
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  MaxLength,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional } from 'class-validator';
 import { GraphQLJSON } from 'graphql-scalars';
 import {
   IntervalQueryField,
@@ -22,21 +12,14 @@ import {
 import { DEFAULT_FEATURES, MAX_FEATURES, SELECTABLE_FEATURES } from '../engine/feature-spec';
 import { MODEL_KINDS, type ModelKind } from '../engine/model-kind';
 import { MODEL_STATUSES } from '../model-version.entity';
+import { IntervalBodyField, SymbolBodyField } from '../../common/body-fields';
 
 @InputType('TrainModelInput')
 export class TrainModelDto {
-  @ApiProperty({ example: 'BTC' })
-  @Field()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @SymbolBodyField()
   symbol!: string;
 
-  @ApiPropertyOptional({ example: '1h', description: 'Default: PREDICT_INTERVAL' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalBodyField('Default: PREDICT_INTERVAL')
   interval?: string;
 
   @ApiPropertyOptional({

@@ -15,13 +15,13 @@ import {
   Matches,
   Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { BacktestSizingDto } from '../../strategy/dto/backtest.dto';
 import { PAPER_ACCOUNT_STATUSES, type PaperAccountStatus } from '../paper.entities';
 import { OFFSET_PAGE_LIMIT, OffsetPageQueryDto } from '../../common/offset-page.dto';
 import { LimitQueryField, TimeQueryField } from '../../common/query-fields';
+import { FeeRateField, IntervalBodyField, SlippageField } from '../../common/body-fields';
 
 /** Markets one account may follow. */
 const MAX_PAPER_MARKETS = 50;
@@ -61,11 +61,7 @@ export class CreatePaperAccountDto {
   @MaxLength(40, { each: true })
   markets!: string[];
 
-  @ApiPropertyOptional({ example: '1h', description: 'Candle interval (default PREDICT_INTERVAL)' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalBodyField('Candle interval (default PREDICT_INTERVAL)')
   interval?: string;
 
   @ApiProperty({ example: 10000 })
@@ -75,20 +71,10 @@ export class CreatePaperAccountDto {
   @Max(1e12)
   startingCash!: number;
 
-  @ApiPropertyOptional({ default: 0.001, description: 'Fee per side' })
-  @Field(() => Float, { nullable: true })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(0.1)
+  @FeeRateField()
   feeRate?: number;
 
-  @ApiPropertyOptional({ default: 0, description: 'Slippage per fill' })
-  @Field(() => Float, { nullable: true })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(0.1)
+  @SlippageField('Slippage per fill')
   slippage?: number;
 
   @ApiPropertyOptional({

@@ -21,6 +21,7 @@ import {
 import { WALK_FORWARD_DEFAULTS } from '../../models/engine/walk-forward-predictions';
 import { GraphQLJSON } from 'graphql-scalars';
 import { BeforeQueryField, LimitQueryField } from '../../common/query-fields';
+import { FeeRateField, IntervalBodyField, SlippageField } from '../../common/body-fields';
 
 export const SIZING_KINDS = ['all-in', 'fraction', 'volatility'] as const;
 
@@ -83,11 +84,7 @@ export class CreateBacktestDto {
   @IsNotEmpty()
   @MaxLength(40)
   symbol!: string;
-  @ApiPropertyOptional({ example: '1h' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalBodyField()
   interval?: string;
   @ApiProperty({ example: '2022-01-01' }) @Field() @IsString() @MaxLength(40) from!: string;
   @ApiProperty({ example: '2022-12-31T23:00:00Z' }) @Field() @IsString() @MaxLength(40) to!: string;
@@ -98,19 +95,9 @@ export class CreateBacktestDto {
   @Min(1)
   @Max(1e12)
   startingCash?: number;
-  @ApiPropertyOptional({ default: 0.001, description: 'Fee per side' })
-  @Field(() => Float, { nullable: true })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(0.1)
+  @FeeRateField()
   feeRate?: number;
-  @ApiPropertyOptional({ default: 0 })
-  @Field(() => Float, { nullable: true })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(0.1)
+  @SlippageField()
   slippage?: number;
   @ApiPropertyOptional({
     default: true,

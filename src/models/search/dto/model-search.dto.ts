@@ -5,7 +5,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsInt,
-  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
@@ -20,21 +19,14 @@ import {
   SymbolQueryField,
 } from '../../../common/query-fields';
 import { SEARCH_LIMITS } from '../../engine/model-search-space';
+import { IntervalBodyField, SymbolBodyField } from '../../../common/body-fields';
 
 @InputType('SearchModelsInput')
 export class SearchModelsDto {
-  @ApiProperty({ example: 'BTC' })
-  @Field()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @SymbolBodyField()
   symbol!: string;
 
-  @ApiPropertyOptional({ example: '1h', description: 'Default: PREDICT_INTERVAL' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8)
+  @IntervalBodyField('Default: PREDICT_INTERVAL')
   interval?: string;
 
   @ApiPropertyOptional({
