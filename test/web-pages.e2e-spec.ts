@@ -3,10 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
-import { PHONE, SCREENSHOTS, openTab, prepareDashboard, recentCandles } from './support/chromium';
-import { databaseUrl, scratchName } from './support/test-env';
-import { startTestApp, type TestApp } from './support/test-app';
+import type { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import {
+  PHONE,
+  SCREENSHOTS,
+  openTab,
+  prepareDashboard,
+  recentCandles,
+  startDashboardService,
+} from './support/chromium';
+import type { TestApp } from './support/test-app';
 import { api } from './support/api';
 import { waitFor } from './support/wait-for';
 
@@ -62,31 +68,7 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-    sim = await ExchangeSimulator.start({ speed: 0 });
-    sim.load('BTCUSDT', '1h', candles);
-    t = await startTestApp({
-      worker: true,
-      env: {
-        DATABASE_URL: databaseUrl(scratchName('webpages')),
-        REDIS_PREFIX: scratchName('webpages'),
-        SYMBOLS: 'BTC',
-        INTERVALS: '1h',
-        EXCHANGE: 'binance',
-        EXCHANGE_REST_URL: sim.restUrl,
-        EXCHANGE_WS_URL: sim.wsUrl,
-        BACKFILL_FROM: new Date(candles[0]!.openTime).toISOString(),
-        LIVE_STREAM: 'true',
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      },
-    });
-    await waitFor(
-      async () =>
-        (await admin('get', '/markets')).body[0]?.count === candles.length &&
-        sim.openConnections === 1
-          ? true
-          : undefined,
-      { what: 'the backfill and the stream', timeoutMs: 30_000 },
-    );
+    ({ sim, t } = await startDashboardService('webpages', candles));
     // RSI swings: buys low, sells high, so the backtest has trades both ways.
     const strategy = await admin('post', '/admin/strategies').send({
       name: 'rsi-swing',

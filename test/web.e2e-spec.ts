@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
-import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import type { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import {
   CANDLE_PIXELS_SCRIPT,
   PHONE,
@@ -10,9 +10,9 @@ import {
   openTab,
   prepareDashboard,
   recentCandles,
+  startDashboardService,
 } from './support/chromium';
-import { databaseUrl, scratchName } from './support/test-env';
-import { startTestApp, type TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 describe('web dashboard in Chromium: sign-in, markets, the market chart live, roles', () => {
@@ -57,30 +57,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
 
   beforeAll(async () => {
     browser = await prepareDashboard();
-    sim = await ExchangeSimulator.start({ speed: 0 });
-    sim.load('BTCUSDT', '1h', candles);
-    t = await startTestApp({
-      worker: true,
-      env: {
-        DATABASE_URL: databaseUrl(scratchName('web')),
-        REDIS_PREFIX: scratchName('web'),
-        SYMBOLS: 'BTC',
-        INTERVALS: '1h',
-        EXCHANGE: 'binance',
-        EXCHANGE_REST_URL: sim.restUrl,
-        EXCHANGE_WS_URL: sim.wsUrl,
-        BACKFILL_FROM: new Date(candles[0]!.openTime).toISOString(),
-        LIVE_STREAM: 'true',
-      },
-    });
-    await waitFor(
-      async () =>
-        (await admin('get', '/markets')).body[0]?.count === candles.length &&
-        sim.openConnections === 1
-          ? true
-          : undefined,
-      { what: 'the backfill and the stream', timeoutMs: 30_000 },
-    );
+    ({ sim, t } = await startDashboardService('web', candles));
     // A strategy that always buys: every closed candle gets a BUY marker with this reason.
     const strategy = await admin('post', '/admin/strategies').send({
       name: 'always-buy',

@@ -16,7 +16,7 @@ import { INTERVAL_MS } from '../market-data/market-catalogue';
 import { cacheControl, entityTag, isClosedCompleteRange, type CandleContent } from './http-cache';
 import { decodeTimeCursor } from './page-cursor';
 import { parseTime } from './time-param';
-import { ValidatorMemo } from './validator-memo';
+import { isSharedRequest, ValidatorMemo } from './validator-memo';
 
 export interface CachedReadOptions {
   /**
@@ -127,7 +127,7 @@ class CachedReadInterceptor implements NestInterceptor<unknown, string> {
     const level = this.levelOf(context);
     const readable =
       level === 'public' || (level === 'public-read' && Boolean(this.config.get('PUBLIC_READ')));
-    const shared = readable && !request.principal && request.authFailure === 'missing';
+    const shared = readable && isSharedRequest(request);
     // Conditional GETs of what every key may read are answered from the memo before the handler.
     const remembered =
       (level === 'public' || level === 'public-read') && (shared || Boolean(request.principal));

@@ -1,11 +1,19 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { INDICATORS_UPDATED } from '../indicators/indicator-events';
 import { CANDLE_CLOSED, CANDLES_WRITTEN } from '../market-data/candle-events';
 import { PREDICTION_UPDATED } from '../models/model-events';
 import { RedisService } from '../redis/redis.service';
 import { SIGNAL_CREATED } from '../strategy/strategy-events';
 import { cacheControl, ifNoneMatchMatches, type CandleContent } from './http-cache';
+
+/**
+ * A request with no key at all: its answer may go to shared caches (`public`) where the route is
+ * readable by anyone, and it reads and writes the memo's public entries.
+ */
+export function isSharedRequest(request: FastifyRequest): boolean {
+  return !request.principal && request.authFailure === 'missing';
+}
 
 /** Events after which a remembered answer may be out of date: the memo is emptied on each. */
 const CHANGES = [
@@ -123,7 +131,7 @@ export class ValidatorMemo implements OnApplicationBootstrap {
       ) {
         return done();
       }
-      const shared = !request.principal && request.authFailure === 'missing';
+      const shared = isSharedRequest(request);
       if (!request.principal && !shared) {
         return done();
       }

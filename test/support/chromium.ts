@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Candle } from '../../src/market-data/candle';
 import { readCandleCsv } from '../../src/simulator/candle-series';
+import { ExchangeSimulator } from '../../src/simulator/exchange-simulator';
+import { startTestApp, type TestApp } from './test-app';
+import { databaseUrl, scratchName } from './test-env';
+import { waitFor } from './wait-for';
 
 /** Debian's Chromium (`apt-get install -y chromium`), or CHROMIUM_PATH. */
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -139,3 +143,40 @@ export const CANDLE_PIXELS_SCRIPT = `(() => {
   }
   return { up: counts[0], down: counts[1] };
 })()`;
+
+/**
+ * The dashboard's service as the browser tests use it: the exchange simulator serving `candles`
+ * (BTCUSDT 1h), and the api with its worker backfilled from it and holding its live stream.
+ */
+export async function startDashboardService(
+  label: string,
+  candles: Candle[],
+): Promise<{ sim: ExchangeSimulator; t: TestApp }> {
+  const sim = await ExchangeSimulator.start({ speed: 0 });
+  sim.load('BTCUSDT', '1h', candles);
+  const t = await startTestApp({
+    worker: true,
+    env: {
+      DATABASE_URL: databaseUrl(scratchName(label)),
+      REDIS_PREFIX: scratchName(label),
+      SYMBOLS: 'BTC',
+      INTERVALS: '1h',
+      EXCHANGE: 'binance',
+      EXCHANGE_REST_URL: sim.restUrl,
+      EXCHANGE_WS_URL: sim.wsUrl,
+      BACKFILL_FROM: new Date(candles[0]!.openTime).toISOString(),
+      LIVE_STREAM: 'true',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    },
+  });
+  await waitFor(
+    async () => {
+      const markets = (await fetch(`${t.url}/markets`, {
+        headers: { 'x-api-key': t.adminKey },
+      }).then((response) => response.json())) as { count?: number }[];
+      return markets[0]?.count === candles.length && sim.openConnections === 1 ? true : undefined;
+    },
+    { what: 'the backfill and the stream', timeoutMs: 30_000 },
+  );
+  return { sim, t };
+}

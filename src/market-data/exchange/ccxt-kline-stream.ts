@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Exchange, OHLCV } from 'ccxt';
+import type { Exchange } from 'ccxt';
 import type { Candle } from '../candle';
+import { candleFromOhlcv } from './exchange-candle-rows';
 import type { ExchangeMarket, LiveStream, LiveStreamHandlers } from './market-data.provider';
 
 export interface CcxtKlineStreamOptions {
@@ -10,21 +11,6 @@ export interface CcxtKlineStreamOptions {
   resolveSymbol(exchange: Exchange, pair: string): Promise<string>;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-}
-
-function candleOf(row: OHLCV): Candle {
-  return {
-    openTime: Number(row[0]),
-    open: Number(row[1]),
-    high: Number(row[2]),
-    low: Number(row[3]),
-    close: Number(row[4]),
-    volume: Number(row[5]),
-    quoteVolume: null,
-    tradeCount: null,
-    takerBuyBaseVolume: null,
-    takerBuyQuoteVolume: null,
-  };
 }
 
 /**
@@ -82,7 +68,9 @@ export class CcxtKlineStream implements LiveStream {
             const pair = pairs.get(symbol);
             for (const [interval, rows] of Object.entries(byInterval)) {
               if (pair) {
-                rows.forEach((row) => this.observe({ symbol: pair, interval }, candleOf(row)));
+                rows.forEach((row) =>
+                  this.observe({ symbol: pair, interval }, candleFromOhlcv(row)),
+                );
               }
             }
           }
