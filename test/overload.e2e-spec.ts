@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Client } from 'pg';
 import request from 'supertest';
 import { CandleWriter } from '../src/market-data/candle-writer.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
@@ -137,18 +138,35 @@ describe('overload: per-key limits on heavy requests', () => {
   it('answers 429 to a key over HEAVY_REQUESTS_PER_KEY heavy requests while other keys and /predict get 200', async () => {
     const busyKey = await clientKey(t, 'heavy-busy');
     const otherKey = await clientKey(t, 'heavy-other');
-    // A long range read from the database (a `from`): each request waits on PostgreSQL, so the
-    // ones sent together are in flight together. 700 candles, with 300 before them for the seed.
+    // A long range read from the database (a `from`). The candles table is locked meanwhile, so
+    // every heavy read waits in PostgreSQL and the ones sent together are in flight together,
+    // however fast the machine: the one over the limit is refused before it reaches the table.
     const from = new Date(CANDLES[300]!.openTime).toISOString();
     const heavy = (key: string) => get(`/indicators/BTC?interval=1h&from=${from}&limit=1000`, key);
-    const [busy, other, small, predictBusy, predictOther] = await Promise.all([
-      Promise.all(Array.from({ length: HEAVY_PER_KEY + 1 }, () => heavy(busyKey))),
-      heavy(otherKey),
-      // A short range is not heavy: it is served whatever the key has in flight.
-      get('/indicators/BTC?interval=1h&limit=50', busyKey),
-      get('/predict/BTC', busyKey),
-      get('/predict/BTC', otherKey),
-    ]);
+    const lock = new Client({ connectionString: env.DATABASE_URL });
+    await lock.connect();
+    let busy: request.Response[];
+    let rest: [request.Response, request.Response, request.Response, request.Response];
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE candles IN ACCESS EXCLUSIVE MODE');
+      const busyCalls = Array.from({ length: HEAVY_PER_KEY + 1 }, () => heavy(busyKey).then());
+      const restCalls: Promise<typeof rest> = Promise.all([
+        heavy(otherKey),
+        // A short range is not heavy: it is served whatever the key has in flight.
+        get('/indicators/BTC?interval=1h&limit=50', busyKey),
+        get('/predict/BTC', busyKey),
+        get('/predict/BTC', otherKey),
+      ]);
+      // The first answer, while the table is still locked, is the refusal.
+      const first = await Promise.race(busyCalls);
+      expect(first.status).toBe(429);
+      await lock.query('COMMIT');
+      [busy, rest] = await Promise.all([Promise.all(busyCalls), restCalls]);
+    } finally {
+      await lock.end();
+    }
+    const [other, small, predictBusy, predictOther] = rest;
     const statuses = busy.map((response) => response.status).sort();
     expect(statuses).toContain(429);
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(1);
