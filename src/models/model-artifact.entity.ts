@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import type { ModelManifest } from './engine/model-artifact';
 import { ModelVersionEntity } from './model-version.entity';
 
 /** The saved model of a version: TensorFlow.js topology and weights, and the fitted scaler. */
@@ -13,7 +14,7 @@ export class ModelArtifactEntity {
 
   /** Model topology, weight specs, scaler and feature spec (JSON). */
   @Column({ type: 'jsonb' })
-  manifest!: Record<string, unknown>;
+  manifest!: ModelManifest;
 
   /** Concatenated float32 weights, as TensorFlow.js saves them. */
   @Column({ name: 'weight_data', type: 'bytea' })

@@ -1,5 +1,41 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
+import type { ForecastCalibration } from './engine/forecast-calibration';
+import type { HorizonScore, SignificanceResult } from './engine/forecast-scoring';
+import type { ModelParams } from './engine/model-params';
+import type { TrainingOutcome } from './engine/training-pipeline';
+
+/**
+ * A version's hyperparameters as validated, and the sentiment series it joined. Rows are kept
+ * across releases: a parameter added later is absent from older rows.
+ */
+export type ModelVersionParams = Partial<ModelParams> & { sentimentSource?: string };
+
+/** The comparison with the production model on the same test candles, after training. */
+export type VersusProduction = SignificanceResult & {
+  productionId: string;
+  mae: number;
+  productionMae: number;
+};
+
+/**
+ * What training measured, stored with the version. Older rows lack what later releases added
+ * (the per-horizon scores and the calibration); `versusProduction` is added when there was a
+ * production model to compare with.
+ */
+export type ModelVersionMetrics = {
+  split: TrainingOutcome['evaluation'] & { trainFraction: number };
+  forecast?: HorizonScore[];
+  calibration?: ForecastCalibration;
+  walkForward: TrainingOutcome['walkForward'];
+  samples: number;
+  trainSamples: number;
+  epochsRun: number;
+  residualStd: number;
+  trainingSeconds: number;
+  versusProduction?: VersusProduction;
+};
+
 export const MODEL_STATUSES = ['training', 'candidate', 'production', 'retired', 'failed'] as const;
 export type ModelStatus = (typeof MODEL_STATUSES)[number];
 
@@ -35,7 +71,7 @@ export class ModelVersionEntity {
 
   /** Hyperparameters as validated (every default filled in). */
   @Column({ type: 'jsonb' })
-  params!: Record<string, unknown>;
+  params!: ModelVersionParams;
 
   /** Feature names, in input order. */
   @Column({ type: 'jsonb' })
@@ -50,7 +86,7 @@ export class ModelVersionEntity {
 
   /** Evaluation of the model and the baselines (chronological split and walk-forward). */
   @Column({ type: 'jsonb', nullable: true })
-  metrics!: Record<string, unknown> | null;
+  metrics!: ModelVersionMetrics | null;
 
   /** TensorFlow.js backend it was trained on: tensorflow, wasm or cpu. */
   @Column({ type: 'varchar', length: 16, nullable: true })

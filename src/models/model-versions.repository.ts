@@ -1,17 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { lockUntilCommit } from '../database/data-source';
 import type { MarketKey } from '../market-data/candle';
+import type { ModelArtifact } from './engine/model-artifact';
 import type { ModelKind } from './engine/model-kind';
 import { ModelArtifactEntity } from './model-artifact.entity';
-import { ModelVersionEntity, type ModelStatus } from './model-version.entity';
-
-export interface StoredArtifact {
-  manifest: Record<string, unknown>;
-  weightData: Buffer;
-}
+import {
+  ModelVersionEntity,
+  type ModelStatus,
+  type ModelVersionMetrics,
+  type ModelVersionParams,
+  type VersusProduction,
+} from './model-version.entity';
 
 /** The model registry in PostgreSQL: versions, their artifacts, and the production pointer. */
 @Injectable()
@@ -25,7 +26,7 @@ export class ModelVersionsRepository {
   async startTraining(params: {
     market: MarketKey;
     kind: ModelKind;
-    params: Record<string, unknown>;
+    params: ModelVersionParams;
     features: string[];
     jobId: string;
   }): Promise<ModelVersionEntity> {
@@ -55,8 +56,8 @@ export class ModelVersionsRepository {
   /** Artifact and `candidate` status in one transaction: a version is never usable half-written. */
   async complete(params: {
     id: string;
-    artifact: StoredArtifact;
-    metrics: Record<string, unknown>;
+    artifact: ModelArtifact;
+    metrics: ModelVersionMetrics;
     backend: string;
     dataFrom: Date;
     dataTo: Date;
@@ -77,10 +78,7 @@ export class ModelVersionsRepository {
       };
       const result = await manager
         .getRepository(ModelVersionEntity)
-        .update(
-          { id: params.id, status: 'training' },
-          completed as QueryDeepPartialEntity<ModelVersionEntity>,
-        );
+        .update({ id: params.id, status: 'training' }, completed);
       if (result.affected !== 1) {
         throw new Error(
           `Model version ${params.id} is no longer training; its artifact is not kept`,
@@ -150,11 +148,11 @@ export class ModelVersionsRepository {
     );
   }
 
-  /** Adds keys to a version's metrics (the comparison with the production model, after training). */
-  async addMetrics(id: string, metrics: Record<string, unknown>): Promise<void> {
+  /** Adds the comparison with the production model to a version's metrics, after training. */
+  async addVersusProduction(id: string, versusProduction: VersusProduction): Promise<void> {
     await this.dataSource.query(
       `UPDATE model_versions SET metrics = COALESCE(metrics, '{}'::jsonb) || $2::jsonb WHERE id = $1`,
-      [id, JSON.stringify(metrics)],
+      [id, JSON.stringify({ versusProduction })],
     );
   }
 
@@ -207,7 +205,7 @@ export class ModelVersionsRepository {
     return query.getMany();
   }
 
-  async artifact(id: string): Promise<StoredArtifact | null> {
+  async artifact(id: string): Promise<ModelArtifact | null> {
     const row = await this.dataSource
       .getRepository(ModelArtifactEntity)
       .findOne({ where: { modelVersionId: id } });

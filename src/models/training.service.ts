@@ -15,6 +15,7 @@ import { disposeModel, predictBatch, type TrainedModel } from './engine/trained-
 import { DEFAULT_MODEL_KIND, type ModelKind } from './engine/model-kind';
 import { closeErrors, runTraining, type TrainingOutcome } from './engine/training-pipeline';
 import { MODEL_PROMOTED, type ModelPromotedEvent } from './model-events';
+import type { ModelVersionMetrics } from './model-version.entity';
 import { ModelVersionsRepository } from './model-versions.repository';
 import { TensorFlowProvider } from './tensorflow.provider';
 import { readTrainingCandles } from './training-window';
@@ -166,7 +167,7 @@ export class TrainingService {
     return Math.round(70 + ((index + epoch / epochs) / folds) * 30);
   }
 
-  private metrics(outcome: TrainingOutcome, trainingSeconds: number): Record<string, unknown> {
+  private metrics(outcome: TrainingOutcome, trainingSeconds: number): ModelVersionMetrics {
     return {
       split: { trainFraction: 0.8, ...outcome.evaluation },
       forecast: outcome.forecast,
@@ -208,13 +209,11 @@ export class TrainingService {
         candles,
       });
       if (compared) {
-        await this.versions.addMetrics(versionId, {
-          versusProduction: {
-            productionId: production.id,
-            mae: compared.candidate,
-            productionMae: compared.production,
-            ...compared.test,
-          },
+        await this.versions.addVersusProduction(versionId, {
+          productionId: production.id,
+          mae: compared.candidate,
+          productionMae: compared.production,
+          ...compared.test,
         });
       }
       if (compared && !passes(compared.test)) {

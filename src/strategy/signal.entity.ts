@@ -1,4 +1,18 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { FiredRule } from './engine/rule-evaluation';
+
+/**
+ * The forecast a decision read, as the signal records it. Signals decided at the close also
+ * record the predicted close and horizon; those decided late, from the stored forecast, do not.
+ */
+export type SignalPrediction = {
+  modelVersionId: string | null;
+  predictedReturn: number;
+  probabilityUp: number;
+  predictedClose?: number;
+  horizon?: number;
+  volatility?: number | null;
+};
 
 /** A decision of one strategy version for one market and candle: unique, however often the event comes. */
 @Entity({ name: 'signals' })
@@ -32,11 +46,11 @@ export class SignalEntity {
 
   /** The rules that fired, with their input values and weights. */
   @Column({ type: 'jsonb' })
-  reasons!: unknown[];
+  reasons!: FiredRule[];
 
   /** The prediction used (null when the strategy ran without a model). */
   @Column({ type: 'jsonb', nullable: true })
-  prediction!: Record<string, unknown> | null;
+  prediction!: SignalPrediction | null;
 
   @Column({ name: 'model_version_id', type: 'uuid', nullable: true })
   modelVersionId!: string | null;

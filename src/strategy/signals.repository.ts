@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { MarketKey } from '../market-data/candle';
-import type { Action } from './engine/rule-evaluation';
+import type { Action, FiredRule } from './engine/rule-evaluation';
+import type { SignalPrediction } from './signal.entity';
 
 export interface SignalRow {
   strategyId: string;
@@ -13,8 +14,8 @@ export interface SignalRow {
   action: string;
   score: number;
   confidence: number;
-  reasons: unknown[];
-  prediction: Record<string, unknown> | null;
+  reasons: FiredRule[];
+  prediction: SignalPrediction | null;
   modelVersionId: string | null;
   close: number;
   /** How long after the candle's close a late decision was taken (catch-up); null when on time. */
@@ -38,8 +39,8 @@ interface Row {
   action: string;
   score: number;
   confidence: number;
-  reasons: unknown[];
-  prediction: Record<string, unknown> | null;
+  reasons: FiredRule[];
+  prediction: SignalPrediction | null;
   model_version_id: string | null;
   close: number;
   late_ms: string | null;

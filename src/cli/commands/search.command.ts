@@ -160,7 +160,12 @@ export class SearchCommand implements CliCommand {
           params: { ...plan.params },
           status: 'completed',
           score: result.score,
-          metrics: result.metrics,
+          // As the search jobs store it (the shape of GET /models/searches/:id).
+          metrics: {
+            ...result.metrics,
+            features: plan.features,
+            sentimentSource: sentiment?.source ?? null,
+          },
           seconds: result.seconds,
           error: null,
         });

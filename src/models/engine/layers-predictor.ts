@@ -1,7 +1,7 @@
-import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { LayersModel, Tensor, io } from '@tensorflow/tfjs';
 import { LstmForward } from './lstm-forward';
 import type { TensorFlow } from './tf-backend';
-import type { ModelPredictor } from './trained-model';
+import type { ModelPredictor, PredictorManifest } from './trained-model';
 
 /** A TensorFlow.js model (`lstm`, `gru`) with one-window predictions through `LstmForward` for the LSTM. */
 export class LayersPredictor implements ModelPredictor {
@@ -35,9 +35,10 @@ export class LayersPredictor implements ModelPredictor {
   }
 
   /** Topology and weights through TensorFlow.js IO handlers. */
-  async save(tf: TensorFlow): Promise<{ manifest: Record<string, unknown>; weightData: Buffer }> {
+  async save(tf: TensorFlow): Promise<{ manifest: PredictorManifest; weightData: Buffer }> {
     let saved:
-      { modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer } | undefined;
+      | (Pick<io.ModelArtifacts, 'modelTopology' | 'weightSpecs'> & { weightData: ArrayBuffer })
+      | undefined;
     await this.model.save(
       tf.io.withSaveHandler(async (artifacts) => {
         saved = {

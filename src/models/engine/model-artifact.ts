@@ -1,3 +1,4 @@
+import type { io } from '@tensorflow/tfjs';
 import { StandardScaler, type ScalerState } from './dataset';
 import { fastLstmCellClass } from './fast-lstm-cell';
 import type { FeatureName } from './feature-spec';
@@ -7,13 +8,40 @@ import { DEFAULT_MODEL_KIND, isModelKind } from './model-kind';
 import type { ModelParams } from './model-params';
 import { RidgePredictor } from './ridge-model';
 import type { TensorFlow } from './tf-backend';
-import { PREDICTOR, type ModelPredictor, type TrainedModel } from './trained-model';
+import {
+  PREDICTOR,
+  type ModelPredictor,
+  type PredictorManifest,
+  type TrainedModel,
+} from './trained-model';
+
+/**
+ * A saved model's JSON: its kind, the kind's part (topology or ridge size), scaler, inputs,
+ * params and calibration. Read back from the database: the kind is checked when it loads, and
+ * models saved before calibration (or before kinds, all LSTMs) lack those keys.
+ */
+export type ModelManifest = {
+  kind?: string;
+  format?: PredictorManifest['format'];
+  modelTopology?: io.ModelArtifacts['modelTopology'];
+  weightSpecs?: io.ModelArtifacts['weightSpecs'];
+  inputs?: number;
+  scaler: ScalerState;
+  features: readonly FeatureName[];
+  params: ModelParams;
+  residualStd: number;
+  epochsRun: number;
+  calibration?: ForecastCalibration;
+};
+
+/** A model's manifest plus its weights, as stored. */
+export interface ModelArtifact {
+  manifest: ModelManifest;
+  weightData: Buffer;
+}
 
 /** JSON of a trained model's manifest (its kind, scaler, calibration...) plus its weights. */
-export async function saveModel(
-  tf: TensorFlow,
-  trained: TrainedModel,
-): Promise<{ manifest: Record<string, unknown>; weightData: Buffer }> {
+export async function saveModel(tf: TensorFlow, trained: TrainedModel): Promise<ModelArtifact> {
   const saved = await trained[PREDICTOR].save(tf);
   return {
     manifest: {
@@ -31,22 +59,8 @@ export async function saveModel(
 }
 
 /** A model saved by `saveModel`, of the kind its manifest names (lstm when it names none). */
-export async function loadModel(
-  tf: TensorFlow,
-  artifact: { manifest: Record<string, unknown>; weightData: Buffer },
-): Promise<TrainedModel> {
-  const manifest = artifact.manifest as {
-    kind?: unknown;
-    modelTopology?: object;
-    weightSpecs?: Parameters<typeof tf.io.fromMemory>[1];
-    inputs?: number;
-    scaler: ScalerState;
-    features: FeatureName[];
-    params: ModelParams;
-    residualStd: number;
-    epochsRun: number;
-    calibration?: ForecastCalibration;
-  };
+export async function loadModel(tf: TensorFlow, artifact: ModelArtifact): Promise<TrainedModel> {
+  const { manifest } = artifact;
   const kind = manifest.kind ?? DEFAULT_MODEL_KIND;
   if (!isModelKind(kind)) {
     throw new Error(`The stored model is of an unknown kind ${JSON.stringify(kind)}`);

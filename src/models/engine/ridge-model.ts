@@ -1,4 +1,4 @@
-import type { ModelPredictor } from './trained-model';
+import type { ModelPredictor, PredictorManifest } from './trained-model';
 
 /** Weights of one input each (a flattened window: [step][feature]) and an intercept. */
 export interface RidgeFit {
@@ -178,7 +178,7 @@ export class RidgePredictor implements ModelPredictor {
     return this.dot(window, 0);
   }
 
-  save(): Promise<{ manifest: Record<string, unknown>; weightData: Buffer }> {
+  save(): Promise<{ manifest: PredictorManifest; weightData: Buffer }> {
     const { weights, intercept } = this.fit;
     const bytes = Buffer.alloc((weights.length + 1) * 8);
     weights.forEach((weight, i) => bytes.writeDoubleLE(weight, i * 8));

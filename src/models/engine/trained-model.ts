@@ -1,3 +1,4 @@
+import type { io } from '@tensorflow/tfjs';
 import type { Dataset, Sample, StandardScaler } from './dataset';
 import type { FeatureName } from './feature-spec';
 import type { ForecastCalibration } from './forecast-calibration';
@@ -10,13 +11,22 @@ import type { TensorFlow } from './tf-backend';
  * caller's): TensorFlow.js layers for `lstm` and `gru`, ridge weights for `linear`. Callers never
  * hold one: they go through `predictBatch`, `predictOne`, `saveModel` and `disposeModel`.
  */
+/** The kind's part of a saved model's manifest: TensorFlow.js layers, or the ridge fit's size. */
+export type PredictorManifest =
+  | {
+      format: 'tfjs-layers';
+      modelTopology: io.ModelArtifacts['modelTopology'];
+      weightSpecs: io.ModelArtifacts['weightSpecs'];
+    }
+  | { format: 'ridge'; inputs: number };
+
 export interface ModelPredictor {
   /** Outputs of `count` windows, flattened [sample][step][feature]. */
   predictWindows(tf: TensorFlow, windows: Float32Array, count: number): ArrayLike<number>;
   /** The output of one window (the live path; the weights no longer change). */
   predictWindow(tf: TensorFlow, window: Float32Array): number;
   /** The kind's part of the manifest (with its `format`) and its weights. */
-  save(tf: TensorFlow): Promise<{ manifest: Record<string, unknown>; weightData: Buffer }>;
+  save(tf: TensorFlow): Promise<{ manifest: PredictorManifest; weightData: Buffer }>;
   /** Frees what the garbage collector does not (tensors). */
   dispose(): void;
 }

@@ -6,11 +6,11 @@ import { ProcessesJob, type JobProcessor } from '../../queue/job-processor.decor
 import type { MarketKey } from '../../market-data/candle';
 import { JOBS, JobName, TRAINING_PRIORITY, type JobResult } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
-import { resolveModelParams } from '../engine/model-params';
-import { MODEL_PARAM_RULES } from '../engine/model-params';
+import { MODEL_PARAM_RULES, resolveModelParams } from '../engine/model-params';
 import { DEFAULT_MODEL_KIND, isModelKind } from '../engine/model-kind';
 import { minimumCandles } from '../engine/training-pipeline';
 import { LivePredictionsService } from '../live/live-predictions.service';
+import type { ModelVersionParams } from '../model-version.entity';
 import { ModelVersionsRepository } from '../model-versions.repository';
 
 /**
@@ -110,10 +110,10 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
 }
 
 /** The numeric parameters and chosen inputs of a production model, to train its successor alike. */
-function productionConfiguration(production: {
-  params: Record<string, unknown>;
+function productionConfiguration(production: { params: ModelVersionParams; features: string[] }): {
+  params: Record<string, number>;
   features: string[];
-}): { params: Record<string, number>; features: string[] } {
+} {
   const params = Object.fromEntries(
     Object.entries(production.params).filter(
       (entry): entry is [string, number] =>

@@ -8,6 +8,7 @@ import {
   PrimaryColumn,
   PrimaryGeneratedColumn,
 } from 'typeorm';
+import type { TrialResult } from '../engine/model-search';
 
 export type SearchStatus = 'running' | 'evaluating' | 'completed' | 'failed';
 export type TrialStatus = 'pending' | 'completed' | 'failed';
@@ -94,6 +95,12 @@ export class ModelSearchEntity {
   finishedAt!: Date | null;
 }
 
+/** A trial's measures once run, with the inputs it was scored on and the sentiment series it joined. */
+export type TrialMetrics = TrialResult['metrics'] & {
+  features: string[];
+  sentimentSource: string | null;
+};
+
 /** One trial of a search: its configuration, and once run, its score and fold metrics. */
 @Entity({ name: 'model_search_trials' })
 export class ModelSearchTrialEntity {
@@ -121,7 +128,7 @@ export class ModelSearchTrialEntity {
   score!: number | null;
 
   @Column({ type: 'jsonb', nullable: true })
-  metrics!: Record<string, unknown> | null;
+  metrics!: TrialMetrics | null;
 
   @Column({ type: 'double precision', nullable: true })
   seconds!: number | null;

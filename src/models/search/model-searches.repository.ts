@@ -8,6 +8,7 @@ import {
   type SearchOutcome,
   type SearchRequest,
   type SearchStatus,
+  type TrialMetrics,
 } from './model-search.entity';
 
 /** Searches and their trials in PostgreSQL. */
@@ -93,7 +94,7 @@ export class ModelSearchesRepository {
     index: number;
     status: 'completed' | 'failed';
     score: number | null;
-    metrics: Record<string, unknown> | null;
+    metrics: TrialMetrics | null;
     seconds: number | null;
     error: string | null;
   }): Promise<{ done: number; total: number } | undefined> {

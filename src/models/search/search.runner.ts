@@ -17,7 +17,7 @@ import { NotEnoughDataError } from '../engine/training-pipeline';
 import { ModelInputs } from '../model-inputs';
 import { TensorFlowProvider } from '../tensorflow.provider';
 import { MAX_TRAINING_CANDLES } from '../training-window';
-import type { ModelSearchEntity } from './model-search.entity';
+import type { ModelSearchEntity, TrialMetrics } from './model-search.entity';
 import { ModelSearchesRepository } from './model-searches.repository';
 
 /** A trial's failure that running it again will not fix (recorded, not retried). */
@@ -148,7 +148,7 @@ export class SearchRunner {
     index: number;
     status: 'completed' | 'failed';
     score: number | null;
-    metrics: Record<string, unknown> | null;
+    metrics: TrialMetrics | null;
     seconds: number | null;
     error: string | null;
   }): Promise<void> {

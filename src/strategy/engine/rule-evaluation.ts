@@ -3,7 +3,8 @@ import { inputKey, type InputColumns } from './strategy-inputs';
 
 export type Action = 'BUY' | 'SELL' | 'HOLD';
 
-interface FiredRule {
+/** A rule that fired at a decision: stored with the signal as its reasons. */
+export interface FiredRule {
   label: string;
   input: string;
   value: number;

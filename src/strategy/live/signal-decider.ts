@@ -6,6 +6,7 @@ import { RedisService } from '../../redis/redis.service';
 import type { Action } from '../engine/rule-evaluation';
 import type { StrategyDefinition } from '../engine/strategy-definition';
 import type { PredictionInput } from '../engine/strategy-inputs';
+import type { SignalPrediction } from '../signal.entity';
 import { SignalsRepository } from '../signals.repository';
 import { predictionInput, StrategyEvaluator } from '../strategy-evaluator';
 import { SIGNAL_CREATED, signalCreatedEvent } from '../strategy-events';
@@ -14,7 +15,7 @@ import { SIGNAL_CREATED, signalCreatedEvent } from '../strategy-events';
 export interface DecisionPrediction {
   input: PredictionInput;
   modelVersionId: string;
-  record: Record<string, unknown>;
+  record: SignalPrediction;
 }
 
 /** A served forecast as a decision reads and records it. */
