@@ -186,4 +186,54 @@ describe('overload: per-key limits on heavy requests', () => {
       Array.from({ length: HEAVY_PER_KEY }, () => 200),
     );
   });
+  it('counts heavy GraphQL fields with heavy REST calls of the same key: RATE_LIMITED with Retry-After', async () => {
+    const key = await clientKey(t, 'heavy-graphql');
+    const from = new Date(CANDLES[300]!.openTime).toISOString();
+    const heavyQuery = (limit: number) =>
+      request(t.url)
+        .post('/graphql')
+        .set('x-api-key', key)
+        .send({
+          query: `{ indicators(symbol: "BTC", interval: "1h", from: "${from}", limit: ${limit}) { openTimes } }`,
+        });
+    const lock = new Client({ connectionString: env.DATABASE_URL });
+    await lock.connect();
+    let rest: request.Response;
+    let graphql: request.Response[];
+    let small: request.Response;
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE candles IN ACCESS EXCLUSIVE MODE');
+      // A heavy REST read waiting for the table, then two heavy GraphQL reads: the second of
+      // them is the key's third heavy request in flight.
+      const restCall = get(`/indicators/BTC?interval=1h&from=${from}&limit=1000`, key).then();
+      await waitFor(
+        async () => {
+          const waiting = await lock.query<{ count: string }>(
+            `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'candles'::regclass`,
+          );
+          return Number(waiting.rows[0]?.count) >= 1 ? true : undefined;
+        },
+        { what: 'the REST read waiting for the candles table' },
+      );
+      const graphqlCalls = [heavyQuery(1000).then(), heavyQuery(1000).then()];
+      // A short range is not heavy, over GraphQL as over REST: it waits for the table like the rest.
+      const smallCall = heavyQuery(50).then();
+      const first = await Promise.race(graphqlCalls);
+      expect(first.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      await lock.query('COMMIT');
+      [rest, graphql, small] = await Promise.all([restCall, Promise.all(graphqlCalls), smallCall]);
+    } finally {
+      await lock.end();
+    }
+    expect(rest.status).toBe(200);
+    const refused = graphql.filter((response) => response.body.errors);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.headers['retry-after']).toBe('1');
+    expect(refused[0]!.body.errors[0].message).toContain(`HEAVY_REQUESTS_PER_KEY=${HEAVY_PER_KEY}`);
+    const served = graphql.find((response) => !response.body.errors)!;
+    expect(served.body.data.indicators.openTimes).toHaveLength(700);
+    expect(small.body.errors).toBeUndefined();
+    expect(small.body.data.indicators.openTimes).toHaveLength(50);
+  });
 });

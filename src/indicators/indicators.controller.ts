@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
 import { CachedRead } from '../common/cached-read.interceptor';
-import { HeavyRequest, numericQuery } from '../common/overload-heavy-requests';
+import { HeavyRequest, limitOver } from '../common/overload-heavy-requests';
 import {
   IndicatorDescriptionDto,
   IndicatorsDto,
@@ -31,7 +31,7 @@ export class IndicatorsController {
   @Get(':symbol')
   @Access('public-read')
   // The default page (500 candles and the seed before them) counts; small ones do not.
-  @HeavyRequest({ when: (query) => (numericQuery(query.limit) ?? 500) > 200 })
+  @HeavyRequest(limitOver(200))
   @ApiOperation({
     summary:
       'Indicator series aligned with candle times (names=rsi:14,macd:12,26,9,bb:20,2). Earlier candles are loaded so values start at the first candle shown',

@@ -1,5 +1,6 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
 import { Access } from '../auth/access.decorator';
+import { HeavyRequest, limitOver } from '../common/overload-heavy-requests';
 import {
   IndicatorDescriptionDto,
   IndicatorsArgs,
@@ -21,6 +22,7 @@ export class IndicatorsResolver {
 
   @Query(() => IndicatorsDto, { description: 'Indicator series aligned with candle times' })
   @Access('public-read')
+  @HeavyRequest(limitOver(200))
   indicators(@Args() args: IndicatorsArgs): Promise<IndicatorsDto> {
     const { symbol, ...query } = args;
     return this.service.getIndicators(symbol, query);

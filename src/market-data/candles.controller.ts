@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
 import { CachedRead } from '../common/cached-read.interceptor';
-import { HeavyRequest, numericQuery } from '../common/overload-heavy-requests';
+import { HeavyRequest, limitOver } from '../common/overload-heavy-requests';
 import { CandlesService } from './candles.service';
 import { CandlePageDto, CandlesQueryDto } from './dto/candles.dto';
 
@@ -13,7 +13,7 @@ export class CandlesController {
 
   @Get(':symbol')
   @Access('public-read')
-  @HeavyRequest({ when: (query) => (numericQuery(query.limit) ?? 500) > 500 })
+  @HeavyRequest(limitOver(500))
   @CachedRead({ until: 'immutable-if-closed' })
   @ApiOperation({
     summary:

@@ -1,5 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Access } from '../auth/access.decorator';
+import { HeavyRequest } from '../common/overload-heavy-requests';
 import { EnqueuedJobDto } from '../queue/dto/job.dto';
 import { ModelDto, ModelsQueryDto, TrainModelDto } from './dto/models.dto';
 import { ModelsService } from './models.service';
@@ -22,6 +23,7 @@ export class ModelsResolver {
 
   @Mutation(() => EnqueuedJobDto, { description: 'Train a model in the background (admin)' })
   @Access('admin')
+  @HeavyRequest()
   trainModel(@Args('input') input: TrainModelDto): Promise<EnqueuedJobDto> {
     return this.service.train(input);
   }

@@ -1,5 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Access } from '../auth/access.decorator';
+import { HeavyRequest } from '../common/overload-heavy-requests';
 import { BacktestsService } from './backtests.service';
 import {
   BacktestDto,
@@ -17,6 +18,7 @@ export class BacktestsResolver {
   @Mutation(() => BacktestRunDto, {
     description: 'Backtest a strategy over stored candles with fees, in the background',
   })
+  @HeavyRequest()
   runBacktest(@Args('input') input: CreateBacktestDto): Promise<BacktestRunDto> {
     return this.backtests.create(input);
   }

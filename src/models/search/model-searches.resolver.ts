@@ -1,5 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Access } from '../../auth/access.decorator';
+import { HeavyRequest } from '../../common/overload-heavy-requests';
 import {
   ModelSearchDto,
   ModelSearchesQueryDto,
@@ -28,6 +29,7 @@ export class ModelSearchesResolver {
     description: 'Search model kinds and hyperparameters for a market (admin)',
   })
   @Access('admin')
+  @HeavyRequest()
   searchModels(@Args('input') input: SearchModelsDto): Promise<SearchStartedDto> {
     return this.service.start(input);
   }
