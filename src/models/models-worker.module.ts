@@ -2,8 +2,15 @@ import { Module } from '@nestjs/common';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { RetrainModelsProcessor } from './jobs/retrain-models.processor';
 import { TrainModelProcessor } from './jobs/train-model.processor';
+import { BackfillForecasts } from './live/backfill-forecasts';
+import { BaselineForecaster } from './live/baseline-forecaster';
+import { ForecastCatchUp } from './live/forecast-catch-up';
+import { LiveForecaster } from './live/live-forecaster';
+import { LiveMarkets } from './live/live-markets';
 import { LivePredictionsService } from './live/live-predictions.service';
 import { LiveStateReporter } from './live/live-state.reporter';
+import { ProductionModels } from './live/production-models';
+import { TrainingChecks } from './live/training-checks';
 import { ModelsModule } from './models.module';
 import { TrainingService } from './training.service';
 import { FinishSearchProcessor } from './search/jobs/finish-search.processor';
@@ -17,6 +24,13 @@ import { SearchRunner } from './search/search.runner';
     TrainingService,
     TrainModelProcessor,
     RetrainModelsProcessor,
+    LiveMarkets,
+    ProductionModels,
+    BaselineForecaster,
+    LiveForecaster,
+    ForecastCatchUp,
+    BackfillForecasts,
+    TrainingChecks,
     LivePredictionsService,
     LiveStateReporter,
     SearchRunner,

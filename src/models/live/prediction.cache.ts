@@ -124,6 +124,14 @@ export class PredictionCache {
     await this.redis.setIfNotOlder(this.key(market), prediction, 'openTime', prediction.openTime);
   }
 
+  /** Writes a worker's new prediction and tells every reader's mirror (`prediction.updated`). */
+  async publish(market: MarketKey, prediction: CachedPrediction): Promise<void> {
+    await Promise.all([
+      this.write(market, prediction),
+      this.redis.publish(PREDICTION_UPDATED, JSON.stringify(prediction)),
+    ]);
+  }
+
   async clear(market: MarketKey): Promise<void> {
     const key = this.key(market);
     await this.redis.client.del(key);
