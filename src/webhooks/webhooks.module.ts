@@ -5,7 +5,10 @@ import { AppConfig } from '../config/app-config';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
 import { WebhookUrlGuard } from './delivery/webhook-url-guard';
 import { WebhookSecrets } from './webhook-secrets.service';
-import { WebhooksRepository } from './webhooks.repository';
+import { PaperOrdersRepository } from './paper-orders.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
+import { WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
 import { WebhooksService } from './webhooks.service';
 
 /** Webhook subscriptions, messages and deliveries; shared by every role. */
@@ -19,11 +22,21 @@ import { WebhooksService } from './webhooks.service';
         new WebhookUrlGuard(config.get('WEBHOOK_ALLOWED_HOSTS') ?? []),
       inject: [AppConfig],
     },
-    WebhooksRepository,
+    WebhookSubscriptionsRepository,
+    WebhookMessagesRepository,
+    WebhookDeliveriesRepository,
+    PaperOrdersRepository,
     WebhookSecrets,
     WebhooksService,
     WebhookDeliveryService,
   ],
-  exports: [WebhooksRepository, WebhookSecrets, WebhooksService, WebhookDeliveryService],
+  exports: [
+    WebhookSubscriptionsRepository,
+    WebhookMessagesRepository,
+    PaperOrdersRepository,
+    WebhookSecrets,
+    WebhooksService,
+    WebhookDeliveryService,
+  ],
 })
 export class WebhooksModule {}

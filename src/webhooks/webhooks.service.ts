@@ -25,7 +25,12 @@ import { RedisService } from '../redis/redis.service';
 import { WEBHOOKS_CHANGED, testWebhookEvent } from './webhook-events';
 import { WebhookSecrets, ROTATION_OVERLAP_MS } from './webhook-secrets.service';
 import type { WebhookSubscriptionEntity } from './webhook-subscription.entity';
-import { WebhooksRepository, type SubscriptionChanges } from './webhooks.repository';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookMessagesRepository } from './webhook-messages.repository';
+import {
+  WebhookSubscriptionsRepository,
+  type SubscriptionChanges,
+} from './webhook-subscriptions.repository';
 import type { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 /** A rotation this soon after the last is taken for a retry of it (see `rotateSecret`). */
@@ -41,7 +46,9 @@ class WebhooksException extends AppException {}
 export class WebhooksService {
   constructor(
     private readonly config: AppConfig,
-    private readonly repository: WebhooksRepository,
+    private readonly subscriptions: WebhookSubscriptionsRepository,
+    private readonly messages: WebhookMessagesRepository,
+    private readonly deliveryLog: WebhookDeliveriesRepository,
     private readonly secrets: WebhookSecrets,
     private readonly catalogue: MarketCatalogue,
     private readonly strategies: StrategiesRepository,
@@ -54,7 +61,7 @@ export class WebhooksService {
     const limit = this.config.get('WEBHOOK_MAX_PER_KEY');
     const url = await this.checkedUrl(input.url);
     const { secret, sealed } = this.secrets.create();
-    const created = await this.repository.createWithin(
+    const created = await this.subscriptions.createWithin(
       {
         ownerKeyId: principal.apiKeyId,
         url,
@@ -82,7 +89,7 @@ export class WebhooksService {
   }
 
   async list(principal: Principal): Promise<WebhookDto[]> {
-    const rows = await this.repository.listSubscriptions(
+    const rows = await this.subscriptions.list(
       principal.role === 'admin' ? undefined : principal.apiKeyId,
     );
     return rows.map(toDto);
@@ -114,15 +121,15 @@ export class WebhooksService {
       changes.description = input.description;
     }
     if (Object.keys(changes).length) {
-      await this.repository.updateSubscription(subscription.id, changes);
+      await this.subscriptions.update(subscription.id, changes);
       await this.announceChange();
     }
-    return toDto(await this.repository.subscriptionOrFail(subscription.id));
+    return toDto(await this.subscriptions.findOrFail(subscription.id));
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
     const subscription = await this.owned(principal, id);
-    await this.repository.deleteSubscription(subscription.id);
+    await this.subscriptions.delete(subscription.id);
     await this.announceChange();
   }
 
@@ -141,7 +148,7 @@ export class WebhooksService {
       ? subscription.previousSecretExpiresAt.getTime() - ROTATION_OVERLAP_MS
       : undefined;
     const retried = lastRotatedAt !== undefined && now - lastRotatedAt < RETRIED_ROTATION_MS;
-    const replaced = await this.repository.replaceSecrets(
+    const replaced = await this.subscriptions.replaceSecrets(
       subscription.id,
       subscription.secretEncrypted,
       {
@@ -160,13 +167,13 @@ export class WebhooksService {
         `The secret of webhook ${id} was rotated by another request just now; rotate again if you need a secret of your own`,
       );
     }
-    const saved = await this.repository.subscriptionOrFail(subscription.id);
+    const saved = await this.subscriptions.findOrFail(subscription.id);
     return Object.assign(new WebhookWithSecretDto(), toDto(saved), { secret });
   }
 
   async enable(principal: Principal, id: string): Promise<WebhookDto> {
     const subscription = await this.owned(principal, id);
-    const saved = await this.repository.enable(subscription);
+    const saved = await this.subscriptions.enable(subscription);
     await this.announceChange();
     return toDto(saved);
   }
@@ -180,7 +187,7 @@ export class WebhooksService {
   async test(principal: Principal, id: string): Promise<WebhookMessageQueuedDto> {
     const subscription = await this.enabledOwned(principal, id);
     const event = testWebhookEvent(subscription.id);
-    const messageRowId = await this.repository.messageFor(subscription.id, event);
+    const messageRowId = await this.messages.storeFor(subscription.id, event);
     const jobId = await this.queues.enqueue({
       name: JobName.DeliverWebhook,
       ...deliveryJob(messageRowId, 1, 0),
@@ -199,7 +206,7 @@ export class WebhooksService {
     query: WebhookDeliveriesQueryDto,
   ): Promise<WebhookDeliveryDto[]> {
     const subscription = await this.owned(principal, id);
-    const rows = await this.repository.listDeliveries({
+    const rows = await this.deliveryLog.list({
       subscriptionId: subscription.id,
       succeeded: query.outcome ? query.outcome === 'succeeded' : undefined,
       before: query.before ? new Date(parseTime(query.before, 'before')) : undefined,
@@ -216,7 +223,7 @@ export class WebhooksService {
   ): Promise<WebhookMessageQueuedDto> {
     const subscription = await this.enabledOwned(principal, id);
     const delivery = isUuid(deliveryId)
-      ? await this.repository.findDelivery(subscription.id, deliveryId)
+      ? await this.deliveryLog.find(subscription.id, deliveryId)
       : null;
     if (!delivery?.message) {
       throw new WebhooksException('NOT_FOUND', `Webhook ${id} has no delivery ${deliveryId}`);
@@ -228,7 +235,7 @@ export class WebhooksService {
         `Message ${message.messageId} is still being delivered (next attempt ${message.nextAttemptAt?.toISOString() ?? 'now'}); replay it once it has failed`,
       );
     }
-    await this.repository.setMessageState(message.id, {
+    await this.messages.setState(message.id, {
       status: 'pending',
       attempts: message.attempts,
       nextAttemptAt: new Date(),
@@ -247,7 +254,7 @@ export class WebhooksService {
   }
 
   private async owned(principal: Principal, id: string): Promise<WebhookSubscriptionEntity> {
-    const subscription = isUuid(id) ? await this.repository.findSubscription(id) : null;
+    const subscription = isUuid(id) ? await this.subscriptions.find(id) : null;
     // Another key's subscription is indistinguishable from a missing one.
     if (
       !subscription ||

@@ -3,7 +3,9 @@ import { AppConfig } from '../../config/app-config';
 import { parseDuration } from '../../config/config.schema';
 import { QueueService } from '../../queue/queue.service';
 import { JOBS, JobName, type JobPayload, type JobResult } from '../../queue/queue.catalogue';
-import { WebhooksRepository } from '../webhooks.repository';
+import { WebhookDeliveriesRepository } from '../webhook-deliveries.repository';
+import { WebhookMessagesRepository } from '../webhook-messages.repository';
+import { WebhookSubscriptionsRepository } from '../webhook-subscriptions.repository';
 import { WebhookSecrets } from '../webhook-secrets.service';
 import { retryDelayMs } from './retry-schedule';
 import { sendWebhook, type SendResult } from './webhook-sender';
@@ -53,7 +55,9 @@ export class WebhookDeliveryService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly repository: WebhooksRepository,
+    private readonly subscriptions: WebhookSubscriptionsRepository,
+    private readonly messages: WebhookMessagesRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
     private readonly secrets: WebhookSecrets,
     private readonly queues: QueueService,
     private readonly guard: WebhookUrlGuard,
@@ -150,7 +154,7 @@ export class WebhookDeliveryService {
    * it is promoted again the moment one of those deliveries ends, instead of after its delay.
    */
   async deliver(job: DeliverPayload, jobId?: string): Promise<DeliverResult> {
-    const found = await this.repository.forDelivery(job.messageRowId);
+    const found = await this.messages.forDelivery(job.messageRowId);
     if (!found) {
       return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
     }
@@ -161,7 +165,7 @@ export class WebhookDeliveryService {
       return { outcome: 'skipped', statusCode: null, nextAttemptAt: null };
     }
     if (!subscription.enabled) {
-      await this.repository.setMessageState(message.id, {
+      await this.messages.setState(message.id, {
         status: 'failed',
         attempts: message.attempts,
         nextAttemptAt: null,
@@ -195,7 +199,7 @@ export class WebhookDeliveryService {
         ? null
         : retryDelayMs(this.schedule, job.retry ?? 0, result.retryAfterMs);
     const nextAttemptAt = delay === null ? null : new Date(Date.now() + delay);
-    await this.repository.recordAttempt(
+    await this.deliveries.recordAttempt(
       {
         webhookMessageId: message.id,
         subscriptionId: subscription.id,
@@ -235,7 +239,7 @@ export class WebhookDeliveryService {
     const reason = gone
       ? `The receiver answered 410 Gone at ${attemptedAt.toISOString()} (message ${message.messageId}); deliveries stopped`
       : `Message ${message.messageId} failed ${job.attempt} attempt(s), the last at ${attemptedAt.toISOString()}: ${result.error ?? 'failed'}; deliveries stopped`;
-    if (await this.repository.disable(subscription.id, reason)) {
+    if (await this.subscriptions.disable(subscription.id, reason)) {
       this.logger.warn(`Webhook subscription ${subscription.id} disabled: ${reason}`);
     }
     return { outcome: 'disabled', statusCode: result.statusCode, nextAttemptAt: null };

@@ -13,7 +13,8 @@ import {
   signalWebhookEvent,
   type WebhookEvent,
 } from '../webhook-events';
-import { WebhooksRepository } from '../webhooks.repository';
+import { WebhookMessagesRepository } from '../webhook-messages.repository';
+import { WebhookSubscriptionsRepository } from '../webhook-subscriptions.repository';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 
 const FANOUT_ATTEMPTS = 8;
@@ -33,7 +34,8 @@ export class WebhookFanoutService implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly redis: RedisService,
-    private readonly repository: WebhooksRepository,
+    private readonly subscriptions: WebhookSubscriptionsRepository,
+    private readonly messages: WebhookMessagesRepository,
     private readonly delivery: WebhookDeliveryService,
   ) {}
 
@@ -110,7 +112,7 @@ export class WebhookFanoutService implements OnApplicationBootstrap {
    */
   async wanted(type: string): Promise<boolean> {
     if (!this.subscribed || Date.now() - this.subscribed.at > SUBSCRIBED_TTL_MS) {
-      const types = this.repository.subscribedTypes();
+      const types = this.subscriptions.subscribedTypes();
       this.subscribed = { at: Date.now(), types };
       types.catch(() => (this.subscribed = undefined));
     }
@@ -122,7 +124,7 @@ export class WebhookFanoutService implements OnApplicationBootstrap {
    * ask `wanted` first, so events nobody subscribes to cost no query.
    */
   async fanOut(event: WebhookEvent): Promise<number> {
-    const created = await this.repository.fanOut(event);
+    const created = await this.messages.fanOut(event);
     await this.delivery.enqueueFirst(created);
     return created.length;
   }

@@ -19,7 +19,8 @@ import {
   type WebhookEvent,
   type WebhookEventType,
 } from '../webhook-events';
-import { WebhooksRepository } from '../webhooks.repository';
+import { PaperOrdersRepository } from '../paper-orders.repository';
+import { WebhookMessagesRepository } from '../webhook-messages.repository';
 
 /** Pending this long past its due time, a message is taken to have lost its job. */
 const OVERDUE_MS = 2 * 60_000;
@@ -48,7 +49,8 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
 
   constructor(
     private readonly config: AppConfig,
-    private readonly repository: WebhooksRepository,
+    private readonly messages: WebhookMessagesRepository,
+    private readonly paperOrders: PaperOrdersRepository,
     private readonly queues: QueueService,
     private readonly signals: SignalsRepository,
     private readonly predictions: PredictionCache,
@@ -75,7 +77,7 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
         .join(', ');
       this.logger.warn(`Webhook messages of recent events had been missed; queued now: ${byType}`);
     }
-    const overdue = await this.repository.overdue(job?.data.overdueMs ?? OVERDUE_MS, 1000);
+    const overdue = await this.messages.overdue(job?.data.overdueMs ?? OVERDUE_MS, 1000);
     // Again: a job that failed for good (its worker could not reach PostgreSQL through all its
     // tries) is still kept under that id, and a plain add would do nothing for days.
     await this.queues.enqueueManyAgain(
@@ -139,7 +141,7 @@ export class SweepWebhooksProcessor implements JobProcessor<JobName.SweepWebhook
   }
 
   private async recentPaperTrades(since: number): Promise<(() => WebhookEvent)[]> {
-    const orders = await this.repository.paperTradesSince(since, RECOVERY_LIMIT);
+    const orders = await this.paperOrders.tradesSince(since, RECOVERY_LIMIT);
     return orders.map(
       (order) => () =>
         paperTradeWebhookEvent({ ...order, symbol: this.catalogue.baseOf(order.pair) }),
