@@ -8,6 +8,7 @@ import { PaperAccountsRepository } from './paper-accounts.repository';
 import { PaperAccountsService } from './paper-accounts.service';
 import { PaperBooksRepository } from './paper-books.repository';
 import { PaperEquityRepository } from './paper-equity.repository';
+import { PaperOrdersRepository } from './paper-orders.repository';
 import { PaperTradesRepository } from './paper-trades.repository';
 
 /** Paper accounts and the broker they trade with; shared by every role. */
@@ -18,10 +19,11 @@ import { PaperTradesRepository } from './paper-trades.repository';
     PaperAccountsRepository,
     PaperBooksRepository,
     PaperEquityRepository,
+    PaperOrdersRepository,
     PaperTradesRepository,
     PaperAccountFigures,
     PaperAccountsService,
   ],
-  exports: [BROKER, PaperBooksRepository, PaperAccountsService],
+  exports: [BROKER, PaperBooksRepository, PaperOrdersRepository, PaperAccountsService],
 })
 export class PaperModule {}

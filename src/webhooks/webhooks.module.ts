@@ -5,7 +5,6 @@ import { AppConfig } from '../config/app-config';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
 import { WebhookUrlGuard } from './delivery/webhook-url-guard';
 import { WebhookSecrets } from './webhook-secrets.service';
-import { PaperOrdersRepository } from './paper-orders.repository';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookMessagesRepository } from './webhook-messages.repository';
 import { WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
@@ -25,7 +24,6 @@ import { WebhooksService } from './webhooks.service';
     WebhookSubscriptionsRepository,
     WebhookMessagesRepository,
     WebhookDeliveriesRepository,
-    PaperOrdersRepository,
     WebhookSecrets,
     WebhooksService,
     WebhookDeliveryService,
@@ -33,7 +31,6 @@ import { WebhooksService } from './webhooks.service';
   exports: [
     WebhookSubscriptionsRepository,
     WebhookMessagesRepository,
-    PaperOrdersRepository,
     WebhookSecrets,
     WebhooksService,
     WebhookDeliveryService,

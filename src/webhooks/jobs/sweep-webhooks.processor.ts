@@ -19,7 +19,7 @@ import {
   type WebhookEvent,
   type WebhookEventType,
 } from '../webhook-events';
-import { PaperOrdersRepository } from '../paper-orders.repository';
+import { PaperOrdersRepository } from '../../paper/paper-orders.repository';
 import { WebhookMessagesRepository } from '../webhook-messages.repository';
 
 /** Pending this long past its due time, a message is taken to have lost its job. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { PaperTradeEvent } from '../paper/paper-events';
+import type { PaperTradeEvent } from './paper-events';
 
 /** A paper order as the sweep reads it back: its event but the base asset (the caller knows it). */
 export type StoredPaperTrade = Omit<PaperTradeEvent, 'symbol'>;
@@ -36,8 +36,7 @@ const epochMs = (column: string) => `round(extract(epoch FROM ${column}) * 1000)
 
 /**
  * The `paper_orders` table read back as `paper.trade` events, for the webhook sweep. Read-only:
- * the paper trader writes these tables. It belongs with the paper module's repositories and sits
- * here only until that module provides it.
+ * the paper trader writes it (see paper-executions.repository.ts).
  */
 @Injectable()
 export class PaperOrdersRepository {
