@@ -1,0 +1,71 @@
+import { JobName } from '../../src/queue/queue.catalogue';
+import { jobResult, type Api, type Schema } from './api';
+import { LiveMarket } from './live-market-fixtures';
+import { waitFor } from './wait-for';
+
+/** What a trained version's metrics hold (the contract leaves `metrics` free-form). */
+interface TrainingMetrics {
+  split: {
+    model: { count: number; mae: number };
+    persistence: { count: number };
+    versusPersistence: { pValue: number };
+  };
+  walkForward: { folds: unknown[] };
+  calibration: { source: string; horizons: { horizon: number; shrinkage: number }[] };
+  forecast: { horizon: number; point: { versusPersistence: { pValue: number } } }[];
+}
+
+export function trainingMetrics(model: Schema<'ModelDto'>): TrainingMetrics {
+  return model.metrics as unknown as TrainingMetrics;
+}
+
+/** A model small enough to train in seconds. */
+export const TINY = { layers: 1, units: 8, lookback: 8, epochs: 3, batchSize: 64, patience: 0 };
+
+/** The live BTC market of a models suite (models trained on 1h). */
+export function openModelsMarket(label: string): Promise<LiveMarket> {
+  return LiveMarket.open({ label, env: { MODEL_INTERVALS: '1h' } });
+}
+
+/** Trains a BTC 1h model through the queue; its job's result and the progress polled. */
+export async function trainedJob(http: Api, params: object = TINY) {
+  const response = await http.post('/admin/models/train', {
+    body: { symbol: 'BTC', interval: '1h', params },
+  });
+  expect(response.status).toBe(202);
+  const jobId = response.body.jobId;
+  const progress: unknown[] = [];
+  const job = await waitFor(
+    async () => {
+      const body = (await http.get(`/jobs/${jobId}`)).body;
+      if (body.progress && typeof body.progress === 'object') {
+        progress.push(body.progress);
+      }
+      if (body.state === 'failed') {
+        throw new Error(`training failed: ${body.error}`);
+      }
+      return body.state === 'completed' ? body : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 100, what: `training job ${jobId}` },
+  );
+  return { jobId, result: jobResult(job, JobName.TrainModel), progress };
+}
+
+/**
+ * A trained BTC model made production (promoted by hand when it did not beat persistence) and
+ * serving /predict; its version id.
+ */
+export async function productionModel(http: Api, params: object = TINY): Promise<string> {
+  const { result } = await trainedJob(http, params);
+  if (result.status !== 'production') {
+    expect((await http.post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
+  }
+  await waitFor(
+    async () =>
+      (await http.get('/predict/BTC')).body.model?.versionId === result.modelVersionId
+        ? true
+        : undefined,
+    { what: 'the prediction of the production model', timeoutMs: 20_000 },
+  );
+  return result.modelVersionId;
+}
