@@ -134,6 +134,29 @@ export class CandleWindowCache implements OnApplicationBootstrap {
     );
   }
 
+  /**
+   * The newest `count` candles ending with the one that opens at `openTime`, or undefined when
+   * that candle is not stored. A candle just committed may not be in the window yet (its
+   * `candles.written` is still on its way): then the table answers, so a decision at a candle
+   * another process just wrote sees that candle.
+   */
+  async endingAt(
+    market: MarketKey,
+    params: { count: number; openTime: number },
+  ): Promise<Candle[] | undefined> {
+    let candles = await this.newest(market, { count: params.count, to: params.openTime });
+    if (candles[candles.length - 1]?.openTime !== params.openTime) {
+      candles = await this.candles.find({
+        ...market,
+        from: 0,
+        to: params.openTime,
+        limit: params.count,
+        newest: true,
+      });
+    }
+    return candles[candles.length - 1]?.openTime === params.openTime ? candles : undefined;
+  }
+
   /** The answer from an entry, or undefined when the entry cannot tell (too few candles held). */
   private serve(entry: Entry, params: { count: number; to: number }): Candle[] | undefined {
     const candles = entry.candles;

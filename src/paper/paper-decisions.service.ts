@@ -102,7 +102,14 @@ export class PaperDecisions {
           prediction: prediction ? storedPrediction(prediction) : null,
           lateMs: Math.max(0, Date.now() - (time + intervalMs(market.interval))),
         });
-        decisions.get(id)!.set(time, { action: action ?? 'HOLD', late: true });
+        if (!action) {
+          // The batch read this candle from the table: it is stored. Fail the batch (it is redone)
+          // rather than record a HOLD the strategy never decided.
+          throw new Error(
+            `No decision of strategy ${id} at ${new Date(time).toISOString()} for ${market.symbol} ${market.interval}: its candle is not stored`,
+          );
+        }
+        decisions.get(id)!.set(time, { action, late: true });
       }
     }
     return decisions;

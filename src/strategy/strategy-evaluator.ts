@@ -98,12 +98,13 @@ export class StrategyEvaluator {
     prediction?: PredictionInput | null;
   }): Promise<Evaluation | undefined> {
     const { definition, market } = params;
-    const candles = await this.recent.newest(market, {
-      count: windowFor(definition),
-      to: params.openTime ?? MAX_TIME_MS,
-    });
-    const last = candles[candles.length - 1];
-    if (!last || (params.openTime !== undefined && last.openTime !== params.openTime)) {
+    const count = windowFor(definition);
+    const candles =
+      params.openTime === undefined
+        ? await this.recent.newest(market, { count, to: MAX_TIME_MS })
+        : await this.recent.endingAt(market, { count, openTime: params.openTime });
+    const last = candles?.[candles.length - 1];
+    if (!candles || !last) {
       return undefined;
     }
     const predictions = new Map<number, PredictionInput>();
