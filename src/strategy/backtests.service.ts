@@ -9,7 +9,6 @@ import { ModelParamsError, resolveModelParams } from '../models/engine/model-par
 import {
   WALK_FORWARD_DEFAULTS,
   walkForwardModelParams,
-  walkForwardPredictions,
   type WalkForwardBlock,
 } from '../models/engine/walk-forward-predictions';
 import { PredictionsRepository } from '../models/predictions.repository';
@@ -28,6 +27,7 @@ import type { PredictionInput } from './engine/strategy-inputs';
 import { replayStrategy } from './engine/strategy-replay';
 import { readsSentiment, strategySentiment } from './strategy-evaluator';
 import type { BacktestEntity } from './backtest.entity';
+import { backtestFigures, backtestWalkForward } from './backtest-steps';
 import { BacktestsRepository } from './backtests.repository';
 import { requestedSizing } from './requested-sizing';
 import { storedEquityCurves } from './stored-equity-curves';
@@ -298,14 +298,13 @@ export class BacktestsService {
         });
         const all = [...history, ...range];
         const { tf } = await this.tensorflow.get();
-        const generated = await walkForwardPredictions({
+        const generated = await backtestWalkForward({
           tf,
           candles: all,
           start: history.length,
           intervalMs: step,
           modelParams: resolveModelParams(options.modelParams),
           retrainEvery: options.retrainEvery ?? WALK_FORWARD_DEFAULTS.retrainEvery,
-          trainingCandles: WALK_FORWARD_DEFAULTS.trainingCandles,
           onBlock: (done, total) => onProgress?.(10 + Math.round((done / total) * 30)),
         });
         blocks = generated.blocks;
@@ -328,11 +327,8 @@ export class BacktestsService {
       const { equity, buyAndHoldEquity } = storedEquityCurves(result);
       await this.backtests.complete(id, {
         result: {
-          strategy: result.metrics,
-          buyAndHold: result.buyAndHold,
+          ...backtestFigures(result, { candles: range.length, predictionsUsed: predictions.size }),
           buyAndHoldEquity,
-          candles: range.length,
-          predictionsUsed: predictions.size,
           predictionsStored: stored,
           predictionsGenerated: predictions.size - stored,
           walkForwardBlocks: blocks,

@@ -1,6 +1,5 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { intervalMs } from '../../market-data/market-catalogue';
 import {
   DEFAULT_FEATURES,
   SELECTABLE_FEATURES,
@@ -8,11 +7,10 @@ import {
 } from '../../models/engine/feature-spec';
 import { resolveModelParams } from '../../models/engine/model-params';
 import { DEFAULT_MODEL_KIND, MODEL_KINDS, type ModelKind } from '../../models/engine/model-kind';
-import { loadTensorFlow } from '../../models/engine/tf-backend';
-import { runTraining } from '../../models/engine/training-pipeline';
+import { evaluateModel } from '../../models/in-process-evaluation';
 import type { CliCommand } from '../cli-command';
 import type { CliContext } from '../cli-context';
-import { cliFeatureContext, cliModelInputs } from '../run-inputs';
+import { cliFeatureContext } from '../run-inputs';
 import { parseFeatureOption, parseJsonObject, parseModelKind, parseTimeOption } from '../options';
 import { evaluationJson, printEvaluation } from './evaluate.report';
 
@@ -30,9 +28,8 @@ interface EvaluateOptions {
 }
 
 /**
- * `evaluate`: a training job's run (`runTraining` on the inputs ModelInputs gathers, as
- * TrainingService.train) in this process, on a stored market or a candle CSV, printed instead of
- * stored.
+ * `evaluate`: evaluateModel, a training job's run in this process on a stored market or a candle
+ * CSV, printed instead of stored.
  */
 export class EvaluateCommand implements CliCommand {
   constructor(private readonly cli: CliContext) {}
@@ -82,20 +79,12 @@ export class EvaluateCommand implements CliCommand {
     const horizons = options.horizons
       ? parseHorizons(options.horizons)
       : config.forecastHorizons(options.interval, options.symbol);
-    // A stored market gets the inputs training jobs give it (sentiment where a series covers
-    // it, other markets' candles for their inputs).
-    const chosen = parseFeatureOption(
+    const features = parseFeatureOption(
       '--features',
       options.features ?? DEFAULT_FEATURES,
       await cliFeatureContext(this.cli, options),
     );
-    const { candles, features, sentiment, markets } = await cliModelInputs(
-      this.cli,
-      options,
-      chosen,
-    );
     const params = resolveModelParams(options.params);
-    const { tf, backend } = await loadTensorFlow(config.get('TF_BACKEND'));
     const bar = process.stderr.isTTY
       ? new SingleBar(
           {
@@ -105,37 +94,37 @@ export class EvaluateCommand implements CliCommand {
           Presets.shades_classic,
         )
       : undefined;
-    bar?.start(params.epochs, 0, {
-      stage: 'train',
-      epoch: 0,
-      epochs: params.epochs,
-      loss: '-',
-      valLoss: '-',
-    });
-    const started = Date.now();
-    const outcome = await runTraining({
-      tf,
-      candles,
-      intervalMs: intervalMs(options.interval),
-      features,
-      sentiment: sentiment?.values,
-      markets,
-      params,
-      kind: options.kind,
-      horizons,
-      testFrom,
-      walkForwardFolds: Number(options.folds),
-      walkForwardEpochs: 3,
-      onEpoch: (progress) =>
-        bar?.update(progress.epoch, {
-          stage: progress.stage,
-          epoch: progress.epoch,
-          epochs: progress.epochs,
-          loss: progress.loss.toFixed(4),
-          valLoss: progress.valLoss?.toFixed(4) ?? '-',
-        }),
-    }).finally(() => bar?.stop());
-    const run = { backend, seconds: (Date.now() - started) / 1000, candles: candles.length };
+    const { outcome, run } = await evaluateModel(
+      {
+        source: options,
+        kind: options.kind,
+        params,
+        features,
+        horizons,
+        testFrom,
+        walkForwardFolds: Number(options.folds),
+      },
+      {
+        withApp: (work) => this.cli.withApp(work),
+        tfBackend: config.get('TF_BACKEND'),
+        onTrainingStart: () =>
+          bar?.start(params.epochs, 0, {
+            stage: 'train',
+            epoch: 0,
+            epochs: params.epochs,
+            loss: '-',
+            valLoss: '-',
+          }),
+        onEpoch: (progress) =>
+          bar?.update(progress.epoch, {
+            stage: progress.stage,
+            epoch: progress.epoch,
+            epochs: progress.epochs,
+            loss: progress.loss.toFixed(4),
+            valLoss: progress.valLoss?.toFixed(4) ?? '-',
+          }),
+      },
+    ).finally(() => bar?.stop());
     if (options.json) {
       process.stdout.write(`${JSON.stringify(evaluationJson(outcome, run), null, 2)}\n`);
     } else {

@@ -1,11 +1,5 @@
 import type { TrainingOutcome } from '../../models/engine/training-pipeline';
-
-/** What a run of `evaluate` took: the TensorFlow backend, seconds, candles. */
-export interface EvaluationRun {
-  backend: string;
-  seconds: number;
-  candles: number;
-}
+import type { ModelEvaluationRun as EvaluationRun } from '../../models/in-process-evaluation';
 
 /** `evaluate`'s tables: model, persistence and drift on the test set, walk-forward, each horizon. */
 export function printEvaluation(outcome: TrainingOutcome, run: EvaluationRun): void {

@@ -4,21 +4,15 @@ import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue'
 import { JobName } from '../../queue/queue.catalogue';
 import { QueueService } from '../../queue/queue.service';
 import { ModelParamsError, resolveModelParams } from '../engine/model-params';
-import { disposeModel } from '../engine/trained-model';
 import type { ModelKind } from '../engine/model-kind';
-import {
-  bestOutcome,
-  bestTrial,
-  drawFeatureSets,
-  evaluateBest,
-  runTrial,
-} from '../engine/model-search';
+import { bestTrial, drawFeatureSets } from '../engine/model-search';
 import { NotEnoughDataError } from '../engine/training-pipeline';
 import { ModelInputs } from '../model-inputs';
 import { TensorFlowProvider } from '../tensorflow.provider';
 import { MAX_TRAINING_CANDLES } from '../training-window';
 import type { ModelSearchEntity, TrialMetrics } from './model-search.entity';
 import { ModelSearchesRepository } from './model-searches.repository';
+import { evaluateBestTrial, scoreTrial } from './search-steps';
 
 /** A trial's failure that running it again will not fix (recorded, not retried). */
 function isPermanentTrialFailure(error: unknown): error is Error {
@@ -94,52 +88,28 @@ export class SearchRunner {
       features,
       sentiment: 'join',
     });
-    const step = intervalMs(search.interval);
     const { tf } = await this.tensorflow.get();
-    let outcome: Parameters<SearchRunner['finishTrial']>[0];
-    try {
-      const result = await runTrial({
-        tf,
-        trainingCandles: candles,
-        intervalMs: step,
-        plan: {
-          index: trial.index,
-          kind: trial.kind as ModelKind,
-          params: resolveModelParams(trial.params),
-          features,
-        },
-        folds: search.request.folds,
-        horizons: search.request.horizons,
-        sentiment: sentiment?.values,
-        markets,
-        shouldStop: params.shouldStop,
-        pause: params.pause,
-      });
-      outcome = {
-        search,
+    const { status, score, metrics, seconds, error } = await scoreTrial({
+      tf,
+      trainingCandles: candles,
+      intervalMs: intervalMs(search.interval),
+      plan: {
         index: trial.index,
-        status: 'completed',
-        score: result.score,
-        metrics: { ...result.metrics, features, sentimentSource: sentiment?.source ?? null },
-        seconds: result.seconds,
-        error: null,
-      };
-    } catch (error) {
-      if (!isPermanentTrialFailure(error)) {
-        throw error;
-      }
-      outcome = {
-        search,
-        index: trial.index,
-        status: 'failed',
-        score: null,
-        metrics: null,
-        seconds: null,
-        error: error.message,
-      };
-    }
-    await this.finishTrial(outcome);
-    return { status: outcome.status, score: outcome.score };
+        kind: trial.kind as ModelKind,
+        params: resolveModelParams(trial.params),
+        features,
+      },
+      folds: search.request.folds,
+      horizons: search.request.horizons,
+      sentiment,
+      markets,
+      // Other failures are thrown, so the job retries them.
+      recorded: isPermanentTrialFailure,
+      shouldStop: params.shouldStop,
+      pause: params.pause,
+    });
+    await this.finishTrial({ search, index: trial.index, status, score, metrics, seconds, error });
+    return { status, score };
   }
 
   /** Records a trial's end (once) and, after the last one, queues the search's evaluation. */
@@ -216,21 +186,19 @@ export class SearchRunner {
       sentiment: { source: typeof source === 'string' ? source : undefined },
     });
     const { tf } = await this.tensorflow.get();
-    const outcome = await evaluateBest({
+    const { best: evaluated, outcome } = await evaluateBestTrial({
       tf,
+      best: { ...best, score: best.score },
+      features,
       candles,
       intervalMs: intervalMs(search.interval),
       testFrom: search.testFrom.getTime(),
-      plan: { kind: best.kind as ModelKind, params: resolveModelParams(best.params), features },
       folds: search.request.folds,
       horizons: search.request.horizons,
-      sentiment: sentiment?.values,
+      sentiment,
       markets,
     });
-    disposeModel(outcome.trained);
-    await this.searches.setStatus(searchId, 'completed', {
-      best: bestOutcome({ ...best, score: best.score }, outcome),
-    });
+    await this.searches.setStatus(searchId, 'completed', { best: evaluated });
     this.logger.log(
       `Search ${searchId} (${search.symbol} ${search.interval}): best of ${trials.length} trials is ${best.kind} trial ${best.index}; on the test part MAE ${outcome.evaluation.model.mae.toFixed(6)} against persistence ${outcome.evaluation.persistence.mae.toFixed(6)} (p = ${outcome.evaluation.versusPersistence.pValue.toPrecision(3)})`,
     );
