@@ -9,7 +9,7 @@ import type { Candle } from '../src/market-data/candle';
 import { CANDLE_CLOSED } from '../src/market-data/candle-events';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
-import type { CachedPrediction } from '../src/models/live/prediction.cache';
+import { cachedForecast } from '../src/models/live/cached-prediction.fixtures';
 import { PREDICTION_UPDATED } from '../src/models/model-events';
 import {
   GeneratedMarket,
@@ -29,6 +29,7 @@ import {
   describeLatencies,
   describeWarmup,
   dropScratchDatabase,
+  generatedBtcMarket,
   scratchDatabaseUrl,
   waitUntil,
 } from './bench-server';
@@ -135,13 +136,7 @@ async function liveBench(): Promise<void> {
   const sim = await ExchangeSimulator.start({
     speed: 0,
     markets: [
-      {
-        symbol: 'BTCUSDT',
-        baseAsset: 'BTC',
-        quoteAsset: 'USDT',
-        intervals: ['1h'],
-        source: { kind: 'generated', origin: now - 2000 * HOUR_MS, seed: 'signals' },
-      },
+      generatedBtcMarket({ interval: '1h', origin: now - 2000 * HOUR_MS, seed: 'signals' }),
     ],
   });
   const url = new URL(scratchDatabaseUrl(database));
@@ -223,29 +218,14 @@ async function liveBench(): Promise<void> {
       // In the service the prediction follows the candle by the model's ~10 ms; let the candle's
       // own work (indicators, realised errors) finish first, as it would.
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const prediction: CachedPrediction = {
-        exchange: 'binance',
-        symbol: 'BTC',
-        pair: 'BTCUSDT',
-        interval: '1h',
-        kind: 'model',
-        horizons: [],
+      const prediction = cachedForecast({
         openTime,
-        targetTime: openTime + HOUR_MS,
-        horizon: 1,
         lastClose: next,
         predictedClose: next * 1.002,
         predictedReturn: i % 2 ? 0.002 : -0.002,
         probabilityUp: 0.55,
         modelVersionId: rows[0]!.id,
-        trainedAt: Date.now(),
-        testMae: null,
-        testPersistenceMae: null,
-        liveCount: 0,
-        liveMae: null,
-        livePersistenceMae: null,
-        computedAt: Date.now(),
-      };
+      });
       const signalled = waitFor(
         subscriber,
         `${database}:events:${SIGNAL_CREATED}`,

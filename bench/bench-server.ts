@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import type { CachedPrediction } from '../src/models/live/prediction.cache';
+import { cachedForecast } from '../src/models/live/cached-prediction.fixtures';
+import type { SimulatedMarket } from '../src/simulator/exchange-simulator';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -199,16 +200,9 @@ export async function poll<T>(
 export async function seedPrediction(redisPrefix: string): Promise<void> {
   const hourMs = 3_600_000;
   const openTime = Math.floor(Date.now() / hourMs) * hourMs - hourMs;
-  const cached: CachedPrediction = {
+  const cached = cachedForecast({
     exchange: 'binanceus',
-    symbol: 'BTC',
-    pair: 'BTCUSDT',
-    interval: '1h',
-    kind: 'model',
-    horizons: [],
     openTime,
-    targetTime: openTime + hourMs,
-    horizon: 1,
     lastClose: 43_210.5,
     predictedClose: 43_262.1,
     predictedReturn: 0.001193,
@@ -220,9 +214,25 @@ export async function seedPrediction(redisPrefix: string): Promise<void> {
     liveCount: 500,
     liveMae: 160.4,
     livePersistenceMae: 161.0,
-    computedAt: Date.now(),
-  };
+  });
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   await redis.set(`${redisPrefix}:predictions:latest:binanceus:BTCUSDT:1h`, JSON.stringify(cached));
   redis.disconnect();
+}
+
+/** A benchmark's simulated BTCUSDT market: one interval, a generated history from `origin`. */
+export function generatedBtcMarket(params: {
+  interval: string;
+  origin: number;
+  seed: string;
+  momentum?: number;
+}): SimulatedMarket {
+  const { interval, ...source } = params;
+  return {
+    symbol: 'BTCUSDT',
+    baseAsset: 'BTC',
+    quoteAsset: 'USDT',
+    intervals: [interval],
+    source: { kind: 'generated', ...source },
+  };
 }

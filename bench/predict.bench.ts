@@ -19,15 +19,16 @@ import {
   describeLatencies,
   describeWarmup,
   dropScratchDatabase,
+  generatedBtcMarket,
   median,
   pinLoadGenerator,
   pinningLabel,
   releaseLoadGenerator,
   roundRatios,
   scratchDatabaseUrl,
+  seedPrediction,
   startServer,
   waitUntil,
-  seedPrediction,
 } from './bench-server';
 
 /**
@@ -162,15 +163,7 @@ async function liveBench(): Promise<void> {
   const origin = now - 2000 * HOUR_MS;
   const sim = await ExchangeSimulator.start({
     speed: 0,
-    markets: [
-      {
-        symbol: 'BTCUSDT',
-        baseAsset: 'BTC',
-        quoteAsset: 'USDT',
-        intervals: ['1h'],
-        source: { kind: 'generated', origin, seed: 'predict', momentum: 0.3 },
-      },
-    ],
+    markets: [generatedBtcMarket({ interval: '1h', origin, seed: 'predict', momentum: 0.3 })],
   });
   const config = AppConfig.fromEnv({
     ...process.env,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { readCandleCsv } from '../src/simulator/candle-series';
+import { BTC_HOUR_CSV } from '../src/simulator/candle-series.fixtures';
 import { dropScratchDatabase, scratchDatabaseUrl, startServer, waitUntil } from './bench-server';
 import { spawnProcess, stopProcess } from './bench-processes';
 
@@ -39,17 +40,7 @@ function csvPath(): string {
     '1h',
     'BTCUSDT-1h.csv',
   );
-  return existsSync(shared)
-    ? shared
-    : join(
-        __dirname,
-        '..',
-        '..',
-        'test',
-        'fixtures',
-        'klines',
-        'BTCUSDT-1h-2022-08-20_2022-09-30.csv',
-      );
+  return existsSync(shared) ? shared : BTC_HOUR_CSV;
 }
 
 async function main(): Promise<void> {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, WebSocketRoute } from 'playwright-core';
 import { dashboardDir } from '../src/web/dashboard.routes';
-import { CHROMIUM_PATH, launch, newPage } from './web/browser';
+import { CHROMIUM_PATH, launchChromium } from './chromium';
+import { newPage } from './web/browser';
 import { liveSocket, ORIGIN, serve, type Subscription } from './web/stand-in-api';
 import {
   HOUR_MS,
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [join(dashboardDir(), '..', '..', 'scripts', 'build-web.mjs')], {
     stdio: 'pipe',
   });
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     console.log(`bench:web, headless ${browser.version()} (${CHROMIUM_PATH})`);
     await measureSize(browser);

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Browser, Request } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium, collectPageErrors } from './support/chromium';
+import { launchChromium } from '../bench/chromium';
+import { collectPageErrors } from './support/chromium';
 import type { GraphQLBody } from './support/graphql';
 import { startOpenAndClosedApps } from './support/graphql-apps';
 import type { TestApp } from './support/test-app';

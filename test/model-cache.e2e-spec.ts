@@ -3,7 +3,6 @@ import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
 import { CANDLE_CLOSED, type CandleClosedEvent } from '../src/market-data/candle-events';
 import { CandlesRepository } from '../src/market-data/candles.repository';
-import { LivePredictionsService } from '../src/models/live/live-predictions.service';
 import {
   LIVE_STATE_REPORT_MS,
   THIS_PROCESS,
@@ -11,6 +10,7 @@ import {
   type LiveStateSnapshot,
 } from '../src/models/live/live-state.reporter';
 import type { CachedPrediction } from '../src/models/live/prediction.cache';
+import { ProductionModels } from '../src/models/live/production-models';
 import {
   MODEL_PROMOTED,
   PREDICTION_UPDATED,
@@ -99,7 +99,7 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
     );
   }
 
-  const stats = () => t.app.get(LivePredictionsService).modelCacheStats();
+  const stats = () => t.app.get(ProductionModels).stats();
   const numTensors = async () => (await t.app.get(TensorFlowProvider).get()).tf.memory().numTensors;
   /** What must not change when the same model predicts at the same candle again. */
   const forecastOf = (p: CachedPrediction) => ({

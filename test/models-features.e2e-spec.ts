@@ -3,7 +3,12 @@ import { JobName } from '../src/queue/queue.catalogue';
 import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
 import { fieldProblems, jobResult } from './support/api';
 import type { LiveMarket } from './support/live-market-fixtures';
-import { openModelsMarket, trainedJob, trainingMetrics } from './support/models-fixtures';
+import {
+  openModelsMarket,
+  servedPrediction,
+  trainedJob,
+  trainingMetrics,
+} from './support/models-fixtures';
 import { waitFor } from './support/wait-for';
 
 describe('models: the inputs a model reads (sentiment, a chosen subset) and its kind', () => {
@@ -28,16 +33,10 @@ describe('models: the inputs a model reads (sentiment, a chosen subset) and its 
     const model = (await http.get(`/models/${result.modelVersionId}`)).body;
     expect(model.features).toContain('sentiment');
     expect(model.params.sentimentSource).toBe('fear-greed');
-    if (result.status === 'candidate') {
-      expect((await http.post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
-    }
-    const prediction = await waitFor(
-      async () => {
-        const body = (await http.get('/predict/BTC')).body;
-        return body.model?.versionId === result.modelVersionId ? body : undefined;
-      },
-      { what: 'a prediction of the model with sentiment', timeoutMs: 20_000 },
-    );
+    const prediction = await servedPrediction(http, {
+      result,
+      what: 'a prediction of the model with sentiment',
+    });
     expect(Number.isFinite(prediction.predictedReturn)).toBe(true);
   }, 120_000);
 
@@ -88,17 +87,10 @@ describe('models: the inputs a model reads (sentiment, a chosen subset) and its 
     expect(model.features).toEqual(['rsi', 'logReturn', 'volumeZScore', 'sentiment']);
     expect(model.params.l2).toBe(10);
     expect(trainingMetrics(model).walkForward.folds).toHaveLength(3);
-    if (result.status === 'candidate') {
-      expect((await http.post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
-    }
-    // The live path loads it from its artifact and predicts with it.
-    const prediction = await waitFor(
-      async () => {
-        const body = (await http.get('/predict/BTC')).body;
-        return body.model?.versionId === result.modelVersionId ? body : undefined;
-      },
-      { what: 'a prediction of the linear model', timeoutMs: 20_000 },
-    );
+    const prediction = await servedPrediction(http, {
+      result,
+      what: 'a prediction of the linear model',
+    });
     expect(Number.isFinite(prediction.predictedReturn)).toBe(true);
   }, 150_000);
 });

@@ -1,33 +1,16 @@
-import { join } from 'node:path';
-
 import { DataSource } from 'typeorm';
 import type { Candle } from '../src/market-data/candle';
-import { readCandleCsv } from '../src/simulator/candle-series';
+import { readBtcHourCandles } from '../src/simulator/candle-series.fixtures';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { run, type Running } from './support/processes';
-import { databaseUrl, scratchName, testEnv } from './support/test-env';
+import { btcHourEnv, databaseUrl, scratchName, testEnv } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
-import { api, backtestResult } from './support/api';
+import { api } from './support/api';
+import { withEpochTimes } from './support/paper-trading-fixtures';
+import { runBacktest } from './support/strategy-fixtures';
 import { waitFor } from './support/wait-for';
 
-const CANDLES = readCandleCsv(
-  join(__dirname, 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
-);
-
-interface Trade {
-  entryTime: number | string;
-  exitTime: number | string;
-  entryPrice: number;
-  exitPrice: number;
-  quantity: number;
-  exitReason: string;
-}
-
-const times = (trade: Trade) => ({
-  ...trade,
-  entryTime: new Date(trade.entryTime).getTime(),
-  exitTime: new Date(trade.exitTime).getTime(),
-});
+const CANDLES = readBtcHourCandles();
 
 /**
  * A worker process killed with SIGKILL while it is inside a paper batch (its transaction held open
@@ -79,14 +62,12 @@ describe('paper trading: a worker process killed mid-candle', () => {
     sim = await ExchangeSimulator.start({ speed: 0 });
     sim.load('BTCUSDT', '1h', CANDLES);
     env = testEnv({
-      DATABASE_URL: databaseUrl(scratchName('paperkill')),
-      REDIS_PREFIX: scratchName('paperkill'),
-      SYMBOLS: 'BTC',
-      INTERVALS: '1h',
-      EXCHANGE: 'binance',
-      EXCHANGE_REST_URL: sim.restUrl,
-      EXCHANGE_WS_URL: sim.wsUrl,
-      BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+      ...btcHourEnv({
+        database: databaseUrl(scratchName('paperkill')),
+        prefix: scratchName('paperkill'),
+        sim,
+        backfillFrom: CANDLES[0]!.openTime,
+      }),
       LIVE_STREAM: 'true',
       STREAM_LEASE_MS: '1000',
       MODEL_AUTO_TRAIN: 'false',
@@ -178,7 +159,7 @@ describe('paper trading: a worker process killed mid-candle', () => {
 
     expect((await admin().delete(`/admin/paper-accounts/${account.id}`)).status).toBe(200);
     const paper = (await admin().get(`/paper-accounts/${account.id}`)).body;
-    const started = await admin().post('/backtests', {
+    const { id, backtest: completed } = await runBacktest(admin(), {
       body: {
         strategy: account.strategy.id,
         symbol: 'BTC',
@@ -189,20 +170,16 @@ describe('paper trading: a worker process killed mid-candle', () => {
         sizing: { kind: 'all-in' },
         walkForward: false,
       },
+      what: 'the backtest',
+      timeoutMs: 30_000,
     });
-    const backtest = await waitFor(
-      async () => {
-        const body = (await admin().get(`/backtests/${started.body.backtestId}`)).body;
-        return body.status === 'completed' ? backtestResult(body) : undefined;
-      },
-      { what: 'the backtest', timeoutMs: 30_000 },
-    );
-    const backtestTrades = (await admin().get(`/backtests/${started.body.backtestId}/trades`)).body;
+    const backtest = completed.result;
+    const backtestTrades = (await admin().get(`/backtests/${id}/trades`)).body;
     const paperTrades = (await admin().get(`/paper-accounts/${account.id}/trades`)).body;
     expect(backtest.candles).toBe(12);
     expect(paperTrades.length).toBeGreaterThan(0);
-    expect(paperTrades.map(times)).toEqual(
-      backtestTrades.map((trade) => expect.objectContaining(times(trade))),
+    expect(paperTrades.map(withEpochTimes)).toEqual(
+      backtestTrades.map((trade) => expect.objectContaining(withEpochTimes(trade))),
     );
     expect(paper.metrics.finalEquity).toBe(backtest.strategy.finalEquity);
     const rows: { count: string }[] = await dataSource.query(

@@ -1,4 +1,4 @@
-import { PaperTradingMarket, normalised } from './support/paper-trading-fixtures';
+import { PaperTradingMarket } from './support/paper-trading-fixtures';
 import { waitFor } from './support/wait-for';
 
 describe('paper trading: no fill lost or doubled across failed batches, outages and restarts', () => {
@@ -85,16 +85,9 @@ describe('paper trading: no fill lost or doubled across failed batches, outages 
 
     const admin = floor.admin();
     expect((await admin.delete(`/admin/paper-accounts/${account.id}`)).status).toBe(200);
-    const {
-      account: paper,
-      backtest,
-      backtestTrades,
-      paperTrades,
-    } = await floor.againstBacktest(account.id);
-    expect(backtest.result.candles).toBe(5 + 2 + 30 + 3);
-    expect(paperTrades.length).toBeGreaterThanOrEqual(4);
-    expect(paperTrades.map(normalised)).toEqual(backtestTrades.map(normalised));
-    expect(paper.metrics.finalEquity).toBe(backtest.result.strategy.finalEquity);
+    const { account: paper, paperTrades } = await floor.againstBacktest(account.id, {
+      candles: 5 + 2 + 30 + 3,
+    });
     expect(paper.lateCandles).toBe(30);
     const equity = (
       await admin.get(`/paper-accounts/${account.id}/equity`, { query: { limit: 100 } })

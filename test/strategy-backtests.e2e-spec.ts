@@ -1,7 +1,7 @@
 import { fieldProblems } from './support/api';
 import { graphql } from './support/graphql';
 import { CANDLES, HOUR_MS, LiveMarket } from './support/live-market-fixtures';
-import { completedBacktest, createStrategy } from './support/strategy-fixtures';
+import { createStrategy, runBacktest } from './support/strategy-fixtures';
 
 describe('strategies: backtests sized by volatility, and walk-forward predictions', () => {
   let market: LiveMarket;
@@ -33,7 +33,7 @@ describe('strategies: backtests sized by volatility, and walk-forward prediction
     }
     const sigma = Math.sqrt(variance);
     const investedShare = async (body: object) => {
-      const started = await http.post('/backtests', {
+      const { id, backtest } = await runBacktest(http, {
         body: {
           strategy: 'vol-sized',
           symbol: 'BTC',
@@ -43,15 +43,10 @@ describe('strategies: backtests sized by volatility, and walk-forward prediction
           feeRate: 0.001,
           ...body,
         },
+        what: 'a sized backtest',
+        timeoutMs: 30_000,
       });
-      expect(started.status).toBe(202);
-      const backtest = await completedBacktest(
-        http,
-        started.body.backtestId,
-        'a sized backtest',
-        30_000,
-      );
-      const trades = (await http.get(`/backtests/${started.body.backtestId}/trades`)).body;
+      const trades = (await http.get(`/backtests/${id}/trades`)).body;
       expect(trades).toHaveLength(1);
       // Spent: quantity x price plus the 0.1% fee taken out of it.
       return {
@@ -111,8 +106,8 @@ describe('strategies: backtests sized by volatility, and walk-forward prediction
   it('makes walk-forward predictions for a past range, each block from a model trained only before it', async () => {
     const { http } = market;
     // The last part of the fixture, in two walk-forward blocks of small models.
-    const walkForward = (strategy: string) =>
-      http.post('/backtests', {
+    const walkForward = (strategy: string, what: string) =>
+      runBacktest(http, {
         body: {
           strategy,
           symbol: 'BTC',
@@ -121,15 +116,10 @@ describe('strategies: backtests sized by volatility, and walk-forward prediction
           retrainEvery: 300,
           modelParams: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
         },
+        what,
+        timeoutMs: 60_000,
       });
-    const started = await walkForward('default');
-    expect(started.status).toBe(202);
-    const backtest = await completedBacktest(
-      http,
-      started.body.backtestId,
-      'the walk-forward backtest',
-      60_000,
-    );
+    const { backtest } = await walkForward('default', 'the walk-forward backtest');
     const blocks = backtest.result.walkForwardBlocks;
     expect(blocks).toHaveLength(2);
     for (const block of blocks) {
@@ -146,14 +136,7 @@ describe('strategies: backtests sized by volatility, and walk-forward prediction
       thresholds: { buy: 0.5, sell: -0.5 },
       guards: { maxModelAgeMs: 60 * 24 * HOUR_MS },
     });
-    const guarded = await walkForward('model-only');
-    expect(guarded.status).toBe(202);
-    const guardedResult = await completedBacktest(
-      http,
-      guarded.body.backtestId,
-      'the model-only backtest',
-      60_000,
-    );
+    const { backtest: guardedResult } = await walkForward('model-only', 'the model-only backtest');
     expect(guardedResult.tradeCount).toBeGreaterThan(0);
     const invalid = await http.post('/backtests', {
       body: {

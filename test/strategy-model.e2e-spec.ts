@@ -7,7 +7,7 @@ import { FearGreedImportService } from '../src/sentiment/import/fear-greed-impor
 import { jobResult } from './support/api';
 import { CANDLES, HOUR_MS, LiveMarket } from './support/live-market-fixtures';
 import { productionModel } from './support/models-fixtures';
-import { completedBacktest, createStrategy } from './support/strategy-fixtures';
+import { createStrategy, runBacktest } from './support/strategy-fixtures';
 import { waitFor } from './support/wait-for';
 
 describe('strategies: reading the production model live, and backtests on the predictions stored', () => {
@@ -120,18 +120,11 @@ describe('strategies: reading the production model live, and backtests on the pr
     const last = liveCandles[1]!;
     const from = new Date(CANDLES[200]!.openTime).toISOString();
     const to = new Date(last.openTime).toISOString();
-    const started = await http.post('/backtests', {
-      body: {
-        strategy: 'default',
-        symbol: 'BTC',
-        from,
-        to,
-        startingCash: 1000,
-        feeRate: 0.001,
-      },
+    const { id, backtest } = await runBacktest(http, {
+      body: { strategy: 'default', symbol: 'BTC', from, to, startingCash: 1000, feeRate: 0.001 },
+      what: 'the backtest',
+      timeoutMs: 30_000,
     });
-    expect(started.status).toBe(202);
-    const backtest = await completedBacktest(http, started.body.backtestId, 'the backtest', 30_000);
     const candles = CANDLES.length - 200 + 2;
     expect(backtest.result.candles).toBe(candles);
     // The two candles closed live before the tests carry stored predictions.
@@ -142,7 +135,7 @@ describe('strategies: reading the production model live, and backtests on the pr
       holdQuantity * last.close * (1 - 0.001),
       6,
     );
-    const trades = (await http.get(`/backtests/${started.body.backtestId}/trades`)).body;
+    const trades = (await http.get(`/backtests/${id}/trades`)).body;
     expect(trades).toHaveLength(backtest.tradeCount!);
     expect(trades.every((trade) => trade.exitTime >= trade.entryTime && trade.fees > 0)).toBe(true);
     expect(backtest.result.strategy.feesPaid).toBeCloseTo(
@@ -171,21 +164,11 @@ describe('strategies: reading the production model live, and backtests on the pr
       rules: [{ input: 'sentiment', condition: { op: '>', value: -1000 }, weight: 1 }],
       thresholds: { buy: 0.5, sell: -0.5 },
     });
-    const bySentiment = await http.post('/backtests', {
-      body: {
-        strategy: 'sentiment-only',
-        symbol: 'BTC',
-        from,
-        to,
-      },
+    const { backtest: sentimentResult } = await runBacktest(http, {
+      body: { strategy: 'sentiment-only', symbol: 'BTC', from, to },
+      what: 'the sentiment backtest',
+      timeoutMs: 30_000,
     });
-    expect(bySentiment.status).toBe(202);
-    const sentimentResult = await completedBacktest(
-      http,
-      bySentiment.body.backtestId,
-      'the sentiment backtest',
-      30_000,
-    );
     expect(sentimentResult.tradeCount).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { CachedPrediction } from '../src/models/live/prediction.cache';
+import { cachedForecast } from '../src/models/live/cached-prediction.fixtures';
 import { PredictionCache } from '../src/models/live/prediction.cache';
 import { WebhookReceiver } from '../src/simulator/webhook-receiver';
 import { WebhookFanoutService } from '../src/webhooks/delivery/webhook-fanout.service';
@@ -63,15 +63,10 @@ describe('webhook sweep', () => {
         shrinkage: null,
         test: null,
       };
-      const cached: CachedPrediction = {
-        exchange: 'binance',
-        symbol: 'BTC',
-        pair: 'BTCUSDT',
-        interval: '1h',
+      const cached = cachedForecast({
         kind: 'baseline',
         openTime,
         targetTime: horizon.targetTime,
-        horizon: 1,
         lastClose: 100,
         predictedClose: 100.1,
         predictedReturn: 0.001,
@@ -79,13 +74,7 @@ describe('webhook sweep', () => {
         horizons: [horizon],
         modelVersionId: null,
         trainedAt: null,
-        testMae: null,
-        testPersistenceMae: null,
-        liveCount: 0,
-        liveMae: null,
-        livePersistenceMae: null,
-        computedAt: Date.now(),
-      };
+      });
       await sweepApp.app.get(PredictionCache).write(market, cached);
 
       // A paper sell committed by the trader whose paper.trade was never published.

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import WebSocket from 'ws';
+import { cachedForecast } from '../src/models/live/cached-prediction.fixtures';
 import type { CachedPrediction } from '../src/models/live/prediction.cache';
 import { graphql } from './support/graphql';
 import { connectGraphQLWs } from './support/graphql-ws';
@@ -80,29 +81,16 @@ describe('webhooks and live events over GraphQL', () => {
     );
     // What the live prediction path publishes after a model predicts.
     const last = hooks.lastCandle;
-    const prediction: CachedPrediction = {
-      exchange: 'binance',
-      symbol: 'BTC',
-      pair: 'BTCUSDT',
-      interval: '1h',
-      kind: 'model',
-      horizons: [],
+    const prediction = cachedForecast({
       openTime: last.openTime,
-      targetTime: last.openTime + HOUR_MS,
-      horizon: 1,
       lastClose: last.close,
       predictedClose: last.close * 1.001,
       predictedReturn: 0.001,
       probabilityUp: 0.56,
       modelVersionId: '11111111-2222-4333-8444-555555555555',
-      trainedAt: Date.now(),
       testMae: 10,
       testPersistenceMae: 11,
-      liveCount: 0,
-      liveMae: null,
-      livePersistenceMae: null,
-      computedAt: Date.now(),
-    };
+    });
     /** Publishes on the channel the live prediction path uses, in order. */
     const publish = async (...predictions: CachedPrediction[]) => {
       const publisher = new Redis(REDIS_URL);

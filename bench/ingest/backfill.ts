@@ -1,5 +1,6 @@
 import { CandleSyncService } from '../../src/market-data/sync/candle-sync.service';
 import { ExchangeSimulator } from '../../src/simulator/exchange-simulator';
+import { generatedBtcMarket } from '../bench-server';
 import { configFor, dropScratch, RUN, scratchUrl, withContext } from './scratch-app';
 
 const MINUTE_MS = 60_000;
@@ -13,15 +14,7 @@ export async function backfillBench(candleCount: number): Promise<void> {
   const simulator = await ExchangeSimulator.start({
     speed: 0,
     startTime: origin + (candleCount + 1) * MINUTE_MS,
-    markets: [
-      {
-        symbol: 'BTCUSDT',
-        baseAsset: 'BTC',
-        quoteAsset: 'USDT',
-        intervals: ['1m'],
-        source: { kind: 'generated', origin, seed: 'bench' },
-      },
-    ],
+    markets: [generatedBtcMarket({ interval: '1m', origin, seed: 'bench' })],
   });
   const to = origin + (candleCount - 1) * MINUTE_MS;
   try {

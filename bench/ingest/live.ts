@@ -3,7 +3,13 @@ import type { Candle } from '../../src/market-data/candle';
 import { CANDLE_CLOSED } from '../../src/market-data/candle-events';
 import { LiveCandlesService } from '../../src/market-data/stream/live-candles.service';
 import { ExchangeSimulator } from '../../src/simulator/exchange-simulator';
-import { describeLatencies, describeWarmup, percentile, waitUntil } from '../bench-server';
+import {
+  describeLatencies,
+  describeWarmup,
+  generatedBtcMarket,
+  percentile,
+  waitUntil,
+} from '../bench-server';
 import { configFor, dropScratch, RUN, scratchUrl, withContext } from './scratch-app';
 
 const MINUTE_MS = 60_000;
@@ -48,15 +54,7 @@ export async function liveBench(params: { candles: number; warmup: number }): Pr
   const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
   const simulator = await ExchangeSimulator.start({
     speed: 0,
-    markets: [
-      {
-        symbol: 'BTCUSDT',
-        baseAsset: 'BTC',
-        quoteAsset: 'USDT',
-        intervals: ['1m'],
-        source: { kind: 'generated', origin: now - 86_400_000, seed: 'live' },
-      },
-    ],
+    markets: [generatedBtcMarket({ interval: '1m', origin: now - 86_400_000, seed: 'live' })],
   });
   const prefix = `${RUN}_live`;
   const subscriber = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

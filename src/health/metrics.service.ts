@@ -19,6 +19,99 @@ const QUEUE_STATES = [
   'prioritized',
 ] as const;
 
+/** The live state metrics, labelled by process, in the order `/metrics` lists them. */
+const LIVE_STATE_METRICS: {
+  type: 'gauge' | 'counter';
+  name: string;
+  help: string;
+  read: (state: LiveStateSnapshot) => number;
+}[] = [
+  {
+    type: 'gauge',
+    name: 'live_models_loaded',
+    help: 'Production models loaded',
+    read: (s) => s.models.loaded,
+  },
+  {
+    type: 'gauge',
+    name: 'live_model_cache_max_models',
+    help: 'Most production models a process keeps loaded (MODEL_CACHE_MAX_MODELS)',
+    read: (s) => s.models.maxModels,
+  },
+  {
+    type: 'gauge',
+    name: 'live_model_weight_bytes',
+    help: 'Approximate bytes of the weights of the loaded production models (float32, as stored)',
+    read: (s) => s.models.weightBytes,
+  },
+  {
+    type: 'counter',
+    name: 'live_model_loads_total',
+    help: 'Production models loaded from PostgreSQL since start (first loads and reloads after an eviction)',
+    read: (s) => s.models.loads,
+  },
+  {
+    type: 'counter',
+    name: 'live_model_evictions_total',
+    help: 'Production models unloaded (tensors disposed) to stay within MODEL_CACHE_MAX_MODELS',
+    read: (s) => s.models.evictions,
+  },
+  {
+    type: 'gauge',
+    name: 'live_indicator_windows',
+    help: 'Markets whose incremental indicator state a process holds',
+    read: (s) => s.indicatorWindows,
+  },
+  {
+    type: 'gauge',
+    name: 'candle_window_cache_entries',
+    help: 'Markets whose newest candles a process holds in memory',
+    read: (s) => s.candleWindows.entries,
+  },
+  {
+    type: 'gauge',
+    name: 'candle_window_cache_candles',
+    help: 'Candles a process holds in memory in its candle window cache',
+    read: (s) => s.candleWindows.candles,
+  },
+  {
+    type: 'gauge',
+    name: 'live_shard_markets',
+    help: 'Markets whose live path (indicators, forecasts, signals) a worker process runs',
+    read: (s) => s.shard.markets,
+  },
+  {
+    type: 'gauge',
+    name: 'live_shard_members',
+    help: 'Worker processes sharing the live path, as each one sees it',
+    read: (s) => s.shard.members,
+  },
+  {
+    type: 'counter',
+    name: 'live_closes_decided_total',
+    help: 'Closed candles a worker process decided on the live path',
+    read: (s) => s.shard.decided,
+  },
+  {
+    type: 'counter',
+    name: 'hot_path_yields_total',
+    help: 'Times a background job (training batch, backfill, backtest) waited for the live path',
+    read: (s) => s.hotPath.yields,
+  },
+  {
+    type: 'counter',
+    name: 'hot_path_yielded_seconds_total',
+    help: 'Seconds background jobs waited for the live path',
+    read: (s) => s.hotPath.yieldedMs / 1000,
+  },
+  {
+    type: 'gauge',
+    name: 'live_process_resident_memory_bytes',
+    help: 'Resident memory (RSS) of each process, workers included (this one also as process_resident_memory_bytes)',
+    read: (s) => s.rssBytes,
+  },
+];
+
 /**
  * Prometheus metrics of this process: HTTP latency by route and status, load shedding, queue
  * depths, the runtime's (RSS: `process_resident_memory_bytes`), and the live state of this and
@@ -139,101 +232,37 @@ export class MetricsService {
   private registerLiveState(): void {
     const registers = [this.registry];
     const liveStates = () => this.liveStates();
-    const gauge = (name: string, help: string, read: (state: LiveStateSnapshot) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['process'],
-        registers,
-        async collect() {
-          const states = await liveStates();
-          this.reset();
-          for (const state of states) {
-            this.set({ process: state.process }, read(state));
-          }
-        },
-      });
-    const counter = (name: string, help: string, read: (state: LiveStateSnapshot) => number) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ['process'],
-        registers,
-        async collect() {
-          // The counts are kept by each process's model cache; the counter shows them.
-          const states = await liveStates();
-          this.reset();
-          for (const state of states) {
-            this.inc({ process: state.process }, read(state));
-          }
-        },
-      });
-    gauge('live_models_loaded', 'Production models loaded', (s) => s.models.loaded);
-    gauge(
-      'live_model_cache_max_models',
-      'Most production models a process keeps loaded (MODEL_CACHE_MAX_MODELS)',
-      (s) => s.models.maxModels,
-    );
-    gauge(
-      'live_model_weight_bytes',
-      'Approximate bytes of the weights of the loaded production models (float32, as stored)',
-      (s) => s.models.weightBytes,
-    );
-    counter(
-      'live_model_loads_total',
-      'Production models loaded from PostgreSQL since start (first loads and reloads after an eviction)',
-      (s) => s.models.loads,
-    );
-    counter(
-      'live_model_evictions_total',
-      'Production models unloaded (tensors disposed) to stay within MODEL_CACHE_MAX_MODELS',
-      (s) => s.models.evictions,
-    );
-    gauge(
-      'live_indicator_windows',
-      'Markets whose incremental indicator state a process holds',
-      (s) => s.indicatorWindows,
-    );
-    gauge(
-      'candle_window_cache_entries',
-      'Markets whose newest candles a process holds in memory',
-      (s) => s.candleWindows.entries,
-    );
-    gauge(
-      'candle_window_cache_candles',
-      'Candles a process holds in memory in its candle window cache',
-      (s) => s.candleWindows.candles,
-    );
-    gauge(
-      'live_shard_markets',
-      'Markets whose live path (indicators, forecasts, signals) a worker process runs',
-      (s) => s.shard.markets,
-    );
-    gauge(
-      'live_shard_members',
-      'Worker processes sharing the live path, as each one sees it',
-      (s) => s.shard.members,
-    );
-    counter(
-      'live_closes_decided_total',
-      'Closed candles a worker process decided on the live path',
-      (s) => s.shard.decided,
-    );
-    counter(
-      'hot_path_yields_total',
-      'Times a background job (training batch, backfill, backtest) waited for the live path',
-      (s) => s.hotPath.yields,
-    );
-    counter(
-      'hot_path_yielded_seconds_total',
-      'Seconds background jobs waited for the live path',
-      (s) => s.hotPath.yieldedMs / 1000,
-    );
-    gauge(
-      'live_process_resident_memory_bytes',
-      'Resident memory (RSS) of each process, workers included (this one also as process_resident_memory_bytes)',
-      (s) => s.rssBytes,
-    );
+    // Counters too are reset and refilled: the counts are kept by each process's model cache
+    // and hot path, the counter only shows them.
+    const collect = async (
+      metric: { reset(): void },
+      record: (process: string, value: number) => void,
+      read: (state: LiveStateSnapshot) => number,
+    ) => {
+      const states = await liveStates();
+      metric.reset();
+      for (const state of states) {
+        record(state.process, read(state));
+      }
+    };
+    for (const { type, name, help, read } of LIVE_STATE_METRICS) {
+      const options = { name, help, labelNames: ['process'] as const, registers };
+      if (type === 'gauge') {
+        new Gauge({
+          ...options,
+          collect() {
+            return collect(this, (process, value) => this.set({ process }, value), read);
+          },
+        });
+      } else {
+        new Counter({
+          ...options,
+          collect() {
+            return collect(this, (process, value) => this.inc({ process }, value), read);
+          },
+        });
+      }
+    }
   }
 
   render(): Promise<string> {

@@ -1,13 +1,9 @@
-import { join } from 'node:path';
-import { readCandleCsv } from '../simulator/candle-series';
+import { HOUR_MS, readBtcHourCandles } from '../simulator/candle-series.fixtures';
 import { computeIndicators } from './engine/indicator-computation';
 import { parseIndicatorList } from './engine/indicator-spec';
 import { seedCandles } from './indicator-window';
 
-const HOUR_MS = 3_600_000;
-const CANDLES = readCandleCsv(
-  join(__dirname, '..', '..', 'test', 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
-);
+const CANDLES = readBtcHourCandles();
 
 describe('seedCandles', () => {
   // Values computed from the seed window before a range equal those from the whole history.

@@ -37,6 +37,6 @@ import { SearchRunner } from './search/search.runner';
     SearchTrialProcessor,
     FinishSearchProcessor,
   ],
-  exports: [TrainingService, LivePredictionsService],
+  exports: [TrainingService, ForecastCatchUp],
 })
 export class ModelsWorkerModule {}

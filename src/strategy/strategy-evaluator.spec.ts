@@ -1,3 +1,4 @@
+import { cachedForecast } from '../models/live/cached-prediction.fixtures';
 import type { CachedHorizon, CachedPrediction } from '../models/live/prediction.cache';
 import { predictionInput } from './strategy-evaluator';
 
@@ -20,14 +21,8 @@ function horizon(h: number, volatility: number): CachedHorizon {
 }
 
 function served(horizons: CachedHorizon[]): CachedPrediction {
-  return {
-    exchange: 'binance',
-    symbol: 'BTC',
-    pair: 'BTCUSDT',
-    interval: '1h',
-    kind: 'model',
+  return cachedForecast({
     openTime: 0,
-    targetTime: 3_600_000,
     horizon: horizons[0]?.horizon ?? 1,
     lastClose: 100,
     predictedClose: 100.1,
@@ -36,13 +31,8 @@ function served(horizons: CachedHorizon[]): CachedPrediction {
     horizons,
     modelVersionId: 'v1',
     trainedAt: -3_600_000,
-    testMae: null,
-    testPersistenceMae: null,
-    liveCount: 0,
-    liveMae: null,
-    livePersistenceMae: null,
     computedAt: 0,
-  };
+  });
 }
 
 describe('live predictions as strategies read them', () => {

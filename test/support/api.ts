@@ -98,7 +98,7 @@ interface RequestOptions<Op> {
   rawBody?: unknown;
 }
 /** Fields with a default may be left out (the generated types list them as required). */
-type Defaulted<T> = T extends (infer Item)[]
+export type Defaulted<T> = T extends (infer Item)[]
   ? Defaulted<Item>[]
   : T extends object
     ? { [K in keyof T]?: Defaulted<T[K]> }

@@ -1,49 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../bench/chromium';
 import type { Candle } from '../../src/market-data/candle';
-import { readCandleCsv } from '../../src/simulator/candle-series';
+import { HOUR_MS, readBtcHourCandles } from '../../src/simulator/candle-series.fixtures';
 import { ExchangeSimulator } from '../../src/simulator/exchange-simulator';
 import { startTestApp, type TestApp } from './test-app';
-import { databaseUrl, scratchName } from './test-env';
+import { btcHourEnv, databaseUrl, scratchName } from './test-env';
 import { waitFor } from './wait-for';
 
-/** Debian's Chromium (`apt-get install -y chromium`), or CHROMIUM_PATH. */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 const ROOT = join(__dirname, '..', '..');
-const HOUR_MS = 3_600_000;
 
 /** Where the browser tests keep their screenshots (committed, shown in the docs). */
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
-
-/**
- * Headless Chromium through Playwright, never a downloaded browser build. The flags keep it off
- * the network (this machine has none beyond the registries): no background requests, no updates.
- */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium is not at ${CHROMIUM_PATH}: install Debian's package (\`apt-get install -y chromium\`, ` +
-        'as .ci/run does) or set CHROMIUM_PATH to a Chromium or Chrome executable',
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
 
 /** Builds web/ into web/dist (esbuild, well under a second), so the api serves the current code. */
 function buildDashboard(): void {
@@ -68,9 +40,7 @@ export async function prepareDashboard(): Promise<Browser> {
  * the dashboard then shows a market that is current (a lag of minutes, not years).
  */
 export function recentCandles(): Candle[] {
-  const candles = readCandleCsv(
-    join(ROOT, 'test', 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
-  );
+  const candles = readBtcHourCandles();
   const last = candles[candles.length - 1]!;
   const shift = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS - last.openTime;
   return candles.map((candle) => ({ ...candle, openTime: candle.openTime + shift }));
@@ -157,14 +127,12 @@ export async function startDashboardService(
   const t = await startTestApp({
     worker: true,
     env: {
-      DATABASE_URL: databaseUrl(scratchName(label)),
-      REDIS_PREFIX: scratchName(label),
-      SYMBOLS: 'BTC',
-      INTERVALS: '1h',
-      EXCHANGE: 'binance',
-      EXCHANGE_REST_URL: sim.restUrl,
-      EXCHANGE_WS_URL: sim.wsUrl,
-      BACKFILL_FROM: new Date(candles[0]!.openTime).toISOString(),
+      ...btcHourEnv({
+        database: databaseUrl(scratchName(label)),
+        prefix: scratchName(label),
+        sim,
+        backfillFrom: candles[0]!.openTime,
+      }),
       LIVE_STREAM: 'true',
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     },

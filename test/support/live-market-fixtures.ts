@@ -1,17 +1,14 @@
-import { join } from 'node:path';
 import type { Candle } from '../../src/market-data/candle';
-import { readCandleCsv } from '../../src/simulator/candle-series';
+import { readBtcHourCandles } from '../../src/simulator/candle-series.fixtures';
 import { ExchangeSimulator } from '../../src/simulator/exchange-simulator';
 import { api, type Api } from './api';
 import { startTestApp, type TestApp } from './test-app';
-import { databaseUrl, scratchName } from './test-env';
+import { btcHourEnv, databaseUrl, scratchName } from './test-env';
 import { waitFor } from './wait-for';
 
 export const HOUR_MS = 3_600_000;
 /** The BTCUSDT 1h fixture the live-market suites replay (984 candles). */
-export const CANDLES = readCandleCsv(
-  join(__dirname, '..', 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
-);
+export const CANDLES = readBtcHourCandles();
 
 /**
  * One BTC 1h market replayed by the exchange simulator, and an app with a worker (its own
@@ -67,14 +64,12 @@ export class LiveMarket {
 
   env(): Record<string, string> {
     return {
-      DATABASE_URL: this.database,
-      REDIS_PREFIX: this.prefix,
-      SYMBOLS: 'BTC',
-      INTERVALS: '1h',
-      EXCHANGE: 'binance',
-      EXCHANGE_REST_URL: this.sim.restUrl,
-      EXCHANGE_WS_URL: this.sim.wsUrl,
-      BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+      ...btcHourEnv({
+        database: this.database,
+        prefix: this.prefix,
+        sim: this.sim,
+        backfillFrom: CANDLES[0]!.openTime,
+      }),
       LIVE_STREAM: 'true',
       ...this.extraEnv,
     };

@@ -52,20 +52,29 @@ export async function trainedJob(http: Api, params: object = TINY) {
 }
 
 /**
- * A trained BTC model made production (promoted by hand when it did not beat persistence) and
- * serving /predict; its version id.
+ * The first /predict/BTC answer of a trained model, made production first when it is a candidate
+ * (promoted by hand: a tiny model may not beat persistence).
  */
+export async function servedPrediction(
+  http: Api,
+  params: { result: { status: string; modelVersionId: string }; what: string },
+) {
+  const { status, modelVersionId } = params.result;
+  if (status === 'candidate') {
+    expect((await http.post(`/admin/models/${modelVersionId}/promote`)).status).toBe(200);
+  }
+  return waitFor(
+    async () => {
+      const body = (await http.get('/predict/BTC')).body;
+      return body.model?.versionId === modelVersionId ? body : undefined;
+    },
+    { what: params.what, timeoutMs: 20_000 },
+  );
+}
+
+/** A trained BTC model made production and serving /predict; its version id. */
 export async function productionModel(http: Api, params: object = TINY): Promise<string> {
   const { result } = await trainedJob(http, params);
-  if (result.status !== 'production') {
-    expect((await http.post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
-  }
-  await waitFor(
-    async () =>
-      (await http.get('/predict/BTC')).body.model?.versionId === result.modelVersionId
-        ? true
-        : undefined,
-    { what: 'the prediction of the production model', timeoutMs: 20_000 },
-  );
+  await servedPrediction(http, { result, what: 'the prediction of the production model' });
   return result.modelVersionId;
 }

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import type { Candle } from '../../src/market-data/candle';
-import { api, backtestResult, type Api, type Schema } from './api';
+import { api, type Api, type Schema } from './api';
 import { LiveMarket } from './live-market-fixtures';
+import { runBacktest } from './strategy-fixtures';
 import { waitFor } from './wait-for';
 
 /** Buys below RSI 50, sells above: it trades every few candles on a choppy series. */
@@ -29,11 +30,21 @@ interface Trade {
   exitReason: string;
 }
 
-/** A trade's times as epoch ms (REST gives paper trades ISO strings, backtest trades numbers). */
-export function normalised(trade: Trade) {
+/** A trade with its times as epoch ms (REST gives paper trades ISO strings, backtest trades numbers). */
+export function withEpochTimes<T extends Trade>(trade: T) {
   return {
+    ...trade,
     entryTime: new Date(trade.entryTime).getTime(),
     exitTime: new Date(trade.exitTime).getTime(),
+  };
+}
+
+/** The fields a paper trade and a backtest trade share, times as epoch ms. */
+function normalised(trade: Trade) {
+  const { entryTime, exitTime } = withEpochTimes(trade);
+  return {
+    entryTime,
+    exitTime,
     entryPrice: trade.entryPrice,
     exitPrice: trade.exitPrice,
     quantity: trade.quantity,
@@ -114,11 +125,14 @@ export class PaperTradingMarket {
     );
   }
 
-  /** The account's trades next to a backtest job's over the same candles and terms. */
-  async againstBacktest(accountId: string) {
+  /**
+   * The account's trades next to a backtest job's over the same candles and terms, checked to be
+   * the same: `candles` decided, at least four trades, the same trades and final equity.
+   */
+  async againstBacktest(accountId: string, expected: { candles: number }) {
     const admin = this.admin();
     const account = (await admin.get(`/paper-accounts/${accountId}`)).body;
-    const started = await admin.post('/backtests', {
+    const { id, backtest } = await runBacktest(admin, {
       body: {
         strategy: account.strategy.id,
         symbol: 'BTC',
@@ -130,21 +144,16 @@ export class PaperTradingMarket {
         sizing: account.sizing as Schema<'CreateBacktestDto'>['sizing'],
         walkForward: false,
       },
+      what: 'the backtest',
+      timeoutMs: 30_000,
     });
-    expect(started.status).toBe(202);
-    const backtest = await waitFor(
-      async () => {
-        const body = (await admin.get(`/backtests/${started.body.backtestId}`)).body;
-        if (body.status === 'failed') {
-          throw new Error(body.error ?? 'failed');
-        }
-        return body.status === 'completed' ? { ...body, result: backtestResult(body) } : undefined;
-      },
-      { what: 'the backtest', timeoutMs: 30_000 },
-    );
-    const backtestTrades = (await admin.get(`/backtests/${started.body.backtestId}/trades`)).body;
+    const backtestTrades = (await admin.get(`/backtests/${id}/trades`)).body;
     const paperTrades = (await admin.get(`/paper-accounts/${accountId}/trades`)).body;
-    return { account, backtest, backtestTrades, paperTrades };
+    expect(backtest.result.candles).toBe(expected.candles);
+    expect(paperTrades.length).toBeGreaterThanOrEqual(4);
+    expect(paperTrades.map(normalised)).toEqual(backtestTrades.map(normalised));
+    expect(account.metrics.finalEquity).toBe(backtest.result.strategy.finalEquity);
+    return { account, backtest, paperTrades };
   }
 
   close(): Promise<void> {

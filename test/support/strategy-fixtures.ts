@@ -1,4 +1,4 @@
-import { backtestResult, type Api } from './api';
+import { backtestResult, type Api, type Defaulted, type Schema } from './api';
 import { waitFor } from './wait-for';
 
 /** Creates a strategy a test needs (201 expected). */
@@ -11,7 +11,7 @@ export async function createStrategy(
 }
 
 /** A backtest's body once it completed, with its result typed (its error, if it failed). */
-export function completedBacktest(http: Api, id: string, what: string, timeoutMs: number) {
+function completedBacktest(http: Api, id: string, what: string, timeoutMs: number) {
   return waitFor(
     async () => {
       const body = (await http.get(`/backtests/${id}`)).body;
@@ -22,6 +22,17 @@ export function completedBacktest(http: Api, id: string, what: string, timeoutMs
     },
     { what, timeoutMs },
   );
+}
+
+/** Starts a backtest (202 expected) and waits until it completed: its id and its body. */
+export async function runBacktest(
+  http: Api,
+  params: { body: Defaulted<Schema<'CreateBacktestDto'>>; what: string; timeoutMs: number },
+) {
+  const started = await http.post('/backtests', { body: params.body });
+  expect(started.status).toBe(202);
+  const id = started.body.backtestId;
+  return { id, backtest: await completedBacktest(http, id, params.what, params.timeoutMs) };
 }
 
 /** `oversold` as first created: an RSI rule that always fires, against the price above its EMA. */

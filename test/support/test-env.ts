@@ -31,6 +31,28 @@ export function scratchName(label: string): string {
   return `cft_test_${runId()}_${label}_${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * The settings of a service on one market, BTC 1h on `binance`, with its own database and key
+ * prefix: served by the exchange simulator when one is given, backfilled from `backfillFrom`.
+ */
+export function btcHourEnv(params: {
+  database: string;
+  prefix: string;
+  sim?: { restUrl: string; wsUrl: string };
+  backfillFrom: number;
+}): Record<string, string> {
+  const { sim } = params;
+  return {
+    DATABASE_URL: params.database,
+    REDIS_PREFIX: params.prefix,
+    SYMBOLS: 'BTC',
+    INTERVALS: '1h',
+    EXCHANGE: 'binance',
+    ...(sim ? { EXCHANGE_REST_URL: sim.restUrl, EXCHANGE_WS_URL: sim.wsUrl } : {}),
+    BACKFILL_FROM: new Date(params.backfillFrom).toISOString(),
+  };
+}
+
 export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return {
     NODE_ENV: 'test',

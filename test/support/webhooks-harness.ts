@@ -1,20 +1,17 @@
-import { join } from 'node:path';
 import { Client, type QueryResultRow } from 'pg';
 import type { Candle } from '../../src/market-data/candle';
-import { readCandleCsv } from '../../src/simulator/candle-series';
+import { readBtcHourCandles } from '../../src/simulator/candle-series.fixtures';
 import { ExchangeSimulator } from '../../src/simulator/exchange-simulator';
 import { WebhookReceiver } from '../../src/simulator/webhook-receiver';
 import { api, type Schema } from './api';
 import { ContractValidator } from './contract-validator';
 import { run, type Running } from './processes';
 import { startTestApp, type TestApp } from './test-app';
-import { databaseUrl, scratchName, testEnv } from './test-env';
+import { btcHourEnv, databaseUrl, scratchName, testEnv } from './test-env';
 import { waitFor } from './wait-for';
 
 export const HOUR_MS = 3_600_000;
-const CANDLES = readCandleCsv(
-  join(__dirname, '..', 'fixtures', 'klines', 'BTCUSDT-1h-2022-08-20_2022-09-30.csv'),
-).slice(-300);
+const CANDLES = readBtcHourCandles().slice(-300);
 /** A compressed retry schedule: three retries within about a second. */
 const SCHEDULE = '200ms,300ms,500ms';
 
@@ -162,15 +159,13 @@ export class WebhooksHarness {
   }
 
   private env(): Record<string, string> {
-    const sim = this.sim;
     return {
-      DATABASE_URL: this.database,
-      REDIS_PREFIX: this.prefix,
-      SYMBOLS: 'BTC',
-      INTERVALS: '1h',
-      EXCHANGE: 'binance',
-      ...(sim ? { EXCHANGE_REST_URL: sim.restUrl, EXCHANGE_WS_URL: sim.wsUrl } : {}),
-      BACKFILL_FROM: new Date(CANDLES[0]!.openTime).toISOString(),
+      ...btcHourEnv({
+        database: this.database,
+        prefix: this.prefix,
+        sim: this.sim,
+        backfillFrom: CANDLES[0]!.openTime,
+      }),
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       WEBHOOK_RETRY_SCHEDULE: SCHEDULE,
       WEBHOOK_TIMEOUT_MS: '3000',

@@ -9,7 +9,8 @@ import {
 } from './dataset';
 import { evaluate, metricsOf, normalCdf } from './evaluation';
 import { DEFAULT_FEATURES } from './feature-spec';
-import { CANDLES, HOUR_MS } from './lstm-model.fixtures';
+import { HOUR_MS } from '../../simulator/candle-series.fixtures';
+import { CANDLES, tinyDataset } from './lstm-model.fixtures';
 import { ModelParamsError, resolveModelParams } from './model-params';
 
 describe('model parameters', () => {
@@ -78,20 +79,8 @@ describe('metrics', () => {
 describe('dataset', () => {
   it('drops windows that cross a gap in the candles', () => {
     const withGap = CANDLES.filter((_, i) => i !== 500);
-    const full = buildDataset({
-      candles: CANDLES,
-      intervalMs: HOUR_MS,
-      features: DEFAULT_FEATURES,
-      lookback: 8,
-      horizon: 1,
-    });
-    const gapped = buildDataset({
-      candles: withGap,
-      intervalMs: HOUR_MS,
-      features: DEFAULT_FEATURES,
-      lookback: 8,
-      horizon: 1,
-    });
+    const full = tinyDataset();
+    const gapped = tinyDataset({ candles: withGap });
     const gapTime = CANDLES[500]!.openTime;
     // No window (and its target) spans the missing hour.
     for (const s of gapped.samples) {
@@ -128,20 +117,8 @@ describe('dataset', () => {
           }
         : candle,
     );
-    const a = buildDataset({
-      candles: CANDLES,
-      intervalMs: HOUR_MS,
-      features: DEFAULT_FEATURES,
-      lookback: 8,
-      horizon: 1,
-    });
-    const b = buildDataset({
-      candles: changed,
-      intervalMs: HOUR_MS,
-      features: DEFAULT_FEATURES,
-      lookback: 8,
-      horizon: 1,
-    });
+    const a = tinyDataset();
+    const b = tinyDataset({ candles: changed });
     for (let i = 0; i <= cut; i++) {
       expect(b.rows[i]).toEqual(a.rows[i]);
     }
@@ -150,13 +127,7 @@ describe('dataset', () => {
   });
 
   it('fits the scaler on training rows only, and purges training targets that reach into the test', () => {
-    const dataset = buildDataset({
-      candles: CANDLES,
-      intervalMs: HOUR_MS,
-      features: DEFAULT_FEATURES,
-      lookback: 8,
-      horizon: 3,
-    });
+    const dataset = tinyDataset({ horizon: 3 });
     const { train, test } = chronologicalSplit(dataset.samples, 0.8);
     const purged = purge(train, test, 3);
     expect(purged.every((s) => s.end + 3 <= test[0]!.end)).toBe(true);

@@ -1,8 +1,9 @@
-import { buildDataset, chronologicalSplit } from './dataset';
+import { chronologicalSplit } from './dataset';
 import { DEFAULT_FEATURES } from './feature-spec';
 import { fitCalibration, volatilitySeries } from './forecast-calibration';
 import { predictLatest } from './latest-forecast';
-import { CANDLES, HOUR_MS, TINY } from './lstm-model.fixtures';
+import { HOUR_MS } from '../../simulator/candle-series.fixtures';
+import { CANDLES, TINY, tinyDataset } from './lstm-model.fixtures';
 import { loadModel, saveModel } from './model-artifact';
 import { MODEL_KINDS } from './model-kind';
 import { resolveModelParams } from './model-params';
@@ -70,13 +71,7 @@ describe('walk-forward predictions', () => {
 });
 
 describe('every model kind', () => {
-  const dataset = buildDataset({
-    candles: CANDLES,
-    intervalMs: HOUR_MS,
-    features: DEFAULT_FEATURES,
-    lookback: TINY.lookback,
-    horizon: 1,
-  });
+  const dataset = tinyDataset();
   const { train, test } = chronologicalSplit(dataset.samples, 0.8);
 
   it.each(MODEL_KINDS)(

@@ -1,21 +1,11 @@
-import { join } from 'node:path';
-import { readCandleCsv } from '../../simulator/candle-series';
+import { HOUR_MS, readBtcHourCandles } from '../../simulator/candle-series.fixtures';
+import { buildDataset } from './dataset';
+import { DEFAULT_FEATURES } from './feature-spec';
 import { resolveModelParams } from './model-params';
+import type { Candle } from '../../market-data/candle';
 
-export const HOUR_MS = 3_600_000;
 /** 1,000 real BTCUSDT 1h candles, 2022-08-20 to 2022-09-30: the history the model specs read. */
-export const CANDLES = readCandleCsv(
-  join(
-    __dirname,
-    '..',
-    '..',
-    '..',
-    'test',
-    'fixtures',
-    'klines',
-    'BTCUSDT-1h-2022-08-20_2022-09-30.csv',
-  ),
-);
+export const CANDLES = readBtcHourCandles();
 /** Small enough (8 units, 3 epochs) that a spec trains it in seconds. */
 export const TINY = resolveModelParams({
   layers: 1,
@@ -25,3 +15,14 @@ export const TINY = resolveModelParams({
   batchSize: 64,
   patience: 0,
 });
+
+/** Windows of TINY's lookback over hour candles (CANDLES unless given), every default input. */
+export function tinyDataset(params: { candles?: Candle[]; horizon?: number } = {}) {
+  return buildDataset({
+    candles: params.candles ?? CANDLES,
+    intervalMs: HOUR_MS,
+    features: DEFAULT_FEATURES,
+    lookback: TINY.lookback,
+    horizon: params.horizon ?? 1,
+  });
+}

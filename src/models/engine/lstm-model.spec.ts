@@ -1,12 +1,12 @@
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
-import { buildDataset, chronologicalSplit } from './dataset';
-import { DEFAULT_FEATURES } from './feature-spec';
+import { chronologicalSplit } from './dataset';
 import { fitCalibration, volatilitySeries } from './forecast-calibration';
 import { predictLatest } from './latest-forecast';
 import { disposeLayersModel } from './layers-predictor';
 import { LstmForward } from './lstm-forward';
 import { buildLstm } from './lstm-model';
-import { CANDLES, HOUR_MS, TINY } from './lstm-model.fixtures';
+import { HOUR_MS } from '../../simulator/candle-series.fixtures';
+import { CANDLES, TINY, tinyDataset } from './lstm-model.fixtures';
 import { loadModel, saveModel } from './model-artifact';
 import { resolveModelParams } from './model-params';
 import { trainModel } from './model-training';
@@ -16,13 +16,7 @@ import { disposeModel, predictBatch } from './trained-model';
 describe('the LSTM', () => {
   it('trains with flat tensor counts, and a saved and loaded model predicts exactly the same', async () => {
     const { tf } = await loadTensorFlow();
-    const dataset = buildDataset({
-      candles: CANDLES,
-      intervalMs: HOUR_MS,
-      features: DEFAULT_FEATURES,
-      lookback: TINY.lookback,
-      horizon: 1,
-    });
+    const dataset = tinyDataset();
     const { train, test } = chronologicalSplit(dataset.samples, 0.8);
     const counts: number[] = [];
     const trained = await trainModel({

@@ -9,7 +9,7 @@ import { QueueService } from '../../queue/queue.service';
 import { MODEL_PARAM_RULES, resolveModelParams } from '../engine/model-params';
 import { DEFAULT_MODEL_KIND, isModelKind } from '../engine/model-kind';
 import { minimumCandles } from '../engine/training-pipeline';
-import { LivePredictionsService } from '../live/live-predictions.service';
+import { LiveMarkets } from '../live/live-markets';
 import type { ModelVersionParams } from '../model-version.entity';
 import { ModelVersionsRepository } from '../model-versions.repository';
 
@@ -24,7 +24,7 @@ import { ModelVersionsRepository } from '../model-versions.repository';
 export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModels> {
   constructor(
     private readonly config: AppConfig,
-    private readonly live: LivePredictionsService,
+    private readonly liveMarkets: LiveMarkets,
     private readonly versions: ModelVersionsRepository,
     private readonly candles: CandlesRepository,
     private readonly queues: QueueService,
@@ -57,7 +57,7 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
 
   async process(): Promise<JobResult<JobName.RetrainModels>> {
     const result: JobResult<JobName.RetrainModels> = { checked: 0, queued: [] };
-    for (const { market } of this.live.markets) {
+    for (const { market } of this.liveMarkets.all) {
       await this.failAbandoned(market);
     }
     if (!this.config.get('MODEL_AUTO_TRAIN')) {
@@ -65,7 +65,7 @@ export class RetrainModelsProcessor implements JobProcessor<JobName.RetrainModel
     }
     const everyMs = parseDuration(this.config.get('RETRAIN_EVERY'));
     const needed = minimumCandles(resolveModelParams());
-    for (const { symbol, market } of this.live.markets) {
+    for (const { symbol, market } of this.liveMarkets.all) {
       result.checked++;
       const summaries = await this.candles.summaries(market.exchange);
       const count =

@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { MarketShards } from '../../cluster/market-shards.service';
-import type { MarketKey } from '../../market-data/candle';
 import {
   CANDLE_CLOSED,
   CANDLES_WRITTEN,
@@ -13,10 +12,8 @@ import { MODEL_PROMOTED, MODEL_RETIRED, type ModelPromotedEvent } from '../model
 import { PredictionsRepository } from '../predictions.repository';
 import { TensorFlowProvider } from '../tensorflow.provider';
 import { BackfillForecasts } from './backfill-forecasts';
-import { ForecastCatchUp } from './forecast-catch-up';
 import { LiveForecaster } from './live-forecaster';
 import { LiveMarkets } from './live-markets';
-import type { ModelCacheStats } from './model-cache';
 import { ProductionModels } from './production-models';
 import { TrainingChecks } from './training-checks';
 
@@ -40,30 +37,9 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     private readonly liveMarkets: LiveMarkets,
     private readonly production: ProductionModels,
     private readonly forecaster: LiveForecaster,
-    private readonly lateForecasts: ForecastCatchUp,
     private readonly backfills: BackfillForecasts,
     private readonly trainingChecks: TrainingChecks,
   ) {}
-
-  /** Loaded production models, their weights' bytes, loads and evictions (for `/metrics`). */
-  modelCacheStats(): ModelCacheStats {
-    return this.production.stats();
-  }
-
-  /** Configured markets that get models. */
-  get markets(): { symbol: string; market: MarketKey }[] {
-    return this.liveMarkets.all;
-  }
-
-  /** See `ForecastCatchUp.catchUp`. */
-  catchUp(market: MarketKey, until: number): Promise<number> {
-    return this.lateForecasts.catchUp(market, until);
-  }
-
-  /** Serves and publishes the newest candle's forecast again (after a catch-up decided it). */
-  publishLatest(market: MarketKey): Promise<void> {
-    return this.lateForecasts.publishLatest(market);
-  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { backend } = await this.tensorflow.get();

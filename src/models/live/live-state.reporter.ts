@@ -13,7 +13,7 @@ import { LiveIndicatorsService } from '../../indicators/live/live-indicators.ser
 import { CandleWindowCache } from '../../market-data/candle-window.cache';
 import { RedisService } from '../../redis/redis.service';
 import type { ModelCacheStats } from './model-cache';
-import { LivePredictionsService } from './live-predictions.service';
+import { ProductionModels } from './production-models';
 
 /** The memory-relevant live state one process holds, as `/metrics` shows it per process. */
 export interface LiveStateSnapshot {
@@ -61,7 +61,7 @@ export function localLiveState(moduleRef: ModuleRef): LiveStateSnapshot {
   return {
     process: THIS_PROCESS,
     reportedAt: Date.now(),
-    models: find(moduleRef, LivePredictionsService)?.modelCacheStats() ?? NO_MODELS,
+    models: find(moduleRef, ProductionModels)?.stats() ?? NO_MODELS,
     indicatorWindows: find(moduleRef, LiveIndicatorsService)?.windowCount ?? 0,
     candleWindows: find(moduleRef, CandleWindowCache)?.stats() ?? { entries: 0, candles: 0 },
     rssBytes: process.memoryUsage.rss(),

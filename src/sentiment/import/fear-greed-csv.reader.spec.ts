@@ -1,18 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixturePath } from '../../simulator/candle-series.fixtures';
 import { parseFearGreedCsv, readFearGreedCsv } from './fear-greed-csv.reader';
 
-const FIXTURE = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'test',
-  'fixtures',
-  'sentiment',
-  'fear-greed-2021-01-01_2021-03-31.csv',
-);
+const FIXTURE = fixturePath('sentiment', 'fear-greed-2021-01-01_2021-03-31.csv');
 
 describe('readFearGreedCsv', () => {
   let dir: string;

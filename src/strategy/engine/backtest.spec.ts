@@ -1,22 +1,12 @@
+import { candleOf } from '../../indicators/engine/fixtures/candle-fixture';
 import type { Candle } from '../../market-data/candle';
 import { runBacktest } from './backtest';
 import type { Action } from './rule-evaluation';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from '../../simulator/candle-series.fixtures';
 
 function candle(i: number, open: number, close: number): Candle {
-  return {
-    openTime: i * HOUR_MS,
-    open,
-    high: Math.max(open, close),
-    low: Math.min(open, close),
-    close,
-    volume: 10,
-    quoteVolume: null,
-    tradeCount: null,
-    takerBuyBaseVolume: null,
-    takerBuyQuoteVolume: null,
-  };
+  const [high, low] = [Math.max(open, close), Math.min(open, close)];
+  return candleOf({ openTime: i * HOUR_MS, open, high, low, close, volume: 10 });
 }
 
 const hold = (count: number): Action[] => Array.from({ length: count }, () => 'HOLD');

@@ -1,20 +1,10 @@
+import { candleOf } from '../../indicators/engine/fixtures/candle-fixture';
 import type { Candle } from '../../market-data/candle';
 import { Book, entryFraction, runBacktest, type BookState, type Trade } from './backtest';
-import { HOUR_MS, readBtcHourCandles } from './strategy-engine.fixtures';
+import { HOUR_MS, readBtcHourCandles } from '../../simulator/candle-series.fixtures';
 
 function candle(i: number, open: number, high: number, low: number, close: number): Candle {
-  return {
-    openTime: i * HOUR_MS,
-    open,
-    high,
-    low,
-    close,
-    volume: 10,
-    quoteVolume: null,
-    tradeCount: null,
-    takerBuyBaseVolume: null,
-    takerBuyQuoteVolume: null,
-  };
+  return candleOf({ openTime: i * HOUR_MS, open, high, low, close, volume: 10 });
 }
 
 describe('backtests', () => {
@@ -26,16 +16,20 @@ describe('backtests', () => {
     candle(3, 110, 111, 100, 102),
     candle(4, 101, 103, 99, 100),
   ];
+  /** The terms most cases share: 1,000 in cash, a 0.1% fee, no slippage, all in. */
+  const terms = {
+    candles,
+    startingCash: 1000,
+    feeRate: 0.001,
+    slippage: 0,
+    sizing: { kind: 'all-in' } as const,
+    intervalMs: HOUR_MS,
+  };
 
   it('fill at the next open with fees, and report what a hand calculation gives', () => {
     const result = runBacktest({
-      candles,
+      ...terms,
       decisions: ['BUY', 'HOLD', 'SELL', 'HOLD', 'HOLD'],
-      startingCash: 1000,
-      feeRate: 0.001,
-      slippage: 0,
-      sizing: { kind: 'all-in' },
-      intervalMs: HOUR_MS,
     });
     // Buy at candle 1's open (100): fee 1, 9.99 BTC. Sell at candle 3's open (110): 1098.9, fee 1.0989.
     expect(result.trades).toHaveLength(1);
@@ -77,27 +71,21 @@ describe('backtests', () => {
       candle(4, 96, 97, 90, 91),
     ];
     const stopped = runBacktest({
+      ...terms,
       candles: dropping,
       decisions: ['BUY', 'HOLD', 'HOLD', 'HOLD', 'HOLD'],
-      startingCash: 1000,
-      feeRate: 0.001,
-      slippage: 0,
-      sizing: { kind: 'all-in' },
       stopLoss: 0.05,
-      intervalMs: HOUR_MS,
     });
     // Entry 100, stop 95 touched in candle 3 (low 94): 9.99 x 95 = 949.05, fee 0.94905.
     expect(stopped.trades[0]).toMatchObject({ exitReason: 'stop-loss', exitPrice: 95 });
     expect(stopped.metrics.finalEquity).toBeCloseTo(949.05 - 0.94905, 9);
     const slipped = runBacktest({
-      candles,
+      ...terms,
       decisions: ['BUY', 'SELL', 'BUY', 'SELL', 'HOLD'],
-      startingCash: 1000,
       feeRate: 0,
       slippage: 0.01,
       sizing: { kind: 'fraction', fraction: 0.5 },
       cooldownCandles: 1,
-      intervalMs: HOUR_MS,
     });
     // Half the cash at candle 1's open, 101 (100 + 1%); the SELL of candle 1 falls in the cooldown;
     // the BUY of candle 2 is ignored (long already); the SELL of candle 3 fills at candle 4's open,
@@ -110,15 +98,11 @@ describe('backtests', () => {
 
   it('size entries by predicted volatility: target / predicted at the decision candle, capped', () => {
     const result = runBacktest({
-      candles,
+      ...terms,
       decisions: ['BUY', 'HOLD', 'SELL', 'BUY', 'HOLD'],
-      startingCash: 1000,
-      feeRate: 0.001,
-      slippage: 0,
       sizing: { kind: 'volatility', targetVolatility: 0.01, maxFraction: 0.8 },
       // Predicted one-candle volatility at each close.
       volatility: [0.02, 0.025, 0.01, 0.01, 0.01],
-      intervalMs: HOUR_MS,
     });
     expect(result.trades).toHaveLength(2);
     const [first, second] = result.trades;
@@ -159,26 +143,18 @@ describe('backtests', () => {
     expect(entryFraction(sizing, 0.04)).toBe(0.25);
     expect(entryFraction(sizing, null)).toBe(0);
     const unsized = runBacktest({
-      candles,
+      ...terms,
       decisions: ['BUY', 'HOLD', 'HOLD', 'HOLD', 'HOLD'],
-      startingCash: 1000,
-      feeRate: 0.001,
-      slippage: 0,
       sizing,
       volatility: [null, 0.01, 0.01, 0.01, 0.01],
-      intervalMs: HOUR_MS,
     });
     expect(unsized.trades).toHaveLength(0);
     expect(unsized.metrics.finalEquity).toBe(1000);
     expect(() =>
       runBacktest({
-        candles,
+        ...terms,
         decisions: ['BUY', 'HOLD', 'HOLD', 'HOLD', 'HOLD'],
-        startingCash: 1000,
-        feeRate: 0.001,
-        slippage: 0,
         sizing,
-        intervalMs: HOUR_MS,
       }),
     ).toThrow(RangeError);
   });

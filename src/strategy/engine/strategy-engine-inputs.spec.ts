@@ -5,7 +5,7 @@ import {
   parseStrategyDefinition,
   type StrategyDefinition,
 } from './strategy-definition';
-import { HOUR_MS, readBtcHourCandles } from './strategy-engine.fixtures';
+import { HOUR_MS, readBtcHourCandles } from '../../simulator/candle-series.fixtures';
 import {
   computeStrategyInputs,
   predictedVolatilities,

@@ -10,7 +10,7 @@ import type { MarketKey } from '../../market-data/candle';
 import { CANDLES_WRITTEN, type CandlesWrittenEvent } from '../../market-data/candle-events';
 import { CandlesRepository } from '../../market-data/candles.repository';
 import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue';
-import { LivePredictionsService } from '../../models/live/live-predictions.service';
+import { ForecastCatchUp } from '../../models/live/forecast-catch-up';
 import { PredictionsRepository } from '../../models/predictions.repository';
 import { RedisService } from '../../redis/redis.service';
 import { needsModel, parseStrategyDefinition } from '../engine/strategy-definition';
@@ -48,7 +48,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     private readonly decider: SignalDecider,
     private readonly redis: RedisService,
     private readonly shards: MarketShards,
-    private readonly livePredictions: LivePredictionsService,
+    private readonly lateForecasts: ForecastCatchUp,
   ) {}
 
   private get graceMs(): number {
@@ -105,7 +105,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     const pass = this.pass(market, newestNow)
       // A market taken over: its newest forecast is served and published again once decided
       // (a baseline's once-per-candle claim may be held by the worker that died).
-      .then(() => (newestNow ? this.livePredictions.publishLatest(market) : undefined))
+      .then(() => (newestNow ? this.lateForecasts.publishLatest(market) : undefined))
       .catch((error: Error) =>
         this.logger.error(
           `Signal catch-up of ${market.symbol} ${market.interval}: ${error.message}`,
@@ -132,7 +132,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     const step = intervalMs(market.interval);
     const symbol = this.catalogue.baseOf(market.symbol);
     // Forecasts first: model rules decide late candles from the stored predictions.
-    await this.livePredictions.catchUp(market, until);
+    await this.lateForecasts.catchUp(market, until);
     const strategies = await this.strategies.active();
     const newestDecision = await this.signals.newestDecisions(
       strategies.map((strategy) => strategy.id),
