@@ -154,18 +154,8 @@ export class IndicatorsService {
     }
     const step = intervalMs(interval);
     const count = seedCandles(specs, step) + 1;
-    let window = await this.recent.newest(market, { count, to: last });
-    if (window[window.length - 1]?.openTime !== last) {
-      // The in-memory window has not heard of the newest candle yet (its event is in flight).
-      this.recent.invalidate(market);
-      window = await this.candles.find({
-        ...market,
-        from: 0,
-        to: last,
-        limit: count,
-        newest: true,
-      });
-    }
+    // From the table when the in-memory window has not heard of the newest candle yet.
+    const window = (await this.recent.endingAt(market, { count, openTime: last })) ?? [];
     const series = computeIndicators(window, specs);
     const lastIndex = window.length - 1;
     return Object.assign(new LatestIndicatorsDto(), {

@@ -33,6 +33,11 @@ export class CandleWindowCache implements OnApplicationBootstrap {
   private readonly entries = new Map<string, Entry>();
   /** Bumped on every invalidation, so a load that raced a write is not kept. */
   private readonly generations = new Map<string, number>();
+  /** Loads from the table in flight, by market. */
+  private readonly loading = new Map<
+    string,
+    { generation: number; limit: number; entry: Promise<Entry> }
+  >();
 
   constructor(
     private readonly redis: RedisService,
@@ -63,12 +68,21 @@ export class CandleWindowCache implements OnApplicationBootstrap {
     return `${market.exchange}\t${market.symbol}\t${market.interval}`;
   }
 
-  /** A single new candle at the tail is appended (the live path); anything else drops the entry. */
+  /**
+   * A single candle at the tail is appended (the live path), or replaces the last one held when it
+   * is that candle written again (the closing kline of a candle a REST catch-up stored first);
+   * anything else drops the entry.
+   */
   private onWritten(event: CandlesWrittenEvent): void {
     const key = CandleWindowCache.key(event);
     const entry = this.entries.get(key);
     const candle = event.candle;
     const last = entry?.candles[entry.candles.length - 1];
+    if (entry && candle && last && candle.openTime === last.openTime) {
+      entry.candles[entry.candles.length - 1] = candle;
+      this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+      return;
+    }
     if (entry && candle && last && candle.openTime === last.openTime + intervalMs(event.interval)) {
       entry.candles.push(candle);
       // Extended by the event chain, the entry is as current as a fresh load: an hourly market's
@@ -111,27 +125,45 @@ export class CandleWindowCache implements OnApplicationBootstrap {
         newest: true,
       });
     }
-    const generation = this.generations.get(key) ?? 0;
-    const limit = Math.min(MAX_CANDLES, Math.max(MIN_LOAD, params.count));
-    const loaded = await this.candles.find({
-      ...market,
-      from: 0,
-      to: MAX_TIME_MS,
-      limit,
-      newest: true,
-    });
-    const loadedEntry: Entry = {
-      candles: loaded,
-      complete: loaded.length < limit,
-      loadedAt: Date.now(),
-    };
-    if ((this.generations.get(key) ?? 0) === generation) {
-      this.entries.set(key, loadedEntry);
-    }
+    const loadedEntry = await this.load(market, key, params.count);
     return (
       this.serve(loadedEntry, params) ??
       this.candles.find({ ...market, from: 0, to: params.to, limit: params.count, newest: true })
     );
+  }
+
+  /**
+   * The market's newest candles from the table, kept unless a write came meanwhile. Concurrent
+   * callers (a closing burst asks for each market's window from several paths at once) share one
+   * load.
+   */
+  private load(market: MarketKey, key: string, count: number): Promise<Entry> {
+    const generation = this.generations.get(key) ?? 0;
+    const limit = Math.min(MAX_CANDLES, Math.max(MIN_LOAD, count));
+    const running = this.loading.get(key);
+    if (running && running.generation === generation && running.limit >= limit) {
+      return running.entry;
+    }
+    const entry = this.candles
+      .find({ ...market, from: 0, to: MAX_TIME_MS, limit, newest: true })
+      .then((loaded) => {
+        const loadedEntry: Entry = {
+          candles: loaded,
+          complete: loaded.length < limit,
+          loadedAt: Date.now(),
+        };
+        if ((this.generations.get(key) ?? 0) === generation) {
+          this.entries.set(key, loadedEntry);
+        }
+        return loadedEntry;
+      })
+      .finally(() => {
+        if (this.loading.get(key)?.entry === entry) {
+          this.loading.delete(key);
+        }
+      });
+    this.loading.set(key, { generation, limit, entry });
+    return entry;
   }
 
   /**

@@ -166,6 +166,13 @@ export class ModelVersionsRepository {
       .findOne({ where: { ...market, status: 'production' } });
   }
 
+  /** Every market's production version (at most one per market). */
+  async allProduction(): Promise<ModelVersionEntity[]> {
+    return this.dataSource
+      .getRepository(ModelVersionEntity)
+      .find({ where: { status: 'production' } });
+  }
+
   /** The newest version of a market in one of `statuses`. */
   async latest(market: MarketKey, statuses: ModelStatus[]): Promise<ModelVersionEntity | null> {
     return this.dataSource

@@ -11,12 +11,14 @@ import { PredictionsRepository } from './predictions.repository';
 import { ModelSearchService } from './search/model-search.service';
 import { ModelSearchesRepository } from './search/model-searches.repository';
 import { TensorFlowProvider } from './tensorflow.provider';
+import { ProductionVersions } from './production-versions';
 
 /** The model registry, predictions and their cache; shared by every role. */
 @Module({
   imports: [MarketDataModule, SentimentModule],
   providers: [
     ModelVersionsRepository,
+    ProductionVersions,
     PredictionsRepository,
     PredictionCache,
     TensorFlowProvider,
@@ -29,6 +31,7 @@ import { TensorFlowProvider } from './tensorflow.provider';
   ],
   exports: [
     ModelVersionsRepository,
+    ProductionVersions,
     PredictionsRepository,
     PredictionCache,
     TensorFlowProvider,

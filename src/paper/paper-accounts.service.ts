@@ -4,6 +4,7 @@ import { AppException, ValidationException, type FieldProblem } from '../common/
 import { parseTime } from '../common/time-param';
 import { assertUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
+import { RedisService } from '../redis/redis.service';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { MarketCatalogue, MarketDataException, intervalMs } from '../market-data/market-catalogue';
 import { requestedSizing } from '../strategy/requested-sizing';
@@ -24,6 +25,7 @@ import {
   type CreatePaperAccountDto,
 } from './dto/paper.dto';
 import { PaperAccountFigures } from './paper-account-figures.service';
+import { PAPER_ACCOUNT_OPENED } from './paper-events';
 import { PaperAccountsRepository, type BookClosing } from './paper-accounts.repository';
 import { PaperBooksRepository } from './paper-books.repository';
 import { PaperEquityRepository } from './paper-equity.repository';
@@ -45,6 +47,7 @@ export class PaperAccountsService {
     private readonly equityPoints: PaperEquityRepository,
     private readonly paperTrades: PaperTradesRepository,
     private readonly figures: PaperAccountFigures,
+    private readonly redis: RedisService,
     @Inject(BROKER) private readonly broker: Broker,
   ) {}
 
@@ -83,6 +86,7 @@ export class PaperAccountsService {
     }
     const id = await this.accounts.open({ name: input.name, ...terms }, books);
     if (id) {
+      await this.redis.publish(PAPER_ACCOUNT_OPENED, id);
       return this.get(id, { compare: false });
     }
     const existing = await this.accounts.findByNameOrFail(input.name);

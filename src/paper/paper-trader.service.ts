@@ -21,13 +21,15 @@ import type { BookState, FillRules } from '../strategy/engine/backtest';
 import { BROKER, type Broker } from './broker';
 import { PaperBooksRepository, type OpenBook } from './paper-books.repository';
 import { PaperDecisions, type Decided } from './paper-decisions.service';
-import { PAPER_TRADE_EXECUTED, type PaperTradeEvent } from './paper-events';
+import { PAPER_ACCOUNT_OPENED, PAPER_TRADE_EXECUTED, type PaperTradeEvent } from './paper-events';
 import type { AccountOrder, EquityRow } from './paper-executions.repository';
 
 /** Candles one batch steps at most (a long catch-up takes several batches). */
 const BATCH_CANDLES = 500;
 /** How often every market with open accounts is swept, for what no event announced. */
 const SWEEP_MS = 10_000;
+
+const marketKey = (market: MarketKey) => `${market.exchange}:${market.symbol}:${market.interval}`;
 
 /** What one batch writes. */
 class BatchWrites {
@@ -56,6 +58,7 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(PaperTrader.name);
   private readonly queues = new Map<string, Promise<void>>();
   private readonly pending = new Set<string>();
+  private openMarkets?: Promise<Map<string, MarketKey>>;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -84,6 +87,9 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
         interval: event.interval,
       });
     });
+    await this.redis.subscribe(PAPER_ACCOUNT_OPENED, () => {
+      this.openMarkets = undefined;
+    });
     // Catch up on what happened while no worker ran, then keep sweeping.
     void this.sweep();
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_MS);
@@ -97,7 +103,8 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
   /** Every market with an open account, advanced. */
   async sweep(): Promise<void> {
     try {
-      const markets = await this.books.openMarkets();
+      this.openMarkets = undefined;
+      const markets = [...(await this.marketsWithBooks()).values()];
       await Promise.all(markets.map((market) => this.schedule(market)));
     } catch (error) {
       this.logger.error(`Paper sweep failed: ${(error as Error).message}`);
@@ -128,8 +135,32 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
     return next;
   }
 
+  /**
+   * The markets with books not closed, read in one query for every market and kept until the
+   * next sweep or account opening: most markets of a closing burst have no paper account, and
+   * asking each for its books would cost a query per market and event.
+   */
+  private marketsWithBooks(): Promise<Map<string, MarketKey>> {
+    if (!this.openMarkets) {
+      const markets = this.books
+        .openMarkets()
+        .then((rows) => new Map(rows.map((market) => [marketKey(market), market])));
+      this.openMarkets = markets;
+      // A failed read is not kept: the next call reads again.
+      markets.catch(() => {
+        if (this.openMarkets === markets) {
+          this.openMarkets = undefined;
+        }
+      });
+    }
+    return this.openMarkets;
+  }
+
   /** Steps every open book of a market through the stored candles it has not seen; the candles stepped. */
   async advance(market: MarketKey): Promise<number> {
+    if (!(await this.marketsWithBooks()).has(marketKey(market))) {
+      return 0;
+    }
     let stepped = 0;
     for (;;) {
       const batch = await this.advanceBatch(market);

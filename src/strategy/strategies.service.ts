@@ -5,6 +5,7 @@ import { assertUuid, isUuid } from '../common/uuid.pipe';
 import { AppConfig } from '../config/app-config';
 import { MarketCatalogue } from '../market-data/market-catalogue';
 import { PredictionCache } from '../models/live/prediction.cache';
+import { RedisService } from '../redis/redis.service';
 import {
   DEFAULT_STRATEGY,
   needsModel,
@@ -25,6 +26,7 @@ import { SignalsRepository, type SignalRow } from './signals.repository';
 import { StrategiesRepository } from './strategies.repository';
 import { StrategyEntity } from './strategy.entity';
 import { predictionInput, StrategyEvaluator } from './strategy-evaluator';
+import { STRATEGIES_CHANGED } from './strategy-events';
 
 export class StrategyException extends AppException {}
 
@@ -40,6 +42,7 @@ export class StrategiesService implements OnApplicationBootstrap {
     private readonly signals: SignalsRepository,
     private readonly evaluator: StrategyEvaluator,
     private readonly predictions: PredictionCache,
+    private readonly redis: RedisService,
   ) {}
 
   /** The default strategy exists from the first start on (idempotent across processes). */
@@ -108,6 +111,7 @@ export class StrategiesService implements OnApplicationBootstrap {
         `A strategy named ${input.name} exists; PUT /admin/strategies/{id} makes a new version`,
       );
     }
+    await this.redis.publish(STRATEGIES_CHANGED, created.id);
     return this.toDto(created);
   }
 
@@ -118,6 +122,7 @@ export class StrategiesService implements OnApplicationBootstrap {
     if (!version) {
       throw new StrategyException('NOT_FOUND', `No strategy ${id}`);
     }
+    await this.redis.publish(STRATEGIES_CHANGED, version.id);
     return this.toDto(version);
   }
 

@@ -1,5 +1,8 @@
 import type { SignalRow } from './signals.repository';
 
+/** Redis pub/sub channel of strategy versions created (the active versions changed). */
+export const STRATEGIES_CHANGED = 'strategies.changed';
+
 /** Redis pub/sub channel of new signals. */
 export const SIGNAL_CREATED = 'signal.created';
 

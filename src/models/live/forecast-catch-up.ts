@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { MarketKey } from '../../market-data/candle';
 import { CandlesRepository } from '../../market-data/candles.repository';
 import { MarketCatalogue } from '../../market-data/market-catalogue';
-import { ModelVersionsRepository } from '../model-versions.repository';
+import { ProductionVersions } from '../production-versions';
 import { PredictionsRepository } from '../predictions.repository';
 import { LiveForecaster } from './live-forecaster';
 import { LiveMarkets } from './live-markets';
@@ -21,7 +21,7 @@ export class ForecastCatchUp {
   constructor(
     private readonly catalogue: MarketCatalogue,
     private readonly candles: CandlesRepository,
-    private readonly versions: ModelVersionsRepository,
+    private readonly productionVersions: ProductionVersions,
     private readonly predictions: PredictionsRepository,
     private readonly markets: LiveMarkets,
     private readonly forecaster: LiveForecaster,
@@ -40,7 +40,7 @@ export class ForecastCatchUp {
     const symbol = this.catalogue.baseOf(market.symbol);
     let predicted = 0;
     await this.markets.enqueue(market, symbol, async () => {
-      const production = await this.versions.production(market);
+      const production = await this.productionVersions.of(market);
       const newest = production
         ? await this.predictions.newestOpenTime(production.id, market)
         : undefined;

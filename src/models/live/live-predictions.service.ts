@@ -121,6 +121,8 @@ export class LivePredictionsService implements OnApplicationBootstrap {
 
   /** A promotion or a retirement: predict with the new production model, or drop the old one. */
   private onProductionChanged(event: ModelPromotedEvent): void {
+    // Before the new model is looked up below (this handler may run before the snapshot's own).
+    this.production.changed();
     if (!this.liveMarkets.isModelMarket(event)) {
       return;
     }

@@ -6,6 +6,7 @@ import { loadModel } from '../engine/model-artifact';
 import { disposeModel, type TrainedModel } from '../engine/trained-model';
 import type { ModelVersionMetrics } from '../model-version.entity';
 import { ModelVersionsRepository } from '../model-versions.repository';
+import { ProductionVersions } from '../production-versions';
 import { TensorFlowProvider } from '../tensorflow.provider';
 import { LiveMarkets } from './live-markets';
 import { ModelCache, type ModelCacheStats } from './model-cache';
@@ -43,6 +44,7 @@ export class ProductionModels implements OnModuleDestroy {
   constructor(
     config: AppConfig,
     private readonly versions: ModelVersionsRepository,
+    private readonly productionVersions: ProductionVersions,
     private readonly tensorflow: TensorFlowProvider,
     private readonly markets: LiveMarkets,
   ) {
@@ -70,7 +72,7 @@ export class ProductionModels implements OnModuleDestroy {
    * promoted). A version that was replaced or retired is unloaded: it is never served again.
    */
   async current(market: MarketKey, symbol: string): Promise<ProductionModel | undefined> {
-    const production = await this.versions.production(market);
+    const production = await this.productionVersions.of(market);
     const state = this.markets.state(market, symbol);
     if (state.production && state.production.versionId !== production?.id) {
       this.models.drop(state.production.versionId);
@@ -102,6 +104,11 @@ export class ProductionModels implements OnModuleDestroy {
     work: (trained: TrainedModel) => Promise<R>,
   ): Promise<R> {
     return this.models.use(served.versionId, () => this.load(market, served), work);
+  }
+
+  /** A production version changed (an event says so): the next lookup reads them again. */
+  changed(): void {
+    this.productionVersions.changed();
   }
 
   /** Unloads a model that does not serve (uncalibrated). */

@@ -6,14 +6,10 @@ import { CANDLE_CLOSED, type CandleClosedEvent } from '../../market-data/candle-
 import { MarketCatalogue } from '../../market-data/market-catalogue';
 import type { CachedPrediction } from '../../models/live/prediction.cache';
 import { PREDICTION_UPDATED } from '../../models/model-events';
-import { ModelVersionsRepository } from '../../models/model-versions.repository';
+import { ProductionVersions } from '../../models/production-versions';
 import { RedisService } from '../../redis/redis.service';
-import {
-  needsModel,
-  parseStrategyDefinition,
-  type StrategyDefinition,
-} from '../engine/strategy-definition';
-import { StrategiesRepository } from '../strategies.repository';
+import { needsModel } from '../engine/strategy-definition';
+import { ActiveStrategies } from './active-strategies';
 import { livePrediction, SignalDecider } from './signal-decider';
 
 /**
@@ -26,17 +22,13 @@ import { livePrediction, SignalDecider } from './signal-decider';
 export class LiveSignalsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(LiveSignalsService.name);
   private readonly queues = new Map<string, Promise<void>>();
-  private activeCache?: {
-    at: number;
-    strategies: { id: string; name: string; version: number; definition: StrategyDefinition }[];
-  };
 
   constructor(
     private readonly redis: RedisService,
     private readonly catalogue: MarketCatalogue,
-    private readonly strategies: StrategiesRepository,
+    private readonly strategies: ActiveStrategies,
     private readonly decider: SignalDecider,
-    private readonly versions: ModelVersionsRepository,
+    private readonly productionVersions: ProductionVersions,
     private readonly shards: MarketShards,
     private readonly hotPath: HotPath,
   ) {}
@@ -77,28 +69,12 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     this.queues.set(key, next);
   }
 
-  /** Active strategies, parsed, re-read at most every 5 s (a new version takes effect within 5 s). */
-  private async activeStrategies(): Promise<
-    { id: string; name: string; version: number; definition: StrategyDefinition }[]
-  > {
-    if (!this.activeCache || Date.now() - this.activeCache.at > 5000) {
-      const strategies = (await this.strategies.active()).map((strategy) => ({
-        id: strategy.id,
-        name: strategy.name,
-        version: strategy.version,
-        definition: parseStrategyDefinition(strategy.definition),
-      }));
-      this.activeCache = { at: Date.now(), strategies };
-    }
-    return this.activeCache.strategies;
-  }
-
   private async onCandle(market: MarketKey, symbol: string, openTime: number): Promise<void> {
     if (market.exchange !== this.catalogue.exchange) {
       return;
     }
-    const hasModel = (await this.versions.production(market)) !== null;
-    for (const strategy of await this.activeStrategies()) {
+    const hasModel = (await this.productionVersions.of(market)) !== null;
+    for (const strategy of await this.strategies.list()) {
       const { definition } = strategy;
       if (!needsModel(definition) || !hasModel) {
         await this.decider.decide({
@@ -117,7 +93,7 @@ export class LiveSignalsService implements OnApplicationBootstrap {
     if (prediction.kind !== 'model') {
       return; // The baseline carries no model signal: model rules wait for a model (onCandle decides).
     }
-    for (const strategy of await this.activeStrategies()) {
+    for (const strategy of await this.strategies.list()) {
       const { definition } = strategy;
       if (needsModel(definition)) {
         await this.decider.decide({

@@ -4,6 +4,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { HotPath } from '../../cluster/hot-path';
 import { MarketShards } from '../../cluster/market-shards.service';
 import { AppConfig } from '../../config/app-config';
 import type { MarketKey } from '../../market-data/candle';
@@ -13,9 +14,9 @@ import { MarketCatalogue, intervalMs } from '../../market-data/market-catalogue'
 import { ForecastCatchUp } from '../../models/live/forecast-catch-up';
 import { PredictionsRepository } from '../../models/predictions.repository';
 import { RedisService } from '../../redis/redis.service';
-import { needsModel, parseStrategyDefinition } from '../engine/strategy-definition';
+import { needsModel } from '../engine/strategy-definition';
 import { SignalsRepository } from '../signals.repository';
-import { StrategiesRepository } from '../strategies.repository';
+import { ActiveStrategies } from './active-strategies';
 import { SignalDecider, storedPrediction } from './signal-decider';
 
 /** Candles one market and strategy catches up on per pass (a longer outage takes several). */
@@ -42,12 +43,13 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     private readonly config: AppConfig,
     private readonly catalogue: MarketCatalogue,
     private readonly candles: CandlesRepository,
-    private readonly strategies: StrategiesRepository,
+    private readonly strategies: ActiveStrategies,
     private readonly signals: SignalsRepository,
     private readonly predictions: PredictionsRepository,
     private readonly decider: SignalDecider,
     private readonly redis: RedisService,
     private readonly shards: MarketShards,
+    private readonly hotPath: HotPath,
     private readonly lateForecasts: ForecastCatchUp,
   ) {}
 
@@ -83,10 +85,11 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
   }
 
-  /** Every market of this worker's shard, caught up. */
+  /** Every market of this worker's shard, caught up, each after the live path's work in flight. */
   async sweep(): Promise<void> {
     for (const market of this.catalogue.markets) {
       if (this.shards.owns(market)) {
+        await this.hotPath.idle();
         await this.catchUp(market);
       }
     }
@@ -133,7 +136,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
     const symbol = this.catalogue.baseOf(market.symbol);
     // Forecasts first: model rules decide late candles from the stored predictions.
     await this.lateForecasts.catchUp(market, until);
-    const strategies = await this.strategies.active();
+    const strategies = await this.strategies.list();
     const newestDecision = await this.signals.newestDecisions(
       strategies.map((strategy) => strategy.id),
       market,
@@ -153,7 +156,7 @@ export class SignalCatchUp implements OnApplicationBootstrap, OnApplicationShutd
       if (!missed.length) {
         continue;
       }
-      const definition = parseStrategyDefinition(strategy.definition);
+      const { definition } = strategy;
       const predictions = needsModel(definition)
         ? await this.predictions.forRange(
             market,
