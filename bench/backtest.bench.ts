@@ -10,7 +10,12 @@ import { CANDLE_CLOSED } from '../src/market-data/candle-events';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { cachedForecast } from '../src/models/live/cached-prediction.fixtures';
-import { PREDICTION_UPDATED } from '../src/models/model-events';
+import {
+  MODEL_PROMOTED,
+  PREDICTION_UPDATED,
+  type ModelPromotedEvent,
+} from '../src/models/model-events';
+import { ProductionVersions } from '../src/models/production-versions';
 import {
   GeneratedMarket,
   GeneratedSeries,
@@ -184,6 +189,15 @@ async function liveBench(): Promise<void> {
       `INSERT INTO model_versions (exchange, symbol, interval, status, params, features) VALUES ('binance', 'BTCUSDT', '1h', 'production', '{}', '[]') RETURNING id`,
     );
     await client.end();
+    // Announced as a promotion is, and seen by the worker before the first candle.
+    const promoted: ModelPromotedEvent = { ...market, modelVersionId: rows[0]!.id };
+    await publisher.publish(`${database}:events:${MODEL_PROMOTED}`, JSON.stringify(promoted));
+    const production = app.get(ProductionVersions);
+    await waitUntil(async () => (await production.of(market)) !== null, {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      failure: 'the worker did not see the production model',
+    });
     await subscriber.subscribe(
       `${database}:events:${SIGNAL_CREATED}`,
       `${database}:events:${CANDLE_CLOSED}`,
