@@ -26,3 +26,12 @@ export function ErrorBox({ error, compact }: { error: unknown; compact?: boolean
     </div>
   );
 }
+
+/** A form's last submit error, on a row of its own in the `.form` grid. */
+export function FormError({ error }: { error: unknown }) {
+  return (
+    <div class="wide">
+      <ErrorBox error={error} />
+    </div>
+  );
+}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Market, Strategy } from '../api/types';
 import { useSession } from '../session';
 
 export interface AsyncState<T> {
@@ -34,6 +35,24 @@ export function useAsync<T>(
     reload: () => setGeneration((value) => value + 1),
     setData: (update) => setState((previous) => ({ ...previous, data: update(previous.data) })),
   };
+}
+
+/** Every strategy version and every market, the choices the strategy forms offer. */
+export function useStrategiesAndMarkets(): AsyncState<{
+  strategies: Strategy[];
+  markets: Market[];
+}> {
+  const { api } = useSession();
+  return useAsync(
+    async (signal) => {
+      const [strategies, markets] = await Promise.all([
+        api.get<Strategy[]>('/strategies', {}, signal),
+        api.get<Market[]>('/markets', {}, signal),
+      ]);
+      return { strategies, markets };
+    },
+    [api],
+  );
 }
 
 /**

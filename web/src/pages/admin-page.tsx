@@ -2,7 +2,7 @@ import { Fragment } from 'preact';
 import { useCallback, useState } from 'preact/hooks';
 import type { ApiKey, Role } from '../api/types';
 import { ActionButton } from '../components/actions';
-import { ErrorBox } from '../components/error-box';
+import { ErrorBox, FormError } from '../components/error-box';
 import { useAsync } from '../components/hooks';
 import { injectPageStyles } from '../components/page-styles';
 import { SecretDialog } from '../components/secret-dialog';
@@ -89,9 +89,7 @@ function ApiKeys() {
             Create key
           </button>
         </div>
-        <div class="wide">
-          <ErrorBox error={error} />
-        </div>
+        <FormError error={error} />
       </form>
       <ErrorBox error={keys.error} />
       <div class="scroll-x">

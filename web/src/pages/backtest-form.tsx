@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
-import type { Market, SizingKind, Strategy } from '../api/types';
-import { ErrorBox } from '../components/error-box';
-import { useAsync } from '../components/hooks';
+import type { SizingKind } from '../api/types';
+import { ErrorBox, FormError } from '../components/error-box';
+import { useStrategiesAndMarkets } from '../components/hooks';
+import { NumberField } from '../components/number-field';
+import { SelectField } from '../components/select-field';
 import { useSession } from '../session';
 import { defaults, requestBody, type BacktestForm } from './backtest-request';
 
@@ -12,16 +14,7 @@ export function BacktestFormPanel({
   onStarted: (id: string, jobId: string) => void;
 }) {
   const { api } = useSession();
-  const inputs = useAsync(
-    async (signal) => {
-      const [markets, strategies] = await Promise.all([
-        api.get<Market[]>('/markets', {}, signal),
-        api.get<Strategy[]>('/strategies', {}, signal),
-      ]);
-      return { markets, strategies };
-    },
-    [api],
-  );
+  const inputs = useStrategiesAndMarkets();
   const [form, setForm] = useState<BacktestForm | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -34,10 +27,14 @@ export function BacktestFormPanel({
   const { markets, strategies } = inputs.data;
   const current = form ?? defaults(markets, strategies);
   const set = (changes: Partial<BacktestForm>) => setForm({ ...current, ...changes });
+  const value =
+    (name: keyof BacktestForm) =>
+    (text: string): void =>
+      set({ [name]: text });
   const text =
     (name: keyof BacktestForm) =>
     (event: Event): void =>
-      set({ [name]: (event.currentTarget as HTMLInputElement).value });
+      value(name)((event.currentTarget as HTMLInputElement).value);
   const symbols = [...new Set(markets.map((market) => market.symbol))];
   const intervals = markets
     .filter((market) => market.symbol === current.symbol)
@@ -63,45 +60,31 @@ export function BacktestFormPanel({
 
   return (
     <form class="form" onSubmit={(event) => void submit(event)} data-testid="backtest-form">
-      <label>
-        strategy
-        <select name="strategy" value={current.strategy} onChange={text('strategy')}>
-          {names.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        market
-        <select
-          name="symbol"
-          value={current.symbol}
-          onChange={(event) => {
-            const symbol = event.currentTarget.value;
-            const interval =
-              markets.find((market) => market.symbol === symbol)?.interval ?? current.interval;
-            set({ symbol, interval });
-          }}
-        >
-          {symbols.map((symbol) => (
-            <option key={symbol} value={symbol}>
-              {symbol}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        interval
-        <select name="interval" value={current.interval} onChange={text('interval')}>
-          {intervals.map((interval) => (
-            <option key={interval} value={interval}>
-              {interval}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="strategy"
+        name="strategy"
+        options={names}
+        value={current.strategy}
+        onValue={value('strategy')}
+      />
+      <SelectField
+        label="market"
+        name="symbol"
+        options={symbols}
+        value={current.symbol}
+        onValue={(symbol) => {
+          const interval =
+            markets.find((market) => market.symbol === symbol)?.interval ?? current.interval;
+          set({ symbol, interval });
+        }}
+      />
+      <SelectField
+        label="interval"
+        name="interval"
+        options={intervals}
+        value={current.interval}
+        onValue={value('interval')}
+      />
       <label>
         from (UTC)
         <input
@@ -116,39 +99,27 @@ export function BacktestFormPanel({
         to (UTC)
         <input name="to" type="datetime-local" value={current.to} onInput={text('to')} required />
       </label>
-      <label>
-        starting cash
-        <input
-          name="startingCash"
-          type="number"
-          min="1"
-          step="any"
-          value={current.startingCash}
-          onInput={text('startingCash')}
-        />
-      </label>
-      <label>
-        fee per side
-        <input
-          name="feeRate"
-          type="number"
-          min="0"
-          step="any"
-          value={current.feeRate}
-          onInput={text('feeRate')}
-        />
-      </label>
-      <label>
-        slippage
-        <input
-          name="slippage"
-          type="number"
-          min="0"
-          step="any"
-          value={current.slippage}
-          onInput={text('slippage')}
-        />
-      </label>
+      <NumberField
+        label="starting cash"
+        name="startingCash"
+        min="1"
+        value={current.startingCash}
+        onValue={value('startingCash')}
+      />
+      <NumberField
+        label="fee per side"
+        name="feeRate"
+        min="0"
+        value={current.feeRate}
+        onValue={value('feeRate')}
+      />
+      <NumberField
+        label="slippage"
+        name="slippage"
+        min="0"
+        value={current.slippage}
+        onValue={value('slippage')}
+      />
       <label>
         sizing
         <select
@@ -162,44 +133,32 @@ export function BacktestFormPanel({
         </select>
       </label>
       {current.sizing === 'fraction' ? (
-        <label>
-          fraction
-          <input
-            name="fraction"
-            type="number"
-            min="0"
-            max="1"
-            step="any"
-            value={current.fraction}
-            onInput={text('fraction')}
-          />
-        </label>
+        <NumberField
+          label="fraction"
+          name="fraction"
+          min="0"
+          max="1"
+          value={current.fraction}
+          onValue={value('fraction')}
+        />
       ) : null}
       {current.sizing === 'volatility' ? (
         <>
-          <label>
-            target volatility
-            <input
-              name="targetVolatility"
-              type="number"
-              min="0"
-              step="any"
-              value={current.targetVolatility}
-              onInput={text('targetVolatility')}
-            />
-          </label>
-          <label>
-            max fraction
-            <input
-              name="maxFraction"
-              type="number"
-              min="0"
-              max="1"
-              step="any"
-              value={current.maxFraction}
-              onInput={text('maxFraction')}
-            />
-          </label>
+          <NumberField
+            label="target volatility"
+            name="targetVolatility"
+            min="0"
+            value={current.targetVolatility}
+            onValue={value('targetVolatility')}
+          />
+          <NumberField
+            label="max fraction"
+            name="maxFraction"
+            min="0"
+            max="1"
+            value={current.maxFraction}
+            onValue={value('maxFraction')}
+          />
         </>
       ) : null}
       <div class="checks">
@@ -217,9 +176,7 @@ export function BacktestFormPanel({
           Run backtest
         </button>
       </div>
-      <div class="wide">
-        <ErrorBox error={error} />
-      </div>
+      <FormError error={error} />
     </form>
   );
 }

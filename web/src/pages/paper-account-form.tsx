@@ -1,21 +1,15 @@
 import { useState } from 'preact/hooks';
-import type { Market, PaperAccount, SizingKind, Strategy } from '../api/types';
-import { ErrorBox } from '../components/error-box';
-import { useAsync } from '../components/hooks';
+import type { PaperAccount, SizingKind } from '../api/types';
+import { CheckboxGroup } from '../components/checkbox-group';
+import { ErrorBox, FormError } from '../components/error-box';
+import { useStrategiesAndMarkets } from '../components/hooks';
+import { NumberField } from '../components/number-field';
+import { SelectField } from '../components/select-field';
 import { useSession } from '../session';
 
 function OpenAccountForm({ onOpened }: { onOpened: (account: PaperAccount) => void }) {
   const { api } = useSession();
-  const inputs = useAsync(
-    async (signal) => {
-      const [strategies, markets] = await Promise.all([
-        api.get<Strategy[]>('/strategies', {}, signal),
-        api.get<Market[]>('/markets', {}, signal),
-      ]);
-      return { strategies, markets };
-    },
-    [api],
-  );
+  const inputs = useStrategiesAndMarkets();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [strategy, setStrategy] = useState('');
@@ -69,77 +63,17 @@ function OpenAccountForm({ onOpened }: { onOpened: (account: PaperAccount) => vo
         name
         <input required value={name} onInput={(event) => setName(event.currentTarget.value)} />
       </label>
-      <label>
-        strategy
-        <select value={strategy} onChange={(event) => setStrategy(event.currentTarget.value)}>
-          {strategies.map((each) => (
-            <option key={each} value={each}>
-              {each}
-            </option>
-          ))}
-        </select>
-      </label>
-      <div class="field">
-        markets (equal shares)
-        <div class="checks">
-          {allSymbols.map((symbol) => (
-            <label key={symbol}>
-              <input
-                type="checkbox"
-                checked={symbols.includes(symbol)}
-                onChange={(event) =>
-                  setSymbols(
-                    event.currentTarget.checked
-                      ? [...symbols, symbol]
-                      : symbols.filter((each) => each !== symbol),
-                  )
-                }
-              />
-              {symbol}
-            </label>
-          ))}
-        </div>
-      </div>
-      <label>
-        interval
-        <select value={interval} onChange={(event) => setInterval(event.currentTarget.value)}>
-          {intervals.map((each) => (
-            <option key={each} value={each}>
-              {each}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        starting cash
-        <input
-          type="number"
-          min="1"
-          step="any"
-          value={startingCash}
-          onInput={(event) => setStartingCash(event.currentTarget.value)}
-        />
-      </label>
-      <label>
-        fee per side
-        <input
-          type="number"
-          min="0"
-          step="any"
-          value={feeRate}
-          onInput={(event) => setFeeRate(event.currentTarget.value)}
-        />
-      </label>
-      <label>
-        slippage
-        <input
-          type="number"
-          min="0"
-          step="any"
-          value={slippage}
-          onInput={(event) => setSlippage(event.currentTarget.value)}
-        />
-      </label>
+      <SelectField label="strategy" options={strategies} value={strategy} onValue={setStrategy} />
+      <CheckboxGroup
+        title="markets (equal shares)"
+        options={allSymbols}
+        selected={symbols}
+        onChange={setSymbols}
+      />
+      <SelectField label="interval" options={intervals} value={interval} onValue={setInterval} />
+      <NumberField label="starting cash" min="1" value={startingCash} onValue={setStartingCash} />
+      <NumberField label="fee per side" min="0" value={feeRate} onValue={setFeeRate} />
+      <NumberField label="slippage" min="0" value={slippage} onValue={setSlippage} />
       <label>
         sizing
         <select
@@ -153,17 +87,7 @@ function OpenAccountForm({ onOpened }: { onOpened: (account: PaperAccount) => vo
         </select>
       </label>
       {sizing === 'fraction' ? (
-        <label>
-          fraction
-          <input
-            type="number"
-            min="0"
-            max="1"
-            step="any"
-            value={fraction}
-            onInput={(event) => setFraction(event.currentTarget.value)}
-          />
-        </label>
+        <NumberField label="fraction" min="0" max="1" value={fraction} onValue={setFraction} />
       ) : null}
       <div class="row-actions">
         <button type="submit" class="primary">
@@ -173,9 +97,7 @@ function OpenAccountForm({ onOpened }: { onOpened: (account: PaperAccount) => vo
           Cancel
         </button>
       </div>
-      <div class="wide">
-        <ErrorBox error={error} />
-      </div>
+      <FormError error={error} />
     </form>
   );
 }

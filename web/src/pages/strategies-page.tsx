@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Market, Signal, Strategy, StrategyRule } from '../api/types';
 import { ErrorBox } from '../components/error-box';
-import { useAsync } from '../components/hooks';
+import { useStrategiesAndMarkets } from '../components/hooks';
 import { injectPageStyles } from '../components/page-styles';
 import { formatPrice, formatTime } from '../format';
 import { Link } from '../router';
@@ -197,17 +197,7 @@ function StrategyCard({
 
 /** Strategies: each name's newest version with its rules readable, and a dry-run evaluate. */
 export default function StrategiesPage(_props: PageProps) {
-  const { api } = useSession();
-  const data = useAsync(
-    async (signal) => {
-      const [strategies, markets] = await Promise.all([
-        api.get<Strategy[]>('/strategies', {}, signal),
-        api.get<Market[]>('/markets', {}, signal),
-      ]);
-      return { strategies, markets };
-    },
-    [api],
-  );
+  const data = useStrategiesAndMarkets();
   const byName = new Map<string, Strategy[]>();
   for (const strategy of data.data?.strategies ?? []) {
     byName.set(strategy.name, [...(byName.get(strategy.name) ?? []), strategy]);

@@ -7,7 +7,8 @@ import {
 } from '../api/types';
 import { ActionButton } from '../components/actions';
 import { JobStatus } from '../components/admin-action';
-import { ErrorBox } from '../components/error-box';
+import { CheckboxGroup } from '../components/checkbox-group';
+import { ErrorBox, FormError } from '../components/error-box';
 import { useAsync } from '../components/hooks';
 import { injectPageStyles } from '../components/page-styles';
 import { SecretDialog } from '../components/secret-dialog';
@@ -69,29 +70,13 @@ function CreateWebhookForm({ onCreated }: { onCreated: (webhook: WebhookWithSecr
           onInput={(event) => setUrl(event.currentTarget.value)}
         />
       </label>
-      <div class="field">
-        events
-        <div class="checks">
-          {WEBHOOK_EVENTS.map((name) => (
-            <label key={name}>
-              <input
-                type="checkbox"
-                name="events"
-                value={name}
-                checked={events.includes(name)}
-                onChange={(event) =>
-                  setEvents(
-                    event.currentTarget.checked
-                      ? [...events, name]
-                      : events.filter((each) => each !== name),
-                  )
-                }
-              />
-              {name}
-            </label>
-          ))}
-        </div>
-      </div>
+      <CheckboxGroup
+        title="events"
+        name="events"
+        options={WEBHOOK_EVENTS}
+        selected={events}
+        onChange={setEvents}
+      />
       <label>
         symbols (empty: all)
         <input
@@ -114,9 +99,7 @@ function CreateWebhookForm({ onCreated }: { onCreated: (webhook: WebhookWithSecr
           Create webhook
         </button>
       </div>
-      <div class="wide">
-        <ErrorBox error={error} />
-      </div>
+      <FormError error={error} />
     </form>
   );
 }
