@@ -140,6 +140,8 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
       await waitFor(async () =>
         (await chart.getAttribute('data-last'))?.includes('buy-and-hold') ? true : undefined,
       );
+      // The chart paints on an animation frame after its data is set (data-drawn): wait for it.
+      await page.waitForFunction(`${CANVAS_INK_SCRIPT('equity-chart')} > 500`);
       expect(await page.evaluate(CANVAS_INK_SCRIPT('equity-chart'))).toBeGreaterThan(500);
       // Both curves end on the API's figures: the strategy's equity and buy-and-hold's.
       const lastValues = JSON.parse((await chart.getAttribute('data-last'))!) as Record<
@@ -232,6 +234,7 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
     try {
       await page.goto(`${t.url}/ui/paper`);
       await page.locator('[data-testid=paper-equity-chart][data-drawn]').waitFor();
+      await page.waitForFunction(`${CANVAS_INK_SCRIPT('paper-equity-chart')} > 0`);
       expect(await page.evaluate(CANVAS_INK_SCRIPT('paper-equity-chart'))).toBeGreaterThan(0);
       expect(await page.getByTestId('paper-metrics').innerText()).toMatch(
         /account[\s\S]*buy-and-hold[\s\S]*backtest/i,
