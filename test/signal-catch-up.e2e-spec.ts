@@ -175,9 +175,7 @@ describe('signals: nothing skipped after a stream outage', () => {
       },
     });
     expect(created.status).toBe(201);
-    // Workers re-read the active strategies every 5 s: the new one decides from then on (nothing
-    // observable says a worker has re-read them, so the interval it is).
-    await sleep(5500);
+    // strategies.changed, published before the answer, reaches the workers before the next candle.
     // One candle on the live path: the strategy's first decision, from a live forecast.
     last = await sim.closeNext('BTCUSDT', '1h', last, 0.001);
     const liveOpenTime = last.openTime;
