@@ -115,7 +115,7 @@ describe('webhook sweep', () => {
           recovered += (await sweep.process()).recovered;
           return recovered >= 2 ? recovered : undefined;
         },
-        { intervalMs: 1_100, what: 'the sweep to recover both events' },
+        { intervalMs: 1_100, timeoutMs: 30_000, what: 'the sweep to recover both events' },
       );
       expect(recovered).toBe(2);
       await receiver.until(() => receiver.uniqueDelivered('/all').size === 2);
