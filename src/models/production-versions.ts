@@ -1,4 +1,5 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { SharedRead } from '../common/shared-read';
 import type { MarketKey } from '../market-data/candle';
 import { RedisService } from '../redis/redis.service';
 import { MODEL_PROMOTED, MODEL_RETIRED } from './model-events';
@@ -21,12 +22,18 @@ const keyOf = (market: MarketKey) => `${market.exchange}\t${market.symbol}\t${ma
  */
 @Injectable()
 export class ProductionVersions implements OnApplicationBootstrap {
-  private snapshot?: { at: number; byMarket: Promise<Map<string, ModelVersionEntity>> };
+  private readonly snapshot: SharedRead<Map<string, ModelVersionEntity>>;
 
   constructor(
     private readonly redis: RedisService,
-    private readonly versions: ModelVersionsRepository,
-  ) {}
+    versions: ModelVersionsRepository,
+  ) {
+    this.snapshot = new SharedRead(
+      async () =>
+        new Map((await versions.allProduction()).map((version) => [keyOf(version), version])),
+      MAX_AGE_MS,
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const drop = () => this.changed();
@@ -36,20 +43,7 @@ export class ProductionVersions implements OnApplicationBootstrap {
 
   /** The market's production version now, or null when it has none. Do not modify it. */
   async of(market: MarketKey): Promise<ModelVersionEntity | null> {
-    if (!this.snapshot || Date.now() - this.snapshot.at > MAX_AGE_MS) {
-      const byMarket = this.versions
-        .allProduction()
-        .then((versions) => new Map(versions.map((version) => [keyOf(version), version])));
-      const snapshot = { at: Date.now(), byMarket };
-      this.snapshot = snapshot;
-      // A failed read is not kept: the next call reads again.
-      byMarket.catch(() => {
-        if (this.snapshot === snapshot) {
-          this.snapshot = undefined;
-        }
-      });
-    }
-    return (await this.snapshot.byMarket).get(keyOf(market)) ?? null;
+    return (await this.snapshot.get()).get(keyOf(market)) ?? null;
   }
 
   /**
@@ -57,6 +51,6 @@ export class ProductionVersions implements OnApplicationBootstrap {
    * by its event call this first (the order of a channel's handlers is not theirs to choose).
    */
   changed(): void {
-    this.snapshot = undefined;
+    this.snapshot.drop();
   }
 }

@@ -13,6 +13,7 @@ import {
   type CandleClosedEvent,
   type CandlesWrittenEvent,
 } from '../market-data/candle-events';
+import { SharedRead } from '../common/shared-read';
 import { MAX_TIME_MS } from '../common/time-param';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { MarketCatalogue } from '../market-data/market-catalogue';
@@ -58,7 +59,15 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(PaperTrader.name);
   private readonly queues = new Map<string, Promise<void>>();
   private readonly pending = new Set<string>();
-  private openMarkets?: Promise<Map<string, MarketKey>>;
+  /**
+   * The markets with books not closed, read in one query for every market and kept until the
+   * next sweep or account opening: most markets of a closing burst have no paper account, and
+   * asking each for its books would cost a query per market and event.
+   */
+  private readonly marketsWithBooks = new SharedRead(
+    async () =>
+      new Map((await this.books.openMarkets()).map((market) => [marketKey(market), market])),
+  );
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -87,9 +96,7 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
         interval: event.interval,
       });
     });
-    await this.redis.subscribe(PAPER_ACCOUNT_OPENED, () => {
-      this.openMarkets = undefined;
-    });
+    await this.redis.subscribe(PAPER_ACCOUNT_OPENED, () => this.marketsWithBooks.drop());
     // Catch up on what happened while no worker ran, then keep sweeping.
     void this.sweep();
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_MS);
@@ -103,8 +110,8 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
   /** Every market with an open account, advanced. */
   async sweep(): Promise<void> {
     try {
-      this.openMarkets = undefined;
-      const markets = [...(await this.marketsWithBooks()).values()];
+      this.marketsWithBooks.drop();
+      const markets = [...(await this.marketsWithBooks.get()).values()];
       await Promise.all(markets.map((market) => this.schedule(market)));
     } catch (error) {
       this.logger.error(`Paper sweep failed: ${(error as Error).message}`);
@@ -135,30 +142,9 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
     return next;
   }
 
-  /**
-   * The markets with books not closed, read in one query for every market and kept until the
-   * next sweep or account opening: most markets of a closing burst have no paper account, and
-   * asking each for its books would cost a query per market and event.
-   */
-  private marketsWithBooks(): Promise<Map<string, MarketKey>> {
-    if (!this.openMarkets) {
-      const markets = this.books
-        .openMarkets()
-        .then((rows) => new Map(rows.map((market) => [marketKey(market), market])));
-      this.openMarkets = markets;
-      // A failed read is not kept: the next call reads again.
-      markets.catch(() => {
-        if (this.openMarkets === markets) {
-          this.openMarkets = undefined;
-        }
-      });
-    }
-    return this.openMarkets;
-  }
-
   /** Steps every open book of a market through the stored candles it has not seen; the candles stepped. */
   async advance(market: MarketKey): Promise<number> {
-    if (!(await this.marketsWithBooks()).has(marketKey(market))) {
+    if (!(await this.marketsWithBooks.get()).has(marketKey(market))) {
       return 0;
     }
     let stepped = 0;

@@ -14,6 +14,7 @@ import { TensorFlowProvider } from '../tensorflow.provider';
 import { BackfillForecasts } from './backfill-forecasts';
 import { LiveForecaster } from './live-forecaster';
 import { LiveMarkets } from './live-markets';
+import { ProductionVersions } from '../production-versions';
 import { ProductionModels } from './production-models';
 import { TrainingChecks } from './training-checks';
 
@@ -36,6 +37,7 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     private readonly shards: MarketShards,
     private readonly liveMarkets: LiveMarkets,
     private readonly production: ProductionModels,
+    private readonly productionVersions: ProductionVersions,
     private readonly forecaster: LiveForecaster,
     private readonly backfills: BackfillForecasts,
     private readonly trainingChecks: TrainingChecks,
@@ -122,7 +124,7 @@ export class LivePredictionsService implements OnApplicationBootstrap {
   /** A promotion or a retirement: predict with the new production model, or drop the old one. */
   private onProductionChanged(event: ModelPromotedEvent): void {
     // Before the new model is looked up below (this handler may run before the snapshot's own).
-    this.production.changed();
+    this.productionVersions.changed();
     if (!this.liveMarkets.isModelMarket(event)) {
       return;
     }

@@ -106,11 +106,6 @@ export class ProductionModels implements OnModuleDestroy {
     return this.models.use(served.versionId, () => this.load(market, served), work);
   }
 
-  /** A production version changed (an event says so): the next lookup reads them again. */
-  changed(): void {
-    this.productionVersions.changed();
-  }
-
   /** Unloads a model that does not serve (uncalibrated). */
   drop(served: ProductionModel): void {
     this.models.drop(served.versionId);

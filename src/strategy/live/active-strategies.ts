@@ -1,4 +1,5 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { SharedRead } from '../../common/shared-read';
 import { RedisService } from '../../redis/redis.service';
 import { parseStrategyDefinition, type StrategyDefinition } from '../engine/strategy-definition';
 import { StrategiesRepository } from '../strategies.repository';
@@ -22,39 +23,30 @@ export interface ActiveStrategy {
  */
 @Injectable()
 export class ActiveStrategies implements OnApplicationBootstrap {
-  private cached?: { at: number; strategies: Promise<ActiveStrategy[]> };
+  private readonly active: SharedRead<ActiveStrategy[]>;
 
   constructor(
-    private readonly strategies: StrategiesRepository,
+    strategies: StrategiesRepository,
     private readonly redis: RedisService,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    const drop = () => {
-      this.cached = undefined;
-    };
-    await this.redis.subscribe(STRATEGIES_CHANGED, drop, drop);
-  }
-
-  list(): Promise<ActiveStrategy[]> {
-    if (!this.cached || Date.now() - this.cached.at > MAX_AGE_MS) {
-      const strategies = this.strategies.active().then((rows) =>
-        rows.map((row) => ({
+  ) {
+    this.active = new SharedRead(
+      async () =>
+        (await strategies.active()).map((row) => ({
           id: row.id,
           name: row.name,
           version: row.version,
           definition: parseStrategyDefinition(row.definition),
         })),
-      );
-      const cached = { at: Date.now(), strategies };
-      this.cached = cached;
-      // A failed read is not kept: the next call reads again.
-      strategies.catch(() => {
-        if (this.cached === cached) {
-          this.cached = undefined;
-        }
-      });
-    }
-    return this.cached.strategies;
+      MAX_AGE_MS,
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const drop = () => this.active.drop();
+    await this.redis.subscribe(STRATEGIES_CHANGED, drop, drop);
+  }
+
+  list(): Promise<ActiveStrategy[]> {
+    return this.active.get();
   }
 }
