@@ -5,6 +5,7 @@ import { computeIndicators } from '../src/indicators/engine/indicator-computatio
 import { defaultIndicatorSpecs, parseIndicatorList } from '../src/indicators/engine/indicator-spec';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { api, fieldProblems, type Api } from './support/api';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -16,13 +17,8 @@ const CANDLES = readCandleCsv(
 );
 const FIRST = CANDLES[0]!.openTime;
 
-interface Series {
-  key: string;
-  outputs: { name: string; values: (number | null)[] }[];
-}
-
-function close(actual: number | null, expected: number | null): boolean {
-  if (actual === null || expected === null) {
+function close(actual: number | null | undefined, expected: number | null): boolean {
+  if (actual === undefined || actual === null || expected === null) {
     return actual === expected;
   }
   return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
@@ -31,8 +27,7 @@ function close(actual: number | null, expected: number | null): boolean {
 describe('indicators over stored candles and on the live path', () => {
   let sim: ExchangeSimulator;
   let t: TestApp;
-  const get = (path: string, query: Record<string, string | number> = {}) =>
-    request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
+  let http: Api;
 
   beforeAll(async () => {
     sim = await ExchangeSimulator.start({ speed: 0 });
@@ -51,10 +46,11 @@ describe('indicators over stored candles and on the live path', () => {
         LIVE_STREAM: 'true',
       },
     });
+    http = api(t, { key: t.adminKey });
     // The start-up catch-up backfill stores the 300 candles.
     await waitFor(
       async () => {
-        const markets = await get('/markets');
+        const markets = await http.get('/markets');
         return markets.body[0]?.count === CANDLES.length ? true : undefined;
       },
       { what: 'the backfill of the fixture', timeoutMs: 20_000 },
@@ -66,9 +62,9 @@ describe('indicators over stored candles and on the live path', () => {
   });
 
   it('lists the catalogue with parameters, outputs and warm-up', async () => {
-    const response = await get('/indicators');
+    const response = await http.get('/indicators');
     expect(response.status).toBe(200);
-    const names = response.body.map((entry: { name: string }) => entry.name);
+    const names = response.body.map((entry) => entry.name);
     for (const name of [
       'sma',
       'ema',
@@ -95,13 +91,9 @@ describe('indicators over stored candles and on the live path', () => {
     ]) {
       expect(names).toContain(name);
     }
-    const macd = response.body.find((entry: { name: string }) => entry.name === 'macd');
+    const macd = response.body.find((entry) => entry.name === 'macd')!;
     expect(macd.defaultSpec).toBe('macd:12,26,9');
-    expect(macd.outputs.map((o: { name: string }) => o.name)).toEqual([
-      'macd',
-      'signal',
-      'histogram',
-    ]);
+    expect(macd.outputs.map((o) => o.name)).toEqual(['macd', 'signal', 'histogram']);
   });
 
   it('serves every catalogue indicator aligned with the candle times, equal to the bulk computation', async () => {
@@ -109,17 +101,19 @@ describe('indicators over stored candles and on the live path', () => {
     const expected = computeIndicators(CANDLES, specs);
     // 60 candles from the middle of the history: earlier candles are loaded for the warm-up.
     const from = FIRST + 200 * HOUR_MS;
-    const response = await get('/indicators/BTC', {
-      interval: '1h',
-      names: specs.map((spec) => spec.key).join(','),
-      from,
-      limit: 60,
+    const response = await http.get('/indicators/BTC', {
+      query: {
+        interval: '1h',
+        names: specs.map((spec) => spec.key).join(','),
+        from: String(from),
+        limit: 60,
+      },
     });
     expect(response.status).toBe(200);
     expect(response.body.openTimes).toHaveLength(60);
-    expect(Date.parse(response.body.openTimes[0])).toBe(from);
+    expect(Date.parse(response.body.openTimes[0]!)).toBe(from);
     expect(response.body.nextFrom).toBe(new Date(from + 60 * HOUR_MS).toISOString());
-    for (const [index, series] of (response.body.indicators as Series[]).entries()) {
+    for (const [index, series] of response.body.indicators.entries()) {
       const reference = expected[index]!;
       expect(series.key).toBe(reference.spec.key);
       for (const output of series.outputs) {
@@ -136,19 +130,23 @@ describe('indicators over stored candles and on the live path', () => {
 
   it('has values from the first candle shown, and nulls only where history is too short', async () => {
     const names = 'rsi:14,macd:12,26,9,bb:20,2';
-    const middle = await get('/indicators/BTC', { names, from: FIRST + 100 * HOUR_MS, limit: 10 });
-    for (const series of middle.body.indicators as Series[]) {
+    const middle = await http.get('/indicators/BTC', {
+      query: { names, from: String(FIRST + 100 * HOUR_MS), limit: 10 },
+    });
+    for (const series of middle.body.indicators) {
       for (const output of series.outputs) {
         expect(output.values.every((value) => value !== null)).toBe(true);
       }
     }
-    const start = await get('/indicators/BTC', { names: 'rsi:14', from: FIRST, limit: 20 });
-    const rsi = (start.body.indicators as Series[])[0]!.outputs[0]!.values;
+    const start = await http.get('/indicators/BTC', {
+      query: { names: 'rsi:14', from: String(FIRST), limit: 20 },
+    });
+    const rsi = start.body.indicators[0]!.outputs[0]!.values;
     expect(rsi.slice(0, 14).every((value) => value === null)).toBe(true);
     expect(rsi.slice(14).every((value) => value !== null)).toBe(true);
     // Without `from`: the newest candles.
-    const latest = await get('/indicators/BTC', { names, limit: 3 });
-    expect(Date.parse(latest.body.openTimes[2])).toBe(CANDLES[CANDLES.length - 1]!.openTime);
+    const latest = await http.get('/indicators/BTC', { query: { names, limit: 3 } });
+    expect(Date.parse(latest.body.openTimes[2]!)).toBe(CANDLES[CANDLES.length - 1]!.openTime);
   });
 
   it('updates the indicators incrementally on a closed kline: the live values equal the bulk ones', async () => {
@@ -172,18 +170,16 @@ describe('indicators over stored candles and on the live path', () => {
       .join(',');
     const latest = await waitFor(
       async () => {
-        const response = await get('/indicators/BTC/latest', { names });
+        const response = await http.get('/indicators/BTC/latest', { query: { names } });
         return response.body.source === 'live' &&
-          Date.parse(response.body.openTime) === next.openTime
+          Date.parse(response.body.openTime ?? '') === next.openTime
           ? response.body
           : undefined;
       },
       { what: 'the live indicators of the new candle' },
     );
     const expected = computeIndicators([...CANDLES, next], defaultIndicatorSpecs());
-    for (const [index, indicator] of (
-      latest.indicators as { key: string; outputs: { name: string; value: number | null }[] }[]
-    ).entries()) {
+    for (const [index, indicator] of latest.indicators.entries()) {
       for (const output of indicator.outputs) {
         const wanted = expected[index]!.columns[output.name]![CANDLES.length] ?? null;
         expect({
@@ -195,14 +191,14 @@ describe('indicators over stored candles and on the live path', () => {
     }
     // The newest page (served from the in-memory window) already has the new candle: the write
     // dropped every cached window through Redis.
-    const newest = await get('/indicators/BTC', { names: 'rsi:14', limit: 2 });
-    expect(Date.parse(newest.body.openTimes[1])).toBe(next.openTime);
+    const newest = await http.get('/indicators/BTC', { query: { names: 'rsi:14', limit: 2 } });
+    expect(Date.parse(newest.body.openTimes[1]!)).toBe(next.openTime);
     // A name outside the live set is computed for the request, with the same answer shape.
-    const computed = await get('/indicators/BTC/latest', { names: 'ema:50' });
+    const computed = await http.get('/indicators/BTC/latest', { query: { names: 'ema:50' } });
     expect(computed.body.source).toBe('computed');
     const ema50 = computeIndicators([...CANDLES, next], parseIndicatorList('ema:50'))[0]!.columns
       .value![CANDLES.length]!;
-    expect(close(computed.body.indicators[0].outputs[0].value, ema50)).toBe(true);
+    expect(close(computed.body.indicators[0]!.outputs[0]!.value, ema50)).toBe(true);
   });
 
   it('answers GraphQL the same', async () => {
@@ -213,27 +209,26 @@ describe('indicators over stored candles and on the live path', () => {
         query: `{ indicators(symbol: "BTC", names: "rsi:14", from: "${new Date(FIRST + 250 * HOUR_MS).toISOString()}", limit: 3) { openTimes indicators { key outputs { name values } } } }`,
       });
     expect(response.body.errors).toBeUndefined();
-    const rest = await get('/indicators/BTC', {
-      names: 'rsi:14',
-      from: FIRST + 250 * HOUR_MS,
-      limit: 3,
+    const rest = await http.get('/indicators/BTC', {
+      query: { names: 'rsi:14', from: String(FIRST + 250 * HOUR_MS), limit: 3 },
     });
     expect(response.body.data.indicators.indicators[0].outputs[0].values).toEqual(
-      rest.body.indicators[0].outputs[0].values,
+      rest.body.indicators[0]!.outputs[0]!.values,
     );
   });
 
   it('refuses unknown indicators and bad parameters with a 400 naming them and listing what is valid', async () => {
-    const unknown = await get('/indicators/BTC', { names: 'rsi:14,foo:3' });
+    const unknown = await http.get('/indicators/BTC', { rawQuery: { names: 'rsi:14,foo:3' } });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.details[0].field).toBe('names');
-    expect(unknown.body.details[0].problem).toContain('foo');
-    expect(unknown.body.details[0].problem).toContain('macd');
-    const badParam = await get('/indicators/BTC', { names: 'rsi:0' });
+    const [unknownProblem] = fieldProblems(unknown.errorBody);
+    expect(unknownProblem!.field).toBe('names');
+    expect(unknownProblem!.problem).toContain('foo');
+    expect(unknownProblem!.problem).toContain('macd');
+    const badParam = await http.get('/indicators/BTC', { rawQuery: { names: 'rsi:0' } });
     expect(badParam.status).toBe(400);
-    expect(badParam.body.details[0].problem).toMatch(/period/);
-    expect((await get('/indicators/BTC', { interval: '7m' })).status).toBe(400);
-    expect((await get('/indicators/DOGE')).status).toBe(404);
-    expect((await get('/indicators/BTC', { limit: 1001 })).status).toBe(400);
+    expect(fieldProblems(badParam.errorBody)[0]!.problem).toMatch(/period/);
+    expect((await http.get('/indicators/BTC', { rawQuery: { interval: '7m' } })).status).toBe(400);
+    expect((await http.get('/indicators/DOGE')).status).toBe(404);
+    expect((await http.get('/indicators/BTC', { rawQuery: { limit: 1001 } })).status).toBe(400);
   });
 });

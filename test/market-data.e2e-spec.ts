@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import request from 'supertest';
 import { KlinesImportService } from '../src/market-data/import/klines-import.service';
+import { api, fieldProblems, type Api, type Schema } from './support/api';
 import { databaseUrl, scratchName, testEnv } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const FIXTURES = join(__dirname, 'fixtures', 'klines');
 const DAY_MS = 86_400_000;
+
+type Candle = Schema<'CandleDto'>;
 /** Golden numbers of the fixture files, computed from the source CSV (test/fixtures/README.md). */
 const DAYS = {
   '2021-04-02': { first: 1617321600000, last: 1617407940000, sumOfCloses: 85346840.37 },
@@ -34,10 +36,12 @@ function runCli(
 
 describe('market data: import and the candles API', () => {
   let t: TestApp;
+  let http: Api;
   const database = scratchName('md');
 
   beforeAll(async () => {
     t = await startTestApp({ env: { DATABASE_URL: databaseUrl(database), INTERVALS: '1m,1h' } });
+    http = api(t, { key: t.adminKey });
   });
   afterAll(async () => {
     await t.close();
@@ -45,30 +49,28 @@ describe('market data: import and the candles API', () => {
 
   async function candlesOfDay(day: keyof typeof DAYS) {
     const { first } = DAYS[day];
-    const candles: { openTime: string; close: number }[] = [];
-    let cursor: string | null = null;
+    const pageAfter = (cursor: string | undefined) =>
+      http.get('/candles/BTC', {
+        query: {
+          interval: '1m',
+          from: String(first),
+          to: String(first + DAY_MS - 1),
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+        },
+      });
+    const candles: Candle[] = [];
+    let cursor: string | undefined;
     do {
-      const query: Record<string, string | number> = {
-        interval: '1m',
-        from: first,
-        to: first + DAY_MS - 1,
-        limit: 1000,
-      };
-      if (cursor) {
-        query.cursor = cursor;
-      }
-      const page = await request(t.url)
-        .get('/candles/BTC')
-        .query(query)
-        .set('x-api-key', t.adminKey);
+      const page = await pageAfter(cursor);
       expect(page.status).toBe(200);
       candles.push(...page.body.candles);
-      cursor = page.body.nextCursor;
+      cursor = page.body.nextCursor ?? undefined;
     } while (cursor);
     return candles;
   }
 
-  function expectDay(candles: { openTime: string; close: number }[], day: keyof typeof DAYS) {
+  function expectDay(candles: Candle[], day: keyof typeof DAYS) {
     expect(candles).toHaveLength(1440);
     expect(Date.parse(candles[0]!.openTime)).toBe(DAYS[day].first);
     expect(Date.parse(candles[candles.length - 1]!.openTime)).toBe(DAYS[day].last);
@@ -116,10 +118,9 @@ describe('market data: import and the candles API', () => {
   });
 
   it('keeps the twelve Binance columns', async () => {
-    const page = await request(t.url)
-      .get('/candles/BTC-USDT')
-      .query({ interval: '1m', from: '2021-04-03T00:00:00Z', limit: 1 })
-      .set('x-api-key', t.adminKey);
+    const page = await http.get('/candles/BTC-USDT', {
+      query: { interval: '1m', from: '2021-04-03T00:00:00Z', limit: 1 },
+    });
     expect(page.body.candles[0]).toEqual({
       openTime: '2021-04-03T00:00:00.000Z',
       open: 58950.01,
@@ -156,23 +157,21 @@ describe('market data: import and the candles API', () => {
     ]) {
       expect(result.stdout).toContain(reason);
     }
-    const stored = await request(t.url)
-      .get('/candles/BTC')
-      .query({ interval: '1m', from: '2021-04-05T00:00:00Z', to: '2021-04-05T23:59:00Z' })
-      .set('x-api-key', t.adminKey);
+    const stored = await http.get('/candles/BTC', {
+      query: { interval: '1m', from: '2021-04-05T00:00:00Z', to: '2021-04-05T23:59:00Z' },
+    });
     expect(stored.body.candles).toHaveLength(10);
-    expect(
-      stored.body.candles.reduce((sum: number, candle: { close: number }) => sum + candle.close, 0),
-    ).toBeCloseTo(582495.63, 6);
+    expect(stored.body.candles.reduce((sum, candle) => sum + candle.close, 0)).toBeCloseTo(
+      582495.63,
+      6,
+    );
   });
 
   it('lists every configured market with its range and missing candles', async () => {
-    const markets = await request(t.url).get('/markets').set('x-api-key', t.adminKey);
+    const markets = await http.get('/markets');
     expect(markets.status).toBe(200);
     expect(markets.body).toHaveLength(8);
-    const btc = markets.body.find(
-      (m: { symbol: string; interval: string }) => m.symbol === 'BTC' && m.interval === '1m',
-    );
+    const btc = markets.body.find((m) => m.symbol === 'BTC' && m.interval === '1m');
     expect(btc).toMatchObject({
       pair: 'BTCUSDT',
       exchange: 'binanceus',
@@ -183,26 +182,21 @@ describe('market data: import and the candles API', () => {
       knownGaps: [],
       live: { connected: false, owner: null },
     });
-    const eth = markets.body.find(
-      (m: { symbol: string; interval: string }) => m.symbol === 'ETH' && m.interval === '1h',
-    );
+    const eth = markets.body.find((m) => m.symbol === 'ETH' && m.interval === '1h');
     expect(eth).toMatchObject({ count: 0, firstOpenTime: null, lastOpenTime: null });
   });
 
   describe('bad input', () => {
-    const get = (path: string, query: Record<string, string | number> = {}) =>
-      request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
-
     it('answers 404 listing the known symbols for an unknown one', async () => {
-      const response = await get('/candles/DOGE');
+      const response = await http.get('/candles/DOGE');
       expect(response.status).toBe(404);
-      expect(response.body.message).toContain('known symbols: BTC, ETH, SOL, ADA');
+      expect(response.errorBody.message).toContain('known symbols: BTC, ETH, SOL, ADA');
     });
 
     it('answers 400 listing the valid intervals for a bad one', async () => {
-      const response = await get('/candles/BTC', { interval: '7m' });
+      const response = await http.get('/candles/BTC', { rawQuery: { interval: '7m' } });
       expect(response.status).toBe(400);
-      expect(response.body.details).toEqual([
+      expect(response.errorBody.details).toEqual([
         { field: 'interval', problem: 'must be one of 1m, 1h (got 7m)' },
       ]);
     });
@@ -225,32 +219,40 @@ describe('market data: import and the candles API', () => {
         'is not a cursor this API returned',
       ],
     ])('answers 400 to %j naming %s', async (query, field, problem) => {
-      const response = await get('/candles/BTC', query);
+      const response = await http.get('/candles/BTC', { rawQuery: query });
       expect(response.status).toBe(400);
-      expect(response.body.details).toEqual(
+      expect(response.errorBody.details).toEqual(
         expect.arrayContaining([expect.objectContaining({ field })]),
       );
-      expect(JSON.stringify(response.body.details)).toContain(problem);
+      expect(JSON.stringify(response.errorBody.details)).toContain(problem);
     });
 
     it('validates admin backfill requests', async () => {
-      const post = (body: object) =>
-        request(t.url).post('/admin/backfill').set('x-api-key', t.adminKey).send(body);
-      expect((await post({ symbol: 'DOGE', interval: '1h', from: '2021-01-01' })).status).toBe(404);
-      const badInterval = await post({ symbol: 'BTC', interval: '2h', from: '2021-01-01' });
+      expect(
+        (
+          await http.post('/admin/backfill', {
+            body: { symbol: 'DOGE', interval: '1h', from: '2021-01-01' },
+          })
+        ).status,
+      ).toBe(404);
+      const badInterval = await http.post('/admin/backfill', {
+        rawBody: { symbol: 'BTC', interval: '2h', from: '2021-01-01' },
+      });
       expect(badInterval.status).toBe(400);
-      expect(badInterval.body.details[0].field).toBe('interval');
-      const reversed = await post({
-        symbol: 'BTC',
-        interval: '1h',
-        from: '2021-02-01',
-        to: '2021-01-01',
+      expect(fieldProblems(badInterval.errorBody)[0]!.field).toBe('interval');
+      const reversed = await http.post('/admin/backfill', {
+        rawBody: { symbol: 'BTC', interval: '1h', from: '2021-02-01', to: '2021-01-01' },
       });
       expect(reversed.status).toBe(400);
-      expect(reversed.body.details[0]).toEqual({ field: 'from', problem: 'must not be after to' });
-      const missing = await post({ symbol: 'BTC', interval: '1h' });
+      expect(fieldProblems(reversed.errorBody)[0]).toEqual({
+        field: 'from',
+        problem: 'must not be after to',
+      });
+      const missing = await http.post('/admin/backfill', {
+        rawBody: { symbol: 'BTC', interval: '1h' },
+      });
       expect(missing.status).toBe(400);
-      expect(missing.body.details[0].field).toBe('from');
+      expect(fieldProblems(missing.errorBody)[0]!.field).toBe('from');
     });
   });
 });

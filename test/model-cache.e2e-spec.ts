@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
 import { CANDLE_CLOSED, type CandleClosedEvent } from '../src/market-data/candle-events';
 import { CandlesRepository } from '../src/market-data/candles.repository';
@@ -17,8 +16,10 @@ import {
   type ModelPromotedEvent,
 } from '../src/models/model-events';
 import { TensorFlowProvider } from '../src/models/tensorflow.provider';
+import { JobName } from '../src/queue/queue.catalogue';
 import { RedisService } from '../src/redis/redis.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
+import { api, jobResult, type Api } from './support/api';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
@@ -40,6 +41,7 @@ const SYMBOLS = ['BTC', 'ETH', 'SOL'] as const;
 
 describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently used reloaded from PostgreSQL', () => {
   let t: TestApp;
+  let http: Api;
   const env = {
     DATABASE_URL: databaseUrl(scratchName('model_cache')),
     REDIS_PREFIX: scratchName('model_cache'),
@@ -49,20 +51,19 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
     EXCHANGE: 'binance',
     MODEL_CACHE_MAX_MODELS: '2',
   };
-  const get = (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey);
-  const post = (path: string, body: object = {}) =>
-    request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
   /** Model predictions as the worker publishes them, in order. */
   const published: CachedPrediction[] = [];
   const versionIds = new Map<string, string>();
 
   async function productionModel(symbol: string): Promise<string> {
-    const started = await post('/admin/models/train', { symbol, interval: '1h', params: TINY });
+    const started = await http.post('/admin/models/train', {
+      body: { symbol, interval: '1h', params: TINY },
+    });
     expect(started.status).toBe(202);
-    const jobId = started.body.jobId as string;
+    const jobId = started.body.jobId;
     const job = await waitFor(
       async () => {
-        const body = (await get(`/jobs/${jobId}`)).body;
+        const body = (await http.get(`/jobs/${jobId}`)).body;
         if (body.state === 'failed') {
           throw new Error(`training ${symbol} failed: ${body.error}`);
         }
@@ -70,11 +71,11 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
       },
       { what: `training job ${jobId} (${symbol})`, timeoutMs: 120_000, intervalMs: 200 },
     );
-    const versionId = job.result.modelVersionId as string;
-    if (job.result.status !== 'production') {
-      expect((await post(`/admin/models/${versionId}/promote`)).status).toBe(200);
+    const result = jobResult(job, JobName.TrainModel);
+    if (result.status !== 'production') {
+      expect((await http.post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);
     }
-    return versionId;
+    return result.modelVersionId;
   }
 
   /**
@@ -111,6 +112,7 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
 
   beforeAll(async () => {
     t = await startTestApp({ worker: true, env });
+    http = api(t, { key: t.adminKey });
     const candles = t.app.get(CandlesRepository);
     await candles.upsert({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' }, BTC);
     await candles.upsert({ exchange: 'binance', symbol: 'ETHUSDT', interval: '1h' }, ETH);
@@ -161,7 +163,7 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
 
   it('shows the live state of the process in /metrics', async () => {
     const metrics = async () => {
-      const response = await request(t.url).get('/metrics');
+      const response = await http.get('/metrics', { key: null });
       expect(response.status).toBe(200);
       return response.text;
     };
@@ -241,7 +243,7 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
     );
     // Past the scrape's short cache (a time-to-live: the interval is the point).
     await sleep(300);
-    const text = (await request(t.url).get('/metrics')).text;
+    const text = (await http.get('/metrics', { key: null })).text;
     const other = (name: string) =>
       new RegExp(`^${name}\\{process="worker-host:41"\\} (\\d+)$`, 'm').exec(text)?.[1];
     expect(other('live_models_loaded')).toBe('7');

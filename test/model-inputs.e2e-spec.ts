@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { seededRandom } from '../src/common/seeded-random';
 import type { Candle } from '../src/market-data/candle';
@@ -10,8 +9,12 @@ import { loadModel } from '../src/models/engine/model-artifact';
 import { predictBatch } from '../src/models/engine/trained-model';
 import { ModelVersionsRepository } from '../src/models/model-versions.repository';
 import { TensorFlowProvider } from '../src/models/tensorflow.provider';
+import { JobName } from '../src/queue/queue.catalogue';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { api, fieldProblems, jobResult, type Api } from './support/api';
+import { graphql } from './support/graphql';
+import { bestOf, trialMetrics } from './support/models-fixtures';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
@@ -60,6 +63,7 @@ const CANONICAL = [
 describe('model inputs from the indicator catalogue and from other markets', () => {
   let sim: ExchangeSimulator;
   let t: TestApp;
+  let http: Api;
   const env = () => ({
     DATABASE_URL: databaseUrl(scratchName('inputs')),
     REDIS_PREFIX: scratchName('inputs'),
@@ -72,18 +76,15 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     BACKFILL_FROM: new Date(BTC[0]!.openTime).toISOString(),
     LIVE_STREAM: 'true',
   });
-  const get = (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey);
-  const post = (path: string, body: object = {}) =>
-    request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
 
-  async function finishedJob(jobId: string): Promise<Record<string, unknown>> {
+  async function finishedTraining(jobId: string) {
     return waitFor(
       async () => {
-        const body = (await get(`/jobs/${jobId}`)).body;
+        const body = (await http.get(`/jobs/${jobId}`)).body;
         if (body.state === 'failed') {
           throw new Error(`job ${jobId} failed: ${body.error}`);
         }
-        return body.state === 'completed' ? (body.result as Record<string, unknown>) : undefined;
+        return body.state === 'completed' ? jobResult(body, JobName.TrainModel) : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 100, what: `job ${jobId}` },
     );
@@ -126,9 +127,10 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     sim.load('BTCUSDT', '1h', BTC);
     sim.load('ETHUSDT', '1h', ETH);
     t = await startTestApp({ worker: true, env: env() });
+    http = api(t, { key: t.adminKey });
     await waitFor(
       async () => {
-        const markets = (await get('/markets')).body as { count: number }[];
+        const markets = (await http.get('/markets')).body;
         return markets.length === 2 && markets.every((m) => m.count === BTC.length)
           ? true
           : undefined;
@@ -142,23 +144,26 @@ describe('model inputs from the indicator catalogue and from other markets', () 
   });
 
   it('refuses bad inputs with a 400 naming each one, over REST and GraphQL', async () => {
-    const bad = await post('/admin/models/train', {
-      symbol: 'ETH',
-      features: [
-        'logReturn',
-        'ETH/logReturn',
-        'DOGE/logReturn',
-        'bb:20,2',
-        'macd:26,12.signal',
-        'ema:50',
-        'EMA:50.value',
-        7,
-        'bb.width',
-        'vibes',
-      ],
+    const bad = await http.post('/admin/models/train', {
+      // One input is not a string.
+      rawBody: {
+        symbol: 'ETH',
+        features: [
+          'logReturn',
+          'ETH/logReturn',
+          'DOGE/logReturn',
+          'bb:20,2',
+          'macd:26,12.signal',
+          'ema:50',
+          'EMA:50.value',
+          7,
+          'bb.width',
+          'vibes',
+        ],
+      },
     });
     expect(bad.status).toBe(400);
-    const details = bad.body.details as { field: string; problem: string }[];
+    const details = fieldProblems(bad.errorBody);
     expect(details.map((d) => d.field)).toEqual([
       'features[1]',
       'features[2]',
@@ -178,28 +183,29 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     expect(details[6]!.problem).toMatch(/its outputs: bb:20,2.lower, .*bb:20,2.bandwidth/);
     expect(details[7]!.problem).toMatch(/neither a built-in input/);
     // Bad parameters and bad inputs are reported together.
-    const both = await post('/admin/models/train', {
-      symbol: 'ETH',
-      params: { units: 0 },
-      features: ['vibes'],
+    const both = await http.post('/admin/models/train', {
+      body: { symbol: 'ETH', params: { units: 0 }, features: ['vibes'] },
     });
-    expect((both.body.details as { field: string }[]).map((d) => d.field)).toEqual([
+    expect(fieldProblems(both.errorBody).map((d) => d.field)).toEqual([
       'params.units',
       'features[0]',
     ]);
-    const graphql = await post('/graphql', {
-      query: `mutation { trainModel(input: { symbol: "ETH", features: ["logReturn", "BTC/rsi:14,3"] }) { jobId } }`,
-    });
-    expect(graphql.body.errors[0].extensions).toMatchObject({
+    const overGraphql = await graphql(
+      t,
+      {
+        query: `mutation { trainModel(input: { symbol: "ETH", features: ["logReturn", "BTC/rsi:14,3"] }) { jobId } }`,
+      },
+      { key: t.adminKey },
+    );
+    expect(overGraphql.body.errors?.[0]?.extensions).toMatchObject({
       code: 'VALIDATION_FAILED',
       details: [{ field: 'features[1]', problem: expect.stringMatching(/rsi takes at most 1/) }],
     });
-    const search = await post('/admin/models/search', {
-      symbol: 'ETH',
-      features: [['logReturn'], ['logReturn', 'SOL/logReturn']],
+    const search = await http.post('/admin/models/search', {
+      body: { symbol: 'ETH', features: [['logReturn'], ['logReturn', 'SOL/logReturn']] },
     });
     expect(search.status).toBe(400);
-    expect(search.body.details).toEqual([
+    expect(search.errorBody.details).toEqual([
       {
         field: 'features[1][1]',
         problem: expect.stringMatching(/market SOL is not in the catalogue/),
@@ -208,19 +214,12 @@ describe('model inputs from the indicator catalogue and from other markets', () 
   });
 
   it('trains on BTC inputs and an indicator, stores them canonical, and serves live the forecast of the training rows', async () => {
-    const response = await post('/admin/models/train', {
-      symbol: 'ETH',
-      kind: 'linear',
-      features: FEATURES,
-      params: { lookback: 6 },
+    const response = await http.post('/admin/models/train', {
+      body: { symbol: 'ETH', kind: 'linear', features: FEATURES, params: { lookback: 6 } },
     });
     expect(response.status).toBe(202);
-    const result = (await finishedJob(response.body.jobId as string)) as {
-      modelVersionId: string;
-      status: string;
-      pValue: number;
-    };
-    const model = (await get(`/models/${result.modelVersionId}`)).body as { features: string[] };
+    const result = await finishedTraining(response.body.jobId);
+    const model = (await http.get(`/models/${result.modelVersionId}`)).body;
     expect(model.features).toEqual(CANONICAL);
     // ETH follows BTC's last return: with BTC's return among its inputs the model beats
     // persistence with significance, and is promoted.
@@ -229,7 +228,7 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     const last = ETH[ETH.length - 1]!;
     const served = await waitFor(
       async () => {
-        const body = (await get('/predict/ETH')).body;
+        const body = (await http.get('/predict/ETH')).body;
         return body.model?.versionId === result.modelVersionId ? body : undefined;
       },
       { what: 'the live forecast of the model', timeoutMs: 20_000 },
@@ -280,12 +279,12 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     await sim.emit('BTCUSDT', '1h', btcNext, true);
     const served = await waitFor(
       async () => {
-        const body = (await get('/predict/ETH')).body;
+        const body = (await http.get('/predict/ETH')).body;
         return Date.parse(body.openTime) === ethNext.openTime ? body : undefined;
       },
       { what: 'the ETH forecast at the new hour' },
     );
-    const offline = await offlineForecast(served.model.versionId as string, ethNext.openTime);
+    const offline = await offlineForecast(served.model!.versionId, ethNext.openTime);
     expect(served.predictedReturn).toBeCloseTo(offline, 12);
     const [predicted] = await dataSource.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM predictions WHERE symbol = 'ETHUSDT' AND open_time = to_timestamp($1 / 1000.0)`,
@@ -295,23 +294,25 @@ describe('model inputs from the indicator catalogue and from other markets', () 
   }, 60_000);
 
   it('searches over candidate input lists, records the inputs of each trial, and picks the one reading BTC', async () => {
-    const started = await post('/admin/models/search', {
-      symbol: 'ETH',
-      kinds: ['linear'],
-      space: { linear: { lookback: [6] } },
-      features: [
-        ['logReturn', 'volumeZScore'],
-        ['logReturn', 'volumeZScore', 'btc/logReturn'],
-      ],
-      trials: 4,
-      folds: 0,
-      seed: 3,
-      testFrom: new Date(ETH[800]!.openTime).toISOString(),
+    const started = await http.post('/admin/models/search', {
+      body: {
+        symbol: 'ETH',
+        kinds: ['linear'],
+        space: { linear: { lookback: [6] } },
+        features: [
+          ['logReturn', 'volumeZScore'],
+          ['logReturn', 'volumeZScore', 'btc/logReturn'],
+        ],
+        trials: 4,
+        folds: 0,
+        seed: 3,
+        testFrom: new Date(ETH[800]!.openTime).toISOString(),
+      },
     });
     expect(started.status).toBe(202);
     const search = await waitFor(
       async () => {
-        const body = (await get(`/models/searches/${started.body.searchId as string}`)).body;
+        const body = (await http.get(`/models/searches/${started.body.searchId}`)).body;
         if (body.status === 'failed') {
           throw new Error(`search failed: ${JSON.stringify(body)}`);
         }
@@ -323,21 +324,18 @@ describe('model inputs from the indicator catalogue and from other markets', () 
       ['logReturn', 'volumeZScore'],
       ['logReturn', 'volumeZScore', 'BTC/logReturn'],
     ]);
-    const trials = search.trials as {
-      features: string[];
-      score: number;
-      metrics: { features: string[] };
-    }[];
+    const { trials } = search;
     expect(new Set(trials.map((trial) => trial.features.length))).toEqual(new Set([2, 3]));
     for (const trial of trials) {
-      expect(trial.metrics.features).toEqual(trial.features);
+      expect(trialMetrics(trial)!.features).toEqual(trial.features);
     }
     const reading = trials.filter((trial) => trial.features.includes('BTC/logReturn'));
     const notReading = trials.filter((trial) => !trial.features.includes('BTC/logReturn'));
-    expect(Math.max(...reading.map((trial) => trial.score))).toBeLessThan(
-      Math.min(...notReading.map((trial) => trial.score)),
+    expect(Math.max(...reading.map((trial) => trial.score!))).toBeLessThan(
+      Math.min(...notReading.map((trial) => trial.score!)),
     );
-    expect(search.best.features).toEqual(['logReturn', 'volumeZScore', 'BTC/logReturn']);
-    expect(search.best.test.split.versusPersistence.pValue).toBeLessThan(0.05);
+    const best = bestOf(search);
+    expect(best.features).toEqual(['logReturn', 'volumeZScore', 'BTC/logReturn']);
+    expect(best.test.split.versusPersistence.pValue).toBeLessThan(0.05);
   }, 150_000);
 });

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import request from 'supertest';
 import { seededRandom } from '../src/common/seeded-random';
 import type { Candle } from '../src/market-data/candle';
 import { CandlesRepository } from '../src/market-data/candles.repository';
+import { JobName } from '../src/queue/queue.catalogue';
 import { readCandleCsv } from '../src/simulator/candle-series';
+import { api, fieldProblems, jobResult, type Api, type Schema } from './support/api';
+import { graphql } from './support/graphql';
+import { bestOf, modelMetrics, trialMetrics } from './support/models-fixtures';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -16,36 +19,9 @@ const MARKET = { exchange: 'binance', symbol: 'BTCUSDT', interval: '1h' };
 /** The test part: the last 200 of the 1000 candles. */
 const TEST_FROM = CANDLES[800]!.openTime;
 
-interface SearchBody {
-  id: string;
-  status: string;
-  request: { seed: number; trials: number; kinds: string[]; horizons: number[] };
-  testFrom: string;
-  trialsTotal: number;
-  trialsDone: number;
-  percent: number;
-  trials: {
-    index: number;
-    kind: string;
-    params: Record<string, number>;
-    status: string;
-    score: number | null;
-    metrics: { walkForward: { folds: unknown[] } | null; validationTo: number } | null;
-    seconds: number | null;
-  }[];
-  best: {
-    trialIndex: number;
-    kind: string;
-    score: number;
-    test: {
-      split: { model: { mae: number; count: number }; versusPersistence: { pValue: number } };
-      forecast: { horizon: number }[];
-    };
-  } | null;
-}
-
 describe('model search: trials as jobs on the training part, the best evaluated once on the test part', () => {
   let t: TestApp;
+  let http: Api;
   const env = {
     DATABASE_URL: databaseUrl(scratchName('search')),
     REDIS_PREFIX: scratchName('search'),
@@ -54,9 +30,6 @@ describe('model search: trials as jobs on the training part, the best evaluated 
     MODEL_INTERVALS: '1h',
     EXCHANGE: 'binance',
   };
-  const get = (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey);
-  const post = (path: string, body: object = {}) =>
-    request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
   const SEARCH = {
     symbol: 'BTC',
     interval: '1h',
@@ -68,10 +41,10 @@ describe('model search: trials as jobs on the training part, the best evaluated 
     testFrom: new Date(TEST_FROM).toISOString(),
   };
 
-  async function completed(searchId: string): Promise<SearchBody> {
+  async function completed(searchId: string): Promise<Schema<'ModelSearchDto'>> {
     return waitFor(
       async () => {
-        const body = (await get(`/models/searches/${searchId}`)).body as SearchBody;
+        const body = (await http.get(`/models/searches/${searchId}`)).body;
         if (body.status === 'failed') {
           throw new Error(`search failed: ${JSON.stringify(body)}`);
         }
@@ -83,6 +56,7 @@ describe('model search: trials as jobs on the training part, the best evaluated 
 
   beforeAll(async () => {
     t = await startTestApp({ worker: true, env });
+    http = api(t, { key: t.adminKey });
     await t.app.get(CandlesRepository).upsert(MARKET, CANDLES);
   }, 60_000);
   afterAll(async () => {
@@ -90,10 +64,10 @@ describe('model search: trials as jobs on the training part, the best evaluated 
   });
 
   it('runs every trial, records them, and evaluates the best once on the test part', async () => {
-    const started = await post('/admin/models/search', SEARCH);
+    const started = await http.post('/admin/models/search', { body: SEARCH });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ trials: 4, testFrom: new Date(TEST_FROM).toISOString() });
-    const search = await completed(started.body.searchId as string);
+    const search = await completed(started.body.searchId);
     expect(search).toMatchObject({ trialsTotal: 4, trialsDone: 4, percent: 100 });
     expect(search.request).toMatchObject({
       seed: 42,
@@ -110,9 +84,9 @@ describe('model search: trials as jobs on the training part, the best evaluated 
       expect(trial.params.l2).toBeLessThanOrEqual(100);
       expect(trial.score).toBeGreaterThan(0);
       expect(trial.seconds).toBeGreaterThan(0);
-      expect(trial.metrics?.walkForward?.folds).toHaveLength(2);
+      expect(trialMetrics(trial)?.walkForward?.folds).toHaveLength(2);
       // Each trial validates inside the training part.
-      expect(trial.metrics!.validationTo).toBeLessThan(TEST_FROM);
+      expect(trialMetrics(trial)!.validationTo).toBeLessThan(TEST_FROM);
     }
     const lowest = [...search.trials].sort((a, b) => a.score! - b.score!)[0]!;
     expect(search.best).toMatchObject({
@@ -120,22 +94,31 @@ describe('model search: trials as jobs on the training part, the best evaluated 
       kind: 'linear',
       score: lowest.score,
     });
-    expect(search.best!.test.split.model.count).toBeGreaterThan(150);
-    expect(search.best!.test.split.versusPersistence.pValue).toBeGreaterThan(0);
-    expect(search.best!.test.forecast.map((h) => h.horizon)).toEqual([1, 4, 24]);
+    const best = bestOf(search);
+    expect(best.test.split.model.count).toBeGreaterThan(150);
+    expect(best.test.split.versusPersistence.pValue).toBeGreaterThan(0);
+    expect(best.test.forecast.map((h) => h.horizon)).toEqual([1, 4, 24]);
     // Listed, and over GraphQL too.
-    expect(((await get('/models/searches?symbol=BTC')).body as SearchBody[])[0]!.id).toBe(
-      search.id,
+    const listed = await http.get('/models/searches', { query: { symbol: 'BTC' } });
+    expect(listed.body[0]!.id).toBe(search.id);
+    const overGraphql = await graphql<{ modelSearch: unknown }>(
+      t,
+      {
+        query: `query ($id: ID!) { modelSearch(id: $id) { status trialsDone trials { index score } } }`,
+        variables: { id: search.id },
+      },
+      { key: t.adminKey },
     );
-    const graphql = await post('/graphql', {
-      query: `query ($id: ID!) { modelSearch(id: $id) { status trialsDone trials { index score } } }`,
-      variables: { id: search.id },
+    expect(overGraphql.body.data?.modelSearch).toMatchObject({
+      status: 'completed',
+      trialsDone: 4,
     });
-    expect(graphql.body.data.modelSearch).toMatchObject({ status: 'completed', trialsDone: 4 });
   }, 180_000);
 
   it('is reproducible with a seed and never reads the test part (sentinel candles change nothing)', async () => {
-    const first = await completed((await post('/admin/models/search', SEARCH)).body.searchId);
+    const first = await completed(
+      (await http.post('/admin/models/search', { body: SEARCH })).body.searchId,
+    );
     // Sentinels: every candle of the test part becomes absurd (prices x 1000). A trial that read
     // any of them would score differently; the test-part evaluation must see them.
     await t.app.get(DataSource).query(
@@ -144,19 +127,21 @@ describe('model search: trials as jobs on the training part, the best evaluated 
       [MARKET.exchange, MARKET.symbol, MARKET.interval, new Date(TEST_FROM)],
     );
     try {
-      const second = await completed((await post('/admin/models/search', SEARCH)).body.searchId);
+      const second = await completed(
+        (await http.post('/admin/models/search', { body: SEARCH })).body.searchId,
+      );
       expect(second.id).not.toBe(first.id);
       expect(second.trials.map((trial) => [trial.kind, trial.params, trial.score])).toEqual(
         first.trials.map((trial) => [trial.kind, trial.params, trial.score]),
       );
-      expect(second.best!.trialIndex).toBe(first.best!.trialIndex);
-      expect(second.best!.test.split.model.mae).not.toBeCloseTo(
-        first.best!.test.split.model.mae,
+      expect(bestOf(second).trialIndex).toBe(bestOf(first).trialIndex);
+      expect(bestOf(second).test.split.model.mae).not.toBeCloseTo(
+        bestOf(first).test.split.model.mae,
         3,
       );
       // Another seed draws other trials.
       const other = await completed(
-        (await post('/admin/models/search', { ...SEARCH, seed: 7 })).body.searchId,
+        (await http.post('/admin/models/search', { body: { ...SEARCH, seed: 7 } })).body.searchId,
       );
       expect(other.trials.map((trial) => trial.params)).not.toEqual(
         first.trials.map((trial) => trial.params),
@@ -193,21 +178,17 @@ describe('model search: trials as jobs on the training part, the best evaluated 
     }
     await t.app.get(CandlesRepository).upsert({ ...MARKET, symbol: 'ETHUSDT' }, candles);
     const train = async () => {
-      const response = await post('/admin/models/train', {
-        symbol: 'ETH',
-        kind: 'linear',
-        params: { lookback: 6 },
+      const response = await http.post('/admin/models/train', {
+        body: { symbol: 'ETH', kind: 'linear', params: { lookback: 6 } },
       });
       expect(response.status).toBe(202);
       return waitFor(
         async () => {
-          const job = (await get(`/jobs/${response.body.jobId as string}`)).body;
+          const job = (await http.get(`/jobs/${response.body.jobId}`)).body;
           if (job.state === 'failed') {
-            throw new Error(job.error as string);
+            throw new Error(job.error ?? `training job ${job.id} failed`);
           }
-          return job.state === 'completed'
-            ? (job.result as { status: string; pValue: number; promotion: string })
-            : undefined;
+          return job.state === 'completed' ? jobResult(job, JobName.TrainModel) : undefined;
         },
         { what: 'the ETH training', timeoutMs: 60_000 },
       );
@@ -222,40 +203,48 @@ describe('model search: trials as jobs on the training part, the best evaluated 
     expect(second.status).toBe('candidate');
     expect(second.promotion).toMatch(/does not beat production with significance/);
     // The comparison is stored with the version, p-value included.
-    const [candidate] = (await get('/models?symbol=ETH&status=candidate')).body as {
-      metrics: { versusProduction: { pValue: number; mae: number; productionMae: number } };
-    }[];
-    expect(candidate!.metrics.versusProduction).toMatchObject({ pValue: 1 });
-    expect(candidate!.metrics.versusProduction.mae).toBe(
-      candidate!.metrics.versusProduction.productionMae,
-    );
+    const [candidate] = (
+      await http.get('/models', { query: { symbol: 'ETH', status: 'candidate' } })
+    ).body;
+    const versusProduction = modelMetrics(candidate!)?.versusProduction;
+    expect(versusProduction).toMatchObject({ pValue: 1 });
+    expect(versusProduction!.mae).toBe(versusProduction!.productionMae);
   }, 120_000);
 
   it('refuses bad input with 4xx naming the field', async () => {
-    const bad = await post('/admin/models/search', {
-      symbol: 'BTC',
-      kinds: ['svm'],
-      space: { lstm: { units: [0], wings: [1] } },
-      trials: 0,
+    const bad = await http.post('/admin/models/search', {
+      // trials below the contract's minimum of 1.
+      rawBody: {
+        symbol: 'BTC',
+        kinds: ['svm'],
+        space: { lstm: { units: [0], wings: [1] } },
+        trials: 0,
+      },
     });
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body.details)).toContain('trials');
-    const space = await post('/admin/models/search', {
-      symbol: 'BTC',
-      kinds: ['svm'],
-      space: { lstm: { units: [0], wings: [1] } },
+    expect(JSON.stringify(bad.errorBody.details)).toContain('trials');
+    const space = await http.post('/admin/models/search', {
+      body: { symbol: 'BTC', kinds: ['svm'], space: { lstm: { units: [0], wings: [1] } } },
     });
     expect(space.status).toBe(400);
-    const fields = (space.body.details as { field: string }[]).map((d) => d.field).sort();
+    const fields = fieldProblems(space.errorBody)
+      .map((d) => d.field)
+      .sort();
     expect(fields).toEqual(['kinds', 'space.lstm.units', 'space.lstm.wings']);
-    const early = await post('/admin/models/search', { symbol: 'BTC', testFrom: '2022-08-21' });
+    const early = await http.post('/admin/models/search', {
+      body: { symbol: 'BTC', testFrom: '2022-08-21' },
+    });
     expect(early.status).toBe(400);
-    expect(early.body.details[0].field).toBe('testFrom');
-    expect((await post('/admin/models/search', { symbol: 'DOGE' })).status).toBe(404);
-    expect((await get('/models/searches/not-a-uuid')).status).toBe(400);
-    expect((await get('/models/searches/00000000-0000-4000-8000-000000000000')).status).toBe(404);
-    expect((await request(t.url).post('/admin/models/search').send({ symbol: 'BTC' })).status).toBe(
-      401,
+    expect(fieldProblems(early.errorBody)[0]!.field).toBe('testFrom');
+    expect((await http.post('/admin/models/search', { body: { symbol: 'DOGE' } })).status).toBe(
+      404,
     );
+    expect((await http.get('/models/searches/not-a-uuid')).status).toBe(400);
+    expect((await http.get('/models/searches/00000000-0000-4000-8000-000000000000')).status).toBe(
+      404,
+    );
+    expect(
+      (await http.post('/admin/models/search', { body: { symbol: 'BTC' }, key: null })).status,
+    ).toBe(401);
   });
 });

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { Candle } from '../src/market-data/candle';
+import { JobName } from '../src/queue/queue.catalogue';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
-import { api, type Schema } from './support/api';
+import { api, jobResult, type Api, type Schema } from './support/api';
 import { sleep, waitFor } from './support/wait-for';
 
 const CANDLES = readCandleCsv(
@@ -23,16 +23,14 @@ type Signal = Schema<'SignalDto'>;
 describe('signals: nothing skipped after a stream outage', () => {
   let sim: ExchangeSimulator;
   let t: TestApp;
+  let http: Api;
   let subscriber: Redis;
   const published: { strategyName?: string; strategy?: { name: string }; openTime: number }[] = [];
   const prefix = scratchName('catchup');
   let last = CANDLES[CANDLES.length - 1]!;
-  const get = (path: string, query: Record<string, string | number> = {}) =>
-    request(t.url).get(path).query(query).set('x-api-key', t.adminKey);
-
   async function signalsOf(name: string): Promise<Signal[]> {
     const body = (
-      await api(t, { key: t.adminKey }).get('/signals/BTC/history', {
+      await http.get('/signals/BTC/history', {
         query: { from: String(CANDLES[0]!.openTime), limit: 1000 },
       })
     ).body;
@@ -64,9 +62,10 @@ describe('signals: nothing skipped after a stream outage', () => {
         SIGNAL_CATCH_UP_GRACE_MS: '1000',
       },
     });
+    http = api(t, { key: t.adminKey });
     await waitFor(
       async () =>
-        (await get('/markets')).body[0]?.count === CANDLES.length && sim.openConnections === 1
+        (await http.get('/markets')).body[0]?.count === CANDLES.length && sim.openConnections === 1
           ? true
           : undefined,
       { what: 'the backfill and the stream', timeoutMs: 30_000 },
@@ -79,16 +78,15 @@ describe('signals: nothing skipped after a stream outage', () => {
   });
 
   it('decides every candle that came by catch-up, in order, once, marked late', async () => {
-    const created = await request(t.url)
-      .post('/admin/strategies')
-      .set('x-api-key', t.adminKey)
-      .send({
+    const created = await http.post('/admin/strategies', {
+      body: {
         name: 'always',
         definition: {
           rules: [{ input: 'rsi', condition: { op: '<', value: 101 }, weight: 1 }],
           thresholds: { buy: 0.5, sell: -0.5 },
         },
-      });
+      },
+    });
     expect(created.status).toBe(201);
     const live: Candle[] = [];
     for (let i = 0; i < 2; i++) {
@@ -138,40 +136,42 @@ describe('signals: nothing skipped after a stream outage', () => {
   }, 90_000);
 
   it('forecasts the candles that came by catch-up with the production model, then decides them from those forecasts', async () => {
-    const admin = (path: string, body: object) =>
-      request(t.url).post(path).set('x-api-key', t.adminKey).send(body);
-    const trained = await admin('/admin/models/train', {
-      symbol: 'BTC',
-      interval: '1h',
-      kind: 'linear',
-      features: ['rsi', 'logReturn'],
-      params: { lookback: 8, l2: 10 },
+    const trained = await http.post('/admin/models/train', {
+      body: {
+        symbol: 'BTC',
+        interval: '1h',
+        kind: 'linear',
+        features: ['rsi', 'logReturn'],
+        params: { lookback: 8, l2: 10 },
+      },
     });
     expect(trained.status).toBe(202);
     const job = await waitFor(
       async () => {
-        const body = (await get(`/jobs/${trained.body.jobId as string}`)).body;
+        const body = (await http.get(`/jobs/${trained.body.jobId}`)).body;
         if (body.state === 'failed') {
           throw new Error(`training failed: ${body.error}`);
         }
-        return body.state === 'completed'
-          ? (body.result as { modelVersionId: string; status: string })
-          : undefined;
+        return body.state === 'completed' ? jobResult(body, JobName.TrainModel) : undefined;
       },
       { what: 'the linear training', timeoutMs: 120_000 },
     );
     if (job.status !== 'production') {
-      expect((await admin(`/admin/models/${job.modelVersionId}/promote`, {})).status).toBe(200);
+      expect(
+        (await http.post(`/admin/models/${job.modelVersionId}/promote`, { body: {} })).status,
+      ).toBe(200);
     }
     await waitFor(
-      async () => ((await get('/predict/BTC')).body.kind === 'model' ? true : undefined),
+      async () => ((await http.get('/predict/BTC')).body.kind === 'model' ? true : undefined),
       { what: 'the model serving', timeoutMs: 30_000 },
     );
-    const created = await admin('/admin/strategies', {
-      name: 'model-led',
-      definition: {
-        rules: [{ input: 'predictedReturn', condition: { op: '>', value: -1 }, weight: 1 }],
-        thresholds: { buy: 0.5, sell: -0.5 },
+    const created = await http.post('/admin/strategies', {
+      body: {
+        name: 'model-led',
+        definition: {
+          rules: [{ input: 'predictedReturn', condition: { op: '>', value: -1 }, weight: 1 }],
+          thresholds: { buy: 0.5, sell: -0.5 },
+        },
       },
     });
     expect(created.status).toBe(201);

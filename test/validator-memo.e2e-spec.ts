@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
-import request from 'supertest';
 import { CANDLES_WRITTEN } from '../src/market-data/candle-events';
 import { CandlesRepository } from '../src/market-data/candles.repository';
 import { RedisService } from '../src/redis/redis.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
+import { api } from './support/api';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -24,10 +24,8 @@ describe('conditional GETs answered from the validator memo', () => {
   let t: TestApp;
   let db: Client;
   const url = databaseUrl(scratchName('memo'));
-  const get = (key: string, etag?: string) => {
-    const call = request(t.url).get(PATH).set('x-api-key', key);
-    return etag === undefined ? call : call.set('if-none-match', etag);
-  };
+  const get = (key: string | null, etag?: string) =>
+    api(t).get(PATH, { key, headers: etag === undefined ? {} : { 'if-none-match': etag } });
 
   beforeAll(async () => {
     t = await startTestApp({ env: { DATABASE_URL: url, REDIS_PREFIX: scratchName('memo') } });
@@ -50,7 +48,7 @@ describe('conditional GETs answered from the validator memo', () => {
     expect(first.status).toBe(200);
     expect(first.body.candles).toHaveLength(5);
     await db.query('DELETE FROM candles WHERE symbol = $1', [MARKET.symbol]);
-    return first.headers.etag as string;
+    return first.headers.etag!;
   }
 
   it('answers 304 without running the handler, with the 200s ETag and Cache-Control', async () => {
@@ -62,7 +60,7 @@ describe('conditional GETs answered from the validator memo', () => {
     expect(memo.headers.vary).toBe('x-api-key, authorization');
     // A wrong key is still refused, and no key without PUBLIC_READ too.
     expect((await get('cft_wrong_key_0000000000000000000000000000', etag)).status).toBe(401);
-    expect((await request(t.url).get(PATH).set('if-none-match', etag)).status).toBe(401);
+    expect((await get(null, etag)).status).toBe(401);
     // Another ETag is not the remembered one: the handler runs (and finds no candles now).
     expect((await get(t.adminKey, '"another"')).status).not.toBe(304);
   });

@@ -8,7 +8,7 @@ import { run, type Running } from './support/processes';
 import { REDIS_URL, databaseUrl, scratchName, testEnv } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { api, type Schema } from './support/api';
-import { sleep, waitFor } from './support/wait-for';
+import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
 const BASES = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG', 'HHH', 'III', 'JJJ', 'KKK', 'LLL'];
@@ -90,7 +90,9 @@ describe('the live path shared by worker processes', () => {
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     });
     t = await startTestApp({ worker: false, env });
-    workers.push(run('worker.js', env), run('worker.js', env));
+    // The workers log how they share the live path (the only outside view of their membership).
+    const workerEnv = { ...env, LOG_LEVEL: 'info' };
+    workers.push(run('worker.js', workerEnv), run('worker.js', workerEnv));
     await waitFor(
       async () => {
         const markets = (await admin().get('/markets')).body;
@@ -111,9 +113,14 @@ describe('the live path shared by worker processes', () => {
     });
     expect(hook.status).toBe(201);
     receiver.trust(hook.body.secret, '/signals');
-    // Both workers see each other (heartbeats) before the first burst: membership is internal to
-    // the workers, so give the heartbeats their interval.
-    await sleep(2500);
+    // Both workers see each other (heartbeats) before the first burst.
+    await waitFor(
+      async () =>
+        workers.every((worker) => worker.output().includes('Live path shared by 2 worker(s)'))
+          ? true
+          : undefined,
+      { what: 'both workers to see each other' },
+    );
   }, 120_000);
 
   afterAll(async () => {

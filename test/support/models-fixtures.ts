@@ -1,3 +1,6 @@
+import type { TrainingOutcome } from '../../src/models/engine/training-pipeline';
+import type { ModelVersionMetrics } from '../../src/models/model-version.entity';
+import type { SearchOutcome, TrialMetrics } from '../../src/models/search/model-search.entity';
 import { JobName } from '../../src/queue/queue.catalogue';
 import { jobResult, type Api, type Schema } from './api';
 import { LiveMarket } from './live-market-fixtures';
@@ -17,6 +20,28 @@ interface TrainingMetrics {
 
 export function trainingMetrics(model: Schema<'ModelDto'>): TrainingMetrics {
   return model.metrics as unknown as TrainingMetrics;
+}
+
+/** A model version's metrics as the service stores them (free-form in the contract). */
+export function modelMetrics(model: Schema<'ModelDto'>): ModelVersionMetrics | null {
+  return (model.metrics ?? null) as unknown as ModelVersionMetrics | null;
+}
+
+/** The best trial of a search with its one evaluation on the test part (free-form in the contract). */
+export type SearchBest = Omit<SearchOutcome, 'test'> & {
+  test: { split: TrainingOutcome['evaluation']; forecast: TrainingOutcome['forecast'] };
+};
+
+export function bestOf(search: Schema<'ModelSearchDto'>): SearchBest {
+  if (!search.best) {
+    throw new Error(`Search ${search.id} has no best trial (${search.status})`);
+  }
+  return search.best as unknown as SearchBest;
+}
+
+/** What a trial's metrics hold (free-form in the contract). */
+export function trialMetrics(trial: Schema<'SearchTrialDto'>): TrialMetrics | null {
+  return (trial.metrics ?? null) as unknown as TrialMetrics | null;
 }
 
 /** A model small enough to train in seconds. */
