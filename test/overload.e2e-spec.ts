@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { CandleWriter } from '../src/market-data/candle-writer.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
+import { api, type Api } from './support/api';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -38,12 +39,11 @@ function blockEventLoop(chunkMs: number): () => void {
 }
 
 async function clientKey(t: TestApp, name: string): Promise<string> {
-  const response = await request(t.url)
-    .post('/admin/api-keys')
-    .set('x-api-key', t.adminKey)
-    .send({ name, role: 'client' });
+  const response = await api(t, { key: t.adminKey }).post('/admin/api-keys', {
+    body: { name, role: 'client' },
+  });
   expect(response.status).toBe(201);
-  return response.body.key as string;
+  return response.body.key;
 }
 
 describe('overload: load shedding while the event loop is late', () => {
@@ -52,12 +52,13 @@ describe('overload: load shedding while the event loop is late', () => {
     REDIS_PREFIX: scratchName('overload'),
     OVERLOAD_EVENT_LOOP_DELAY_MS: String(MAX_DELAY_MS),
   };
-  const get = (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey);
+  let http: Api;
 
   beforeAll(async () => {
     t = await startTestApp({ env });
+    http = api(t, { key: t.adminKey });
     // Start-up is over: the loop is calm again.
-    await waitFor(async () => ((await get('/indicators')).status === 200 ? true : undefined), {
+    await waitFor(async () => ((await http.get('/indicators')).status === 200 ? true : undefined), {
       what: 'a calm event loop after start-up',
     });
   }, 60_000);
@@ -70,27 +71,28 @@ describe('overload: load shedding while the event loop is late', () => {
     try {
       const shed = await waitFor(
         async () => {
-          const response = await get('/indicators');
+          const response = await http.get('/indicators');
           return response.status === 503 ? response : undefined;
         },
         { what: 'a shed request', timeoutMs: 10_000, intervalMs: 0 },
       );
       expect(shed.headers['retry-after']).toBe('1');
-      expect(shed.body).toMatchObject({ statusCode: 503, code: 'OVERLOADED' });
-      expect(shed.body.message).toMatch(/OVERLOAD_EVENT_LOOP_DELAY_MS/);
-      expect(shed.body.requestId).toBe(shed.headers['x-request-id']);
+      expect(shed.errorBody).toMatchObject({ statusCode: 503, code: 'OVERLOADED' });
+      expect(shed.errorBody.message).toMatch(/OVERLOAD_EVENT_LOOP_DELAY_MS/);
+      expect(shed.errorBody.requestId).toBe(shed.headers['x-request-id']);
       // Still shedding (the loop is still blocked), but the probes and the dashboard answer.
-      expect((await get('/indicators')).status).toBe(503);
-      const health = await request(t.url).get('/health');
+      expect((await http.get('/indicators')).status).toBe(503);
+      const health = await http.get('/health', { key: null });
       expect(health.status).toBe(200);
       expect(health.body.status).toBe('ok');
-      expect((await request(t.url).get('/health/ready')).status).not.toBe(503);
-      const metrics = await request(t.url).get('/metrics');
+      expect((await http.get('/health/ready', { key: null })).status).not.toBe(503);
+      const metrics = await http.get('/metrics', { key: null });
       expect(metrics.status).toBe(200);
       const shedCount = /^http_requests_shed_total (\d+)/m.exec(metrics.text);
       expect(Number(shedCount?.[1])).toBeGreaterThanOrEqual(2);
       const delay = /^overload_event_loop_delay_seconds ([\d.e-]+)/m.exec(metrics.text);
       expect(Number(delay?.[1])).toBeGreaterThan(MAX_DELAY_MS / 1000);
+      // Plain supertest: the dashboard page `/` is not in the REST contract.
       expect((await request(t.url).get('/')).status).not.toBe(503);
     } finally {
       stop();
@@ -98,7 +100,7 @@ describe('overload: load shedding while the event loop is late', () => {
     // Served again once the loop is on time.
     const served = await waitFor(
       async () => {
-        const response = await get('/indicators');
+        const response = await http.get('/indicators');
         return response.status === 200 ? response : undefined;
       },
       { what: 'requests served again after the load', timeoutMs: 5000 },
@@ -119,17 +121,21 @@ describe('overload: per-key limits on heavy requests', () => {
     EXCHANGE: 'binance',
     HEAVY_REQUESTS_PER_KEY: String(HEAVY_PER_KEY),
   };
-  const get = (path: string, key = t.adminKey) => request(t.url).get(path).set('x-api-key', key);
+  let http: Api;
 
   beforeAll(async () => {
     t = await startTestApp({ worker: true, env });
+    http = api(t, { key: t.adminKey });
     // Written as the ingest writes (candles.written announced): the worker publishes the
     // baseline forecast of the new candles within a second.
     await t.app.get(CandleWriter).upsert(MARKET, CANDLES);
-    await waitFor(async () => ((await get('/predict/BTC')).status === 200 ? true : undefined), {
-      what: 'the baseline forecast',
-      timeoutMs: 20_000,
-    });
+    await waitFor(
+      async () => ((await http.get('/predict/BTC')).status === 200 ? true : undefined),
+      {
+        what: 'the baseline forecast',
+        timeoutMs: 20_000,
+      },
+    );
   }, 60_000);
   afterAll(async () => {
     await t.close();
@@ -142,21 +148,26 @@ describe('overload: per-key limits on heavy requests', () => {
     // every heavy read waits in PostgreSQL and the ones sent together are in flight together,
     // however fast the machine: the one over the limit is refused before it reaches the table.
     const from = new Date(CANDLES[300]!.openTime).toISOString();
-    const heavy = (key: string) => get(`/indicators/BTC?interval=1h&from=${from}&limit=1000`, key);
+    const heavy = (key: string) =>
+      http.get(`/indicators/BTC?interval=1h&from=${from}&limit=1000`, { key });
+    const predict = (key: string) => http.get('/predict/BTC', { key });
+    type IndicatorsAnswer = Awaited<ReturnType<typeof heavy>>;
+    type PredictAnswer = Awaited<ReturnType<typeof predict>>;
     const lock = new Client({ connectionString: env.DATABASE_URL });
     await lock.connect();
-    let busy: request.Response[];
-    let rest: [request.Response, request.Response, request.Response, request.Response];
+    let busy: IndicatorsAnswer[];
+    let rest: [IndicatorsAnswer, IndicatorsAnswer, PredictAnswer, PredictAnswer];
     try {
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE candles IN ACCESS EXCLUSIVE MODE');
-      const busyCalls = Array.from({ length: HEAVY_PER_KEY + 1 }, () => heavy(busyKey).then());
+      // Each call sends its request at once (the client awaits supertest inside).
+      const busyCalls = Array.from({ length: HEAVY_PER_KEY + 1 }, () => heavy(busyKey));
       const restCalls: Promise<typeof rest> = Promise.all([
         heavy(otherKey),
         // A short range is not heavy: it is served whatever the key has in flight.
-        get('/indicators/BTC?interval=1h&limit=50', busyKey),
-        get('/predict/BTC', busyKey),
-        get('/predict/BTC', otherKey),
+        http.get('/indicators/BTC?interval=1h&limit=50', { key: busyKey }),
+        predict(busyKey),
+        predict(otherKey),
       ]);
       // The first answer, while the table is still locked, is the refusal.
       const first = await Promise.race(busyCalls);
@@ -173,8 +184,8 @@ describe('overload: per-key limits on heavy requests', () => {
     expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
     const refused = busy.find((response) => response.status === 429)!;
     expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
-    expect(refused.body.message).toContain(`HEAVY_REQUESTS_PER_KEY=${HEAVY_PER_KEY}`);
+    expect(refused.errorBody).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
+    expect(refused.errorBody.message).toContain(`HEAVY_REQUESTS_PER_KEY=${HEAVY_PER_KEY}`);
     expect(other.status).toBe(200);
     expect(other.body.openTimes).toHaveLength(700);
     expect(small.status).toBe(200);
@@ -196,9 +207,11 @@ describe('overload: per-key limits on heavy requests', () => {
         .send({
           query: `{ indicators(symbol: "BTC", interval: "1h", from: "${from}", limit: ${limit}) { openTimes } }`,
         });
+    const heavyRest = () =>
+      http.get(`/indicators/BTC?interval=1h&from=${from}&limit=1000`, { key });
     const lock = new Client({ connectionString: env.DATABASE_URL });
     await lock.connect();
-    let rest: request.Response;
+    let rest: Awaited<ReturnType<typeof heavyRest>>;
     let graphql: request.Response[];
     let small: request.Response;
     try {
@@ -206,7 +219,7 @@ describe('overload: per-key limits on heavy requests', () => {
       await lock.query('LOCK TABLE candles IN ACCESS EXCLUSIVE MODE');
       // A heavy REST read waiting for the table, then two heavy GraphQL reads: the second of
       // them is the key's third heavy request in flight.
-      const restCall = get(`/indicators/BTC?interval=1h&from=${from}&limit=1000`, key).then();
+      const restCall = heavyRest();
       await waitFor(
         async () => {
           const waiting = await lock.query<{ count: string }>(

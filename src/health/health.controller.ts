@@ -22,6 +22,23 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({
     schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        tensorflow: {
+          type: 'object',
+          nullable: true,
+          description:
+            'The TensorFlow.js backend this process computes on, else the one a worker last reported',
+          properties: {
+            backend: { type: 'string' },
+            worker: { type: 'string', description: 'host:pid of the process that uses it' },
+            reportedAt: { type: 'string', format: 'date-time' },
+          },
+          required: ['backend', 'worker', 'reportedAt'],
+        },
+      },
+      required: ['status', 'tensorflow'],
       example: {
         status: 'ok',
         tensorflow: {

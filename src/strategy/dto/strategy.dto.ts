@@ -13,6 +13,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import {
   IntervalQueryField,
   LimitQueryField,
+  stacked,
   SymbolArg,
   TimeQueryField,
 } from '../../common/query-fields';
@@ -40,6 +41,30 @@ const DEFINITION_EXAMPLE = {
   guards: { minConfidence: 0.3, cooldownCandles: 3, stopLoss: 0.05 },
 };
 
+/** A version's definition (the body of create and update). */
+const DefinitionField = (): PropertyDecorator =>
+  stacked(
+    ApiProperty({
+      description:
+        'rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}, costs? {feeRate (default 0.001), slippage (default 0)}: the round trip expectedEdge subtracts live, sizing? {kind: all-in | fraction (fraction) | volatility (targetVolatility, maxFraction?)}: the default of its backtests',
+      example: DEFINITION_EXAMPLE,
+      type: 'object',
+      additionalProperties: true,
+    }),
+    Field(() => GraphQLJSON),
+    IsObject(),
+  );
+
+/** A version's optional description. */
+const DescriptionField = (): PropertyDecorator =>
+  stacked(
+    ApiPropertyOptional({ maxLength: 500 }),
+    Field({ nullable: true }),
+    IsOptional(),
+    IsString(),
+    MaxLength(500),
+  );
+
 @InputType('CreateStrategyInput')
 export class CreateStrategyDto {
   @ApiProperty({ example: 'momentum' })
@@ -50,37 +75,19 @@ export class CreateStrategyDto {
   })
   name!: string;
 
-  @ApiProperty({
-    description:
-      'rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}, costs? {feeRate (default 0.001), slippage (default 0)}: the round trip expectedEdge subtracts live, sizing? {kind: all-in | fraction (fraction) | volatility (targetVolatility, maxFraction?)}: the default of its backtests',
-    example: DEFINITION_EXAMPLE,
-    type: 'object',
-    additionalProperties: true,
-  })
-  @Field(() => GraphQLJSON)
-  @IsObject()
+  @DefinitionField()
   definition!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ maxLength: 500 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @DescriptionField()
   description?: string;
 }
 
 @InputType('UpdateStrategyInput')
 export class UpdateStrategyDto {
-  @ApiProperty({ example: DEFINITION_EXAMPLE, type: 'object', additionalProperties: true })
-  @Field(() => GraphQLJSON)
-  @IsObject()
+  @DefinitionField()
   definition!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ maxLength: 500 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @DescriptionField()
   description?: string;
 }
 

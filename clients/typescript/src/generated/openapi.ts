@@ -2270,6 +2270,7 @@ export interface components {
         };
         UpdateStrategyDto: {
             /**
+             * @description rules [{input, period?, condition {op: > | < | between | crossesAbove | crossesBelow, value | min,max}, weight in [-1,1], label?}], thresholds {buy, sell}, guards {minConfidence?, maxModelAgeMs?, cooldownCandles?, stopLoss?, takeProfit?}, costs? {feeRate (default 0.001), slippage (default 0)}: the round trip expectedEdge subtracts live, sizing? {kind: all-in | fraction (fraction) | volatility (targetVolatility, maxFraction?)}: the default of its backtests
              * @example {
              *       "rules": [
              *         {
@@ -3572,7 +3573,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                        /** @description The TensorFlow.js backend this process computes on, else the one a worker last reported */
+                        tensorflow: {
+                            backend: string;
+                            /** @description host:pid of the process that uses it */
+                            worker: string;
+                            /** Format: date-time */
+                            reportedAt: string;
+                        } | null;
+                    };
                 };
             };
             500: components["responses"]["Internal"];
