@@ -1,232 +1,94 @@
 /**
- * The API's JSON as the dashboard reads it (openapi.yaml is the contract; only the fields used
- * here are listed). Times are ISO-8601 strings.
+ * The API's JSON as the dashboard reads it, typed from the generated contract (openapi.yaml and
+ * the GraphQL operations of clients/typescript). Type-only imports: nothing of clients/ reaches
+ * the bundle. Times are ISO-8601 strings.
  */
+import type { CandleClosedSubscription } from '../../../clients/typescript/src/generated/graphql';
+import type { components } from '../../../clients/typescript/src/generated/openapi';
 
-export type Role = 'admin' | 'client';
+type Schemas = components['schemas'];
 
-export interface Me {
-  apiKeyId: string;
-  name: string;
-  role: Role;
-  prefix: string;
-}
+export type Role = Schemas['MeDto']['role'];
+export type Me = Schemas['MeDto'];
 
 /** The one shape of every REST error body. */
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  code: string;
-  message: string;
-  details?: unknown;
-  requestId?: string;
-}
+export type ErrorBody = Schemas['ErrorResponse'];
 
-interface LiveStreamState {
-  connected: boolean;
-  owner?: string | null;
-  lastClosedOpenTime?: string | null;
-  lagMs?: number | null;
-  exchangePausedUntil?: string | null;
-  exchangePauseReason?: string | null;
-}
+export type Market = Schemas['MarketDto'];
+export type Candle = Schemas['CandleDto'];
+export type CandlePage = Schemas['CandlePageDto'];
 
-export interface Market {
-  symbol: string;
-  pair: string;
-  interval: string;
-  exchange: string;
-  firstOpenTime: string | null;
-  lastOpenTime: string | null;
-  count: number;
-  missing: number;
-  live: LiveStreamState;
-}
+/**
+ * A forecast: the fields of GET /predict that the dashboard reads, which are the ones the
+ * `predictionUpdated` subscription selects (LIVE_QUERIES), so both can share one state.
+ */
+export type Prediction = Pick<
+  Schemas['PredictionDto'],
+  'symbol' | 'interval' | 'openTime' | 'kind' | 'lastClose'
+> & {
+  horizons: Pick<
+    Schemas['HorizonForecastDto'],
+    | 'horizon'
+    | 'targetTime'
+    | 'predictedReturn'
+    | 'predictedClose'
+    | 'lowerClose'
+    | 'upperClose'
+    | 'volatility'
+    | 'probabilityUp'
+  >[];
+  model?: Pick<Schemas['PredictionModelDto'], 'versionId' | 'beatsPersistence' | 'stale'> | null;
+};
 
-export interface Candle {
-  openTime: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** A signal: the fields of GET /signals that the `signalCreated` subscription also selects. */
+export type Signal = Pick<
+  Schemas['SignalDto'],
+  | 'symbol'
+  | 'interval'
+  | 'strategyId'
+  | 'strategyName'
+  | 'strategyVersion'
+  | 'openTime'
+  | 'action'
+  | 'score'
+  | 'confidence'
+  | 'close'
+  | 'reasons'
+>;
 
-export interface CandlePage {
-  symbol: string;
-  pair: string;
-  interval: string;
-  candles: Candle[];
-  nextCursor?: string | null;
-}
+export type IndicatorDescription = Schemas['IndicatorDescriptionDto'];
+export type IndicatorsPage = Schemas['IndicatorsDto'];
 
-interface HorizonForecast {
-  horizon: number;
-  targetTime: string;
-  predictedReturn: number;
-  predictedClose: number;
-  lowerClose: number;
-  upperClose: number;
-  volatility: number;
-  probabilityUp: number;
-}
-
-export interface Prediction {
-  symbol: string;
-  interval: string;
-  openTime: string;
-  kind: 'model' | 'baseline';
-  lastClose: number;
-  horizons: HorizonForecast[];
-  model?: { versionId: string; beatsPersistence: boolean; stale: boolean } | null;
-}
-
-type Action = 'BUY' | 'SELL' | 'HOLD';
-
-interface SignalReason {
-  label: string;
-  input: string;
-  value: number;
-  weight: number;
-}
-
-export interface Signal {
-  symbol: string;
-  interval: string;
-  strategyId: string;
-  strategyName: string;
-  strategyVersion: number;
-  openTime: string;
-  action: Action;
-  score: number;
-  confidence: number;
-  close: number;
-  reasons: SignalReason[];
-}
-
-interface IndicatorOutputDescription {
-  name: string;
-  description: string;
-  /** `price` outputs share the candles' scale; older servers do not send it. */
-  unit?: string;
-}
-
-export interface IndicatorDescription {
-  name: string;
-  title: string;
-  category: 'trend' | 'momentum' | 'volatility' | 'volume' | 'pattern';
-  outputs: IndicatorOutputDescription[];
-  defaultSpec: string;
-}
-
-interface IndicatorSeries {
-  key: string;
-  name: string;
-  params: number[];
-  outputs: { name: string; values: (number | null)[] | null }[];
-}
-
-export interface IndicatorsPage {
-  symbol: string;
-  interval: string;
-  openTimes: string[];
-  indicators: IndicatorSeries[];
-  nextFrom?: string | null;
-}
-
-/** A closed candle as the `candleClosed` subscription sends it. */
-export interface CandleClosed {
-  symbol: string;
-  interval: string;
-  candle: Candle;
-}
+/** A closed candle as the `candleClosed` subscription sends it (the fields LIVE_QUERIES selects). */
+export type CandleClosed = Pick<
+  CandleClosedSubscription['candleClosed'],
+  'symbol' | 'interval' | 'candle'
+>;
 
 /** Strategy and buy-and-hold figures of a backtest or a paper account. */
-export interface PerformanceMetrics {
-  finalEquity: number;
-  totalReturn: number;
-  cagr: number;
-  sharpe: number;
-  sortino: number;
-  maxDrawdown: number;
-  winRate: number | null;
-  profitFactor: number | null;
-  trades: number;
-  exposure: number;
-  feesPaid: number;
+export type PerformanceMetrics = Schemas['PaperMetricsDto'];
+
+export type SizingKind = Schemas['BacktestSizingDto']['kind'];
+
+/** What a backtest's `result` holds; the contract leaves it free-form. */
+interface BacktestResult {
+  strategy?: PerformanceMetrics;
+  buyAndHold?: PerformanceMetrics;
+  candles?: number;
+  strategyVersion?: number;
 }
 
-export type SizingKind = 'all-in' | 'fraction' | 'volatility';
-
-interface Sizing {
-  kind: SizingKind | string;
-  fraction?: number;
-  targetVolatility?: number;
-  maxFraction?: number;
-}
-
-export interface Backtest {
-  id: string;
-  strategyId: string;
-  symbol: string;
-  pair: string;
-  interval: string;
-  from: string;
-  to: string;
-  params: Record<string, unknown>;
-  status: 'queued' | 'running' | 'completed' | 'failed';
-  jobId?: string | null;
-  result?: {
-    strategy?: PerformanceMetrics;
-    buyAndHold?: PerformanceMetrics;
-    candles?: number;
-    strategyVersion?: number;
-  } & Record<string, unknown>;
-  /** `[time (epoch ms), equity]` pairs. */
-  equity?: [number, number][] | null;
-  /** Buy-and-hold's `[time, equity]` pairs at the same times (null before completion). */
-  buyAndHoldEquity?: [number, number][] | null;
-  tradeCount?: number | null;
-  error?: string | null;
-  createdAt: string;
-  finishedAt?: string | null;
-}
+export type Backtest = Omit<Schemas['BacktestDto'], 'result'> & {
+  result?: BacktestResult | null;
+};
 
 /** A backtest as `GET /backtests` lists it (no curves, no trades). */
-export interface BacktestSummary {
-  id: string;
-  strategyId: string;
-  strategyName: string | null;
-  strategyVersion: number | null;
-  symbol: string;
-  pair: string;
-  interval: string;
-  from: string;
-  to: string;
-  status: Backtest['status'];
-  jobId: string | null;
-  error: string | null;
-  tradeCount: number | null;
-  totalReturn: number | null;
-  buyAndHoldReturn: number | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+export type BacktestSummary = Schemas['BacktestSummaryDto'];
 
-/** A round trip; backtests send epoch ms, paper accounts ISO strings. */
-export interface Trade {
-  symbol?: string;
-  entryTime: number | string;
-  entryPrice: number;
-  exitTime: number | string;
-  exitPrice: number;
-  quantity: number;
-  fees: number;
-  profit: number;
-  returnPct: number;
-  exitReason: string;
-}
+/** A round trip; backtests send epoch ms, paper accounts ISO strings and the market. */
+export type Trade = Schemas['BacktestTradeDto'] | Schemas['PaperTradeDto'];
 
+/** One rule of a strategy definition (the contract leaves definitions free-form). */
 export interface StrategyRule {
   label?: string;
   input: string;
@@ -236,146 +98,33 @@ export interface StrategyRule {
   [name: string]: unknown;
 }
 
-export interface Strategy {
-  id: string;
-  name: string;
-  version: number;
-  active: boolean;
-  needsModel: boolean;
-  description?: string | null;
-  createdAt: string;
-  definition: {
-    rules?: StrategyRule[];
-    thresholds?: Record<string, number>;
-    guards?: Record<string, number>;
-    sizing?: Sizing;
-  } & Record<string, unknown>;
+interface StrategyDefinition {
+  rules?: StrategyRule[];
+  thresholds?: Record<string, number>;
+  guards?: Record<string, number>;
+  sizing?: Record<string, unknown>;
+  [name: string]: unknown;
 }
 
-export interface PaperAccount {
-  id: string;
-  name: string;
-  strategy: { id: string; name: string; version: number };
-  markets: string[];
-  interval: string;
-  startingCash: number;
-  feeRate: number;
-  slippage: number;
-  sizing: Sizing;
-  status: 'active' | 'paused' | 'closed';
-  createdAt: string;
-  closedAt?: string | null;
-  startTime: string;
-  lastCandle?: string | null;
-  lateCandles: number;
-  metrics: PerformanceMetrics;
-  buyAndHold?: PerformanceMetrics | null;
-  backtest?: PerformanceMetrics | null;
-}
+export type Strategy = Omit<Schemas['StrategyDto'], 'definition'> & {
+  definition: StrategyDefinition;
+};
 
-export interface PaperPosition {
-  symbol: string;
-  cash: number;
-  quantity: number;
-  entryPrice?: number | null;
-  markPrice?: number | null;
-  equity: number;
-  feesPaid: number;
-  lastCandle?: string | null;
-}
+export type PaperAccount = Schemas['PaperAccountDto'];
+export type PaperPosition = Schemas['PaperPositionDto'];
+export type PaperEquityPage = Schemas['PaperEquityPageDto'];
 
-export interface PaperEquityPage {
-  points: { time: string; cash: number; positionValue: number; equity: number; late: boolean }[];
-  next?: string | null;
-}
+export type ModelVersion = Schemas['ModelDto'];
+export type ModelSearch = Schemas['ModelSearchDto'];
 
-export interface ModelVersion {
-  id: string;
-  symbol: string;
-  pair: string;
-  interval: string;
-  kind: string;
-  status: 'training' | 'candidate' | 'production' | 'retired' | 'failed';
-  params: Record<string, unknown>;
-  features: string[];
-  dataFrom?: string | null;
-  dataTo?: string | null;
-  metrics?: Record<string, unknown> | null;
-  backend?: string | null;
-  jobId?: string | null;
-  error?: string | null;
-  createdAt: string;
-  trainedAt?: string | null;
-  promotedAt?: string | null;
-  retiredAt?: string | null;
-}
+export const WEBHOOK_EVENTS = [
+  'signal.created',
+  'prediction.updated',
+  'paper.trade',
+] as const satisfies readonly Schemas['CreateWebhookDto']['events'][number][];
 
-export interface ModelSearch {
-  id: string;
-  symbol: string;
-  interval: string;
-  status: 'running' | 'evaluating' | 'completed' | 'failed';
-  trialsTotal: number;
-  trialsDone: number;
-  percent: number;
-  best?: Record<string, unknown> | null;
-  error?: string | null;
-  createdAt: string;
-  finishedAt?: string | null;
-  trials: {
-    index: number;
-    kind: string;
-    status: string;
-    score?: number | null;
-    metrics?: Record<string, unknown> | null;
-    seconds?: number | null;
-    error?: string | null;
-  }[];
-}
+export type Webhook = Schemas['WebhookDto'];
+export type WebhookWithSecret = Schemas['WebhookWithSecretDto'];
+export type WebhookDelivery = Schemas['WebhookDeliveryDto'];
 
-export const WEBHOOK_EVENTS = ['signal.created', 'prediction.updated', 'paper.trade'] as const;
-
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  symbols: string[] | null;
-  strategies: string[] | null;
-  description: string | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  disabledAt: string | null;
-  previousSecretExpiresAt: string | null;
-  ownerKeyId: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WebhookWithSecret extends Webhook {
-  secret: string;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  messageId: string;
-  eventType: string;
-  attempt: number;
-  succeeded: boolean;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
-  responseExcerpt: string | null;
-  nextAttemptAt: string | null;
-  attemptedAt: string;
-  messageStatus: string;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  role: Role;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt?: string | null;
-  revokedAt?: string | null;
-}
+export type ApiKey = Schemas['ApiKeyDto'];

@@ -66,7 +66,7 @@ export function TradesTable({ trades }: { trades: Trade[] }) {
       <table class="compact responsive" data-testid="trades">
         <thead>
           <tr>
-            {trades.some((trade) => trade.symbol) ? <th>market</th> : null}
+            {trades.some((trade) => 'symbol' in trade) ? <th>market</th> : null}
             <th>entry</th>
             <th class="num">entry price</th>
             <th>exit</th>
@@ -81,7 +81,7 @@ export function TradesTable({ trades }: { trades: Trade[] }) {
         <tbody>
           {trades.map((trade, index) => (
             <tr key={index}>
-              {trade.symbol ? <td data-label="market">{trade.symbol}</td> : null}
+              {'symbol' in trade ? <td data-label="market">{trade.symbol}</td> : null}
               <td data-label="entry">{formatTime(trade.entryTime)}</td>
               <td data-label="entry price" class="num">
                 {formatPrice(trade.entryPrice)}

@@ -11,6 +11,15 @@ import { useSession } from '../session';
 
 const POLL_MS = 1_000;
 
+/** A curve's `[time (epoch ms), equity]` pairs (the contract types them as number arrays). */
+function pairsOf(points: number[][] | null | undefined): [number, number][] | null {
+  return (
+    points?.flatMap<[number, number]>(([time, equity]) =>
+      time === undefined || equity === undefined ? [] : [[time, equity]],
+    ) ?? null
+  );
+}
+
 /** One run: its progress while it runs, then equity, drawdown, figures and trades. */
 export function BacktestResult({ id }: { id: string }) {
   const { api } = useSession();
@@ -31,9 +40,12 @@ export function BacktestResult({ id }: { id: string }) {
     [api, id, done],
   );
 
-  const equity = backtest.data?.equity ?? null;
+  const equity = useMemo(() => pairsOf(backtest.data?.equity), [backtest.data?.equity]);
   // Stored with the run, at the strategy's times (runs from before it was stored have none).
-  const holding = backtest.data?.buyAndHoldEquity ?? null;
+  const holding = useMemo(
+    () => pairsOf(backtest.data?.buyAndHoldEquity),
+    [backtest.data?.buyAndHoldEquity],
+  );
   const lines = useMemo<LineSpec[]>(() => {
     const result: LineSpec[] = [];
     if (equity) {

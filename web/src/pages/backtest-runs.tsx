@@ -90,7 +90,7 @@ export function RecentBacktests({ selected }: { selected: string | null }) {
                   </td>
                   <td data-label="strategy">
                     {run.strategyName ?? run.strategyId.slice(0, 8)}
-                    {run.strategyVersion !== null ? (
+                    {typeof run.strategyVersion === 'number' ? (
                       <span class="muted"> v{run.strategyVersion}</span>
                     ) : null}
                   </td>

@@ -109,7 +109,7 @@ export class IndicatorPlots {
       }
       for (const output of indicator.outputs) {
         const series = plot.series.get(output.name);
-        if (!series || !output.values) {
+        if (!series) {
           continue;
         }
         const points: LineData[] = [];
