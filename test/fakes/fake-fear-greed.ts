@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { readFearGreedCsv } from '../../src/sentiment/import/fear-greed-csv.reader';
+import { FakeHttpApi } from './fake-http-api';
 
 export const FEAR_GREED_FIXTURE = join(
   __dirname,
@@ -33,12 +33,6 @@ export interface FearGreedRow {
   classification: string;
 }
 
-interface Failure {
-  status: number;
-  remaining: number;
-  retryAfter?: string;
-}
-
 /**
  * A fake alternative.me Fear & Greed API for tests: `GET /fng/?limit=<n>&format=json` with the
  * real string-typed shape (`{name, data: [{value, value_classification, timestamp,
@@ -46,16 +40,15 @@ interface Failure {
  * Serves the rows of a Fear & Greed CSV (by default the 2021-01 .. 2021-03 fixture); "today" is
  * the newest row. Faults: `failNext` (any status, optional Retry-After) and `malformNext`.
  */
-export class FakeFearGreed {
+export class FakeFearGreed extends FakeHttpApi<FearGreedMalformation> {
   readonly requests: FakeFearGreedRequest[] = [];
-  private readonly failures: Failure[] = [];
-  private readonly malformations: FearGreedMalformation[] = [];
 
   private constructor(
-    private readonly server: Server,
     /** Newest first, as the API serves them. */
     readonly rows: readonly FearGreedRow[],
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(options: { csvPath?: string } = {}): Promise<FakeFearGreed> {
     const path = options.csvPath ?? FEAR_GREED_FIXTURE;
@@ -70,41 +63,12 @@ export class FakeFearGreed {
         classification: point.classification ?? '',
       }))
       .reverse();
-    const server = createServer();
-    const fake = new FakeFearGreed(server, rows);
-    server.on('request', (request, response) => fake.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeFearGreed(rows);
+    await fake.listen();
     return fake;
   }
 
-  /** The origin to configure as `FEAR_GREED_API_URL`. */
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** The next `count` requests (default 1) get `status`. */
-  failNext(
-    status: number,
-    options: { retryAfterSeconds?: number; retryAfterDate?: Date; count?: number } = {},
-  ): void {
-    const retryAfter =
-      options.retryAfterSeconds !== undefined
-        ? String(options.retryAfterSeconds)
-        : options.retryAfterDate?.toUTCString();
-    this.failures.push({ status, remaining: options.count ?? 1, retryAfter });
-  }
-
-  /** The next `/fng/` response that would succeed is broken this way instead. */
-  malformNext(kind: FearGreedMalformation): void {
-    this.malformations.push(kind);
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(request: IncomingMessage, response: ServerResponse): void {
+  protected handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://fake');
     this.requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -112,12 +76,8 @@ export class FakeFearGreed {
       response.end(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
     };
 
-    const failure = this.failures[0];
+    const failure = this.takeFailure();
     if (failure) {
-      failure.remaining -= 1;
-      if (failure.remaining <= 0) {
-        this.failures.shift();
-      }
       send(
         failure.status,
         failure.status === 429 ? 'Too Many Requests' : `Error ${failure.status}`,
@@ -156,7 +116,7 @@ export class FakeFearGreed {
         : {}),
     }));
     const body = { name: 'Fear and Greed Index', data, metadata: { error: null } };
-    const kind = this.malformations.shift();
+    const kind = this.takeMalformation();
     if (kind === undefined) {
       send(200, body);
       return;

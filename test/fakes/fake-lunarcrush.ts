@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { seededRandom } from '../../src/common/seeded-random';
+import { FakeHttpApi } from './fake-http-api';
 
 /** Ways `malformNext` breaks the next time-series response (status stays 200). */
 export type LunarCrushMalformation =
@@ -31,12 +31,6 @@ export interface FakeLunarCrushOptions {
   historyTo?: number;
   /** Answer 429 (with Retry-After) to requests beyond this many in a rolling minute. */
   rateLimitPerMinute?: number;
-}
-
-interface Failure {
-  status: number;
-  remaining: number;
-  retryAfter?: string;
 }
 
 interface Coin {
@@ -112,52 +106,24 @@ function clamp(value: number, min: number, max: number): number {
  * `galaxy_score` and `alt_rank`, every 31st has `spam` and `social_dominance` null. Faults:
  * `failNext` (any status, optional Retry-After), `malformNext`, a rolling rate limit.
  */
-export class FakeLunarCrush {
+export class FakeLunarCrush extends FakeHttpApi<LunarCrushMalformation> {
   readonly requests: FakeLunarCrushRequest[] = [];
   readonly apiKey: string;
   private readonly seed: number;
   private readonly historyFrom: number;
-  private readonly failures: Failure[] = [];
-  private readonly malformations: LunarCrushMalformation[] = [];
   private readonly served: number[] = [];
 
-  private constructor(
-    private readonly server: Server,
-    private readonly options: FakeLunarCrushOptions,
-  ) {
+  private constructor(private readonly options: FakeLunarCrushOptions) {
+    super();
     this.apiKey = options.apiKey ?? 'test-lunarcrush-key';
     this.seed = options.seed ?? 1;
     this.historyFrom = options.historyFrom ?? Date.UTC(2020, 0, 1);
   }
 
   static async start(options: FakeLunarCrushOptions = {}): Promise<FakeLunarCrush> {
-    const server = createServer();
-    const fake = new FakeLunarCrush(server, options);
-    server.on('request', (request, response) => fake.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeLunarCrush(options);
+    await fake.listen();
     return fake;
-  }
-
-  /** The origin to configure as `LUNARCRUSH_API_URL`. */
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** The next `count` requests (default 1) get `status` with `{"error": ...}`. */
-  failNext(
-    status: number,
-    options: { retryAfterSeconds?: number; retryAfterDate?: Date; count?: number } = {},
-  ): void {
-    const retryAfter =
-      options.retryAfterSeconds !== undefined
-        ? String(options.retryAfterSeconds)
-        : options.retryAfterDate?.toUTCString();
-    this.failures.push({ status, remaining: options.count ?? 1, retryAfter });
-  }
-
-  /** The next time-series response that would succeed is broken this way instead. */
-  malformNext(kind: LunarCrushMalformation): void {
-    this.malformations.push(kind);
   }
 
   /**
@@ -170,11 +136,6 @@ export class FakeLunarCrush {
       throw new Error(`The fake LunarCrush does not know the coin ${coin}`);
     }
     return this.generate(known, time, BUCKET_SECONDS[bucket] ?? 3600);
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private coin(key: string): Coin | undefined {
@@ -230,7 +191,7 @@ export class FakeLunarCrush {
     return item;
   }
 
-  private handle(request: IncomingMessage, response: ServerResponse): void {
+  protected handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://fake');
     const authorization = request.headers.authorization;
     this.requests.push({
@@ -243,12 +204,8 @@ export class FakeLunarCrush {
       response.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
 
-    const failure = this.failures[0];
+    const failure = this.takeFailure();
     if (failure) {
-      failure.remaining -= 1;
-      if (failure.remaining <= 0) {
-        this.failures.shift();
-      }
       const message =
         failure.status === 429
           ? 'Too many requests, please slow down'
@@ -347,7 +304,7 @@ export class FakeLunarCrush {
       metrics: METRICS,
       generated: nowSeconds,
     };
-    const kind = this.malformations.shift();
+    const kind = this.takeMalformation();
     if (kind === undefined) {
       send(200, { config, data });
       return;
