@@ -4,20 +4,10 @@ import request from 'supertest';
 import { launchChromium } from '../bench/chromium';
 import { collectPageErrors } from './support/chromium';
 import type { GraphQLBody } from './support/graphql';
-import { startOpenAndClosedApps } from './support/graphql-apps';
-import type { TestApp } from './support/test-app';
+import { openAndClosedApps } from './support/graphql-apps';
 
 describe('GraphQL tools in the browser', () => {
-  let open: TestApp;
-  let closed: TestApp;
-
-  beforeAll(async () => {
-    ({ open, closed } = await startOpenAndClosedApps());
-  }, 60_000);
-  afterAll(async () => {
-    await open?.close();
-    await closed?.close();
-  });
+  const apps = openAndClosedApps();
 
   describe('GraphiQL at /graphiql', () => {
     let browser: Browser;
@@ -30,7 +20,7 @@ describe('GraphQL tools in the browser', () => {
     });
 
     it('serves the page and its assets from the service (hashed, cached for good), and not in production', async () => {
-      const page = await request(open.url).get('/graphiql');
+      const page = await request(apps.open.url).get('/graphiql');
       expect(page.status).toBe(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
       expect(page.text).not.toMatch(/https?:\/\//);
@@ -46,23 +36,23 @@ describe('GraphQL tools in the browser', () => {
         'graphiql-client.js',
       ]);
       for (const asset of assets) {
-        const response = await request(open.url).get(asset).set('accept-encoding', 'gzip');
+        const response = await request(apps.open.url).get(asset).set('accept-encoding', 'gzip');
         expect({ asset, status: response.status }).toEqual({ asset, status: 200 });
         expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable');
         expect(response.headers['content-encoding']).toBe('gzip');
       }
-      const missing = await request(open.url).get(
+      const missing = await request(apps.open.url).get(
         '/graphiql/assets/0000000000000000/graphiql.min.js',
       );
       expect(missing.status).toBe(404);
       expect(missing.body).toMatchObject({ code: 'NOT_FOUND' });
 
-      expect((await request(closed.url).get('/graphiql')).status).toBe(404);
+      expect((await request(apps.closed.url).get('/graphiql')).status).toBe(404);
     });
 
     it('works in Chromium with no network beyond the service: docs list the schema, a typed query and a subscription run', async () => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const origin = new URL(open.url).origin;
+      const origin = new URL(apps.open.url).origin;
       const outside: string[] = [];
       const failed: string[] = [];
       const refused: string[] = [];
@@ -77,7 +67,7 @@ describe('GraphQL tools in the browser', () => {
         }
       });
       await context.addInitScript({
-        content: `sessionStorage.setItem('cft.apiKey', ${JSON.stringify(open.adminKey)});`,
+        content: `sessionStorage.setItem('cft.apiKey', ${JSON.stringify(apps.open.adminKey)});`,
       });
       const page = await context.newPage();
       const errors = collectPageErrors(page);
@@ -90,7 +80,7 @@ describe('GraphQL tools in the browser', () => {
         }
       });
       try {
-        await page.goto(`${open.url}/graphiql`, { waitUntil: 'networkidle' });
+        await page.goto(`${apps.open.url}/graphiql`, { waitUntil: 'networkidle' });
         await page.locator('.graphiql-container').waitFor();
 
         // The docs pane lists the schema the page introspected.

@@ -2,21 +2,11 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { api } from './support/api';
 import { asClientClose, type ClientClose } from './support/graphql-ws';
-import { startOpenAndClosedApps } from './support/graphql-apps';
-import type { TestApp } from './support/test-app';
+import { openAndClosedApps } from './support/graphql-apps';
 import { sleep } from './support/wait-for';
 
 describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotocol', () => {
-  let open: TestApp;
-  let closed: TestApp;
-
-  beforeAll(async () => {
-    ({ open, closed } = await startOpenAndClosedApps());
-  }, 60_000);
-  afterAll(async () => {
-    await open?.close();
-    await closed?.close();
-  });
+  const apps = openAndClosedApps();
 
   describe('subscriptions over graphql-transport-ws, as the graphql-ws client sees them', () => {
     const clients: Client[] = [];
@@ -54,18 +44,18 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
         closed: close,
         nonLazyError,
         messages,
-      } = connect(closed.url, { 'x-api-key': 'cft_not-a-key' });
+      } = connect(apps.closed.url, { 'x-api-key': 'cft_not-a-key' });
       expect(await close).toEqual({ code: 4403, reason: 'Forbidden: unknown API key' });
       expect(await nonLazyError).toEqual({ code: 4403, reason: 'Forbidden: unknown API key' });
       expect(messages).toEqual([]);
     });
 
     it('closes with 4401 Unauthorized when no key is given and reads are not public', async () => {
-      const { closed: close, messages } = connect(closed.url, {});
+      const { closed: close, messages } = connect(apps.closed.url, {});
       expect((await close).code).toBe(4401);
       expect(messages).toEqual([]);
       // Under PUBLIC_READ the same connection is acknowledged.
-      const publicRead = connect(open.url, {});
+      const publicRead = connect(apps.open.url, {});
       const acked = await new Promise<boolean>((resolve) => {
         publicRead.client.on('connected', () => resolve(true));
         void publicRead.closed.then(() => resolve(false));
@@ -74,14 +64,14 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
     });
 
     it('reports 4403 to a subscription’s error sink for a revoked key, and closes a live one with 4403', async () => {
-      const admin = api(closed, { key: closed.adminKey });
+      const admin = api(apps.closed, { key: apps.closed.adminKey });
       const created = await admin.post('/admin/api-keys', {
         body: { name: 'graphql-tools-revoked', role: 'client' },
       });
       expect(created.status).toBe(201);
       const { key, apiKey } = created.body;
 
-      const live = connect(closed.url, { 'x-api-key': key });
+      const live = connect(apps.closed.url, { 'x-api-key': key });
       const liveError = new Promise<ClientClose | undefined>((resolve) =>
         live.client.subscribe(
           { query: 'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol } }' },
@@ -103,7 +93,7 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
 
       // A new, lazy connection with the revoked key: the subscription's error sink gets 4403.
       const lazy = createClient({
-        url: `${closed.url.replace(/^http/, 'ws')}/graphql`,
+        url: `${apps.closed.url.replace(/^http/, 'ws')}/graphql`,
         webSocketImpl: WebSocket,
         connectionParams: { authorization: `Bearer ${key}` },
         retryAttempts: 0,
@@ -123,7 +113,7 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
     });
 
     it('holds subscription documents to the validation rules and limits', async () => {
-      const { client } = connect(open.url, {});
+      const { client } = connect(apps.open.url, {});
       const error = await new Promise<unknown>((resolve) =>
         client.subscribe(
           { query: 'subscription { candleClosed(symbol: "BTC", interval: "1h") { nope } }' },
@@ -141,7 +131,10 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
 
   describe('the legacy graphql-ws subprotocol keeps its own messages', () => {
     it('answers a wrong key with connection_error, then closes', async () => {
-      const socket = new WebSocket(`${closed.url.replace(/^http/, 'ws')}/graphql`, 'graphql-ws');
+      const socket = new WebSocket(
+        `${apps.closed.url.replace(/^http/, 'ws')}/graphql`,
+        'graphql-ws',
+      );
       const messages: { type: string; payload?: unknown }[] = [];
       socket.on('message', (data: Buffer) =>
         messages.push(JSON.parse(data.toString()) as { type: string }),
@@ -160,7 +153,10 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
     });
 
     it('acknowledges a valid key with connection_ack', async () => {
-      const socket = new WebSocket(`${closed.url.replace(/^http/, 'ws')}/graphql`, 'graphql-ws');
+      const socket = new WebSocket(
+        `${apps.closed.url.replace(/^http/, 'ws')}/graphql`,
+        'graphql-ws',
+      );
       const first = new Promise<{ type: string }>((resolve) =>
         socket.once('message', (data: Buffer) =>
           resolve(JSON.parse(data.toString()) as { type: string }),
@@ -168,7 +164,7 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
       );
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(
-        JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': closed.adminKey } }),
+        JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': apps.closed.adminKey } }),
       );
       expect(await first).toEqual({ type: 'connection_ack' });
       socket.close();
