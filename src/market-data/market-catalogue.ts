@@ -202,6 +202,22 @@ export class MarketCatalogue {
     return interval;
   }
 
+  /**
+   * A list filter on this exchange from optional `symbol` and `interval` query fields, resolved
+   * (an unknown symbol is a 404, an interval not kept a 400); a field left out filters nothing.
+   */
+  marketFilter(query: { symbol?: string; interval?: string }): {
+    exchange: string;
+    symbol: string | undefined;
+    interval: string | undefined;
+  } {
+    return {
+      exchange: this.exchange,
+      symbol: query.symbol === undefined ? undefined : this.pair(this.resolveSymbol(query.symbol)),
+      interval: query.interval === undefined ? undefined : this.resolveInterval(query.interval),
+    };
+  }
+
   /** Every configured market: each base's pair at each interval, on this exchange. */
   get markets(): MarketKey[] {
     return this.bases.flatMap((base) =>

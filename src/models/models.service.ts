@@ -138,13 +138,7 @@ export class ModelsService {
 
   async list(query: ModelsQueryDto): Promise<ModelDto[]> {
     const versions = await this.versions.list({
-      exchange: this.catalogue.exchange,
-      symbol:
-        query.symbol === undefined
-          ? undefined
-          : this.catalogue.pair(this.catalogue.resolveSymbol(query.symbol)),
-      interval:
-        query.interval === undefined ? undefined : this.catalogue.resolveInterval(query.interval),
+      ...this.catalogue.marketFilter(query),
       status: query.status as ModelStatus | undefined,
       limit: query.limit ?? 50,
     });

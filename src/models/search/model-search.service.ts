@@ -139,13 +139,7 @@ export class ModelSearchService {
 
   async list(query: ModelSearchesQueryDto): Promise<ModelSearchDto[]> {
     const searches = await this.searches.list({
-      exchange: this.catalogue.exchange,
-      symbol:
-        query.symbol === undefined
-          ? undefined
-          : this.catalogue.pair(this.catalogue.resolveSymbol(query.symbol)),
-      interval:
-        query.interval === undefined ? undefined : this.catalogue.resolveInterval(query.interval),
+      ...this.catalogue.marketFilter(query),
       limit: query.limit ?? 20,
     });
     return Promise.all(
