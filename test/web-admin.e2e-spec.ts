@@ -1,7 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { Browser } from 'playwright-core';
-import request from 'supertest';
 import type { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import {
   openTab,
@@ -11,7 +9,9 @@ import {
 } from './support/chromium';
 import type { TestApp } from './support/test-app';
 import { api } from './support/api';
+import { createStrategy } from './support/strategy-fixtures';
 import { waitFor } from './support/wait-for';
+import { RSI_SWING, closeAll, createClientKey, startReceiver } from './support/web-fixtures';
 
 /** Chromium logs a refused request itself ("Failed to load resource: ... 409"): expected there. */
 const unexpected = (errors: string[], status: number) =>
@@ -27,49 +27,26 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
   /** What the webhook receiver answers; and the `webhook-id` of each request it got. */
   let receiverStatus = 410;
   const received: { status: number; headers: IncomingHttpHeaders }[] = [];
-  const admin = (method: 'get' | 'post', path: string) =>
-    request(t.url)[method](path).set('x-api-key', t.adminKey);
   const http = () => api(t, { key: t.adminKey });
 
   beforeAll(async () => {
     browser = await prepareDashboard();
-    receiver = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        received.push({ status: receiverStatus, headers: req.headers });
-        res.writeHead(receiverStatus).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    ({ server: receiver, url: receiverUrl } = await startReceiver((req) => {
+      received.push({ status: receiverStatus, headers: req.headers });
+      return receiverStatus;
+    }));
     ({ sim, t } = await startDashboardService('webadmin', candles));
-    const strategy = await admin('post', '/admin/strategies').send({
-      name: 'rsi-swing',
-      definition: {
-        rules: [
-          { label: 'RSI below 45', input: 'rsi', condition: { op: '<', value: 45 }, weight: 1 },
-          { label: 'RSI above 55', input: 'rsi', condition: { op: '>', value: 55 }, weight: -1 },
-        ],
-        thresholds: { buy: 0.5, sell: -0.5 },
-      },
-    });
-    expect(strategy.status).toBe(201);
+    await createStrategy(http(), 'rsi-swing', RSI_SWING);
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await sim?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
-  });
+  afterAll(() => closeAll({ browser, t, sim, receiver }));
 
   it('shows a webhook the API disabled (410 Gone), enables it, and replays its failed delivery', async () => {
-    const created = await admin('post', '/webhooks').send({
-      url: receiverUrl,
-      events: ['signal.created'],
+    const created = await http().post('/webhooks', {
+      body: { url: receiverUrl, events: ['signal.created'] },
     });
     expect(created.status).toBe(201);
-    const id = created.body.id as string;
+    const id = created.body.id;
     const { context, page, errors } = await openTab(browser, {
       key: t.adminKey,
       acceptDialogs: true,
@@ -84,7 +61,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       await row.locator('.job-completed').waitFor({ timeout: 20_000 });
       await waitFor(
         async () =>
-          (await admin('get', `/webhooks/${id}`)).body.enabled === false ? true : undefined,
+          (await http().get(`/webhooks/${id}`)).body.enabled === false ? true : undefined,
         { what: 'the subscription disabled by the 410' },
       );
       await page.reload();
@@ -105,7 +82,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       receiverStatus = 204;
       await row.getByRole('button', { name: 'Enable' }).click();
       await row.getByText('enabled', { exact: true }).waitFor();
-      expect((await admin('get', `/webhooks/${id}`)).body.enabled).toBe(true);
+      expect((await http().get(`/webhooks/${id}`)).body.enabled).toBe(true);
       await failed.getByRole('button', { name: 'Replay' }).click();
       await failed.locator('.job-completed').waitFor({ timeout: 20_000 });
       await waitFor(
@@ -160,14 +137,16 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
 
       // A long LSTM training (1,000 epochs of small batches, no early stop, started by the API):
       // the page shows it training with its job's state, and its Cancel stops it.
-      const started = await admin('post', '/admin/models/train').send({
-        symbol: 'BTC',
-        interval: '1h',
-        kind: 'lstm',
-        params: { epochs: 1000, patience: 0, batchSize: 8 },
+      const started = await http().post('/admin/models/train', {
+        body: {
+          symbol: 'BTC',
+          interval: '1h',
+          kind: 'lstm',
+          params: { epochs: 1000, patience: 0, batchSize: 8 },
+        },
       });
       expect(started.status).toBe(202);
-      const jobId = started.body.jobId as string;
+      const jobId = started.body.jobId;
       const modelId = await waitFor(
         async () =>
           (await http().get('/models?symbol=BTC&interval=1h')).body.find(
@@ -187,8 +166,8 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
             return true;
           }
           const [model, job] = await Promise.all([
-            admin('get', `/models/${modelId}`),
-            admin('get', `/jobs/${jobId}`),
+            http().get(`/models/${modelId}`),
+            http().get(`/jobs/${jobId}`),
           ]);
           throw new Error(
             `the page shows ${shown}; the API: model ${model.body.status} ${model.body.error}, job ${job.body.state}`,
@@ -196,11 +175,11 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
         },
         { what: 'the cancelled training on the page', timeoutMs: 60_000 },
       );
-      expect((await admin('get', `/jobs/${jobId}`)).body).toMatchObject({
+      expect((await http().get(`/jobs/${jobId}`)).body).toMatchObject({
         state: 'failed',
         error: expect.stringMatching(/cancelled by an admin/),
       });
-      expect((await admin('get', `/models/${modelId}`)).body.status).toBe('failed');
+      expect((await http().get(`/models/${modelId}`)).body.status).toBe('failed');
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -230,7 +209,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       await detail.getByRole('button', { name: 'Close' }).click();
       await detail.locator('.badge', { hasText: /^closed$/i }).waitFor();
       expect(await detail.getByRole('button', { name: 'Close' }).count()).toBe(0);
-      expect((await admin('get', `/paper-accounts/${account!.id}`)).body.status).toBe('closed');
+      expect((await http().get(`/paper-accounts/${account!.id}`)).body.status).toBe('closed');
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -238,12 +217,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
   });
 
   it('revokes an API key from the admin page, and the revoked key is then shown a 401', async () => {
-    const created = await admin('post', '/admin/api-keys').send({
-      name: 'to-be-revoked',
-      role: 'client',
-    });
-    expect(created.status).toBe(201);
-    const key = created.body.key as string;
+    const key = await createClientKey(http(), 'to-be-revoked');
     const client = await openTab(browser, { key: key, acceptDialogs: true });
     const { context, page, errors } = await openTab(browser, {
       key: t.adminKey,
@@ -263,8 +237,7 @@ describe('web dashboard admin actions in Chromium: webhooks, models, paper accou
       await row.getByText(/^revoked /).waitFor();
       expect(await row.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
       await waitFor(
-        async () =>
-          (await request(t.url).get('/me').set('x-api-key', key)).status === 401 ? true : undefined,
+        async () => ((await http().get('/me', { key })).status === 401 ? true : undefined),
         { what: 'the key refused' },
       );
 

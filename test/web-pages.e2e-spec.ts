@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import request from 'supertest';
 import type { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import {
   PHONE,
@@ -13,8 +11,10 @@ import {
   startDashboardService,
 } from './support/chromium';
 import type { TestApp } from './support/test-app';
-import { api } from './support/api';
+import { api, backtestResult } from './support/api';
+import { createStrategy } from './support/strategy-fixtures';
 import { waitFor } from './support/wait-for';
+import { RSI_SWING, closeAll, createClientKey, startReceiver } from './support/web-fixtures';
 
 /** Every page this file covers, with what shows that it has loaded its data. */
 const PAGES = [
@@ -55,38 +55,22 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
   let receiver: Server;
   let receiverUrl: string;
   let clientKey: string;
-  const admin = (method: 'get' | 'post', path: string) =>
-    request(t.url)[method](path).set('x-api-key', t.adminKey);
   const http = () => api(t, { key: t.adminKey });
 
   beforeAll(async () => {
     browser = await prepareDashboard();
     // A webhook endpoint that accepts every delivery.
-    receiver = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(204).end());
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    ({ server: receiver, url: receiverUrl } = await startReceiver(() => 204));
     ({ sim, t } = await startDashboardService('webpages', candles));
-    // RSI swings: buys low, sells high, so the backtest has trades both ways.
-    const strategy = await admin('post', '/admin/strategies').send({
-      name: 'rsi-swing',
-      definition: {
-        rules: [
-          { label: 'RSI below 45', input: 'rsi', condition: { op: '<', value: 45 }, weight: 1 },
-          { label: 'RSI above 55', input: 'rsi', condition: { op: '>', value: 55 }, weight: -1 },
-        ],
-        thresholds: { buy: 0.5, sell: -0.5 },
+    await createStrategy(http(), 'rsi-swing', RSI_SWING);
+    const account = await http().post('/admin/paper-accounts', {
+      body: {
+        name: 'web-paper',
+        strategy: 'rsi-swing',
+        markets: ['BTC'],
+        interval: '1h',
+        startingCash: 10_000,
       },
-    });
-    expect(strategy.status).toBe(201);
-    const account = await admin('post', '/admin/paper-accounts').send({
-      name: 'web-paper',
-      strategy: 'rsi-swing',
-      markets: ['BTC'],
-      interval: '1h',
-      startingCash: 10_000,
     });
     expect(account.status).toBe(201);
     // Two closed candles: the account steps them, so it has an equity curve to draw.
@@ -95,26 +79,15 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
     }
     await waitFor(
       async () =>
-        (await admin('get', `/paper-accounts/${account.body.id as string}/equity`)).body.points
-          ?.length >= 2
+        (await http().get(`/paper-accounts/${account.body.id}/equity`)).body.points.length >= 2
           ? true
           : undefined,
       { what: 'the paper account stepping the new candles', timeoutMs: 30_000 },
     );
-    const created = await admin('post', '/admin/api-keys').send({
-      name: 'web-pages-client',
-      role: 'client',
-    });
-    expect(created.status).toBe(201);
-    clientKey = created.body.key as string;
+    clientKey = await createClientKey(http(), 'web-pages-client');
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await sim?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
-  });
+  afterAll(() => closeAll({ browser, t, sim, receiver }));
 
   it('starts a backtest from the form, follows it, and draws its equity curve', async () => {
     const { context, page, errors } = await openTab(browser, { key: t.adminKey });
@@ -133,9 +106,10 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
         .locator('[data-testid=backtest][data-status=completed]')
         .waitFor({ timeout: 60_000 });
       const id = new URL(page.url()).searchParams.get('id')!;
-      const stored = await admin('get', `/backtests/${id}`);
+      const stored = await http().get(`/backtests/${id}`);
       expect(stored.body.status).toBe('completed');
       expect(stored.body.params).toMatchObject({ feeRate: 0.002 });
+      const result = backtestResult(stored.body);
       const chart = page.locator('[data-testid=equity-chart][data-drawn]');
       await waitFor(async () =>
         (await chart.getAttribute('data-last'))?.includes('buy-and-hold') ? true : undefined,
@@ -148,25 +122,20 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
         string,
         number
       >;
-      expect(lastValues.strategy).toBeCloseTo(stored.body.result.strategy.finalEquity as number, 2);
+      expect(lastValues.strategy).toBeCloseTo(result.strategy.finalEquity, 2);
       // Buy-and-hold is the curve stored with the run, at the strategy's times.
-      const holding = stored.body.buyAndHoldEquity as [number, number][];
-      expect(holding.map(([time]) => time)).toEqual(
-        (stored.body.equity as [number, number][]).map(([time]) => time),
-      );
-      expect(lastValues['buy-and-hold']).toBeCloseTo(holding[holding.length - 1]![1], 6);
-      expect(lastValues['buy-and-hold']).toBeCloseTo(
-        stored.body.result.buyAndHold.finalEquity as number,
-        2,
-      );
+      const holding = stored.body.buyAndHoldEquity!;
+      expect(holding.map(([time]) => time)).toEqual(stored.body.equity!.map(([time]) => time));
+      expect(lastValues['buy-and-hold']).toBeCloseTo(holding[holding.length - 1]![1]!, 6);
+      expect(lastValues['buy-and-hold']).toBeCloseTo(result.buyAndHold.finalEquity, 2);
       expect(Number(await chart.getAttribute('data-drawn'))).toBe(2 * holding.length);
       await page.locator('[data-testid=drawdown-chart][data-drawn]').waitFor();
       const metrics = await page.getByTestId('backtest-metrics').innerText();
       expect(metrics).toMatch(/strategy[\s\S]*buy-and-hold/i);
       // The figures shown are the API's: strategy and buy-and-hold total return.
       const format = (value: number) => `${value > 0 ? '+' : ''}${(value * 100).toFixed(2)}%`;
-      expect(metrics).toContain(format(stored.body.result.strategy.totalReturn as number));
-      expect(metrics).toContain(format(stored.body.result.buyAndHold.totalReturn as number));
+      expect(metrics).toContain(format(result.strategy.totalReturn));
+      expect(metrics).toContain(format(result.buyAndHold.totalReturn));
       const trades = (await http().get(`/backtests/${id}/trades`)).body;
       if (trades.length > 0) {
         expect(await page.locator('[data-testid=trades] tbody tr').count()).toBe(trades.length);
@@ -177,7 +146,7 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
         what: 'the run listed as completed',
       });
       expect(await run.getAttribute('aria-current')).toBe('true');
-      expect(await run.innerText()).toContain(format(stored.body.result.strategy.totalReturn));
+      expect(await run.innerText()).toContain(format(result.strategy.totalReturn));
       expect(
         await page.locator('[data-testid=backtest-runs] tbody tr').first().getAttribute('data-id'),
       ).toBe(id);
@@ -284,7 +253,7 @@ describe('web dashboard pages in Chromium: backtests, strategies, paper, models,
       await row.getByRole('button', { name: 'Retire' }).click();
       await waitFor(
         async () =>
-          (await admin('get', `/models/${model!.id}`)).body.status === 'retired' ? true : undefined,
+          (await http().get(`/models/${model!.id}`)).body.status === 'retired' ? true : undefined,
         { what: 'the retired model' },
       );
       await row.getByRole('button', { name: 'Promote' }).waitFor();

@@ -12,8 +12,11 @@ import {
   recentCandles,
   startDashboardService,
 } from './support/chromium';
+import { api } from './support/api';
+import { createStrategy } from './support/strategy-fixtures';
 import type { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
+import { closeAll, createClientKey } from './support/web-fixtures';
 
 describe('web dashboard in Chromium: sign-in, markets, the market chart live, roles', () => {
   const candles = recentCandles();
@@ -22,8 +25,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
   let t: TestApp;
   let browser: Browser;
   let clientKey: string;
-  const admin = (method: 'get' | 'post', path: string) =>
-    request(t.url)[method](path).set('x-api-key', t.adminKey);
+  const http = () => api(t, { key: t.adminKey });
 
   /** Waits until the page's live connection is up and its subscriptions are registered. */
   async function waitForLive(page: Page): Promise<void> {
@@ -59,29 +61,16 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
     browser = await prepareDashboard();
     ({ sim, t } = await startDashboardService('web', candles));
     // A strategy that always buys: every closed candle gets a BUY marker with this reason.
-    const strategy = await admin('post', '/admin/strategies').send({
-      name: 'always-buy',
-      definition: {
-        rules: [
-          { label: 'RSI below 101', input: 'rsi', condition: { op: '<', value: 101 }, weight: 1 },
-        ],
-        thresholds: { buy: 0.4, sell: -0.4 },
-      },
+    await createStrategy(http(), 'always-buy', {
+      rules: [
+        { label: 'RSI below 101', input: 'rsi', condition: { op: '<', value: 101 }, weight: 1 },
+      ],
+      thresholds: { buy: 0.4, sell: -0.4 },
     });
-    expect(strategy.status).toBe(201);
-    const created = await admin('post', '/admin/api-keys').send({
-      name: 'web-client',
-      role: 'client',
-    });
-    expect(created.status).toBe(201);
-    clientKey = created.body.key as string;
+    clientKey = await createClientKey(http(), 'web-client');
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await sim?.close();
-  });
+  afterAll(() => closeAll({ browser, t, sim }));
 
   it('serves the app at / and under /ui/ (no-cache), hashed assets for a year, the API as before', async () => {
     const index = await request(t.url).get('/');
@@ -107,7 +96,7 @@ describe('web dashboard in Chromium: sign-in, markets, the market chart live, ro
     expect((await request(t.url).get('/markets')).status).toBe(401);
     expect((await request(t.url).get('/docs')).status).toBe(200);
     expect((await request(t.url).get('/admin/queues')).status).toBe(401);
-    expect((await admin('get', '/me')).body.role).toBe('admin');
+    expect((await http().get('/me')).body.role).toBe('admin');
   });
 
   it('signs in with the admin key and lists BTC with price, stream, forecast and admin controls', async () => {
