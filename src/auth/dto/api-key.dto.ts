@@ -2,6 +2,7 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/grap
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { API_KEY_ROLES, type ApiKeyEntity, type ApiKeyRole } from '../api-key.entity';
+import { NullableDateField } from '../../common/nullable-fields';
 
 const ApiKeyRoleEnum = { admin: 'admin', client: 'client' } as const;
 registerEnumType(ApiKeyRoleEnum, {
@@ -53,12 +54,10 @@ export class ApiKeyDto {
   @Field()
   createdAt!: Date;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   lastUsedAt!: Date | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   revokedAt!: Date | null;
 
   static from(entity: ApiKeyEntity): ApiKeyDto {

@@ -10,6 +10,7 @@ import {
 } from '../../common/query-fields';
 import { CANDLE_INTERVAL, CANDLE_PAGE_LIMIT } from '../../market-data/dto/candles.dto';
 import { OUTPUT_UNITS } from '../engine/indicator-definition';
+import { NullableFloatField } from '../../common/nullable-fields';
 
 export const DEFAULT_INDICATORS = 'rsi:14,macd:12,26,9,bb:20,2';
 
@@ -110,8 +111,7 @@ export class IndicatorsDto {
 @ObjectType('IndicatorOutputValue')
 export class IndicatorOutputValueDto {
   @ApiProperty() @Field() name!: string;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   value!: number | null;
 }
 
@@ -140,8 +140,7 @@ export class LatestIndicatorsDto {
   @Field(() => Date, { nullable: true })
   openTime!: Date | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   close!: number | null;
 
   @ApiProperty({

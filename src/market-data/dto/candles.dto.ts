@@ -10,6 +10,12 @@ import {
   TimeQueryField,
 } from '../../common/query-fields';
 import type { StreamStatus } from '../stream/stream-state.service';
+import {
+  NullableDateField,
+  NullableFloatField,
+  NullableIntField,
+  NullableStringField,
+} from '../../common/nullable-fields';
 
 /** The `interval` of reads over candles (candles, indicators). */
 export const CANDLE_INTERVAL = {
@@ -63,12 +69,10 @@ export class CandleDto {
   @Field(() => Float)
   volume!: number;
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   quoteVolume!: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Int, { nullable: true })
+  @NullableIntField()
   tradeCount!: number | null;
 }
 
@@ -181,8 +185,7 @@ export class LiveStreamStateDto {
   @Field(() => Date, { nullable: true })
   exchangePausedUntil!: Date | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   exchangePauseReason!: string | null;
 }
 
@@ -193,12 +196,10 @@ export class MarketDto {
   @ApiProperty({ example: '1h' }) @Field() interval!: string;
   @ApiProperty({ example: 'binanceus' }) @Field() exchange!: string;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   firstOpenTime!: Date | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   lastOpenTime!: Date | null;
 
   @ApiProperty({ description: 'Stored candles' })

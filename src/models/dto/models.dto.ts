@@ -13,6 +13,12 @@ import { DEFAULT_FEATURES, MAX_FEATURES, SELECTABLE_FEATURES } from '../engine/f
 import { MODEL_KINDS, type ModelKind } from '../engine/model-kind';
 import { MODEL_STATUSES } from '../model-version.entity';
 import { IntervalBodyField, SymbolBodyField } from '../../common/body-fields';
+import {
+  NullableDateField,
+  NullableFloatField,
+  NullableIdField,
+  NullableStringField,
+} from '../../common/nullable-fields';
 
 @InputType('TrainModelInput')
 export class TrainModelDto {
@@ -88,11 +94,9 @@ export class ModelDto {
   params!: Record<string, unknown>;
   @ApiProperty({ type: [String] }) @Field(() => [String]) features!: string[];
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   dataFrom!: Date | null;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   dataTo!: Date | null;
 
   @ApiPropertyOptional({
@@ -108,21 +112,16 @@ export class ModelDto {
   @ApiPropertyOptional({ type: String, nullable: true, example: 'wasm' })
   @Field(() => String, { nullable: true })
   backend!: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => ID, { nullable: true })
+  @NullableIdField()
   jobId!: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   error!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   trainedAt!: Date | null;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   promotedAt!: Date | null;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   retiredAt!: Date | null;
 }
 
@@ -141,8 +140,7 @@ export class PredictArgs extends PredictQueryDto {
 @ObjectType('PredictionModel')
 export class PredictionModelDto {
   @ApiProperty() @Field(() => ID) versionId!: string;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   trainedAt!: Date | null;
 
   @ApiPropertyOptional({
@@ -167,11 +165,9 @@ export class PredictionModelDto {
   @Field(() => Int)
   liveCount!: number;
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   liveMae!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   livePersistenceMae!: number | null;
 
   @ApiProperty({ description: 'Whether the model beat persistence on its test window' })

@@ -22,6 +22,7 @@ import { PAPER_ACCOUNT_STATUSES, type PaperAccountStatus } from '../paper.entiti
 import { OFFSET_PAGE_LIMIT, OffsetPageQueryDto } from '../../common/offset-page.dto';
 import { LimitQueryField, TimeQueryField } from '../../common/query-fields';
 import { FeeRateField, IntervalBodyField, SlippageField } from '../../common/body-fields';
+import { NullableDateField, NullableFloatField } from '../../common/nullable-fields';
 
 /** Markets one account may follow. */
 const MAX_PAPER_MARKETS = 50;
@@ -157,8 +158,7 @@ export class PaperAccountDto {
   @Field(() => String, { description: PAPER_ACCOUNT_STATUSES.join(', ') })
   status!: PaperAccountStatus;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   closedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time', description: 'The first candle decided at' })
   @Field()
@@ -218,11 +218,9 @@ export class PaperPositionDto {
   @ApiProperty() @Field() symbol!: string;
   @ApiProperty() @Field(() => Float) cash!: number;
   @ApiProperty({ description: '0 when flat' }) @Field(() => Float) quantity!: number;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   entryPrice!: number | null;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   entryTime!: Date | null;
   @ApiPropertyOptional({ type: Number, nullable: true, description: 'The last close stepped' })
   @Field(() => Float, { nullable: true })
@@ -231,8 +229,7 @@ export class PaperPositionDto {
   @Field(() => Float)
   equity!: number;
   @ApiProperty() @Field(() => Float) feesPaid!: number;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   lastCandle!: Date | null;
   @ApiProperty() @Field(() => Int) lateCandles!: number;
 }

@@ -2,6 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { GraphQLJSON } from 'graphql-scalars';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { NullableDateField } from '../../common/nullable-fields';
 
 const JOB_STATES = [
   'waiting',
@@ -64,8 +65,7 @@ export class JobDto {
   @Field()
   createdAt!: Date;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   startedAt!: Date | null;
 
   @ApiPropertyOptional({
@@ -77,8 +77,7 @@ export class JobDto {
   @Field(() => String, { nullable: true })
   processedBy!: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   finishedAt!: Date | null;
 }
 

@@ -2,6 +2,11 @@ import { ArgsType, Field, Float, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { LimitQueryField, SymbolArg, TimeQueryField } from '../../common/query-fields';
+import {
+  NullableDateField,
+  NullableFloatField,
+  NullableStringField,
+} from '../../common/nullable-fields';
 
 export const SENTIMENT_SOURCES = ['lunarcrush', 'fear-greed'] as const;
 
@@ -62,26 +67,19 @@ export class SentimentPointDto {
   @Field(() => Float, { nullable: true })
   sentiment!: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   galaxyScore!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   altRank!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   interactions!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   socialDominance!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   contributorsActive!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   postsActive!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   spam!: number | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Fear & Greed label' })
@@ -166,12 +164,10 @@ export class SentimentSourceDto {
   @Field(() => Date, { nullable: true })
   pausedUntil!: Date | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   lastPolledAt!: Date | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   lastError!: string | null;
 
   @ApiProperty({ type: [SentimentSeriesSummaryDto] })

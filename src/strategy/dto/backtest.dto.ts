@@ -22,6 +22,12 @@ import { WALK_FORWARD_DEFAULTS } from '../../models/engine/walk-forward-predicti
 import { GraphQLJSON } from 'graphql-scalars';
 import { BeforeQueryField, LimitQueryField } from '../../common/query-fields';
 import { FeeRateField, IntervalBodyField, SlippageField } from '../../common/body-fields';
+import {
+  NullableDateField,
+  NullableIdField,
+  NullableIntField,
+  NullableStringField,
+} from '../../common/nullable-fields';
 
 export const SIZING_KINDS = ['all-in', 'fraction', 'volatility'] as const;
 
@@ -171,8 +177,7 @@ export class BacktestDto {
   @Field(() => GraphQLJSON)
   params!: Record<string, unknown>;
   @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) @Field() status!: string;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => ID, { nullable: true })
+  @NullableIdField()
   jobId!: string | null;
   @ApiPropertyOptional({
     type: 'object',
@@ -199,15 +204,12 @@ export class BacktestDto {
   })
   @Field(() => GraphQLJSON, { nullable: true })
   buyAndHoldEquity!: [number, number][] | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Int, { nullable: true })
+  @NullableIntField()
   tradeCount!: number | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   error!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   finishedAt!: Date | null;
 }
 
@@ -247,11 +249,9 @@ export class BacktestsQueryDto {
 export class BacktestSummaryDto {
   @ApiProperty() @Field(() => ID) id!: string;
   @ApiProperty() @Field(() => ID) strategyId!: string;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   strategyName!: string | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Int, { nullable: true })
+  @NullableIntField()
   strategyVersion!: number | null;
   @ApiProperty() @Field() symbol!: string;
   @ApiProperty() @Field() pair!: string;
@@ -259,14 +259,11 @@ export class BacktestSummaryDto {
   @ApiProperty({ type: String, format: 'date-time' }) @Field() from!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() to!: Date;
   @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) @Field() status!: string;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => ID, { nullable: true })
+  @NullableIdField()
   jobId!: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   error!: string | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Int, { nullable: true })
+  @NullableIntField()
   tradeCount!: number | null;
   @ApiPropertyOptional({
     type: Number,
@@ -283,8 +280,7 @@ export class BacktestSummaryDto {
   @Field(() => Float, { nullable: true })
   buyAndHoldReturn!: number | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   finishedAt!: Date | null;
 }
 

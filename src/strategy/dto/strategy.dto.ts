@@ -17,6 +17,7 @@ import {
   SymbolArg,
   TimeQueryField,
 } from '../../common/query-fields';
+import { NullableIdField, NullableStringField } from '../../common/nullable-fields';
 
 const ACTIONS = ['BUY', 'SELL', 'HOLD'] as const;
 
@@ -119,8 +120,7 @@ export class StrategyDto {
   @ApiProperty({ description: 'Whether its rules read model predictions' })
   @Field()
   needsModel!: boolean;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   description!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
 }
@@ -158,8 +158,7 @@ export class SignalDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
   @Field(() => GraphQLJSON, { nullable: true })
   prediction!: Record<string, unknown> | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => ID, { nullable: true })
+  @NullableIdField()
   modelVersionId!: string | null;
   @ApiPropertyOptional({
     type: String,

@@ -15,6 +15,7 @@ import {
 import { BeforeQueryField, LimitQueryField } from '../../common/query-fields';
 import { IsUuid } from '../../common/uuid.pipe';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
+import { NullableStringField } from '../../common/nullable-fields';
 
 const EVENTS_DESCRIPTION = `Event types to deliver: ${WEBHOOK_EVENT_TYPES.join(', ')}`;
 
@@ -119,8 +120,7 @@ export class UpdateWebhookDto {
   @ValidStrategies()
   strategies?: string[] | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   @IsOptional()
   @IsString()
   @MaxLength(500)

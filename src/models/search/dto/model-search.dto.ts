@@ -20,6 +20,11 @@ import {
 } from '../../../common/query-fields';
 import { SEARCH_LIMITS } from '../../engine/model-search-space';
 import { IntervalBodyField, SymbolBodyField } from '../../../common/body-fields';
+import {
+  NullableDateField,
+  NullableFloatField,
+  NullableStringField,
+} from '../../../common/nullable-fields';
 
 @InputType('SearchModelsInput')
 export class SearchModelsDto {
@@ -167,11 +172,9 @@ export class SearchTrialDto {
   })
   @Field(() => GraphQLJSON, { nullable: true })
   metrics!: Record<string, unknown> | null;
-  @ApiPropertyOptional({ type: Number, nullable: true })
-  @Field(() => Float, { nullable: true })
+  @NullableFloatField()
   seconds!: number | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   error!: string | null;
 }
 
@@ -215,12 +218,10 @@ export class ModelSearchDto {
   })
   @Field(() => GraphQLJSON, { nullable: true })
   best!: Record<string, unknown> | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @Field(() => String, { nullable: true })
+  @NullableStringField()
   error!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt!: Date;
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @NullableDateField()
   finishedAt!: Date | null;
   @ApiProperty({ type: [SearchTrialDto], description: 'Every trial, in order' })
   @Field(() => [SearchTrialDto])
