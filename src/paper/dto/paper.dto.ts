@@ -1,7 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -9,15 +8,13 @@ import {
   IsIn,
   IsNotEmpty,
   IsNumber,
-  IsOptional,
   IsPositive,
   IsString,
   Matches,
   Max,
   MaxLength,
-  ValidateNested,
 } from 'class-validator';
-import { BacktestSizingDto } from '../../strategy/dto/backtest.dto';
+import { BacktestSizingDto, SizingBodyField } from '../../strategy/dto/backtest.dto';
 import { PAPER_ACCOUNT_STATUSES, type PaperAccountStatus } from '../paper.entities';
 import { OFFSET_PAGE_LIMIT, OffsetPageQueryDto } from '../../common/offset-page.dto';
 import { LimitQueryField, TimeQueryField } from '../../common/query-fields';
@@ -78,14 +75,7 @@ export class CreatePaperAccountDto {
   @SlippageField('Slippage per fill')
   slippage?: number;
 
-  @ApiPropertyOptional({
-    type: BacktestSizingDto,
-    description: "Position sizing; default: the strategy's sizing, else all-in",
-  })
-  @Field(() => BacktestSizingDto, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => BacktestSizingDto)
+  @SizingBodyField("Position sizing; default: the strategy's sizing, else all-in")
   sizing?: BacktestSizingDto;
 }
 

@@ -20,7 +20,7 @@ import {
 } from 'class-validator';
 import { WALK_FORWARD_DEFAULTS } from '../../models/engine/walk-forward-predictions';
 import { GraphQLJSON } from 'graphql-scalars';
-import { BeforeQueryField, LimitQueryField } from '../../common/query-fields';
+import { BeforeQueryField, LimitQueryField, stacked } from '../../common/query-fields';
 import { FeeRateField, IntervalBodyField, SlippageField } from '../../common/body-fields';
 import {
   NullableDateField,
@@ -74,6 +74,17 @@ export class BacktestSizingDto {
   @Min(0.01)
   @Max(1)
   maxFraction?: number;
+}
+
+/** `sizing`: how a run (backtest or paper account) sizes its entries, optional. */
+export function SizingBodyField(description: string): PropertyDecorator {
+  return stacked(
+    ApiPropertyOptional({ type: BacktestSizingDto, description }),
+    Field(() => BacktestSizingDto, { nullable: true }),
+    IsOptional(),
+    ValidateNested(),
+    Type(() => BacktestSizingDto),
+  );
 }
 
 @InputType('CreateBacktestInput')
@@ -147,14 +158,9 @@ export class CreateBacktestDto {
   @Max(1)
   fraction?: number;
 
-  @ApiPropertyOptional({
-    type: BacktestSizingDto,
-    description: "Position sizing (not with fraction); default: the strategy's sizing, else all-in",
-  })
-  @Field(() => BacktestSizingDto, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => BacktestSizingDto)
+  @SizingBodyField(
+    "Position sizing (not with fraction); default: the strategy's sizing, else all-in",
+  )
   sizing?: BacktestSizingDto;
 }
 
