@@ -1,6 +1,7 @@
 import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
 import request from 'supertest';
 import { ERROR_CODES } from '../src/common/app.exception';
+import { api, errorOf, fieldProblems } from './support/api';
 import { ContractValidator } from './support/contract-validator';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -41,12 +42,11 @@ describe('errors in the REST contract, and bodies', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
-    const created = await request(t.url)
-      .post('/admin/api-keys')
-      .set('x-api-key', t.adminKey)
-      .send({ name: 'contract-errors', role: 'client' });
+    const created = await api(t, { key: t.adminKey }).post('/admin/api-keys', {
+      body: { name: 'contract-errors', role: 'client' },
+    });
     expect(`${created.status} ${created.text}`).toMatch(/^201 /);
-    clientKey = created.body.key as string;
+    clientKey = created.body.key;
     document = t.openapi();
   });
   afterAll(async () => {
@@ -143,9 +143,9 @@ describe('errors in the REST contract, and bodies', () => {
     const predict = document.paths['/predict/{symbol}']!.get!;
     expect(response(predict, 503)?.content?.['application/json']).toBeDefined();
     expect(codesOf(predict, 503)).toEqual(['SERVICE_UNAVAILABLE', 'OVERLOADED']);
-    const answer = await request(t.url).get('/predict/BTC').set('x-api-key', clientKey);
+    const answer = await api(t, { key: clientKey }).get('/predict/BTC');
     expect(answer.status).toBe(503);
-    expect(answer.body).toMatchObject({
+    expect(answer.errorBody).toMatchObject({
       statusCode: 503,
       error: 'Service Unavailable',
       code: 'SERVICE_UNAVAILABLE',
@@ -159,20 +159,18 @@ describe('errors in the REST contract, and bodies', () => {
       .set('x-api-key', clientKey)
       .send({ url: 5, events: ['nope'], extra: true });
     expect(answer.status).toBe(400);
-    expect(answer.body.code).toBe('VALIDATION_FAILED');
-    const fields = (answer.body.details as { field: string; problem: string }[]).map(
-      (d) => d.field,
-    );
+    const error = errorOf(answer);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    const fields = fieldProblems(error).map((d) => d.field);
     expect(new Set(fields)).toEqual(new Set(['url', 'events', 'extra']));
   });
 
   it('accepts an empty body whatever its content type on routes that take none', async () => {
-    const created = await request(t.url)
-      .post('/webhooks')
-      .set('x-api-key', clientKey)
-      .send({ url: 'http://127.0.0.1:9/hook', events: ['signal.created'] });
+    const created = await api(t, { key: clientKey }).post('/webhooks', {
+      body: { url: 'http://127.0.0.1:9/hook', events: ['signal.created'] },
+    });
     expect(created.status).toBe(201);
-    const id = created.body.id as string;
+    const id = created.body.id;
 
     for (const contentType of CONTENT_TYPES) {
       const tested = await request(t.url)
@@ -190,7 +188,7 @@ describe('errors in the REST contract, and bodies', () => {
       .set('content-type', 'application/xml')
       .send('<a/>');
     expect(garbage.status).toBe(415);
-    expect(garbage.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(errorOf(garbage).code).toBe('UNSUPPORTED_MEDIA_TYPE');
 
     const removed = await request(t.url)
       .delete(`/webhooks/${id}`)
@@ -202,7 +200,7 @@ describe('errors in the REST contract, and bodies', () => {
       .set('x-api-key', clientKey)
       .set('content-type', 'application/json');
     expect(gone.status).toBe(404);
-    expect(gone.body.code).toBe('NOT_FOUND');
+    expect(errorOf(gone).code).toBe('NOT_FOUND');
   });
 
   it('refuses a missing body on routes that need one with a 400 naming the body', async () => {
@@ -210,11 +208,12 @@ describe('errors in the REST contract, and bodies', () => {
       const call = request(t.url).post('/webhooks').set('x-api-key', clientKey);
       const answer = await (contentType ? call.set('content-type', contentType) : call);
       expect(`${contentType}: ${answer.status}`).toBe(`${contentType}: 400`);
-      expect(answer.body).toMatchObject({
+      const error = errorOf(answer);
+      expect(error).toMatchObject({
         code: 'VALIDATION_FAILED',
         details: [{ field: 'body', problem: expect.stringContaining('required') }],
       });
-      expect(answer.body.message).toContain('body is required');
+      expect(error.message).toContain('body is required');
     }
     // GraphQL has no query without a body.
     const graphql = await request(t.url)

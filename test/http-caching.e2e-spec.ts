@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import request from 'supertest';
 import { IMMUTABLE_MAX_AGE_SECONDS, newestClosedOpenTime } from '../src/common/http-cache';
 import type { Candle } from '../src/market-data/candle';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
-import { api } from './support/api';
+import { api, type Api } from './support/api';
 import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
@@ -27,11 +26,10 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
   let t: TestApp;
   let last = CANDLES[CANDLES.length - 1]!;
   /** An anonymous read (PUBLIC_READ=true), with If-None-Match when given. */
-  const read = (path: string, ifNoneMatch?: string) => {
-    const call = request(t.url).get(path);
-    return ifNoneMatch === undefined ? call : call.set('if-none-match', ifNoneMatch);
-  };
-  const keyed = (path: string) => request(t.url).get(path).set('x-api-key', t.adminKey);
+  const read = <Path extends Parameters<Api['get']>[0]>(path: Path, ifNoneMatch?: string) =>
+    api(t).get(path, {
+      headers: ifNoneMatch === undefined ? {} : { 'if-none-match': ifNoneMatch },
+    });
 
   /**
    * A read of the candle `openTime`, answered between `beforeMs` and `afterMs`: kept until the
@@ -62,7 +60,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
   }
 
   /** Reads `path` anonymously and checks the answer is kept until the next close. */
-  async function readCurrent(path: string, openTime: number) {
+  async function readCurrent<Path extends Parameters<Api['get']>[0]>(path: Path, openTime: number) {
     const beforeMs = Date.now();
     const response = await read(path);
     const afterMs = Date.now();
@@ -104,10 +102,8 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
       { what: 'the backfill and the stream', timeoutMs: 30_000 },
     );
     // A strategy that needs no model decides on every closed candle.
-    const created = await request(t.url)
-      .post('/admin/strategies')
-      .set('x-api-key', t.adminKey)
-      .send({
+    const created = await api(t, { key: t.adminKey }).post('/admin/strategies', {
+      body: {
         name: 'always',
         definition: {
           rules: [
@@ -115,7 +111,8 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
           ],
           thresholds: { buy: 0.5, sell: -0.5 },
         },
-      });
+      },
+    });
     expect(created.status).toBe(201);
   }, 60_000);
   afterAll(async () => {
@@ -131,7 +128,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
       },
       { what: 'the baseline forecast after the backfill', timeoutMs: 20_000 },
     );
-    expect(Date.parse(first.body.openTime as string)).toBe(last.openTime);
+    expect(Date.parse(first.body.openTime)).toBe(last.openTime);
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
     expect(first.headers.vary).toBe('x-api-key, authorization');
@@ -189,10 +186,10 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
     expect((await read('/signals/BTC', signalRead.headers.etag as string)).status).toBe(304);
 
     await waitFor(
-      async () =>
-        Date.parse((await read('/indicators/BTC/latest')).body.openTime as string) === last.openTime
-          ? true
-          : undefined,
+      async () => {
+        const { openTime } = (await read('/indicators/BTC/latest')).body;
+        return openTime && Date.parse(openTime) === last.openTime ? true : undefined;
+      },
       { what: 'the indicators of the closed candle', timeoutMs: 15_000 },
     );
     const indicators = await readCurrent('/indicators/BTC/latest', last.openTime);
@@ -205,7 +202,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
 
   it('keeps keyed answers out of shared caches', async () => {
     const beforeMs = Date.now();
-    const response = await keyed('/predict/BTC');
+    const response = await api(t, { key: t.adminKey }).get('/predict/BTC');
     expect(response.status).toBe(200);
     expectUntilNextClose({
       cacheControl: response.headers['cache-control'] as string,
@@ -235,7 +232,7 @@ describe('HTTP caching: ETag, 304 on If-None-Match, Cache-Control until the next
     const paged = await read(`/candles/BTC?from=${from}&to=${to}&limit=4`);
     expect(paged.headers['cache-control']).toContain('immutable');
     const next = await read(
-      `/candles/BTC?from=${from}&to=${to}&limit=4&cursor=${paged.body.nextCursor as string}`,
+      `/candles/BTC?from=${from}&to=${to}&limit=4&cursor=${paged.body.nextCursor!}`,
     );
     expect(next.body.candles).toHaveLength(4);
     expect(next.headers['cache-control']).toContain('immutable');

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import request from 'supertest';
 import type { Candle } from '../src/market-data/candle';
 import { LiveCandlesService } from '../src/market-data/stream/live-candles.service';
 import { CandleSyncService } from '../src/market-data/sync/candle-sync.service';
 import { ExchangeStatusService } from '../src/market-data/sync/exchange-status.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { api } from './support/api';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
@@ -24,11 +24,11 @@ const RANGE = { from: '2019-05-10T00:00:00Z', to: '2019-05-20T23:00:00Z' };
 async function waitForJob(t: TestApp, jobId: string, state = 'completed', timeoutMs = 20_000) {
   return waitFor(
     async () => {
-      const job = await request(t.url).get(`/jobs/${jobId}`).set('x-api-key', t.adminKey);
-      if (job.body.state === 'failed' && state !== 'failed') {
-        throw new Error(`job failed: ${job.body.error}`);
+      const job = (await api(t, { key: t.adminKey }).get(`/jobs/${jobId}`)).body;
+      if (job.state === 'failed' && state !== 'failed') {
+        throw new Error(`job failed: ${job.error}`);
       }
-      return job.body.state === state ? job.body : undefined;
+      return job.state === state ? job : undefined;
     },
     { timeoutMs, what: `job ${jobId} to be ${state}` },
   );
@@ -62,16 +62,14 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
   });
 
   const backfill = (symbol: string) =>
-    request(t.url)
-      .post('/admin/backfill')
-      .set('x-api-key', t.adminKey)
-      .send({ symbol, interval: '1h', ...RANGE });
+    api(t, { key: t.adminKey }).post('/admin/backfill', {
+      body: { symbol, interval: '1h', ...RANGE },
+    });
 
   async function storedCandles(symbol: string): Promise<{ openTime: string; close: number }[]> {
-    const page = await request(t.url)
-      .get(`/candles/${symbol}`)
-      .query({ interval: '1h', ...RANGE, limit: 1000 })
-      .set('x-api-key', t.adminKey);
+    const page = await api(t, { key: t.adminKey }).get(`/candles/${symbol}`, {
+      query: { interval: '1h', ...RANGE, limit: 1000 },
+    });
     return page.body.candles;
   }
 
@@ -83,10 +81,8 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
   }
 
   async function market(symbol: string) {
-    const markets = await request(t.url).get('/markets').set('x-api-key', t.adminKey);
-    return markets.body.find(
-      (m: { symbol: string; interval: string }) => m.symbol === symbol && m.interval === '1h',
-    );
+    const markets = await api(t, { key: t.adminKey }).get('/markets');
+    return markets.body.find((m) => m.symbol === symbol && m.interval === '1h')!;
   }
 
   it('stores exactly the exchange candles, records the outage as a known gap, and changes nothing when run again', async () => {
@@ -140,7 +136,7 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
     fake.failNext({ status: 429, count: 2, retryAfterSec: 1 });
     const before = fake.requests.length;
     const started = Date.now();
-    const jobId = (await backfill('ETH')).body.jobId as string;
+    const jobId = (await backfill('ETH')).body.jobId;
     // The pause is shared at once, so other workers do not call the exchange during it either.
     const shared = await waitFor(
       async () => (await t.app.get(ExchangeStatusService).current()) ?? undefined,
@@ -179,7 +175,7 @@ describe('market data from the exchange: backfill, throttling, gap repair', () =
     const job = await waitForJob(t, started.body.jobId, 'delayed');
     expect(job.progress).toMatchObject({ reason: expect.stringContaining('HTTP 418') });
     const sol = await market('SOL');
-    expect(Date.parse(sol.live.exchangePausedUntil)).toBeGreaterThan(Date.now() + 50_000);
+    expect(Date.parse(sol.live.exchangePausedUntil!)).toBeGreaterThan(Date.now() + 50_000);
     expect(sol.live.exchangePauseReason).toContain('banned');
     // The point is that nothing more is requested during the pause: an interval, then count.
     await sleep(1000);
@@ -226,11 +222,10 @@ describe('the live stream', () => {
     });
 
   async function stored(openTime: number) {
-    const page = await request(apps[0]!.url)
-      .get('/candles/BTC')
-      .query({ interval: '1m', from: openTime, to: openTime })
-      .set('x-api-key', apps[0]!.adminKey);
-    return page.body.candles[0] as { close: number } | undefined;
+    const page = await api(apps[0]!, { key: apps[0]!.adminKey }).get('/candles/BTC', {
+      query: { interval: '1m', from: String(openTime), to: String(openTime) },
+    });
+    return page.body.candles[0];
   }
 
   beforeAll(async () => {
@@ -384,10 +379,9 @@ describe('the live stream', () => {
     await waitFor(async () => ((await stored(now))?.close === 170 ? true : undefined), {
       what: 'a candle on the new owner',
     });
-    const page = await request(survivor.url)
-      .get('/candles/BTC')
-      .query({ interval: '1m', from: now - 30 * MINUTE_MS, to: now })
-      .set('x-api-key', survivor.adminKey);
+    const page = await api(survivor, { key: survivor.adminKey }).get('/candles/BTC', {
+      query: { interval: '1m', from: String(now - 30 * MINUTE_MS), to: String(now) },
+    });
     expect(page.body.candles).toHaveLength(31);
   });
 });

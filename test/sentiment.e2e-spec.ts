@@ -10,7 +10,7 @@ import { FakeLunarCrush } from './fakes/fake-lunarcrush';
 import { JobName } from '../src/queue/queue.catalogue';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
-import { api, jobResult, type Schema } from './support/api';
+import { api, jobResult, type Api, type Schema } from './support/api';
 import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
@@ -35,11 +35,9 @@ async function waitForJob(t: TestApp, jobId: string, state = 'completed', timeou
 }
 
 async function poll(t: TestApp, source: string): Promise<string> {
-  const response = await request(t.url)
-    .post(`/admin/sentiment/${source}/poll`)
-    .set('x-api-key', t.adminKey);
+  const response = await api(t, { key: t.adminKey }).post(`/admin/sentiment/${source}/poll`);
   expect(response.status).toBe(202);
-  return response.body.jobId as string;
+  return response.body.jobId;
 }
 
 /** Fear & Greed rows for the last ten days, as the real index would have them. */
@@ -66,6 +64,7 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
   let lunar: FakeLunarCrush;
   let fearGreed: FakeFearGreed;
   let t: TestApp;
+  let http: Api;
   let dir: string;
   const database = databaseUrl(scratchName('sentiment'));
 
@@ -86,6 +85,7 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
         SENTIMENT_BACKFILL_DAYS: String(BACKFILL_DAYS),
       },
     });
+    http = api(t, { key: t.adminKey });
   });
   afterAll(async () => {
     await t.close();
@@ -128,17 +128,12 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
   });
 
   it('serves the series with every LunarCrush field mapped, and the latest values with their age', async () => {
-    const response = await request(t.url)
-      .get('/sentiment/BTC')
-      .query({ limit: 5 })
-      .set('x-api-key', t.adminKey);
+    const response = await http.get('/sentiment/BTC', { query: { limit: 5 } });
     expect(response.status).toBe(200);
-    const lunarSeries = response.body.series.find(
-      (s: { source: string }) => s.source === 'lunarcrush',
-    );
+    const lunarSeries = response.body.series.find((s) => s.source === 'lunarcrush')!;
     expect(lunarSeries.symbol).toBe('BTC');
     expect(lunarSeries.points).toHaveLength(5);
-    const point = lunarSeries.points[4];
+    const point = lunarSeries.points[4]!;
     const sent = lunar.item('BTC', Date.parse(point.time) / 1000);
     expect(point).toMatchObject({
       sentiment: sent.sentiment ?? null,
@@ -152,20 +147,16 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
     });
     // An hourly bucket is known when its hour ends.
     expect(Date.parse(point.availableAt) - Date.parse(point.time)).toBe(HOUR_MS);
-    const fgSeries = response.body.series.find(
-      (s: { source: string }) => s.source === 'fear-greed',
-    );
+    const fgSeries = response.body.series.find((s) => s.source === 'fear-greed')!;
     expect(fgSeries.symbol).toBe('MARKET');
     expect(fgSeries.points[fgSeries.points.length - 1]).toMatchObject({
       sentiment: 83,
       classification: 'Extreme Greed',
     });
 
-    const latest = await request(t.url)
-      .get('/sentiment/btcusdt/latest')
-      .set('x-api-key', t.adminKey);
+    const latest = await http.get('/sentiment/btcusdt/latest');
     expect(latest.status).toBe(200);
-    const lunarLatest = latest.body.find((l: { source: string }) => l.source === 'lunarcrush');
+    const lunarLatest = latest.body.find((l) => l.source === 'lunarcrush')!;
     expect(lunarLatest.ageMs).toBeGreaterThanOrEqual(0);
     expect(lunarLatest.ageMs).toBeLessThan(2 * HOUR_MS);
 
@@ -273,42 +264,27 @@ describe('sentiment: LunarCrush and Fear & Greed polling, storage and API', () =
     const mixed = await importer.import(bad);
     expect(mixed.inserted).toBe(1);
     expect(mixed.rejected.map((row) => row.line)).toEqual([2, 3]);
-    const page = await request(t.url)
-      .get('/sentiment/MARKET')
-      .query({ from: '2021-01-01', to: '2021-03-31' })
-      .set('x-api-key', t.adminKey);
-    expect(page.body.series[0].points).toHaveLength(90);
-    expect(
-      page.body.series[0].points.reduce(
-        (sum: number, p: { sentiment: number }) => sum + p.sentiment,
-        0,
-      ),
-    ).toBe(7103);
+    const page = await http.get('/sentiment/MARKET', {
+      query: { from: '2021-01-01', to: '2021-03-31' },
+    });
+    expect(page.body.series[0]!.points).toHaveLength(90);
+    expect(page.body.series[0]!.points.reduce((sum, p) => sum + p.sentiment!, 0)).toBe(7103);
   });
 
   it('answers bad input with 4xx naming the field', async () => {
-    const unknown = await request(t.url).get('/sentiment/DOGE').set('x-api-key', t.adminKey);
+    const unknown = await http.get('/sentiment/DOGE');
     expect(unknown.status).toBe(404);
-    expect(unknown.body.message).toContain('BTC');
-    const source = await request(t.url)
-      .get('/sentiment/BTC')
-      .query({ source: 'twitter' })
-      .set('x-api-key', t.adminKey);
+    expect(unknown.errorBody.message).toContain('BTC');
+    const source = await http.get('/sentiment/BTC', { rawQuery: { source: 'twitter' } });
     expect(source.status).toBe(400);
-    expect(JSON.stringify(source.body.details)).toContain('source');
-    const range = await request(t.url)
-      .get('/sentiment/BTC')
-      .query({ from: '2022-01-02', to: '2022-01-01' })
-      .set('x-api-key', t.adminKey);
+    expect(JSON.stringify(source.errorBody.details)).toContain('source');
+    const range = await http.get('/sentiment/BTC', {
+      query: { from: '2022-01-02', to: '2022-01-01' },
+    });
     expect(range.status).toBe(400);
-    const limit = await request(t.url)
-      .get('/sentiment/BTC')
-      .query({ limit: 0 })
-      .set('x-api-key', t.adminKey);
+    const limit = await http.get('/sentiment/BTC', { query: { limit: 0 } });
     expect(limit.status).toBe(400);
-    const pollUnknown = await request(t.url)
-      .post('/admin/sentiment/twitter/poll')
-      .set('x-api-key', t.adminKey);
+    const pollUnknown = await http.post('/admin/sentiment/twitter/poll');
     expect(pollUnknown.status).toBe(400);
   });
 });

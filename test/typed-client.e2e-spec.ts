@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
+import { api } from './support/api';
 import { run, type Running } from './support/processes';
 import { waitFor } from './support/wait-for';
 import { TEST_ADMIN_KEY, databaseUrl, scratchName, testEnv } from './support/test-env';
@@ -74,10 +74,7 @@ describe('typed client: the example bots against the service', () => {
   let clientKey: string;
   let last = CANDLES[CANDLES.length - 1]!;
   const bots: Bot[] = [];
-  const as = (key: string) => ({
-    get: (path: string) => request(url).get(path).set('x-api-key', key),
-    post: (path: string, body: object) => request(url).post(path).set('x-api-key', key).send(body),
-  });
+  const as = (key: string) => api(url, { key });
 
   async function freePort(): Promise<number> {
     const server = createServer();
@@ -90,12 +87,10 @@ describe('typed client: the example bots against the service', () => {
   /** A signal.created subscription to a receiver on `port`: its secret goes to the bot. */
   async function subscribeWebhook(port: number): Promise<string> {
     const response = await as(clientKey).post('/webhooks', {
-      url: `http://127.0.0.1:${port}/hooks`,
-      events: ['signal.created'],
-      symbols: ['BTC'],
+      body: { url: `http://127.0.0.1:${port}/hooks`, events: ['signal.created'], symbols: ['BTC'] },
     });
     expect(response.status).toBe(201);
-    return response.body.secret as string;
+    return response.body.secret;
   }
 
   async function startBot(name: string, command: string, script: string): Promise<Bot> {
@@ -182,8 +177,10 @@ describe('typed client: the example bots against the service', () => {
       throw new Error(`${error.message}; its output:\n${started.output()}`);
     });
     clientKey = (
-      await as(TEST_ADMIN_KEY).post('/admin/api-keys', { name: 'example-bots', role: 'client' })
-    ).body.key as string;
+      await as(TEST_ADMIN_KEY).post('/admin/api-keys', {
+        body: { name: 'example-bots', role: 'client' },
+      })
+    ).body.key;
     await waitFor(
       async () =>
         (await as(clientKey).get('/markets')).body[0]?.count === CANDLES.length &&

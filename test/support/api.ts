@@ -139,6 +139,9 @@ export function errorOf(response: Response): ErrorResponse {
 
 /** Adds `errorBody` to a supertest response. */
 function withErrorBody<Op>(response: Response): ApiResponse<Op> {
+  if ('errorBody' in response) {
+    return response as unknown as ApiResponse<Op>;
+  }
   return Object.defineProperty(response, 'errorBody', {
     get(this: Response): ErrorResponse {
       if (this.status < 400) {
