@@ -3,6 +3,14 @@ import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 const MINUTE_MS = 60_000;
 const ORIGIN = Date.UTC(2024, 0, 1);
 
+/** A klines answer's rows (anything else fails the test). */
+function rows(body: unknown): unknown[][] {
+  if (!Array.isArray(body) || !body.every((row) => Array.isArray(row))) {
+    throw new Error(`Expected kline rows, got ${JSON.stringify(body).slice(0, 200)}`);
+  }
+  return body;
+}
+
 describe('the exchange simulator speaks Binance REST', () => {
   let sim: ExchangeSimulator;
   const get = async (path: string) => {
@@ -38,24 +46,23 @@ describe('the exchange simulator speaks Binance REST', () => {
       `/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${ORIGIN}&limit=3`,
     );
     expect(forward.status).toBe(200);
-    expect((forward.body as number[][]).map((row) => row[0])).toEqual([
+    expect(rows(forward.body).map((row) => row[0])).toEqual([
       ORIGIN,
       ORIGIN + MINUTE_MS,
       ORIGIN + 2 * MINUTE_MS,
     ]);
     expect(forward.headers.get('x-mbx-used-weight-1m')).toBe('2');
-    const row = (forward.body as unknown[][])[0]!;
+    const row = rows(forward.body)[0]!;
     expect(row).toHaveLength(12);
     expect(row[6]).toBe(ORIGIN + MINUTE_MS - 1);
     const backward = await get(
       `/api/v3/klines?symbol=BTCUSDT&interval=1h&endTime=${ORIGIN + 10 * 3_600_000}&limit=2`,
     );
-    expect((backward.body as number[][]).map((r) => r[0])).toEqual([
+    expect(rows(backward.body).map((r) => r[0])).toEqual([
       ORIGIN + 9 * 3_600_000,
       ORIGIN + 10 * 3_600_000,
     ]);
-    const latest = (await get('/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=2'))
-      .body as number[][];
+    const latest = rows((await get('/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=2')).body);
     // The last row is the minute still forming (30 s in), as Binance returns it.
     expect(latest[1]![0]).toBe(ORIGIN + 5000 * MINUTE_MS);
   });
@@ -69,12 +76,9 @@ describe('the exchange simulator speaks Binance REST', () => {
       code: -1120,
     });
     expect((await get('/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1001')).status).toBe(400);
-    const info = (await get('/api/v3/exchangeInfo')).body as {
-      symbols: { symbol: string; status: string }[];
-    };
-    expect(info.symbols).toEqual([
-      expect.objectContaining({ symbol: 'BTCUSDT', status: 'TRADING', baseAsset: 'BTC' }),
-    ]);
+    expect((await get('/api/v3/exchangeInfo')).body).toMatchObject({
+      symbols: [{ symbol: 'BTCUSDT', status: 'TRADING', baseAsset: 'BTC' }],
+    });
   });
 
   it('answers 429 with Retry-After past the weight budget, then bans with 418 when the client keeps going', async () => {
@@ -100,9 +104,9 @@ describe('the exchange simulator speaks Binance REST', () => {
 
   it('withholds ranges and slows responses on request', async () => {
     sim.withhold('BTCUSDT', '1m', ORIGIN + MINUTE_MS, ORIGIN + 2 * MINUTE_MS);
-    const page = (
-      await get(`/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${ORIGIN}&limit=3`)
-    ).body as number[][];
+    const page = rows(
+      (await get(`/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${ORIGIN}&limit=3`)).body,
+    );
     expect(page.map((row) => row[0])).toEqual([
       ORIGIN,
       ORIGIN + 3 * MINUTE_MS,
