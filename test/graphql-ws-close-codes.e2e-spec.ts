@@ -1,9 +1,24 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { CANDLE_CLOSED, type CandleClosedEvent } from '../src/market-data/candle-events';
+import { RedisService } from '../src/redis/redis.service';
 import { api } from './support/api';
 import { asClientClose, type ClientClose } from './support/graphql-ws';
 import { openAndClosedApps } from './support/graphql-apps';
-import { sleep } from './support/wait-for';
+import { waitFor } from './support/wait-for';
+
+const CANDLE = {
+  openTime: Date.UTC(2026, 0, 1),
+  open: 100,
+  high: 101,
+  low: 99,
+  close: 100.5,
+  volume: 10,
+  quoteVolume: null,
+  tradeCount: null,
+  takerBuyBaseVolume: null,
+  takerBuyQuoteVolume: null,
+};
 
 describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotocol', () => {
   const apps = openAndClosedApps();
@@ -72,20 +87,36 @@ describe('graphql-transport-ws close codes, and the legacy graphql-ws subprotoco
       const { key, apiKey } = created.body;
 
       const live = connect(apps.closed.url, { 'x-api-key': key });
+      let delivered = 0;
       const liveError = new Promise<ClientClose | undefined>((resolve) =>
         live.client.subscribe(
           { query: 'subscription { candleClosed(symbol: "BTC", interval: "1h") { symbol } }' },
           {
-            next: () => undefined,
+            next: () => (delivered += 1),
             error: (error) => resolve(asClientClose(error)),
             complete: () => resolve(undefined),
           },
         ),
       );
       await new Promise<void>((resolve) => live.client.on('connected', () => resolve()));
-      // Let the server register the subscription before revoking (the protocol acknowledges no
-      // subscribe, so there is nothing to wait for).
-      await sleep(300);
+      // The protocol acknowledges no subscribe: the subscription is known to be live once a
+      // closed candle reaches it.
+      const event: CandleClosedEvent = {
+        exchange: 'binance',
+        symbol: 'BTC',
+        pair: 'BTCUSDT',
+        interval: '1h',
+        candle: CANDLE,
+        eventTime: Date.now(),
+        committedAt: Date.now(),
+      };
+      await waitFor(
+        async () => {
+          await apps.closed.app.get(RedisService).publish(CANDLE_CLOSED, JSON.stringify(event));
+          return delivered > 0 ? true : undefined;
+        },
+        { intervalMs: 50, what: 'the subscription to receive a closed candle' },
+      );
       const revoked = await admin.delete(`/admin/api-keys/${apiKey.id}`);
       expect(revoked.status).toBe(200);
       expect((await live.closed).code).toBe(4403);
