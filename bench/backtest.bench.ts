@@ -36,6 +36,7 @@ import {
   dropScratchDatabase,
   generatedBtcMarket,
   scratchDatabaseUrl,
+  simulatedServiceEnv,
   waitUntil,
 } from './bench-server';
 
@@ -147,18 +148,13 @@ async function liveBench(): Promise<void> {
   const url = new URL(scratchDatabaseUrl(database));
   const config = AppConfig.fromEnv({
     ...process.env,
-    DATABASE_URL: url.toString(),
-    REDIS_PREFIX: database,
-    LOG_LEVEL: 'warn',
-    SYMBOLS: 'BTC',
-    INTERVALS: '1h',
-    EXCHANGE: 'binance',
-    EXCHANGE_REST_URL: sim.restUrl,
-    EXCHANGE_WS_URL: sim.wsUrl,
-    BACKFILL_FROM: new Date(now - 2000 * HOUR_MS).toISOString(),
+    ...simulatedServiceEnv({
+      run: database,
+      sim,
+      symbols: ['BTC'],
+      backfillFrom: now - 2000 * HOUR_MS,
+    }),
     LIVE_STREAM: 'true',
-    FEAR_GREED_API_URL: 'off',
-    MODEL_AUTO_TRAIN: 'false',
   });
   const subscriber = new Redis(REDIS_URL);
   const publisher = new Redis(REDIS_URL);

@@ -146,6 +146,33 @@ export function scratchDatabaseUrl(name: string): string {
   return url.toString();
 }
 
+/**
+ * The environment of a service on the exchange simulator `sim`: its own scratch database and key
+ * prefix `run`, the 1h markets of `symbols` backfilled from `backfillFrom`, no outside sentiment
+ * and no automatic training. Each bench adds what it measures (live stream, keys, limits).
+ */
+export function simulatedServiceEnv(params: {
+  run: string;
+  sim: { restUrl: string; wsUrl: string };
+  symbols: readonly string[];
+  backfillFrom: number;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: scratchDatabaseUrl(params.run),
+    REDIS_PREFIX: params.run,
+    LOG_LEVEL: 'warn',
+    SYMBOLS: params.symbols.join(','),
+    INTERVALS: '1h',
+    MODEL_INTERVALS: '1h',
+    EXCHANGE: 'binance',
+    EXCHANGE_REST_URL: params.sim.restUrl,
+    EXCHANGE_WS_URL: params.sim.wsUrl,
+    BACKFILL_FROM: new Date(params.backfillFrom).toISOString(),
+    FEAR_GREED_API_URL: 'off',
+    MODEL_AUTO_TRAIN: 'false',
+  };
+}
+
 /** Drops a scratch database, whoever is still connected. */
 export async function dropScratchDatabase(name: string): Promise<void> {
   const client = new Client({ connectionString: scratchDatabaseUrl('postgres') });

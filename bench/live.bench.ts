@@ -10,7 +10,7 @@ import {
   describeLatencies,
   dropScratchDatabase,
   poll,
-  scratchDatabaseUrl,
+  simulatedServiceEnv,
   startServer,
 } from './bench-server';
 
@@ -74,20 +74,14 @@ async function main(): Promise<void> {
     server = await startServer(
       'src/main.js',
       {
-        DATABASE_URL: scratchDatabaseUrl(RUN),
-        REDIS_PREFIX: RUN,
+        ...simulatedServiceEnv({
+          run: RUN,
+          sim,
+          symbols: ['BTC'],
+          backfillFrom: now - 2000 * HOUR_MS,
+        }),
         ADMIN_API_KEY: ADMIN_KEY,
-        LOG_LEVEL: 'warn',
-        SYMBOLS: 'BTC',
-        INTERVALS: '1h',
-        MODEL_INTERVALS: '1h',
-        EXCHANGE: 'binance',
-        EXCHANGE_REST_URL: sim.restUrl,
-        EXCHANGE_WS_URL: sim.wsUrl,
-        BACKFILL_FROM: new Date(now - 2000 * HOUR_MS).toISOString(),
         LIVE_STREAM: 'true',
-        FEAR_GREED_API_URL: 'off',
-        MODEL_AUTO_TRAIN: 'false',
         WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
         WEBHOOK_CONCURRENCY: String(CONCURRENCY),
         WEBHOOK_MAX_PER_KEY: String(SUBSCRIBERS + 10),

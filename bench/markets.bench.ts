@@ -13,6 +13,7 @@ import {
   percentile,
   poll,
   scratchDatabaseUrl,
+  simulatedServiceEnv,
   startServer,
 } from './bench-server';
 
@@ -104,19 +105,9 @@ async function runSize(count: number): Promise<SizeResult> {
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
   const children: ChildProcess[] = [];
   const env: NodeJS.ProcessEnv = {
-    DATABASE_URL: scratchDatabaseUrl(run),
-    REDIS_PREFIX: run,
+    ...simulatedServiceEnv({ run, sim, symbols: names, backfillFrom: origin }),
     ADMIN_API_KEY: ADMIN_KEY,
-    LOG_LEVEL: 'warn',
-    SYMBOLS: names.join(','),
-    INTERVALS: '1h',
-    MODEL_INTERVALS: '1h',
-    EXCHANGE: 'binance',
-    EXCHANGE_REST_URL: sim.restUrl,
-    EXCHANGE_WS_URL: sim.wsUrl,
-    BACKFILL_FROM: new Date(origin).toISOString(),
     LIVE_STREAM: 'true',
-    FEAR_GREED_API_URL: 'off',
     MODEL_AUTO_TRAIN: TRAIN ? 'true' : 'false',
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     RATE_LIMIT_MAX: '10000000',

@@ -11,6 +11,7 @@ import {
   percentile,
   poll,
   scratchDatabaseUrl,
+  simulatedServiceEnv,
   startServer,
 } from './bench-server';
 
@@ -102,20 +103,9 @@ async function main(): Promise<void> {
     server = await startServer(
       'src/main.js',
       {
-        DATABASE_URL: scratchDatabaseUrl(RUN),
-        REDIS_PREFIX: RUN,
+        ...simulatedServiceEnv({ run: RUN, sim, symbols: BASES, backfillFrom: origin }),
         ADMIN_API_KEY: ADMIN_KEY,
-        LOG_LEVEL: 'warn',
-        SYMBOLS: BASES.join(','),
-        INTERVALS: '1h',
-        MODEL_INTERVALS: '1h',
-        EXCHANGE: 'binance',
-        EXCHANGE_REST_URL: sim.restUrl,
-        EXCHANGE_WS_URL: sim.wsUrl,
-        BACKFILL_FROM: new Date(origin).toISOString(),
         LIVE_STREAM: 'true',
-        FEAR_GREED_API_URL: 'off',
-        MODEL_AUTO_TRAIN: 'false',
         RATE_LIMIT_MAX: '10000000',
       },
       ['--with-worker'],

@@ -27,6 +27,7 @@ import {
   roundRatios,
   scratchDatabaseUrl,
   seedPrediction,
+  simulatedServiceEnv,
   startServer,
   waitUntil,
 } from './bench-server';
@@ -167,19 +168,8 @@ async function liveBench(): Promise<void> {
   });
   const config = AppConfig.fromEnv({
     ...process.env,
-    DATABASE_URL: scratchDatabaseUrl(database),
-    REDIS_PREFIX: database,
-    LOG_LEVEL: 'warn',
-    SYMBOLS: 'BTC',
-    INTERVALS: '1h',
-    MODEL_INTERVALS: '1h',
-    EXCHANGE: 'binance',
-    EXCHANGE_REST_URL: sim.restUrl,
-    EXCHANGE_WS_URL: sim.wsUrl,
-    BACKFILL_FROM: new Date(origin).toISOString(),
+    ...simulatedServiceEnv({ run: database, sim, symbols: ['BTC'], backfillFrom: origin }),
     LIVE_STREAM: 'true',
-    FEAR_GREED_API_URL: 'off',
-    MODEL_AUTO_TRAIN: 'false',
   });
   const subscriber = new Redis(REDIS_URL);
   let app: INestApplicationContext | undefined;

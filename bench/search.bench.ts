@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { BTC_HOUR_CSV } from '../src/simulator/candle-series.fixtures';
-import { dropScratchDatabase, scratchDatabaseUrl, startServer, waitUntil } from './bench-server';
+import { dropScratchDatabase, simulatedServiceEnv, startServer, waitUntil } from './bench-server';
 import { spawnProcess, stopProcess } from './bench-processes';
 
 /**
@@ -54,19 +54,13 @@ async function main(): Promise<void> {
   const sim = await ExchangeSimulator.start({ speed: 0 });
   sim.load('BTCUSDT', '1h', candles);
   const env = {
-    DATABASE_URL: scratchDatabaseUrl(RUN),
-    REDIS_PREFIX: RUN,
+    ...simulatedServiceEnv({
+      run: RUN,
+      sim,
+      symbols: ['BTC'],
+      backfillFrom: candles[0]!.openTime,
+    }),
     ADMIN_API_KEY: ADMIN_KEY,
-    LOG_LEVEL: 'warn',
-    SYMBOLS: 'BTC',
-    INTERVALS: '1h',
-    MODEL_INTERVALS: '1h',
-    MODEL_AUTO_TRAIN: 'false',
-    EXCHANGE: 'binance',
-    EXCHANGE_REST_URL: sim.restUrl,
-    EXCHANGE_WS_URL: sim.wsUrl,
-    BACKFILL_FROM: new Date(candles[0]!.openTime).toISOString(),
-    FEAR_GREED_API_URL: 'off',
   };
   const children: ChildProcess[] = [];
   try {
