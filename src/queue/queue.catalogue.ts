@@ -1,5 +1,6 @@
 import type { JobsOptions, WorkerOptions } from 'bullmq';
 import type { AppConfigValues } from '../config/config.schema';
+import type { BackfillOutcome } from '../market-data/sync/candle-sync.service';
 import type { ModelKind } from '../models/engine/model-kind';
 
 /**
@@ -89,19 +90,6 @@ interface JobPayloads {
   };
 }
 
-interface BackfillResult {
-  symbol: string;
-  interval: string;
-  fetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  firstOpenTime: string | null;
-  lastOpenTime: string | null;
-  gapsRepaired: number;
-  knownGaps: number;
-}
-
 interface RepairGapsResult {
   markets: number;
   holesFound: number;
@@ -141,7 +129,7 @@ export interface TrainModelResult {
 
 export interface JobResults {
   [JobName.CleanQueues]: { removed: Record<string, { completed: number; failed: number }> };
-  [JobName.Backfill]: BackfillResult;
+  [JobName.Backfill]: BackfillOutcome;
   [JobName.RepairGaps]: RepairGapsResult;
   [JobName.SentimentPoll]: SentimentPollResult;
   [JobName.TrainModel]: TrainModelResult;
