@@ -8,7 +8,6 @@ import { RedisService } from '../redis/redis.service';
 import { CandlesRepository } from '../market-data/candles.repository';
 import { MarketCatalogue, MarketDataException, intervalMs } from '../market-data/market-catalogue';
 import { requestedSizing } from '../strategy/requested-sizing';
-import type { BookState } from '../strategy/engine/backtest';
 import {
   parseStrategyDefinition,
   type PositionSizing,
@@ -27,7 +26,7 @@ import {
 import { PaperAccountFigures } from './paper-account-figures.service';
 import { PAPER_ACCOUNT_OPENED } from './paper-events';
 import { PaperAccountsRepository, type BookClosing } from './paper-accounts.repository';
-import { PaperBooksRepository } from './paper-books.repository';
+import { bookState, PaperBooksRepository } from './paper-books.repository';
 import { PaperEquityRepository } from './paper-equity.repository';
 import { PaperTradesRepository } from './paper-trades.repository';
 import type { PaperAccountEntity, PaperPositionEntity } from './paper.entities';
@@ -324,15 +323,4 @@ export class PaperAccountsService {
     }
     return account.id;
   }
-}
-
-function bookState(book: PaperPositionEntity): BookState {
-  return {
-    cash: book.cash,
-    position: book.position,
-    cooldown: book.cooldown,
-    feesPaid: book.feesPaid,
-    candles: book.candles,
-    inMarket: book.inMarket,
-  };
 }

@@ -7,6 +7,18 @@ import type { PositionSizing } from '../strategy/engine/strategy-definition';
 import { writeExecutions, type ExecutionWrites } from './paper-executions.repository';
 import { PaperPositionEntity } from './paper.entities';
 
+/** A book's balances as the fill rules step them (from a stored book or an open one). */
+export function bookState(book: BookState): BookState {
+  return {
+    cash: book.cash,
+    position: book.position,
+    cooldown: book.cooldown,
+    feesPaid: book.feesPaid,
+    candles: book.candles,
+    inMarket: book.inMarket,
+  };
+}
+
 /** An open book of a market with its account's terms, as the trader steps it. */
 export interface OpenBook {
   accountId: string;

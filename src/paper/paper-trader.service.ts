@@ -20,7 +20,7 @@ import { MarketCatalogue } from '../market-data/market-catalogue';
 import { RedisService } from '../redis/redis.service';
 import type { BookState, FillRules } from '../strategy/engine/backtest';
 import { BROKER, type Broker } from './broker';
-import { PaperBooksRepository, type OpenBook } from './paper-books.repository';
+import { bookState, PaperBooksRepository, type OpenBook } from './paper-books.repository';
 import { PaperDecisions, type Decided } from './paper-decisions.service';
 import { PAPER_ACCOUNT_OPENED, PAPER_TRADE_EXECUTED, type PaperTradeEvent } from './paper-events';
 import type { AccountOrder, EquityRow } from './paper-executions.repository';
@@ -233,14 +233,7 @@ export class PaperTrader implements OnApplicationBootstrap, OnApplicationShutdow
       cooldownCandles: guards.cooldownCandles,
     };
     const start = book.startTime;
-    let balances: BookState = {
-      cash: book.cash,
-      position: book.position,
-      cooldown: book.cooldown,
-      feesPaid: book.feesPaid,
-      candles: book.candles,
-      inMarket: book.inMarket,
-    };
+    let balances = bookState(book);
     let last = book.lastOpenTime;
     let close = book.lastClose;
     let late = book.lateCandles;
