@@ -5,24 +5,13 @@ import {
   type SentimentPoint,
   type SentimentSourceName,
 } from './sources/sentiment.source';
+import { pointWithoutSocialMetrics } from './sources/source-spec-support';
 
 const T0 = Date.UTC(2021, 2, 1); // 2021-03-01 00:00
 
 function point(source: SentimentSourceName, time: number, sentiment = 50): SentimentPoint {
-  return {
-    source,
-    symbol: source === 'lunarcrush' ? 'BTC' : 'MARKET',
-    time,
-    sentiment,
-    galaxyScore: null,
-    altRank: null,
-    interactions: null,
-    socialDominance: null,
-    contributorsActive: null,
-    postsActive: null,
-    spam: null,
-    classification: null,
-  };
+  const symbol = source === 'lunarcrush' ? 'BTC' : 'MARKET';
+  return pointWithoutSocialMetrics({ source, symbol, time, sentiment, classification: null });
 }
 
 function hourlyCandles(first: number, count: number): { openTime: number }[] {

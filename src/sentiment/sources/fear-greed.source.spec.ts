@@ -1,18 +1,8 @@
-import { Logger } from '@nestjs/common';
-import {
-  FEAR_GREED_FIXTURE,
-  FakeFearGreed,
-  type FearGreedMalformation,
-} from '../../../test/fakes/fake-fear-greed';
+import { FEAR_GREED_FIXTURE, FakeFearGreed } from '../../../test/fakes/fake-fear-greed';
 import { readFearGreedCsv } from '../import/fear-greed-csv.reader';
 import { FearGreedSource } from './fear-greed.source';
-import {
-  DAY_MS,
-  SentimentPayloadError,
-  SentimentRequestError,
-  SentimentThrottledError,
-  type SentimentPoint,
-} from './sentiment.source';
+import { DAY_MS, SentimentRequestError, type SentimentPoint } from './sentiment.source';
+import { fakeTime, pointWithoutSocialMetrics, rejectionOf } from './source-spec-support';
 
 const NOW = Date.UTC(2021, 2, 31, 12); // the fixture's last day, noon
 const MARCH_1 = Date.UTC(2021, 2, 1);
@@ -35,22 +25,9 @@ describe('FearGreedSource against the fake alternative.me API', () => {
     fake.requests.length = 0;
   });
 
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
-
-  function source(options: { now?: number; apiUrl?: string } = {}) {
-    const time = { now: options.now ?? NOW, sleeps: [] as number[] };
-    const fearGreed = new FearGreedSource({
-      apiUrl: 'apiUrl' in options ? options.apiUrl : fake.url,
-      clock: () => time.now,
-      sleep: (ms) => {
-        time.sleeps.push(ms);
-        time.now += ms;
-        return Promise.resolve();
-      },
-    });
-    return { fearGreed, time };
+  function source(): FearGreedSource {
+    const { clock, sleep } = fakeTime(NOW);
+    return new FearGreedSource({ apiUrl: fake.url, clock, sleep });
   }
 
   it('describes itself: daily, market-wide, all history in one request, no key needed', () => {
@@ -62,40 +39,23 @@ describe('FearGreedSource against the fake alternative.me API', () => {
     expect(fearGreed.isEnabled()).toEqual({ enabled: true });
   });
 
-  it('is disabled when its URL is configured empty, and then sends nothing', async () => {
-    const { fearGreed } = source({ apiUrl: '' });
-    expect(fearGreed.isEnabled()).toEqual({
-      enabled: false,
-      reason: 'Fear & Greed is disabled: FEAR_GREED_API_URL is off',
-    });
-    await expect(
-      fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),
-    ).rejects.toMatchObject({ name: 'SentimentRequestError', permanent: true });
-    expect(fake.requests).toHaveLength(0);
-  });
-
   it('asks for enough days back from today and maps every field (string values to numbers)', async () => {
-    const { fearGreed } = source();
+    const fearGreed = source();
     const points = await fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 });
 
     // 30 days back from today plus today, plus one spare for a server a day ahead.
     expect(fake.requests).toEqual([{ path: '/fng/', query: { limit: '32', format: 'json' } }]);
     expect(points).toHaveLength(31);
-    expect(points[0]).toEqual({
-      source: 'fear-greed',
-      symbol: 'MARKET',
-      time: MARCH_1,
-      sentiment: 38,
-      galaxyScore: null,
-      altRank: null,
-      interactions: null,
-      socialDominance: null,
-      contributorsActive: null,
-      postsActive: null,
-      spam: null,
-      classification: 'Fear',
-      raw: { value: '38', value_classification: 'Fear', timestamp: String(MARCH_1 / 1000) },
-    });
+    expect(points[0]).toEqual(
+      pointWithoutSocialMetrics({
+        source: 'fear-greed',
+        symbol: 'MARKET',
+        time: MARCH_1,
+        sentiment: 38,
+        classification: 'Fear',
+        raw: { value: '38', value_classification: 'Fear', timestamp: String(MARCH_1 / 1000) },
+      }),
+    );
     expect(points[30]).toMatchObject({
       time: MARCH_31,
       sentiment: 76,
@@ -109,7 +69,7 @@ describe('FearGreedSource against the fake alternative.me API', () => {
   });
 
   it('filters to the range: whole days whose midnight is in [from, to]', async () => {
-    const { fearGreed } = source();
+    const fearGreed = source();
     const points = await fearGreed.fetchRange({
       symbol: 'market',
       from: Date.UTC(2021, 1, 10, 6),
@@ -127,7 +87,7 @@ describe('FearGreedSource against the fake alternative.me API', () => {
   });
 
   it('asks for all history (limit=0) when the range starts before the index existed', async () => {
-    const { fearGreed } = source();
+    const fearGreed = source();
     const points = await fearGreed.fetchRange({
       symbol: 'MARKET',
       from: Date.UTC(2017, 0, 1),
@@ -139,7 +99,7 @@ describe('FearGreedSource against the fake alternative.me API', () => {
   });
 
   it('makes no request for an empty range or one that starts after today', async () => {
-    const { fearGreed } = source();
+    const fearGreed = source();
     await expect(
       fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_31, to: MARCH_1 }),
     ).resolves.toEqual([]);
@@ -154,85 +114,21 @@ describe('FearGreedSource against the fake alternative.me API', () => {
   });
 
   it('is market-wide: a coin symbol is refused', async () => {
-    const { fearGreed } = source();
+    const fearGreed = source();
     await expect(
       fearGreed.fetchRange({ symbol: 'BTC', from: MARCH_1, to: MARCH_31 }),
     ).rejects.toThrow('Fear & Greed is market-wide: ask for symbol MARKET, not "BTC"');
   });
 
-  it('429 with Retry-After: retryAt, and no request until then', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const { fearGreed, time } = source();
-    fake.failNext(429, { retryAfterSeconds: 30 });
-    const error = await fearGreed
-      .fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SentimentThrottledError);
-    expect(error).toMatchObject({ retryAt: NOW + 30_000, source: 'fear-greed' });
-    expect(warn).toHaveBeenCalledTimes(1);
-
-    await expect(
-      fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),
-    ).rejects.toBe(error);
-    expect(fake.requests).toHaveLength(1);
-    time.now += 30_000;
-    await expect(
-      fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),
-    ).resolves.toHaveLength(31);
-  });
-
-  it('maps 401 / 403 to an auth error and 5xx to a temporary request error', async () => {
-    const { fearGreed } = source();
-    fake.failNext(403);
-    await expect(
-      fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),
-    ).rejects.toMatchObject({ name: 'SentimentAuthError', status: 403, permanent: true });
-    fake.failNext(502);
-    await expect(
-      fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),
-    ).rejects.toMatchObject({
-      name: 'SentimentRequestError',
-      status: 502,
-      permanent: false,
-      message: 'Fear & Greed index (limit 32): HTTP 502: Error 502',
-    });
-  });
-
   it('reports an error the API puts in metadata', async () => {
-    const { fearGreed } = source();
+    const fearGreed = source();
     fake.malformNext('api-error');
-    const error = await fearGreed
-      .fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 })
-      .catch((e: unknown) => e);
+    const error = await rejectionOf(
+      fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),
+    );
     expect(error).toBeInstanceOf(SentimentRequestError);
     expect((error as Error).message).toBe(
       'Fear & Greed index (limit 32): the API says "Service temporarily unavailable"',
     );
-  });
-
-  const malformed: [FearGreedMalformation, string][] = [
-    ['not-json', ': the response is not JSON (<html><body>Service Unavailable</body></html>)'],
-    ['missing-data', ' is malformed: data: Invalid input: expected array, received undefined'],
-    ['value-not-number', ' is malformed: data[0].value: expected a number as a string'],
-    ['value-out-of-range', ' is malformed: data[0].value: Too big: expected number to be <=100'],
-    ['bad-timestamp', ' is malformed: data[0].timestamp: expected unix seconds as a string'],
-    [
-      'unknown-classification',
-      ' is malformed: data[0].value_classification: Invalid option: expected one of "Extreme Fear"|"Fear"|"Neutral"|"Greed"|"Extreme Greed"',
-    ],
-  ];
-
-  it.each(malformed)('rejects a %s response whole, naming the problem', async (kind, problem) => {
-    const { fearGreed } = source();
-    fake.malformNext(kind);
-    const error = await fearGreed
-      .fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 })
-      .catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(SentimentPayloadError);
-    expect((error as Error).message).toBe(`Fear & Greed index (limit 32)${problem}`);
-    await expect(
-      fearGreed.fetchRange({ symbol: 'MARKET', from: MARCH_1, to: MARCH_31 }),
-    ).resolves.toHaveLength(31);
   });
 });

@@ -1,16 +1,16 @@
-import { Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { RequestPacer, realSleep, type Clock, type Sleep } from './request-pacer';
-import { describeIssues, getJson } from './sentiment-http';
+import {
+  PacedHttpSource,
+  type BucketRange,
+  type LabelledRange,
+  type PacedHttpSourceOptions,
+  type SourceRequest,
+} from './paced-http.source';
 import {
   DAY_MS,
   MARKET_SYMBOL,
-  SentimentPayloadError,
   SentimentRequestError,
-  SentimentThrottledError,
-  type FetchSentimentParams,
   type SentimentPoint,
-  type SentimentSource,
   type SentimentSourceName,
   type SourceStatus,
 } from './sentiment.source';
@@ -29,18 +29,13 @@ export type FearGreedClassification = (typeof FEAR_GREED_CLASSIFICATIONS)[number
 const FEAR_GREED_FIRST_DAY = Date.UTC(2018, 1, 1);
 /** alternative.me allows 60 requests a minute; one request serves all history anyway. */
 const FEAR_GREED_DEFAULT_REQUESTS_PER_MINUTE = 30;
-const DEFAULT_TIMEOUT_MS = 20_000;
 
-export interface FearGreedSourceOptions {
+export interface FearGreedSourceOptions extends PacedHttpSourceOptions {
   /**
    * Origin of the API (default `https://api.alternative.me`); an empty string disables the
    * source. Tests point it at a fake.
    */
   apiUrl?: string;
-  requestsPerMinute?: number;
-  timeoutMs?: number;
-  clock?: Clock;
-  sleep?: Sleep;
 }
 
 /** The API sends numbers as strings (`"40"`); plain numbers are accepted too. */
@@ -72,24 +67,15 @@ function utcDayStart(time: number): number {
  * the same key the CSV import uses; alternative.me stamps current values at 00:00 UTC (a few
  * values from 2018-2019 carry other hours of the same day, kept in `raw.timestamp`).
  */
-export class FearGreedSource implements SentimentSource {
-  private readonly logger = new Logger(FearGreedSource.name);
-  private readonly clock: Clock;
-  private readonly pacer: RequestPacer;
-  private pause?: SentimentThrottledError;
-
+export class FearGreedSource extends PacedHttpSource {
   readonly scope = 'market';
   readonly granularityMs = DAY_MS;
   /** `limit=0` returns all history in one request. */
   readonly maxRangeMs = Number.POSITIVE_INFINITY;
+  protected readonly title = 'Fear & Greed';
 
   constructor(private readonly options: FearGreedSourceOptions = {}) {
-    this.clock = options.clock ?? Date.now;
-    this.pacer = new RequestPacer({
-      requestsPerMinute: options.requestsPerMinute ?? FEAR_GREED_DEFAULT_REQUESTS_PER_MINUTE,
-      clock: this.clock,
-      sleep: options.sleep ?? realSleep,
-    });
+    super(options, FEAR_GREED_DEFAULT_REQUESTS_PER_MINUTE);
   }
 
   getName(): SentimentSourceName {
@@ -106,68 +92,26 @@ export class FearGreedSource implements SentimentSource {
     return { enabled: true };
   }
 
-  get blockedUntil(): number {
-    return this.pause && this.pause.retryAt > this.clock() ? this.pause.retryAt : 0;
-  }
-
   private get apiUrl(): string {
     return (this.options.apiUrl ?? FEAR_GREED_DEFAULT_URL).trim().replace(/\/+$/, '');
   }
 
-  async fetchRange(params: FetchSentimentParams): Promise<SentimentPoint[]> {
-    const status = this.isEnabled();
-    if (!status.enabled) {
-      throw new SentimentRequestError('fear-greed', status.reason, { permanent: true });
-    }
-    if (params.symbol.trim().toUpperCase() !== MARKET_SYMBOL) {
-      throw new RangeError(
-        `Fear & Greed is market-wide: ask for symbol ${MARKET_SYMBOL}, not "${params.symbol}"`,
-      );
-    }
-    if (!Number.isFinite(params.from) || !Number.isFinite(params.to)) {
-      throw new RangeError(`Fear & Greed needs from and to as epoch milliseconds`);
-    }
-    const today = utcDayStart(this.clock());
-    const first = Math.ceil(params.from / DAY_MS) * DAY_MS;
-    const last = utcDayStart(Math.min(params.to, today));
-    if (last < first) {
-      return [];
-    }
-    if (this.blockedUntil > 0 && this.pause) {
-      throw this.pause;
-    }
+  /** Today: alternative.me stamps the day's value at its UTC midnight. */
+  protected newestBucket(now: number): number {
+    return utcDayStart(now);
+  }
+
+  protected request({ first, newest }: BucketRange): SourceRequest {
     // Newest first from today: enough values to reach `first`, one spare for a server clock a
     // day ahead of ours.
-    const limit = first <= FEAR_GREED_FIRST_DAY ? 0 : (today - first) / DAY_MS + 2;
-    await this.pacer.acquire();
-
-    const label = `Fear & Greed index (limit ${limit})`;
+    const limit = first <= FEAR_GREED_FIRST_DAY ? 0 : (newest - first) / DAY_MS + 2;
     const url = new URL(`${this.apiUrl}/fng/`);
     url.searchParams.set('limit', String(limit));
     url.searchParams.set('format', 'json');
-    let body: unknown;
-    try {
-      body = await getJson({
-        source: 'fear-greed',
-        label,
-        url: url.toString(),
-        timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        now: this.clock(),
-      });
-    } catch (error) {
-      if (error instanceof SentimentThrottledError) {
-        this.pause = error;
-        this.logger.warn(`${error.message}; pausing every Fear & Greed request until then`);
-      }
-      throw error;
-    }
-    return this.parse(body, { label, first, last });
+    return { label: `Fear & Greed index (limit ${limit})`, url };
   }
 
-  private parse(
-    body: unknown,
-    request: { label: string; first: number; last: number },
-  ): SentimentPoint[] {
+  protected parse(body: unknown, request: LabelledRange): SentimentPoint[] {
     const { label } = request;
     const apiError = (body as { metadata?: { error?: unknown } } | null)?.metadata?.error;
     if (typeof apiError === 'string' && apiError !== '') {
@@ -175,24 +119,18 @@ export class FearGreedSource implements SentimentSource {
         permanent: false,
       });
     }
-    const parsed = fearGreedResponse.safeParse(body);
-    if (!parsed.success) {
-      throw new SentimentPayloadError(
-        'fear-greed',
-        `${label} is malformed: ${describeIssues(parsed.error)}`,
-      );
-    }
+    const response = this.validate(fearGreedResponse, body, label);
     // `raw` keeps the items as sent (strings), not as parsed.
     const sent = (body as { data: Record<string, unknown>[] }).data;
     const seen = new Map<number, number>();
     const points: SentimentPoint[] = [];
-    parsed.data.data.forEach((item, index) => {
+    response.data.forEach((item, index) => {
       const time = utcDayStart(item.timestamp * 1000);
       const previous = seen.get(time);
       if (previous !== undefined) {
-        throw new SentimentPayloadError(
-          'fear-greed',
-          `${label} is malformed: data[${index}] and data[${previous}] are both for ${new Date(time).toISOString().slice(0, 10)}`,
+        throw this.malformed(
+          label,
+          `data[${index}] and data[${previous}] are both for ${new Date(time).toISOString().slice(0, 10)}`,
         );
       }
       seen.set(time, index);

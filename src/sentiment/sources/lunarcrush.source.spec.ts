@@ -1,33 +1,17 @@
-import { Logger } from '@nestjs/common';
-import { FakeLunarCrush, type LunarCrushMalformation } from '../../../test/fakes/fake-lunarcrush';
+import { FakeLunarCrush } from '../../../test/fakes/fake-lunarcrush';
 import { LUNARCRUSH_MAX_RANGE_MS, LunarCrushSource } from './lunarcrush.source';
 import {
   HOUR_MS,
   SentimentAuthError,
-  SentimentPayloadError,
   SentimentRequestError,
-  SentimentThrottledError,
   type SentimentPoint,
 } from './sentiment.source';
+import { fakeTime, rejectionOf } from './source-spec-support';
 
 const KEY = 'lc-test-key';
 const FROM = Date.UTC(2021, 1, 27); // 2021-02-27 00:00
 const TO = Date.UTC(2021, 1, 28, 23); // 2021-02-28 23:00: 48 hourly buckets
 const NOW = Date.UTC(2021, 2, 1, 12, 30); // the source's clock: 2021-03-01 12:30
-
-/** A clock the test moves; `sleep` moves it too and records how long it was asked to wait. */
-function fakeTime(start: number) {
-  const time = { now: start, sleeps: [] as number[] };
-  return {
-    time,
-    clock: () => time.now,
-    sleep: (ms: number) => {
-      time.sleeps.push(ms);
-      time.now += ms;
-      return Promise.resolve();
-    },
-  };
-}
 
 describe('LunarCrushSource against the fake LunarCrush API v4', () => {
   let fake: FakeLunarCrush;
@@ -44,12 +28,8 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
     fake.requests.length = 0;
   });
 
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
-
-  function source(options: { apiKey?: string; requestsPerMinute?: number; now?: number } = {}) {
-    const time = fakeTime(options.now ?? NOW);
+  function source(options: { apiKey?: string; requestsPerMinute?: number } = {}) {
+    const time = fakeTime(NOW);
     const lunarcrush = new LunarCrushSource({
       apiKey: 'apiKey' in options ? options.apiKey : KEY,
       apiUrl: fake.url,
@@ -188,19 +168,8 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('is disabled without an API key and then sends nothing', async () => {
-    const { lunarcrush } = source({ apiKey: undefined });
-    expect(lunarcrush.isEnabled()).toEqual({
-      enabled: false,
-      reason: 'LunarCrush is disabled: no API key is configured (set LUNARCRUSH_API_KEY)',
-    });
+  it('is disabled by a blank API key too', () => {
     expect(source({ apiKey: '  ' }).lunarcrush.isEnabled().enabled).toBe(false);
-    const error = await lunarcrush
-      .fetchRange({ symbol: 'BTC', from: FROM, to: TO })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SentimentRequestError);
-    expect((error as SentimentRequestError).permanent).toBe(true);
-    expect(fake.requests).toHaveLength(0);
   });
 
   it('paces itself to requestsPerMinute in a rolling minute, with the injected clock', async () => {
@@ -238,9 +207,7 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
 
   it('401 with a wrong key: a permanent SentimentAuthError that says why', async () => {
     const { lunarcrush } = source({ apiKey: 'wrong-key' });
-    const error = await lunarcrush
-      .fetchRange({ symbol: 'BTC', from: FROM, to: TO })
-      .catch((e: unknown) => e);
+    const error = await rejectionOf(lunarcrush.fetchRange({ symbol: 'BTC', from: FROM, to: TO }));
 
     expect(error).toBeInstanceOf(SentimentAuthError);
     expect(error).toMatchObject({ status: 401, permanent: true, source: 'lunarcrush' });
@@ -250,73 +217,8 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
     expect(fake.requests[0]?.authorization).toBe('Bearer wrong-key');
   });
 
-  it('403 is an auth error too', async () => {
+  it('other failures: an unknown coin (404) is permanent, a dead host temporary', async () => {
     const { lunarcrush } = source();
-    fake.failNext(403);
-    await expect(
-      lunarcrush.fetchRange({ symbol: 'BTC', from: FROM, to: TO }),
-    ).rejects.toMatchObject({
-      name: 'SentimentAuthError',
-      status: 403,
-    });
-  });
-
-  it('429 with Retry-After seconds: retryAt, and no request until then', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const { lunarcrush, time } = source();
-    fake.failNext(429, { retryAfterSeconds: 120 });
-    const error = await lunarcrush
-      .fetchRange({ symbol: 'BTC', from: FROM, to: TO })
-      .catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(SentimentThrottledError);
-    expect(error).toMatchObject({ retryAt: NOW + 120_000, permanent: false });
-    expect((error as Error).message).toBe(
-      'LunarCrush BTC hourly time series: rate limit hit (HTTP 429); retry after 2021-03-01T12:32:00.000Z',
-    );
-    expect(lunarcrush.blockedUntil).toBe(NOW + 120_000);
-    expect(warn).toHaveBeenCalledWith(
-      expect.stringContaining('pausing every LunarCrush request until then'),
-    );
-
-    time.now += 119_000;
-    await expect(lunarcrush.fetchRange({ symbol: 'ETH', from: FROM, to: TO })).rejects.toBe(error);
-    expect(fake.requests).toHaveLength(1);
-
-    time.now += 1000;
-    expect(lunarcrush.blockedUntil).toBe(0);
-    await expect(
-      lunarcrush.fetchRange({ symbol: 'ETH', from: FROM, to: TO }),
-    ).resolves.toHaveLength(48);
-    expect(fake.requests).toHaveLength(2);
-  });
-
-  it('429 with an HTTP-date Retry-After, and without one (60 s)', async () => {
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const dated = source().lunarcrush;
-    fake.failNext(429, { retryAfterDate: new Date(NOW + 300_000) });
-    await expect(dated.fetchRange({ symbol: 'BTC', from: FROM, to: TO })).rejects.toMatchObject({
-      retryAt: NOW + 300_000,
-    });
-
-    const bare = source().lunarcrush;
-    fake.failNext(429);
-    await expect(bare.fetchRange({ symbol: 'BTC', from: FROM, to: TO })).rejects.toMatchObject({
-      retryAt: NOW + 60_000,
-    });
-  });
-
-  it('other failures: 5xx is temporary, an unknown coin (404) permanent, a dead host temporary', async () => {
-    const { lunarcrush } = source();
-    fake.failNext(503);
-    await expect(
-      lunarcrush.fetchRange({ symbol: 'BTC', from: FROM, to: TO }),
-    ).rejects.toMatchObject({
-      name: 'SentimentRequestError',
-      status: 503,
-      permanent: false,
-      message: 'LunarCrush BTC hourly time series: HTTP 503: Internal server error',
-    });
     await expect(
       lunarcrush.fetchRange({ symbol: 'XYZ', from: FROM, to: TO }),
     ).rejects.toMatchObject({
@@ -331,52 +233,9 @@ describe('LunarCrushSource against the fake LunarCrush API v4', () => {
       apiUrl: 'http://127.0.0.1:9',
       clock: () => NOW,
     });
-    const error = await dead
-      .fetchRange({ symbol: 'BTC', from: FROM, to: TO })
-      .catch((e: unknown) => e);
+    const error = await rejectionOf(dead.fetchRange({ symbol: 'BTC', from: FROM, to: TO }));
     expect(error).toBeInstanceOf(SentimentRequestError);
     expect(error).toMatchObject({ permanent: false, status: undefined });
     expect((error as Error).message).toMatch(/^LunarCrush BTC hourly time series: request failed/);
-  });
-
-  const malformed: [LunarCrushMalformation, RegExp][] = [
-    ['not-json', /: the response is not JSON \(<html><body><h1>502 Bad Gateway/],
-    ['truncated', /: the response is not JSON \(\{"config"/],
-    ['missing-data', / is malformed: data: Invalid input: expected array, received undefined$/],
-    ['data-not-array', / is malformed: data: Invalid input: expected array, received object$/],
-    [
-      'time-not-number',
-      / is malformed: data\[24\]\.time: Invalid input: expected number, received string$/,
-    ],
-    [
-      'sentiment-out-of-range',
-      / is malformed: data\[24\]\.sentiment: Too big: expected number to be <=100$/,
-    ],
-    [
-      'negative-interactions',
-      / is malformed: data\[24\]\.interactions: Too small: expected number to be >=0$/,
-    ],
-    [
-      'off-grid-time',
-      new RegExp(
-        ` is malformed: data\\[24\\]\\.time ${FROM / 1000 + 24 * 3600 + 1800} is not on an hour boundary$`,
-      ),
-    ],
-  ];
-
-  it.each(malformed)('rejects a %s response whole, naming the problem', async (kind, message) => {
-    const { lunarcrush } = source();
-    fake.malformNext(kind);
-    const error = await lunarcrush
-      .fetchRange({ symbol: 'BTC', from: FROM, to: TO })
-      .catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(SentimentPayloadError);
-    expect((error as Error).message).toMatch(/^LunarCrush BTC hourly time series/);
-    expect((error as Error).message).toMatch(message);
-    // The next, well-formed response is used again.
-    await expect(
-      lunarcrush.fetchRange({ symbol: 'BTC', from: FROM, to: TO }),
-    ).resolves.toHaveLength(48);
   });
 });

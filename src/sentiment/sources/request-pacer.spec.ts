@@ -1,16 +1,9 @@
 import { RequestPacer } from './request-pacer';
+import { fakeTime } from './source-spec-support';
 
 function pacer(requestsPerMinute: number) {
-  const time = { now: 1_000_000, sleeps: [] as number[] };
-  const paced = new RequestPacer({
-    requestsPerMinute,
-    clock: () => time.now,
-    sleep: (ms) => {
-      time.sleeps.push(ms);
-      time.now += ms;
-      return Promise.resolve();
-    },
-  });
+  const { time, clock, sleep } = fakeTime(1_000_000);
+  const paced = new RequestPacer({ requestsPerMinute, clock, sleep });
   return { paced, time };
 }
 
