@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { MarketShards } from '../../cluster/market-shards.service';
 import {
   CANDLE_CLOSED,
@@ -26,7 +26,7 @@ import { TrainingChecks } from './training-checks';
  * first model (`BackfillForecasts`, `TrainingChecks`).
  */
 @Injectable()
-export class LivePredictionsService implements OnApplicationBootstrap {
+export class LivePredictionsService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(LivePredictionsService.name);
 
   constructor(
@@ -42,6 +42,16 @@ export class LivePredictionsService implements OnApplicationBootstrap {
     private readonly backfills: BackfillForecasts,
     private readonly trainingChecks: TrainingChecks,
   ) {}
+
+  /**
+   * TensorFlow.js is loaded while the worker's modules start, before the start-up traffic of the
+   * bootstrap hooks: loading it holds the event loop for 200-300 ms here, and longer on a loaded
+   * machine, where a Redis command in flight meanwhile can pass its 2 s timeout although Redis
+   * answered in time.
+   */
+  async onModuleInit(): Promise<void> {
+    await this.tensorflow.get();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { backend } = await this.tensorflow.get();
