@@ -7,7 +7,7 @@ import { CandleSyncService } from '../src/market-data/sync/candle-sync.service';
 import { ExchangeStatusService } from '../src/market-data/sync/exchange-status.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
-import { api } from './support/api';
+import { api, jobInState, type Schema } from './support/api';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
@@ -21,17 +21,9 @@ const FIXTURE = readCandleCsv(
 const GAP = { from: '2019-05-15T03:00:00.000Z', to: '2019-05-15T12:00:00.000Z' };
 const RANGE = { from: '2019-05-10T00:00:00Z', to: '2019-05-20T23:00:00Z' };
 
-async function waitForJob(t: TestApp, jobId: string, state = 'completed', timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const job = (await api(t, { key: t.adminKey }).get(`/jobs/${jobId}`)).body;
-      if (job.state === 'failed' && state !== 'failed') {
-        throw new Error(`job failed: ${job.error}`);
-      }
-      return job.state === state ? job : undefined;
-    },
-    { timeoutMs, what: `job ${jobId} to be ${state}` },
-  );
+/** The job once in `state`, read with the admin key (20 s at most). */
+function waitForJob(t: TestApp, jobId: string, state: Schema<'JobDto'>['state'] = 'completed') {
+  return jobInState(api(t, { key: t.adminKey }), jobId, state, { timeoutMs: 20_000 });
 }
 
 describe('market data from the exchange: backfill, throttling, gap repair', () => {

@@ -19,7 +19,7 @@ import { TensorFlowProvider } from '../src/models/tensorflow.provider';
 import { JobName } from '../src/queue/queue.catalogue';
 import { RedisService } from '../src/redis/redis.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
-import { api, jobResult, type Api } from './support/api';
+import { api, jobInState, jobResult, type Api } from './support/api';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sleep, waitFor } from './support/wait-for';
@@ -61,16 +61,11 @@ describe('model cache: at most MODEL_CACHE_MAX_MODELS loaded, the least recently
     });
     expect(started.status).toBe(202);
     const jobId = started.body.jobId;
-    const job = await waitFor(
-      async () => {
-        const body = (await http.get(`/jobs/${jobId}`)).body;
-        if (body.state === 'failed') {
-          throw new Error(`training ${symbol} failed: ${body.error}`);
-        }
-        return body.state === 'completed' ? body : undefined;
-      },
-      { what: `training job ${jobId} (${symbol})`, timeoutMs: 120_000, intervalMs: 200 },
-    );
+    const job = await jobInState(http, jobId, 'completed', {
+      what: `training job ${jobId} (${symbol})`,
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
     const result = jobResult(job, JobName.TrainModel);
     if (result.status !== 'production') {
       expect((await http.post(`/admin/models/${result.modelVersionId}/promote`)).status).toBe(200);

@@ -12,7 +12,7 @@ import { TensorFlowProvider } from '../src/models/tensorflow.provider';
 import { JobName } from '../src/queue/queue.catalogue';
 import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
-import { api, fieldProblems, jobResult, type Api } from './support/api';
+import { api, fieldProblems, jobInState, jobResult, type Api } from './support/api';
 import { graphql } from './support/graphql';
 import { bestOf, trialMetrics } from './support/models-fixtures';
 import { databaseUrl, scratchName } from './support/test-env';
@@ -76,19 +76,6 @@ describe('model inputs from the indicator catalogue and from other markets', () 
     BACKFILL_FROM: new Date(BTC[0]!.openTime).toISOString(),
     LIVE_STREAM: 'true',
   });
-
-  async function finishedTraining(jobId: string) {
-    return waitFor(
-      async () => {
-        const body = (await http.get(`/jobs/${jobId}`)).body;
-        if (body.state === 'failed') {
-          throw new Error(`job ${jobId} failed: ${body.error}`);
-        }
-        return body.state === 'completed' ? jobResult(body, JobName.TrainModel) : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 100, what: `job ${jobId}` },
-    );
-  }
 
   /**
    * The forecast a model gives at ETH's candle `openTime` from rows computed over the whole stored
@@ -218,7 +205,13 @@ describe('model inputs from the indicator catalogue and from other markets', () 
       body: { symbol: 'ETH', kind: 'linear', features: FEATURES, params: { lookback: 6 } },
     });
     expect(response.status).toBe(202);
-    const result = await finishedTraining(response.body.jobId);
+    const result = jobResult(
+      await jobInState(http, response.body.jobId, 'completed', {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+      }),
+      JobName.TrainModel,
+    );
     const model = (await http.get(`/models/${result.modelVersionId}`)).body;
     expect(model.features).toEqual(CANONICAL);
     // ETH follows BTC's last return: with BTC's return among its inputs the model beats

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { JobName } from '../src/queue/queue.catalogue';
 import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
-import { fieldProblems, jobResult } from './support/api';
+import { fieldProblems, jobInState, jobResult } from './support/api';
 import type { LiveMarket } from './support/live-market-fixtures';
 import {
   openModelsMarket,
@@ -9,7 +9,6 @@ import {
   trainedJob,
   trainingMetrics,
 } from './support/models-fixtures';
-import { waitFor } from './support/wait-for';
 
 describe('models: the inputs a model reads (sentiment, a chosen subset) and its kind', () => {
   let market: LiveMarket;
@@ -69,16 +68,11 @@ describe('models: the inputs a model reads (sentiment, a chosen subset) and its 
     });
     expect(response.status).toBe(202);
     const jobId = response.body.jobId;
-    const job = await waitFor(
-      async () => {
-        const body = (await http.get(`/jobs/${jobId}`)).body;
-        if (body.state === 'failed') {
-          throw new Error(`training failed: ${body.error}`);
-        }
-        return body.state === 'completed' ? body : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 100, what: `linear training job ${jobId}` },
-    );
+    const job = await jobInState(http, jobId, 'completed', {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      what: `linear training job ${jobId}`,
+    });
     const result = jobResult(job, JobName.TrainModel);
     expect(result.epochs).toBe(1);
     const model = (await http.get(`/models/${result.modelVersionId}`)).body;

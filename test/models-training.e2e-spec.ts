@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { jobInState } from './support/api';
 import { CANDLES, HOUR_MS, type LiveMarket } from './support/live-market-fixtures';
 import { TINY, openModelsMarket, trainedJob, trainingMetrics } from './support/models-fixtures';
 import { waitFor } from './support/wait-for';
@@ -112,13 +113,10 @@ describe('models: training through the queue, with progress, metrics and cancell
       },
     );
     expect((await http.post(`/admin/models/train/${jobId}/cancel`)).body.state).toBe('cancelling');
-    const job = await waitFor(
-      async () => {
-        const body = (await http.get(`/jobs/${jobId}`)).body;
-        return body.state === 'failed' ? body : undefined;
-      },
-      { what: 'the cancelled job', timeoutMs: 30_000 },
-    );
+    const job = await jobInState(http, jobId, 'failed', {
+      what: 'the cancelled job',
+      timeoutMs: 30_000,
+    });
     expect(job.error).toMatch(/cancelled/);
     const failed = (await http.get('/models?symbol=BTC&status=failed')).body;
     expect(failed.find((m) => m.jobId === jobId)?.error).toMatch(/cancelled/i);

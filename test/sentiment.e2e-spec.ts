@@ -10,7 +10,7 @@ import { FakeLunarCrush } from './fakes/fake-lunarcrush';
 import { JobName } from '../src/queue/queue.catalogue';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
-import { api, jobResult, type Api, type Schema } from './support/api';
+import { api, jobInState, jobResult, type Api, type Schema } from './support/api';
 import { waitFor } from './support/wait-for';
 
 const HOUR_MS = 3_600_000;
@@ -24,14 +24,9 @@ async function sources(t: TestApp): Promise<SourceState[]> {
   return (await api(t, { key: t.adminKey }).get('/sentiment/sources')).body;
 }
 
-async function waitForJob(t: TestApp, jobId: string, state = 'completed', timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const job = (await api(t, { key: t.adminKey }).get(`/jobs/${jobId}`)).body;
-      return job.state === state ? job : undefined;
-    },
-    { timeoutMs, what: `job ${jobId} to be ${state}` },
-  );
+/** The job once in `state`, read with the admin key (20 s at most). */
+function waitForJob(t: TestApp, jobId: string, state: Schema<'JobDto'>['state'] = 'completed') {
+  return jobInState(api(t, { key: t.adminKey }), jobId, state, { timeoutMs: 20_000 });
 }
 
 async function poll(t: TestApp, source: string): Promise<string> {

@@ -7,7 +7,7 @@ import { readCandleCsv } from '../src/simulator/candle-series';
 import { ExchangeSimulator } from '../src/simulator/exchange-simulator';
 import { REDIS_URL, databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
-import { api, jobResult, type Api, type Schema } from './support/api';
+import { api, jobInState, jobResult, type Api, type Schema } from './support/api';
 import { sleep, waitFor } from './support/wait-for';
 
 const CANDLES = readCandleCsv(
@@ -146,15 +146,12 @@ describe('signals: nothing skipped after a stream outage', () => {
       },
     });
     expect(trained.status).toBe(202);
-    const job = await waitFor(
-      async () => {
-        const body = (await http.get(`/jobs/${trained.body.jobId}`)).body;
-        if (body.state === 'failed') {
-          throw new Error(`training failed: ${body.error}`);
-        }
-        return body.state === 'completed' ? jobResult(body, JobName.TrainModel) : undefined;
-      },
-      { what: 'the linear training', timeoutMs: 120_000 },
+    const job = jobResult(
+      await jobInState(http, trained.body.jobId, 'completed', {
+        what: 'the linear training',
+        timeoutMs: 120_000,
+      }),
+      JobName.TrainModel,
     );
     if (job.status !== 'production') {
       expect(

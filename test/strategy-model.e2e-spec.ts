@@ -4,7 +4,7 @@ import type { Candle } from '../src/market-data/candle';
 import { PredictionsRepository } from '../src/models/predictions.repository';
 import { JobName } from '../src/queue/queue.catalogue';
 import { FearGreedImportService } from '../src/sentiment/import/fear-greed-import.service';
-import { jobResult } from './support/api';
+import { jobInState, jobResult } from './support/api';
 import { CANDLES, HOUR_MS, LiveMarket } from './support/live-market-fixtures';
 import { productionModel } from './support/models-fixtures';
 import { createStrategy, runBacktest } from './support/strategy-fixtures';
@@ -45,12 +45,12 @@ describe('strategies: reading the production model live, and backtests on the pr
         params: { units: 8, lookback: 8, epochs: 2, batchSize: 64, patience: 0 },
       },
     });
-    const job = await waitFor(
-      async () => {
-        const body = (await http.get(`/jobs/${trained.body.jobId}`)).body;
-        return body.state === 'completed' ? jobResult(body, JobName.TrainModel) : undefined;
-      },
-      { what: 'the training', timeoutMs: 60_000 },
+    const job = jobResult(
+      await jobInState(http, trained.body.jobId, 'completed', {
+        what: 'the training',
+        timeoutMs: 60_000,
+      }),
+      JobName.TrainModel,
     );
     if (job.status !== 'production') {
       await http.post(`/admin/models/${job.modelVersionId}/promote`, { body: {} });

@@ -2,6 +2,7 @@ import request, { type Response } from 'supertest';
 import type { components, paths } from '../../clients/typescript/src/generated/openapi';
 import type { JobName, JobResults } from '../../src/queue/queue.catalogue';
 import type { PerformanceMetrics } from '../../src/strategy/engine/backtest';
+import { waitFor } from './wait-for';
 
 /**
  * A typed REST client for the e2e tests, on supertest (so every call goes through the real HTTP
@@ -209,6 +210,29 @@ export function jobResult<Name extends JobName>(
     throw new Error(`Expected a finished ${name} job, got ${job.name} in state ${job.state}`);
   }
   return job.result as unknown as JobResults[Name];
+}
+
+/**
+ * Polls `GET /jobs/{id}` until the job is in `state` (default `completed`): the job as then read.
+ * A job that failed while another state is awaited is reported, with its error, when the wait
+ * times out.
+ */
+export function jobInState(
+  http: Api,
+  jobId: string,
+  state: Schema<'JobDto'>['state'] = 'completed',
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<Schema<'JobDto'>> {
+  return waitFor(
+    async () => {
+      const job = (await http.get(`/jobs/${jobId}`)).body;
+      if (job.state === 'failed' && state !== 'failed') {
+        throw new Error(`job ${jobId} failed: ${job.error}`);
+      }
+      return job.state === state ? job : undefined;
+    },
+    { what: `job ${jobId} to be ${state}`, ...options },
+  );
 }
 
 /** The refused fields of a VALIDATION_FAILED answer (`details` of the ErrorResponse). */
