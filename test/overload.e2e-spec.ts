@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { CandleWriter } from '../src/market-data/candle-writer.service';
 import { readCandleCsv } from '../src/simulator/candle-series';
-import { api, type Api } from './support/api';
+import { api, createClientKey, type Api } from './support/api';
 import { databaseUrl, scratchName } from './support/test-env';
 import { startTestApp, type TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -36,14 +36,6 @@ function blockEventLoop(chunkMs: number): () => void {
   return () => {
     running = false;
   };
-}
-
-async function clientKey(t: TestApp, name: string): Promise<string> {
-  const response = await api(t, { key: t.adminKey }).post('/admin/api-keys', {
-    body: { name, role: 'client' },
-  });
-  expect(response.status).toBe(201);
-  return response.body.key;
 }
 
 describe('overload: load shedding while the event loop is late', () => {
@@ -142,8 +134,8 @@ describe('overload: per-key limits on heavy requests', () => {
   });
 
   it('answers 429 to a key over HEAVY_REQUESTS_PER_KEY heavy requests while other keys and /predict get 200', async () => {
-    const busyKey = await clientKey(t, 'heavy-busy');
-    const otherKey = await clientKey(t, 'heavy-other');
+    const busyKey = await createClientKey(http, 'heavy-busy');
+    const otherKey = await createClientKey(http, 'heavy-other');
     // A long range read from the database (a `from`). The candles table is locked meanwhile, so
     // every heavy read waits in PostgreSQL and the ones sent together are in flight together,
     // however fast the machine: the one over the limit is refused before it reaches the table.
@@ -198,7 +190,7 @@ describe('overload: per-key limits on heavy requests', () => {
     );
   });
   it('counts heavy GraphQL fields with heavy REST calls of the same key: RATE_LIMITED with Retry-After', async () => {
-    const key = await clientKey(t, 'heavy-graphql');
+    const key = await createClientKey(http, 'heavy-graphql');
     const from = new Date(CANDLES[300]!.openTime).toISOString();
     const heavyQuery = (limit: number) =>
       request(t.url)

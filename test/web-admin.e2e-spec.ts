@@ -8,10 +8,10 @@ import {
   startDashboardService,
 } from './support/chromium';
 import type { TestApp } from './support/test-app';
-import { api } from './support/api';
+import { api, createClientKey } from './support/api';
 import { createStrategy } from './support/strategy-fixtures';
 import { waitFor } from './support/wait-for';
-import { RSI_SWING, closeAll, createClientKey, startReceiver } from './support/web-fixtures';
+import { RSI_SWING, closeAll, startReceiver } from './support/web-fixtures';
 
 /** Chromium logs a refused request itself ("Failed to load resource: ... 409"): expected there. */
 const unexpected = (errors: string[], status: number) =>

@@ -11,10 +11,10 @@ import {
   startDashboardService,
 } from './support/chromium';
 import type { TestApp } from './support/test-app';
-import { api, backtestResult } from './support/api';
+import { api, backtestResult, createClientKey } from './support/api';
 import { createStrategy } from './support/strategy-fixtures';
 import { waitFor } from './support/wait-for';
-import { RSI_SWING, closeAll, createClientKey, startReceiver } from './support/web-fixtures';
+import { RSI_SWING, closeAll, startReceiver } from './support/web-fixtures';
 
 /** Every page this file covers, with what shows that it has loaded its data. */
 const PAGES = [

@@ -12,11 +12,11 @@ import {
   recentCandles,
   startDashboardService,
 } from './support/chromium';
-import { api } from './support/api';
+import { api, createClientKey } from './support/api';
 import { createStrategy } from './support/strategy-fixtures';
 import type { TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
-import { closeAll, createClientKey } from './support/web-fixtures';
+import { closeAll } from './support/web-fixtures';
 
 describe('web dashboard in Chromium: sign-in, markets, the market chart live, roles', () => {
   const candles = recentCandles();

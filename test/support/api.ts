@@ -235,6 +235,13 @@ export function jobInState(
   );
 }
 
+/** Creates a client key named `name` with the admin client `http` (201 expected): its secret. */
+export async function createClientKey(http: Api, name: string): Promise<string> {
+  const created = await http.post('/admin/api-keys', { body: { name, role: 'client' } });
+  expect(created.status).toBe(201);
+  return created.body.key;
+}
+
 /** The refused fields of a VALIDATION_FAILED answer (`details` of the ErrorResponse). */
 export function fieldProblems(error: ErrorResponse): Schema<'FieldProblem'>[] {
   if (!Array.isArray(error.details)) {

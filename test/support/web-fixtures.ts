@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import type { ExchangeSimulator } from '../../src/simulator/exchange-simulator';
-import type { Api } from './api';
 import type { TestApp } from './test-app';
 
 // What the dashboard suites share besides the browser and the service (chromium.ts).
@@ -15,13 +14,6 @@ export const RSI_SWING = {
   ],
   thresholds: { buy: 0.5, sell: -0.5 },
 };
-
-/** Creates a client key named `name` with the admin client `http` (201 expected): its secret. */
-export async function createClientKey(http: Api, name: string): Promise<string> {
-  const created = await http.post('/admin/api-keys', { body: { name, role: 'client' } });
-  expect(created.status).toBe(201);
-  return created.body.key;
-}
 
 /**
  * A webhook endpoint on 127.0.0.1 that reads each delivery whole and answers it with the status
